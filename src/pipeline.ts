@@ -1,0 +1,157 @@
+import { diag, logs, type SeverityNumber } from '@opentelemetry/api';
+import { LoggerProvider, type LogRecordExporter, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
+import type { Resource } from '@opentelemetry/resources';
+import { createExportStage } from '../exporters/index.js';
+import { createEnrichmentStage } from '../processors/enrichment/index.js';
+import { createRedactionStage } from '../processors/redaction/index.js';
+import { createSamplingStage } from '../processors/sampling/index.js';
+import { type LogkitConfig, type LogkitOptions, resolveConfig } from './config.js';
+import { LogkitProcessor } from './processor.js';
+import { buildResource } from './resource.js';
+import type { StageContext } from './stage.js';
+import { PipelineStats, type StatsSection } from './stats.js';
+
+/** What `createLogPipeline` and `registerLogPipeline` give back. */
+export interface LogPipeline {
+  /** Delivers everything accepted so far (or spools it) before resolving. Never rejects. */
+  forceFlush(): Promise<void>;
+  /** Flushes and stops every stage; idempotent. Never rejects. */
+  shutdown(): Promise<void>;
+  /** What happened to the records, per stage: received, dropped by reason, exported, failed … */
+  stats(): Record<string, StatsSection>;
+  /** Changes a severity threshold at runtime; `pattern` is a logger-name pattern (`billing.*`) or `*`. */
+  setLevel(pattern: string, level: SeverityNumber | string): void;
+  /** The validated configuration the pipeline runs with. */
+  readonly config: LogkitConfig;
+}
+
+/** The pipeline as SDK parts, for `new NodeSDK({ logRecordProcessors })` or `new LoggerProvider({ processors })`. */
+export interface LogPipelineParts extends LogPipeline {
+  /** Our processors in the right order; pass them to your provider. */
+  readonly processors: LogRecordProcessor[];
+  /** The resource built from the environment, for a hand-built `LoggerProvider`. */
+  readonly resource: Resource;
+}
+
+/**
+ * Builds the pipeline without registering anything globally: hand `processors` to NodeSDK or to your
+ * own LoggerProvider. Configuration errors throw here, at startup, and never later.
+ *
+ * @example
+ * const logkit = createLogPipeline();
+ * const sdk = new NodeSDK({ logRecordProcessors: logkit.processors });
+ * sdk.start();
+ */
+export function createLogPipeline(options: LogkitOptions = {}): LogPipelineParts {
+  const config = resolveConfig(options);
+  const stats = new PipelineStats();
+  const resource = buildResource(config.resource);
+  if (config.disabled) {
+    return {
+      config,
+      resource,
+      processors: [],
+      forceFlush: async () => {},
+      shutdown: async () => {},
+      stats: () => stats.snapshot(),
+      setLevel: () => {},
+    };
+  }
+  const ctx: StageContext = { config, stats };
+  const userExporters: LogRecordExporter[] = options.exporter === undefined ? [] : ([] as LogRecordExporter[]).concat(options.exporter);
+  const exportStage = createExportStage(ctx, userExporters);
+  const redaction = createRedactionStage(ctx, exportStage);
+  const sampling = createSamplingStage(ctx, redaction);
+  const enrichment = createEnrichmentStage(ctx, sampling);
+  const processor = new LogkitProcessor(enrichment, config.limits, stats);
+  if (options.meterProvider) stats.bindMeter(options.meterProvider);
+  return {
+    config,
+    resource,
+    processors: [processor],
+    forceFlush: () => processor.forceFlush(),
+    shutdown: () => processor.shutdown(),
+    stats: () => stats.snapshot(),
+    setLevel: (pattern, level) => sampling.setLevel(pattern, level),
+  };
+}
+
+export interface RegisterOptions extends LogkitOptions {
+  /** Flush on SIGTERM/SIGINT (then let the signal end the process as usual) and on `beforeExit`. Default true. */
+  handleProcessEvents?: boolean;
+}
+
+/** How long a signal handler waits for the last records before letting the process go. */
+const SIGNAL_FLUSH_TIMEOUT_MS = 5000;
+
+/**
+ * One call: builds the pipeline, a `LoggerProvider` with our resource and limits, sets it as the
+ * global logger provider, and flushes on SIGTERM/SIGINT/beforeExit.
+ *
+ * @example
+ * import { registerLogPipeline } from 'otel-logkit';
+ * import { logs, SeverityNumber } from '@opentelemetry/api';
+ * registerLogPipeline();
+ * logs.getLogger('billing').emit({ severityNumber: SeverityNumber.INFO, body: 'card charged' });
+ */
+export function registerLogPipeline(options: RegisterOptions = {}): LogPipeline & { readonly provider: LoggerProvider } {
+  const parts = createLogPipeline(options);
+  const provider = new LoggerProvider({
+    resource: parts.resource,
+    processors: parts.processors,
+    logRecordLimits: {
+      attributeCountLimit: parts.config.limits.attributeCountLimit,
+      attributeValueLengthLimit: parts.config.limits.attributeValueLengthLimit,
+    },
+  });
+  logs.setGlobalLoggerProvider(provider);
+  const release = options.handleProcessEvents === false ? () => {} : flushOnProcessEvents(parts);
+  let closing: Promise<void> | undefined;
+  return {
+    config: parts.config,
+    provider,
+    stats: parts.stats,
+    setLevel: parts.setLevel,
+    forceFlush: () => parts.forceFlush(),
+    shutdown: () => {
+      closing ??= (async () => {
+        release();
+        await provider.shutdown().catch((error: unknown) => diag.error('otel-logkit: provider shutdown failed', error));
+        logs.disable();
+      })();
+      return closing;
+    },
+  };
+}
+
+function flushOnProcessEvents(pipeline: LogPipeline): () => void {
+  const onSignal = (signal: NodeJS.Signals) => {
+    const done = () => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      // We replaced Node's default handler; if nobody else listens, end the process the way it would have.
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    };
+    const timer = setTimeout(done, SIGNAL_FLUSH_TIMEOUT_MS);
+    void pipeline.shutdown().finally(() => {
+      clearTimeout(timer);
+      done();
+    });
+  };
+  let flushedAt = -1;
+  const onBeforeExit = () => {
+    // beforeExit fires again after our async flush; flush only when something new arrived.
+    const received = Number(pipeline.stats().pipeline?.received ?? 0);
+    if (received === flushedAt) return;
+    flushedAt = received;
+    void pipeline.forceFlush();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('beforeExit', onBeforeExit);
+  return () => {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    process.off('beforeExit', onBeforeExit);
+  };
+}

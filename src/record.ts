@@ -1,0 +1,201 @@
+import type { HrTime, SeverityNumber, SpanContext } from '@opentelemetry/api';
+import type { InstrumentationScope } from '@opentelemetry/core';
+import type { Resource } from '@opentelemetry/resources';
+import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
+
+/**
+ * A value in a record body or attribute: OTLP's AnyValue, plus `bigint` for int64 values beyond 2^53
+ * (encoders write it as an integer). Maps are null-prototype objects, so `__proto__` is an ordinary key.
+ */
+export type LogValue = string | number | boolean | bigint | Uint8Array | null | undefined | LogValue[] | LogMap;
+export interface LogMap {
+  [key: string]: LogValue;
+}
+
+/**
+ * The shared record model: our own copy of an SDK log record, taken once when the record enters the
+ * pipeline. The SDK freezes its record when `onEmit` returns; everything that holds a record past that
+ * (deferral, batching, the spool) holds this copy, which the application can no longer reach or mutate.
+ * It has the shape of the SDK's `ReadableLogRecord`, so any SDK `LogRecordExporter` accepts it.
+ */
+export interface LogkitRecord {
+  hrTime: HrTime;
+  hrTimeObserved: HrTime;
+  spanContext?: SpanContext;
+  severityNumber?: SeverityNumber;
+  severityText?: string;
+  body?: LogValue;
+  eventName?: string;
+  readonly resource: Resource;
+  readonly instrumentationScope: InstrumentationScope;
+  attributes: LogMap;
+  droppedAttributesCount: number;
+}
+
+export interface SnapshotLimits {
+  /** Longer strings are cut and marked; protects memory and the wire from 5 MB log lines. */
+  maxStringLength: number;
+  /** Deeper values become the string `[depth limit]`. */
+  maxDepth: number;
+  /** Longer arrays and maps keep their first entries. */
+  maxCollectionLength: number;
+}
+
+export const DEFAULT_SNAPSHOT_LIMITS: SnapshotLimits = {
+  maxStringLength: 256 * 1024,
+  maxDepth: 32,
+  maxCollectionLength: 10_000,
+};
+
+/** What a snapshot had to change to make a hostile value safe; counted in `stats()`. */
+export interface SnapshotReport {
+  truncated: number;
+  replaced: number;
+}
+
+/**
+ * Copies an SDK record into a {@link LogkitRecord}. Never throws: cycles, BigInt, Symbols, functions,
+ * Errors, Map/Set, Buffers, Dates, lone surrogates, getters that throw and absurd depth all come out as
+ * plain, encodable values.
+ */
+export function snapshotRecord(source: ReadableLogRecord, limits: SnapshotLimits, report: SnapshotReport): LogkitRecord {
+  const copier = new ValueCopier(limits, report);
+  const record: LogkitRecord = {
+    hrTime: source.hrTime,
+    hrTimeObserved: source.hrTimeObserved,
+    spanContext: source.spanContext,
+    severityNumber: source.severityNumber,
+    severityText: typeof source.severityText === 'string' ? copier.string(source.severityText) : undefined,
+    body: copier.value(source.body, 0),
+    eventName: typeof source.eventName === 'string' ? copier.string(source.eventName) : undefined,
+    resource: source.resource,
+    instrumentationScope: source.instrumentationScope,
+    attributes: copier.map(source.attributes as Record<string, unknown>, 0),
+    droppedAttributesCount: source.droppedAttributesCount,
+  };
+  return record;
+}
+
+/** A deep copy of one value under the same rules, for stages that take values from elsewhere. */
+export function copyValue(value: unknown, limits: SnapshotLimits = DEFAULT_SNAPSHOT_LIMITS, report?: SnapshotReport): LogValue {
+  return new ValueCopier(limits, report ?? { truncated: 0, replaced: 0 }).value(value, 0);
+}
+
+/** A deep copy of a record (for stages that must keep the original untouched, e.g. fan-out). */
+export function cloneRecord(record: LogkitRecord): LogkitRecord {
+  const copier = new ValueCopier(DEFAULT_SNAPSHOT_LIMITS, { truncated: 0, replaced: 0 });
+  return { ...record, body: copier.value(record.body, 0), attributes: copier.map(record.attributes, 0) };
+}
+
+class ValueCopier {
+  private readonly ancestors: object[] = [];
+
+  constructor(
+    private readonly limits: SnapshotLimits,
+    private readonly report: SnapshotReport,
+  ) {}
+
+  string(value: string): string {
+    let out = value;
+    if (out.length > this.limits.maxStringLength) {
+      this.report.truncated++;
+      out = `${out.slice(0, this.limits.maxStringLength)}…[truncated ${out.length - this.limits.maxStringLength} chars]`;
+    }
+    if (!out.isWellFormed()) {
+      this.report.replaced++;
+      out = out.toWellFormed();
+    }
+    return out;
+  }
+
+  value(value: unknown, depth: number): LogValue {
+    switch (typeof value) {
+      case 'string':
+        return this.string(value);
+      case 'number':
+      case 'boolean':
+      case 'bigint':
+      case 'undefined':
+        return value;
+      case 'symbol':
+        this.report.replaced++;
+        return this.string(value.toString());
+      case 'function':
+        this.report.replaced++;
+        return `[Function ${this.string(value.name || 'anonymous')}]`;
+      default:
+        break;
+    }
+    if (value === null) return null;
+    return this.object(value as object, depth);
+  }
+
+  map(source: Record<string, unknown> | undefined, depth: number): LogMap {
+    const out: LogMap = Object.create(null);
+    if (source === undefined || source === null) return out;
+    let keys: string[];
+    try {
+      keys = Object.keys(source);
+    } catch {
+      this.report.replaced++;
+      return out;
+    }
+    const n = Math.min(keys.length, this.limits.maxCollectionLength);
+    if (n < keys.length) this.report.truncated++;
+    this.ancestors.push(source);
+    for (let i = 0; i < n; i++) {
+      const key = keys[i]!;
+      let item: unknown;
+      try {
+        item = source[key];
+      } catch {
+        this.report.replaced++;
+        item = '[unreadable]';
+      }
+      out[this.string(key)] = this.value(item, depth + 1);
+    }
+    this.ancestors.pop();
+    return out;
+  }
+
+  private object(value: object, depth: number): LogValue {
+    if (depth >= this.limits.maxDepth) {
+      this.report.truncated++;
+      return '[depth limit]';
+    }
+    if (this.ancestors.includes(value)) {
+      this.report.replaced++;
+      return '[circular]';
+    }
+    try {
+      if (value instanceof Uint8Array) return new Uint8Array(value);
+      if (value instanceof ArrayBuffer) return new Uint8Array(value.slice(0));
+      if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer.slice(value.byteOffset, value.byteOffset + value.byteLength));
+      if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString();
+      if (Array.isArray(value)) return this.array(value, depth);
+      if (value instanceof Set) return this.array([...value], depth);
+      if (value instanceof Map) return this.map(Object.fromEntries([...value].map(([k, v]) => [String(k), v])), depth);
+      if (value instanceof Error) return this.error(value, depth);
+      return this.map(value as Record<string, unknown>, depth);
+    } catch {
+      this.report.replaced++;
+      return '[unreadable]';
+    }
+  }
+
+  private array(value: readonly unknown[], depth: number): LogValue[] {
+    const n = Math.min(value.length, this.limits.maxCollectionLength);
+    if (n < value.length) this.report.truncated++;
+    const out: LogValue[] = new Array(n);
+    this.ancestors.push(value);
+    for (let i = 0; i < n; i++) out[i] = this.value(value[i], depth + 1);
+    this.ancestors.pop();
+    return out;
+  }
+
+  private error(error: Error, depth: number): LogMap {
+    const fields: Record<string, unknown> = { type: error.name, message: error.message, stacktrace: error.stack };
+    for (const key of Object.keys(error)) fields[key] = (error as unknown as Record<string, unknown>)[key];
+    return this.map(fields, depth);
+  }
+}
