@@ -57,7 +57,7 @@ export function createLogPipeline(options: LogkitOptions = {}): LogPipelineParts
       setLevel: () => {},
     };
   }
-  const ctx: StageContext = { config, stats };
+  const ctx: StageContext = { config, stats, resource };
   const userExporters: LogRecordExporter[] = options.exporter === undefined ? [] : ([] as LogRecordExporter[]).concat(options.exporter);
   const exportStage = createExportStage(ctx, userExporters);
   const redaction = createRedactionStage(ctx, exportStage);
