@@ -6,6 +6,7 @@ import { createEnrichmentStage } from '../processors/enrichment/index.js';
 import { createRedactionStage } from '../processors/redaction/index.js';
 import { createSamplingStage } from '../processors/sampling/index.js';
 import { type LogkitConfig, type LogkitOptions, resolveConfig } from './config.js';
+import { GuardedLoggerProvider } from './guarded-provider.js';
 import { LogkitProcessor } from './processor.js';
 import { buildResource } from './resource.js';
 import type { StageContext } from './stage.js';
@@ -104,13 +105,14 @@ export function registerLogPipeline(options: RegisterOptions = {}): LogPipeline 
       attributeValueLengthLimit: parts.config.limits.attributeValueLengthLimit,
     },
   });
-  logs.setGlobalLoggerProvider(provider);
-  const release = options.handleProcessEvents === false ? () => {} : flushOnProcessEvents(parts);
+  const guarded = new GuardedLoggerProvider(provider, parts.config.limits);
+  logs.setGlobalLoggerProvider(guarded);
+  let release = () => {};
   let closing: Promise<void> | undefined;
-  return {
+  const handle = {
     config: parts.config,
     provider,
-    stats: parts.stats,
+    stats: () => ({ ...parts.stats(), sdk: { emit_errors: guarded.emitErrors, attributes_cleaned: guarded.attributesCleaned } }),
     setLevel: parts.setLevel,
     forceFlush: () => parts.forceFlush(),
     shutdown: () => {
@@ -122,6 +124,8 @@ export function registerLogPipeline(options: RegisterOptions = {}): LogPipeline 
       return closing;
     },
   };
+  if (options.handleProcessEvents !== false) release = flushOnProcessEvents(handle);
+  return handle;
 }
 
 function flushOnProcessEvents(pipeline: LogPipeline): () => void {

@@ -76,9 +76,17 @@ export function snapshotRecord(source: ReadableLogRecord, limits: SnapshotLimits
   return record;
 }
 
-/** A deep copy of one value under the same rules, for stages that take values from elsewhere. */
-export function copyValue(value: unknown, limits: SnapshotLimits = DEFAULT_SNAPSHOT_LIMITS, report?: SnapshotReport): LogValue {
-  return new ValueCopier(limits, report ?? { truncated: 0, replaced: 0 }).value(value, 0);
+/**
+ * A deep copy of one value under the same rules, for values that arrive by another way than an SDK
+ * record. `bigintAsString` is for values bound for the SDK's API, whose AnyValue has no bigint.
+ */
+export function copyValue(
+  value: unknown,
+  limits: SnapshotLimits = DEFAULT_SNAPSHOT_LIMITS,
+  report: SnapshotReport = { truncated: 0, replaced: 0 },
+  bigintAsString = false,
+): LogValue {
+  return new ValueCopier(limits, report, bigintAsString).value(value, 0);
 }
 
 /** A deep copy of a record (for stages that must keep the original untouched, e.g. fan-out). */
@@ -93,6 +101,7 @@ class ValueCopier {
   constructor(
     private readonly limits: SnapshotLimits,
     private readonly report: SnapshotReport,
+    private readonly bigintAsString = false,
   ) {}
 
   string(value: string): string {
@@ -112,9 +121,10 @@ class ValueCopier {
     switch (typeof value) {
       case 'string':
         return this.string(value);
+      case 'bigint':
+        return this.bigintAsString ? value.toString() : value;
       case 'number':
       case 'boolean':
-      case 'bigint':
       case 'undefined':
         return value;
       case 'symbol':
