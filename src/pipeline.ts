@@ -6,6 +6,7 @@ import { createEnrichmentStage } from '../processors/enrichment/index.js';
 import { createRedactionStage } from '../processors/redaction/index.js';
 import { createSamplingStage } from '../processors/sampling/index.js';
 import { type LogkitConfig, type LogkitOptions, resolveConfig } from './config.js';
+import { LogkitError } from './errors.js';
 import { GuardedLoggerProvider } from './guarded-provider.js';
 import { LogkitProcessor } from './processor.js';
 import { buildResource } from './resource.js';
@@ -106,7 +107,13 @@ export function registerLogPipeline(options: RegisterOptions = {}): LogPipeline 
     },
   });
   const guarded = new GuardedLoggerProvider(provider, parts.config.limits);
-  logs.setGlobalLoggerProvider(guarded);
+  if (!logs.setGlobalLoggerProvider(guarded)) {
+    void provider.shutdown();
+    throw new LogkitError(
+      'LOGKIT_ALREADY_REGISTERED',
+      'a global OTel logger provider is already registered (NodeSDK registers one): pass createLogPipeline().processors to it instead, or call logs.disable() first',
+    );
+  }
   let release = () => {};
   let closing: Promise<void> | undefined;
   const handle = {
