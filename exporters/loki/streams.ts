@@ -1,0 +1,140 @@
+import type { HrTime } from '@opentelemetry/api';
+import type { LogkitRecord, LogMap, LogValue } from '../../src/record.js';
+import { severityName } from '../../src/severity.js';
+import { ReasonCounter } from '../../src/stats.js';
+import { recordTime, toJsonValue, toText } from '../record-fields.js';
+import { type LokiConfig, lokiLabelName } from './config.js';
+
+/** One log line of a Loki stream. */
+export interface LokiEntry {
+  time: HrTime;
+  line: string;
+  /** Structured metadata (Loki 3): per-entry name/value pairs that are not indexed as labels. */
+  metadata: [name: string, value: string][];
+}
+
+/** Entries sharing one label set, ordered by time (Loki rejects out-of-order entries within a stream). */
+export interface LokiStream {
+  /** Label name → value, as the JSON push format wants it. */
+  labels: Record<string, string>;
+  /** The same labels in Loki's selector syntax `{a="1", b="2"}`, as the protobuf format wants it. */
+  selector: string;
+  entries: LokiEntry[];
+}
+
+/** The value a label takes when its distinct-value budget is spent. */
+export const OVERFLOW_LABEL_VALUE = '__overflow__';
+
+/**
+ * Keeps labels low-cardinality: each label admits at most `maxValues` distinct values for the life of
+ * the process; later values collapse to {@link OVERFLOW_LABEL_VALUE} (counted per label), because every
+ * distinct label set is a new Loki stream and too many streams is what takes a Loki down. The entry
+ * still carries the real value as structured metadata, so nothing is lost.
+ */
+export class LabelCardinalityGuard {
+  private readonly seen = new Map<string, Set<string>>();
+  readonly collapsed = new ReasonCounter();
+
+  constructor(private readonly maxValues: number) {}
+
+  admit(label: string, value: string): string {
+    let values = this.seen.get(label);
+    if (values === undefined) this.seen.set(label, (values = new Set()));
+    if (values.has(value)) return value;
+    if (values.size >= this.maxValues) {
+      this.collapsed.add(label);
+      return OVERFLOW_LABEL_VALUE;
+    }
+    values.add(value);
+    return value;
+  }
+}
+
+/** Groups a batch into streams by label set; everything not a label travels as structured metadata. */
+export class LokiStreamBuilder {
+  private readonly labelKeys: readonly { key: string; name: string }[];
+
+  constructor(
+    private readonly config: Pick<LokiConfig, 'labels' | 'lineFormat' | 'staticLabels'>,
+    private readonly guard: LabelCardinalityGuard,
+  ) {
+    this.labelKeys = config.labels.map((key) => ({ key, name: lokiLabelName(key) }));
+  }
+
+  build(records: readonly LogkitRecord[]): LokiStream[] {
+    const streams = new Map<string, LokiStream>();
+    for (const record of records) {
+      const labels = this.labelsOf(record);
+      const selector = formatSelector(labels);
+      let stream = streams.get(selector);
+      if (stream === undefined) streams.set(selector, (stream = { labels, selector, entries: [] }));
+      stream.entries.push({ time: recordTime(record), line: this.lineOf(record), metadata: this.metadataOf(record) });
+    }
+    const out = [...streams.values()];
+    for (const stream of out) stream.entries.sort((a, b) => a.time[0] - b.time[0] || a.time[1] - b.time[1]);
+    return out;
+  }
+
+  private labelsOf(record: LogkitRecord): Record<string, string> {
+    const labels: Record<string, string> = Object.create(null);
+    for (const { key, name } of this.labelKeys) {
+      const value = key === 'severity' ? severityName(record.severityNumber).toLowerCase() : labelSource(record, key);
+      if (value === undefined || value === '') continue;
+      labels[name] = this.guard.admit(name, value);
+    }
+    Object.assign(labels, this.config.staticLabels);
+    // Loki refuses a stream without labels; its own OTLP ingestion uses the same fallback.
+    if (Object.keys(labels).length === 0) labels.service_name = 'unknown_service';
+    return labels;
+  }
+
+  private lineOf(record: LogkitRecord): string {
+    if (this.config.lineFormat === 'text') return toText(record.body ?? record.eventName);
+    const line: Record<string, unknown> = Object.create(null);
+    line.severity = record.severityText ?? severityName(record.severityNumber);
+    if (record.instrumentationScope.name) line.scope = record.instrumentationScope.name;
+    if (record.eventName) line.event_name = record.eventName;
+    line.body = toJsonValue(record.body);
+    for (const key of Object.keys(record.attributes)) line[key] = toJsonValue(record.attributes[key]);
+    return JSON.stringify(line);
+  }
+
+  private metadataOf(record: LogkitRecord): [string, string][] {
+    const out: [string, string][] = [];
+    const span = record.spanContext;
+    if (span) {
+      out.push(['trace_id', span.traceId], ['span_id', span.spanId]);
+    }
+    if (record.instrumentationScope.name) out.push(['scope_name', record.instrumentationScope.name]);
+    flatten(record.attributes, '', out, this.labelKeys);
+    return out;
+  }
+}
+
+/** Record attributes win over resource attributes for a label, so a route or enrichment can override. */
+function labelSource(record: LogkitRecord, key: string): string | undefined {
+  const own = record.attributes[key];
+  if (own !== undefined && own !== null) return toText(own);
+  const resource = record.resource.attributes[key];
+  return resource === undefined || resource === null ? undefined : String(resource);
+}
+
+/** Nested maps become `parent_child` names, as Loki's OTLP ingestion flattens them; other values become text. */
+function flatten(map: LogMap, prefix: string, out: [string, string][], labelKeys: readonly { key: string }[]): void {
+  for (const key of Object.keys(map)) {
+    if (prefix === '' && labelKeys.some((l) => l.key === key)) continue; // already a label
+    const value: LogValue = map[key];
+    if (value === undefined || value === null) continue;
+    const name = prefix === '' ? lokiLabelName(key) : `${prefix}_${lokiLabelName(key)}`;
+    if (typeof value === 'object' && !Array.isArray(value) && !(value instanceof Uint8Array)) flatten(value, name, out, []);
+    else out.push([name, toText(value)]);
+  }
+}
+
+/** `{a="1", b="x\"y"}`: values quoted the way Loki's label parser (PromQL's) reads them back. */
+export function formatSelector(labels: Record<string, string>): string {
+  const parts = Object.keys(labels)
+    .sort()
+    .map((name) => `${name}=${JSON.stringify(labels[name])}`);
+  return `{${parts.join(', ')}}`;
+}

@@ -1,0 +1,49 @@
+import { SeverityNumber } from '@opentelemetry/api';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import type { LogkitRecord, LogMap, LogValue } from '../../../src/record.js';
+import type { Protocol, Verdict, WireResponse } from '../../../exporters/core/protocol.js';
+
+/** A record as the pipeline hands it to an exporter (already snapshotted, attributes a null-prototype map). */
+export function makeRecord(fields: {
+  body?: LogValue;
+  severity?: SeverityNumber;
+  severityText?: string;
+  scope?: string;
+  attributes?: Record<string, LogValue>;
+  resource?: Record<string, string>;
+  time?: [number, number];
+  traceId?: string;
+  spanId?: string;
+  eventName?: string;
+}): LogkitRecord {
+  const attributes: LogMap = Object.assign(Object.create(null) as LogMap, fields.attributes);
+  return {
+    hrTime: fields.time ?? [1_763_000_000, 123_456_789],
+    hrTimeObserved: [1_763_000_001, 0],
+    severityNumber: fields.severity ?? SeverityNumber.INFO,
+    severityText: fields.severityText,
+    body: fields.body ?? 'hello',
+    eventName: fields.eventName,
+    resource: resourceFromAttributes(fields.resource ?? { 'service.name': 'checkout', 'deployment.environment': 'prod' }),
+    instrumentationScope: { name: fields.scope ?? 'billing' },
+    attributes,
+    droppedAttributesCount: 0,
+    spanContext: fields.traceId ? { traceId: fields.traceId, spanId: fields.spanId ?? '00f067aa0ba902b7', traceFlags: 1 } : undefined,
+  };
+}
+
+/**
+ * Sends one batch the way the delivery core does — encode, POST to the destination's base URL plus the
+ * request's path, classify the answer — so a protocol can be tested against a loopback receiver alone.
+ */
+export async function sendOnce(protocol: Protocol, base: URL, records: readonly LogkitRecord[]): Promise<Verdict> {
+  const request = protocol.encode(records);
+  const url = base.href.replace(/\/$/, '') + request.path;
+  const response = await fetch(url, { method: 'POST', headers: request.headers, body: request.body });
+  const wire: WireResponse = {
+    status: response.status,
+    headers: Object.fromEntries(response.headers),
+    body: Buffer.from(await response.arrayBuffer()),
+  };
+  return protocol.classify(wire, records);
+}
