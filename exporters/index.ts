@@ -4,6 +4,9 @@ import { ConsoleLogRecordExporter, type LogRecordExporter, type ReadableLogRecor
 import type { LogkitRecord } from '../src/record.js';
 import type { LogStage, StageContext } from '../src/stage.js';
 import { ReasonCounter } from '../src/stats.js';
+import { settingsFor } from './core/config.js';
+import { createFileDestination } from './file/index.js';
+import { createOtlpDestination } from './otlp/index.js';
 
 /**
  * The last stage: hands records to every configured destination. Each destination has its own queue,
@@ -11,8 +14,11 @@ import { ReasonCounter } from '../src/stats.js';
  */
 export function createExportStage(ctx: StageContext, userExporters: readonly LogRecordExporter[]): LogStage {
   const destinations: LogStage[] = [];
+  const delivery = ctx.config.delivery;
   for (const name of ctx.config.exporters) {
     if (name === 'console') destinations.push(new SdkExporterStage('console', new ConsoleLogRecordExporter(), ctx));
+    else if (name === 'otlp' && delivery.otlp) destinations.push(createOtlpDestination(delivery.otlp, settingsFor('otlp', delivery.settings), ctx));
+    else if (name === 'file' && delivery.file) destinations.push(createFileDestination(delivery.file, settingsFor('file', delivery.settings), ctx));
     else diag.warn(`otel-logkit: exporter ${name} is not available in this build`);
   }
   userExporters.forEach((exporter, i) => destinations.push(new SdkExporterStage(userExporters.length > 1 ? `exporter_${i}` : 'exporter', exporter, ctx)));

@@ -1,0 +1,41 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { RetrySettings } from './settings.js';
+
+/**
+ * When to try a batch again. Jitter (a random wait between half the initial backoff and the
+ * exponential cap) spreads the retries of many processes after a backend outage instead of having
+ * them all return at once.
+ */
+export class RetryPolicy {
+  constructor(
+    private readonly settings: RetrySettings,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  /** The wait before attempt `attempt + 1` (attempt 0 is the first retry). `retryAfterMs` wins when given. */
+  delayMs(attempt: number, retryAfterMs?: number): number {
+    const { initialBackoffMs, maxBackoffMs } = this.settings;
+    if (retryAfterMs !== undefined) return Math.min(Math.max(0, retryAfterMs), maxBackoffMs);
+    const cap = Math.min(maxBackoffMs, initialBackoffMs * 2 ** Math.min(attempt, 30));
+    return Math.round(initialBackoffMs / 2 + this.random() * Math.max(0, cap - initialBackoffMs / 2));
+  }
+
+  /** True while a batch first tried at `startedAt` may still be retried (always, when it is spooled). */
+  mayRetry(startedAt: number, now: number, durable: boolean): boolean {
+    return durable || now - startedAt < this.settings.maxElapsedMs;
+  }
+}
+
+/** `Retry-After` as seconds or an HTTP date, in milliseconds from `now`; undefined when absent or unreadable. */
+export function parseRetryAfter(headers: IncomingHttpHeaders, now = Date.now()): number | undefined {
+  const value = headers['retry-after'];
+  if (typeof value !== 'string' || value.trim() === '') return undefined;
+  if (/^\d+(\.\d+)?$/.test(value.trim())) return Math.round(Number(value) * 1000);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** The statuses every HTTP backend means as "try again later". */
+export function isTransientStatus(status: number): boolean {
+  return status === 408 || status === 429 || status === 502 || status === 503 || status === 504;
+}

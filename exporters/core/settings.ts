@@ -1,0 +1,80 @@
+/** Client certificates and a custom CA for HTTPS, already read from disk at startup. */
+export interface TlsSettings {
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+}
+
+/**
+ * How to talk to one HTTP backend. Compression is not here: it is part of the encoding, chosen by
+ * each protocol (see `compress`). `headers` may carry credentials; they are sent, never logged.
+ */
+export interface HttpSettings {
+  headers: Record<string, string>;
+  /** The whole request, connect to last byte of the answer; a hung server is cut here. */
+  timeoutMs: number;
+  tls: TlsSettings;
+}
+
+/** When a batch is closed, and how much may wait in memory. */
+export interface BatchSettings {
+  /** `OTEL_BLRP_MAX_EXPORT_BATCH_SIZE`. */
+  maxRecords: number;
+  /** Estimated encoded size at which a batch is closed early (`OTEL_LOGKIT_BATCH_MAX_BYTES`). */
+  maxBytes: number;
+  /** `OTEL_BLRP_SCHEDULE_DELAY`: the longest a record waits for its batch to fill. */
+  delayMs: number;
+  /** `OTEL_BLRP_MAX_QUEUE_SIZE`: records held in memory (open batch + closed batches not yet sent). */
+  maxQueueRecords: number;
+  /** `OTEL_LOGKIT_QUEUE_MAX_BYTES`: the same bound in estimated encoded bytes. */
+  maxQueueBytes: number;
+  /** `OTEL_LOGKIT_MAX_IN_FLIGHT`: requests on the wire at once. */
+  maxInFlight: number;
+}
+
+/**
+ * Exponential backoff with jitter: attempt n waits a random time up to min(max, initial·2^n),
+ * or exactly what `Retry-After` asks (capped by `maxBackoffMs`).
+ */
+export interface RetrySettings {
+  initialBackoffMs: number;
+  maxBackoffMs: number;
+  /**
+   * How long a batch is retried before it is given up (counted `failed`). With a spool, a batch is
+   * never given up: it stays on disk and is retried until the backend answers or the process stops.
+   */
+  maxElapsedMs: number;
+}
+
+/** How the spool persists: see `exporters/core/spool.ts` for the guarantees of each mode. */
+export type FsyncPolicy = 'always' | 'batch' | 'never';
+
+export interface SpoolSettings {
+  /** Total size of the segment files; beyond it the oldest segment is evicted (counted `dropped.spool_full`). */
+  maxBytes: number;
+  /** A segment file is closed and a new one started at this size. */
+  segmentBytes: number;
+  fsync: FsyncPolicy;
+  /** 32-byte AES-256-GCM key; when set, every frame is encrypted at rest. */
+  key?: Buffer;
+}
+
+export interface DeliverySettings {
+  batch: BatchSettings;
+  /** A directory for this destination's durable queue; without it, overflow is shed by severity. */
+  spoolDir?: string;
+  spool: SpoolSettings;
+  /** Where batches the backend permanently refuses are written, with its answer. */
+  deadLetterDir?: string;
+  retry: RetrySettings;
+  /** The longest `forceFlush`/`shutdown` waits for delivery before leaving the rest (spooled or counted failed). */
+  flushTimeoutMs: number;
+}
+
+/** The OTel spec's BLRP defaults, and ours for what the spec does not have. */
+export const DEFAULT_DELIVERY: DeliverySettings = {
+  batch: { maxRecords: 512, maxBytes: 4 * 1024 * 1024, delayMs: 1000, maxQueueRecords: 2048, maxQueueBytes: 32 * 1024 * 1024, maxInFlight: 4 },
+  spool: { maxBytes: 1024 * 1024 * 1024, segmentBytes: 8 * 1024 * 1024, fsync: 'batch' },
+  retry: { initialBackoffMs: 250, maxBackoffMs: 30_000, maxElapsedMs: 300_000 },
+  flushTimeoutMs: 30_000,
+};

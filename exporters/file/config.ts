@@ -1,0 +1,22 @@
+import type { SettingsReader } from '../../src/env.js';
+
+export interface FileExporterOptions {
+  /** Overrides `OTEL_LOGKIT_FILE_DIR`. */
+  dir?: string;
+  /** Overrides `OTEL_LOGKIT_FILE_MAX_BYTES`. */
+  maxFileBytes?: number;
+}
+
+export interface FileExporterConfig {
+  /** Where `logs.jsonl` is written (`./otel-logs` by default). */
+  dir: string;
+  /** Size at which `logs.jsonl` is renamed `logs-<time>-<n>.jsonl` and a new one started. */
+  maxFileBytes: number;
+}
+
+export function parseFileExporterConfig(read: SettingsReader, options: FileExporterOptions = {}): FileExporterConfig {
+  return {
+    dir: read.string('OTEL_LOGKIT_FILE_DIR', './otel-logs', options.dir),
+    maxFileBytes: read.bytes('OTEL_LOGKIT_FILE_MAX_BYTES', 64 * 1024 * 1024, options.maxFileBytes),
+  };
+}

@@ -1,0 +1,29 @@
+import type { LogkitRecord } from '../../src/record.js';
+import type { LogStage, StageContext } from '../../src/stage.js';
+import { createDestination } from '../core/destination.js';
+import type { Protocol, Verdict, WireRequest } from '../core/protocol.js';
+import type { DeliverySettings } from '../core/settings.js';
+import { encodeOtlpJson } from '../otlp/encode-json.js';
+import type { FileExporterConfig } from './config.js';
+import { FileTransport } from './file-transport.js';
+
+/** One `ExportLogsServiceRequest` per line, as the Collector's file exporter writes them. */
+class OtlpJsonLinesProtocol implements Protocol {
+  readonly name = 'file';
+
+  encode(records: readonly LogkitRecord[]): WireRequest {
+    return { path: '', headers: {}, body: Buffer.from(`${encodeOtlpJson(records)}\n`) };
+  }
+
+  classify(): Verdict {
+    return { kind: 'ok' };
+  }
+}
+
+/**
+ * `OTEL_LOGS_EXPORTER=file`: OTLP-JSON lines under `OTEL_LOGKIT_FILE_DIR` (./otel-logs/), through the
+ * same batching, spool and counting as every network destination.
+ */
+export function createFileDestination(config: FileExporterConfig, delivery: DeliverySettings, ctx: StageContext): LogStage {
+  return createDestination({ name: 'file', protocol: new OtlpJsonLinesProtocol(), transport: new FileTransport(config), delivery }, ctx);
+}

@@ -1,0 +1,83 @@
+import type { SettingsReader } from '../../src/env.js';
+import { ConfigError } from '../../src/errors.js';
+import { COMPRESSIONS, type Compression } from '../core/compress.js';
+import type { HttpSettings } from '../core/settings.js';
+
+export const OTLP_PROTOCOLS = ['http/protobuf', 'http/json'] as const;
+export type OtlpProtocolName = (typeof OTLP_PROTOCOLS)[number];
+
+/** Options given in code; each overrides its `OTEL_EXPORTER_OTLP_LOGS_*` variable. */
+export interface OtlpExporterOptions {
+  /** The full URL records are posted to (used as is, like `OTEL_EXPORTER_OTLP_LOGS_ENDPOINT`). */
+  endpoint?: string;
+  headers?: Record<string, string>;
+  timeoutMs?: number;
+  compression?: Compression;
+  protocol?: OtlpProtocolName;
+  /** PEM contents (Buffer) or a path. */
+  certificate?: string | Buffer;
+  clientKey?: string | Buffer;
+  clientCertificate?: string | Buffer;
+}
+
+export interface OtlpExporterConfig {
+  endpoint: URL;
+  protocol: OtlpProtocolName;
+  compression: Compression;
+  http: HttpSettings;
+}
+
+const DEFAULT_ENDPOINT = 'http://localhost:4318';
+
+/**
+ * The standard OTLP exporter variables, the logs-specific one before the generic one. As the spec
+ * says, `OTEL_EXPORTER_OTLP_LOGS_ENDPOINT` is used as is while `OTEL_EXPORTER_OTLP_ENDPOINT` is a base
+ * to which `/v1/logs` is appended.
+ */
+export function parseOtlpExporterConfig(read: SettingsReader, options: OtlpExporterOptions = {}): OtlpExporterConfig {
+  return {
+    endpoint: endpoint(read, options.endpoint),
+    protocol: protocol(read, options.protocol),
+    compression: pick(read, 'COMPRESSION', (name, fallback) => read.oneOf(name, COMPRESSIONS, fallback), 'none', options.compression),
+    http: {
+      headers: { ...read.keyValues('OTEL_EXPORTER_OTLP_HEADERS'), ...read.keyValues('OTEL_EXPORTER_OTLP_LOGS_HEADERS', options.headers) },
+      timeoutMs: pick(read, 'TIMEOUT', (name, fallback) => read.int(name, fallback, { min: 1 }), 10_000, options.timeoutMs),
+      tls: {
+        ca: file(read, 'CERTIFICATE', options.certificate),
+        key: file(read, 'CLIENT_KEY', options.clientKey),
+        cert: file(read, 'CLIENT_CERTIFICATE', options.clientCertificate),
+      },
+    },
+  };
+}
+
+/** Reads `OTEL_EXPORTER_OTLP_LOGS_<suffix>`, falling back to `OTEL_EXPORTER_OTLP_<suffix>`, then the default. */
+function pick<T>(read: SettingsReader, suffix: string, get: (name: string, fallback: T) => T, fallback: T, option: T | undefined): T {
+  if (option !== undefined) return option;
+  return get(`OTEL_EXPORTER_OTLP_LOGS_${suffix}`, get(`OTEL_EXPORTER_OTLP_${suffix}`, fallback));
+}
+
+function file(read: SettingsReader, suffix: string, option: string | Buffer | undefined): Buffer | undefined {
+  if (option !== undefined) return read.file(`OTEL_EXPORTER_OTLP_LOGS_${suffix}`, option);
+  return read.file(`OTEL_EXPORTER_OTLP_LOGS_${suffix}`) ?? read.file(`OTEL_EXPORTER_OTLP_${suffix}`);
+}
+
+function endpoint(read: SettingsReader, option: string | undefined): URL {
+  if (option !== undefined) return read.url('OTEL_EXPORTER_OTLP_LOGS_ENDPOINT', option)!;
+  const specific = read.url('OTEL_EXPORTER_OTLP_LOGS_ENDPOINT');
+  if (specific) return specific;
+  const base = read.url('OTEL_EXPORTER_OTLP_ENDPOINT') ?? new URL(DEFAULT_ENDPOINT);
+  const url = new URL(base.href);
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}/v1/logs`;
+  return url;
+}
+
+function protocol(read: SettingsReader, option: OtlpProtocolName | undefined): OtlpProtocolName {
+  if (option !== undefined) return read.oneOf('OTEL_EXPORTER_OTLP_LOGS_PROTOCOL', OTLP_PROTOCOLS, 'http/protobuf', option);
+  const set = read.first('OTEL_EXPORTER_OTLP_LOGS_PROTOCOL', 'OTEL_EXPORTER_OTLP_PROTOCOL');
+  if (set === undefined) return 'http/protobuf';
+  if (set.value.toLowerCase() === 'grpc') {
+    throw new ConfigError(set.name, set.value, 'http/protobuf or http/json (gRPC is not supported by otel-logkit; use http/protobuf on port 4318)');
+  }
+  return read.oneOf(set.name, OTLP_PROTOCOLS, 'http/protobuf');
+}

@@ -1,0 +1,86 @@
+import protobuf from 'protobufjs/minimal.js';
+import type { LogkitRecord } from '../../src/record.js';
+import { compress, type Compression } from '../core/compress.js';
+import type { Protocol, Verdict, WireRequest, WireResponse } from '../core/protocol.js';
+import { isTransientStatus, parseRetryAfter } from '../core/retry.js';
+import type { OtlpProtocolName } from './config.js';
+import { encodeOtlpJson } from './encode-json.js';
+import { encodeOtlpProtobuf } from './encode-protobuf.js';
+
+/**
+ * OTLP/HTTP for logs: one `ExportLogsServiceRequest` per batch, protobuf or JSON, optionally
+ * compressed. Answers follow the OTLP/HTTP spec: 2xx is success (with an optional partial success),
+ * 429/502/503/504 are retried (honouring Retry-After), 413 splits the batch, any other status is
+ * permanent and goes to the dead-letter directory.
+ */
+export class OtlpProtocol implements Protocol {
+  readonly name = 'otlp';
+  private readonly contentType: string;
+
+  constructor(
+    private readonly format: OtlpProtocolName,
+    private readonly compression: Compression,
+  ) {
+    this.contentType = format === 'http/json' ? 'application/json' : 'application/x-protobuf';
+  }
+
+  encode(records: readonly LogkitRecord[]): WireRequest {
+    const encoded = this.format === 'http/json' ? Buffer.from(encodeOtlpJson(records)) : encodeOtlpProtobuf(records);
+    const { body, encoding } = compress(encoded, this.compression);
+    const headers: Record<string, string> = { 'Content-Type': this.contentType };
+    if (encoding) headers['Content-Encoding'] = encoding;
+    return { path: '', headers, body };
+  }
+
+  classify(response: WireResponse): Verdict {
+    const { status } = response;
+    if (status >= 200 && status < 300) {
+      const partial = readPartialSuccess(response);
+      return partial ? { kind: 'ok', rejected: partial.rejected, message: partial.message } : { kind: 'ok' };
+    }
+    if (isTransientStatus(status)) return { kind: 'retry', reason: `http_${status}`, retryAfterMs: parseRetryAfter(response.headers) };
+    if (status === 413) return { kind: 'split', reason: 'http_413' };
+    return { kind: 'dead-letter', reason: `http_${status}: ${statusMessage(response)}` };
+  }
+}
+
+/** `ExportLogsServiceResponse.partial_success` (field 1: rejected_log_records = 1, error_message = 2), protobuf or JSON. */
+export function readPartialSuccess(response: WireResponse): { rejected: number; message?: string } | undefined {
+  if (response.body.length === 0) return undefined;
+  try {
+    const type = String(response.headers['content-type'] ?? '');
+    if (type.includes('json')) {
+      const parsed = JSON.parse(response.body.toString('utf8')) as { partialSuccess?: { rejectedLogRecords?: string | number; errorMessage?: string } };
+      const partial = parsed.partialSuccess;
+      if (!partial) return undefined;
+      const rejected = Number(partial.rejectedLogRecords ?? 0);
+      return rejected > 0 || partial.errorMessage ? { rejected, message: partial.errorMessage } : undefined;
+    }
+    const reader = protobuf.Reader.create(response.body);
+    let out: { rejected: number; message?: string } | undefined;
+    while (reader.pos < reader.len) {
+      const tag = reader.uint32();
+      if (tag >>> 3 !== 1 || (tag & 7) !== 2) {
+        reader.skipType(tag & 7);
+        continue;
+      }
+      const end = reader.uint32() + reader.pos;
+      out = { rejected: 0 };
+      while (reader.pos < end) {
+        const inner = reader.uint32();
+        if (inner >>> 3 === 1 && (inner & 7) === 0) out.rejected = Number(reader.int64());
+        else if (inner >>> 3 === 2 && (inner & 7) === 2) out.message = reader.string();
+        else reader.skipType(inner & 7);
+      }
+    }
+    return out && (out.rejected > 0 || out.message) ? out : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The start of a refusal's body, for diagnostics (a google.rpc.Status or plain text). */
+function statusMessage(response: WireResponse): string {
+  const text = response.body.subarray(0, 200).toString('utf8').replace(/[^\x20-\x7e]+/g, ' ').trim();
+  return text === '' ? 'no body' : text;
+}
