@@ -16,3 +16,22 @@ export type { LogkitRecord, LogValue, LogMap } from './record.js';
 export type { LogStage } from './stage.js';
 export type { StatsSection } from './stats.js';
 export { parseSeverity, severityName } from './severity.js';
+export { DeferredFlushSpanProcessor } from '../processors/deferred/flush-on-span-error.js';
+export type { DeferredOptions } from '../processors/deferred/config.js';
+export type { SamplingOptions } from '../processors/sampling/config.js';
+export { CORRELATION_ATTRIBUTES } from '../processors/enrichment/attributes.js';
+export type { EnrichmentOptions, BaggageSelector } from '../processors/enrichment/config.js';
+export {
+  withCorrelation,
+  correlationMiddleware,
+  fastifyCorrelation,
+  correlationHeaders,
+  correlatedFetch,
+  correlatedRequest,
+  correlationInterceptor,
+  sanitizeHeaderValue,
+  HEADER_VALUE_FORM,
+  type CorrelationOptions,
+  type RequestFields,
+  type HttpFailure,
+} from '../processors/correlation/index.js';

@@ -1,18 +1,169 @@
-import type { Context, SeverityNumber } from '@opentelemetry/api';
+import { type Context, diag, SeverityNumber } from '@opentelemetry/api';
+import { ConfigError } from '../../src/errors.js';
+import { currentExecution, onExecutionEnd } from '../../src/execution.js';
 import type { LogkitRecord } from '../../src/record.js';
+import { parseSeverity, SEVERITY_FORM } from '../../src/severity.js';
 import type { LogStage, StageContext } from '../../src/stage.js';
+import { ReasonCounter } from '../../src/stats.js';
+import { DeferredBuffer } from '../deferred/deferred-buffer.js';
+import { onLocalRootSpanError } from '../deferred/flush-on-span-error.js';
+import { type RulesAudit, rulesAuditRecord } from './audit.js';
+import { keepByRatio } from './ratio-sampler.js';
+import { RateLimiter } from './rate-limiter.js';
+import { RuleBook } from './rule-book.js';
+import { FileRuleSource, HttpRuleSource } from './rule-sources.js';
+import { checkPattern, type LevelRules, type RateLimitRule } from './rules.js';
+import type { CompiledRules } from './thresholds.js';
 
 /** The sampling stage, with runtime threshold control. */
 export interface SamplingStage extends LogStage {
+  /**
+   * Changes a threshold at runtime, effective for the next record: `pattern` is a logger-name pattern
+   * (`billing.*`, `http`) or `*` for the global level; `level` a severity name or number, or `default`
+   * to remove what an earlier `setLevel` set for that pattern. Throws a `ConfigError` on a bad argument.
+   */
   setLevel(pattern: string, level: SeverityNumber | string): void;
 }
 
-/** The sampling stage. (Placeholder: passes records through until the sampling issue lands.) */
-export function createSamplingStage(_ctx: StageContext, next: LogStage): SamplingStage {
-  return {
-    write: (record: LogkitRecord, context?: Context) => next.write(record, context),
-    forceFlush: () => next.forceFlush(),
-    shutdown: () => next.shutdown(),
-    setLevel: () => {},
-  };
+/**
+ * Decides, per record, what goes on to redaction and export:
+ * 1. below its threshold (the execution's own level if set, else the most specific logger rule, else
+ *    the global level) it is held for deferral (or dropped when deferral is off), unless its execution
+ *    already released its history, in which case it passes;
+ * 2. at or above the flush level it first releases the held history of its execution (or the ring);
+ * 3. a sampling ratio for its severity keeps all or none of a trace;
+ * 4. a token bucket per logger + severity range stops floods.
+ * Records with no severity count as INFO. The rules are a precompiled snapshot; nothing here does I/O.
+ */
+export function createSamplingStage(ctx: StageContext, next: LogStage): SamplingStage {
+  return new SeveritySampler(ctx, next);
+}
+
+class SeveritySampler implements SamplingStage {
+  private passed = 0;
+  private held = 0;
+  private audited = 0;
+  private internalErrors = 0;
+  private readonly dropped = new ReasonCounter();
+  private readonly rules: RuleBook;
+  private readonly deferred: DeferredBuffer | undefined;
+  private readonly flushLevel: SeverityNumber;
+  private readonly unsubscribe: (() => void)[] = [];
+  private limiter: RateLimiter | undefined;
+  private limiterRules: CompiledRules | undefined;
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    private readonly ctx: StageContext,
+    private readonly next: LogStage,
+  ) {
+    const config = ctx.config.sampling;
+    this.flushLevel = config.deferred.flushLevel;
+    this.rules = new RuleBook(config.rules, (entry) => this.writeAudit(entry));
+    if (config.file) {
+      this.rules.set('file', config.file.rules, config.file.path, false);
+      this.rules.follow(new FileRuleSource(config.file.path, config.pollIntervalMs), `OTEL_LOGKIT_LEVELS_FILE (${config.file.path})`, config.file.text);
+    }
+    if (config.url) {
+      const source = new HttpRuleSource(config.url, config.pollIntervalMs);
+      this.rules.follow(source, `OTEL_LOGKIT_LEVELS_URL (${source.origin})`);
+    }
+    if (config.deferred.enabled) {
+      const deferred = new DeferredBuffer(config.deferred, (record) => next.write(record), ctx.stats);
+      this.deferred = deferred;
+      this.unsubscribe.push(onExecutionEnd((execution) => deferred.ended(execution)));
+      this.unsubscribe.push(onLocalRootSpanError((traceId) => deferred.releaseTrace(traceId)));
+    }
+    ctx.stats.register('sampling', () => ({
+      passed: this.passed,
+      dropped: this.dropped.toJSON(),
+      deferred: this.held,
+      audit_records: this.audited,
+      rules_changes: this.rules.changes,
+      rules_errors: this.rules.errors,
+      internal_errors: this.internalErrors,
+    }));
+  }
+
+  write(record: LogkitRecord, context?: Context): void {
+    try {
+      const severity: number = record.severityNumber || SeverityNumber.INFO;
+      const execution = currentExecution();
+      const rules = this.rules.current;
+      const logger = record.instrumentationScope.name;
+      const threshold = execution?.level ?? rules.thresholdFor(logger);
+      const deferred = this.deferred;
+      if (severity < threshold) {
+        if (deferred === undefined) return this.dropped.add('below_threshold');
+        if (deferred.hold(record, execution)) {
+          this.held++;
+          return;
+        }
+      } else {
+        if (deferred !== undefined && severity >= this.flushLevel) {
+          if (execution === undefined) deferred.releaseGlobal();
+          else deferred.releaseExecution(execution);
+        }
+        const ratio = rules.ratios[severity];
+        if (ratio !== undefined && ratio < 1 && !keepByRatio(record, ratio, execution?.globalId)) return this.dropped.add('sampled_out');
+      }
+      if (rules.rateLimit !== undefined && !this.limiterOf(rules, rules.rateLimit).tryTake(logger, severity)) return this.dropped.add('rate_limited');
+      this.passed++;
+      this.next.write(record, context);
+    } catch (error) {
+      this.internalErrors++;
+      diag.error('otel-logkit: sampling failed for a record', error);
+    }
+  }
+
+  setLevel(pattern: string, level: SeverityNumber | string): void {
+    const where = `setLevel(${JSON.stringify(pattern)})`;
+    if (pattern !== '*') checkPattern(pattern, 'setLevel pattern');
+    const api = this.rules.layer('api');
+    const levels: LevelRules['levels'] = Object.assign(Object.create(null), api.levels);
+    const updated: LevelRules = { ...api, levels };
+    if (level === 'default') {
+      if (pattern === '*') delete updated.level;
+      else delete (levels as Record<string, SeverityNumber>)[pattern];
+    } else {
+      const parsed = parseSeverity(String(level));
+      if (parsed === undefined) throw new ConfigError(where, level, `${SEVERITY_FORM}, or default`);
+      if (pattern === '*') updated.level = parsed;
+      else (levels as Record<string, SeverityNumber>)[pattern] = parsed;
+    }
+    this.rules.set('api', updated, 'setLevel');
+  }
+
+  forceFlush(): Promise<void> {
+    return this.next.forceFlush();
+  }
+
+  shutdown(): Promise<void> {
+    this.closing ??= (async () => {
+      this.rules.stop();
+      for (const off of this.unsubscribe) off();
+      this.deferred?.shutdown();
+      await this.next.shutdown();
+    })();
+    return this.closing;
+  }
+
+  /** The bucket set follows the rules: a new rate limit starts with full buckets. */
+  private limiterOf(rules: CompiledRules, limit: RateLimitRule): RateLimiter {
+    if (this.limiterRules !== rules || this.limiter === undefined) {
+      this.limiter = new RateLimiter(limit);
+      this.limiterRules = rules;
+    }
+    return this.limiter;
+  }
+
+  /** Audit records bypass every sampling decision: a change of what is logged is always logged. */
+  private writeAudit(entry: RulesAudit): void {
+    try {
+      this.audited++;
+      this.next.write(rulesAuditRecord(this.ctx.resource, entry));
+    } catch (error) {
+      diag.error('otel-logkit: could not write the logging rules audit record', error);
+    }
+  }
 }

@@ -1,0 +1,51 @@
+import { context, SeverityNumber, trace } from '@opentelemetry/api';
+import { hrTime } from '@opentelemetry/core';
+import type { Resource } from '@opentelemetry/resources';
+import { currentExecution } from '../../src/execution.js';
+import type { LogkitRecord, LogMap } from '../../src/record.js';
+
+/** The instrumentation scope of the records the sampling stage makes itself. */
+export const AUDIT_SCOPE = { name: 'otel-logkit.sampling' };
+
+/** What an audit record says: which rules source, what changed (or why it was refused), and who asked. */
+export interface RulesAudit {
+  outcome: 'changed' | 'rejected';
+  /** `env`, `file`, `url` or `api` (`setLevel`). */
+  source: string;
+  /** The file path or URL, or `setLevel`. */
+  origin: string;
+  changes?: string[];
+  error?: string;
+}
+
+/**
+ * Builds the audit record of a rules change: when (its timestamp), what (the changed keys, one line each)
+ * and who (for `setLevel`, the user of the current execution when there is one, e.g. an admin request;
+ * for a file or URL, that origin). It carries the active span context so it joins the admin request's trace.
+ */
+export function rulesAuditRecord(resource: Resource, audit: RulesAudit): LogkitRecord {
+  const attributes: LogMap = Object.create(null);
+  attributes['logkit.audit'] = true;
+  attributes['logkit.rules.outcome'] = audit.outcome;
+  attributes['logkit.rules.source'] = audit.source;
+  attributes['logkit.rules.origin'] = audit.origin;
+  attributes['logkit.rules.actor'] = audit.source === 'api' ? (currentExecution()?.userId ?? `process ${process.pid}`) : audit.origin;
+  if (audit.changes) attributes['logkit.rules.changes'] = audit.changes;
+  if (audit.error !== undefined) attributes['logkit.rules.error'] = audit.error;
+  const now = hrTime();
+  const rejected = audit.outcome === 'rejected';
+  return {
+    hrTime: now,
+    hrTimeObserved: now,
+    spanContext: trace.getSpanContext(context.active()),
+    severityNumber: rejected ? SeverityNumber.WARN : SeverityNumber.INFO,
+    severityText: rejected ? 'WARN' : 'INFO',
+    body: rejected
+      ? `logging rules from ${audit.source} ${audit.origin} rejected, keeping the last good rules: ${audit.error}`
+      : `logging rules changed by ${audit.source} ${audit.origin}: ${audit.changes?.join('; ')}`,
+    resource,
+    instrumentationScope: AUDIT_SCOPE,
+    attributes,
+    droppedAttributesCount: 0,
+  };
+}

@@ -1,0 +1,34 @@
+import type { LogkitRecord } from '../../src/record.js';
+
+const TWO_POW_52 = 2 ** 52;
+const INVALID_TRACE = '00000000000000000000000000000000';
+
+/**
+ * Keeps a fraction of records so that a trace keeps all of its records or none: the decision is a pure
+ * function of the trace id (its last 13 hex digits, the random part of a W3C trace id, read as a number
+ * in [0, 1) and compared with the ratio), the same in every process that sees the trace.
+ *
+ * Records without a trace are decided by their execution's global id (hashed), so a request keeps all
+ * or none too; records outside both are decided at random.
+ */
+export function keepByRatio(record: LogkitRecord, ratio: number, globalId: string | undefined): boolean {
+  if (ratio >= 1) return true;
+  if (ratio <= 0) return false;
+  const traceId = record.spanContext?.traceId;
+  if (traceId !== undefined && traceId.length === 32 && traceId !== INVALID_TRACE) {
+    const n = parseInt(traceId.slice(19), 16);
+    if (!Number.isNaN(n)) return n / TWO_POW_52 < ratio;
+  }
+  if (globalId !== undefined) return fnv1a(globalId) / 2 ** 32 < ratio;
+  return Math.random() < ratio;
+}
+
+/** FNV-1a, 32 bits: spreads arbitrary ids (caller-supplied global ids need not be hex) evenly. */
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}
