@@ -1,10 +1,14 @@
 import type { SettingsReader } from '../../src/env.js';
-import { ConfigError } from '../../src/errors.js';
+import { type ConnectionOptions, readConnection } from '../connection.js';
+import type { HttpSettings } from '../core/settings.js';
 
 /** Options given in code for the Loki exporter; each overrides the variable named in its comment. */
-export interface LokiOptions {
-  /** `OTEL_LOGKIT_LOKI_ENDPOINT`: Loki's base URL, e.g. `http://loki:3100` (the push path is added). */
-  endpoint?: string;
+/**
+ * Connection options override `OTEL_LOGKIT_LOKI_ENDPOINT` (Loki's base URL, e.g. `http://loki:3100`; the
+ * push path is added), `_HEADERS`, `_USERNAME`/`_PASSWORD` (basic auth, e.g. Grafana Cloud user id and
+ * token), `_TIMEOUT`, `_CERTIFICATE`, `_CLIENT_CERTIFICATE`, `_CLIENT_KEY`.
+ */
+export interface LokiOptions extends Omit<ConnectionOptions, 'token'> {
   /** `OTEL_LOGKIT_LOKI_ENCODING`: `protobuf` (snappy-compressed, Loki's native format) or `json` (gzip). */
   encoding?: LokiEncoding;
   /** `OTEL_LOGKIT_LOKI_LABELS`: which resource/record attributes become stream labels (`severity` → `level`). */
@@ -15,13 +19,8 @@ export interface LokiOptions {
   lineFormat?: LokiLineFormat;
   /** `OTEL_LOGKIT_LOKI_TENANT`: sent as `X-Scope-OrgID` (multi-tenant Loki). */
   tenant?: string;
-  /** `OTEL_LOGKIT_LOKI_USERNAME` / `OTEL_LOGKIT_LOKI_PASSWORD`: basic auth (Grafana Cloud: user id and token). */
-  username?: string;
-  password?: string;
   /** `OTEL_LOGKIT_LOKI_BEARER_TOKEN`: `Authorization: Bearer …` instead of basic auth. */
   bearerToken?: string;
-  /** `OTEL_LOGKIT_LOKI_HEADERS`: extra headers, `key=value,…` percent-encoded. */
-  headers?: Record<string, string>;
 }
 
 export type LokiEncoding = 'protobuf' | 'json';
@@ -37,8 +36,8 @@ export interface LokiConfig {
   tenant?: string;
   /** Labels every stream of this destination carries (set by a route, e.g. `loki(stream=audit)`). */
   staticLabels: Record<string, string>;
-  /** Authorization and user headers: credentials, never logged, never written to the spool. */
-  headers: Record<string, string>;
+  /** Headers (with credentials), timeout and TLS for the transport; credentials are never logged or spooled. */
+  http: HttpSettings;
 }
 
 export const DEFAULT_LOKI_LABELS = ['service.name', 'deployment.environment', 'severity'];
@@ -47,23 +46,11 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /** Reads the Loki section; called only when `loki` is one of the exporters or a route target. */
 export function parseLokiConfig(read: SettingsReader, options: LokiOptions = {}): LokiConfig {
-  const endpoint = read.url('OTEL_LOGKIT_LOKI_ENDPOINT', options.endpoint);
-  if (endpoint === undefined) {
-    throw new ConfigError('OTEL_LOGKIT_LOKI_ENDPOINT', '', "Loki's base URL such as http://loki:3100 (required when OTEL_LOGS_EXPORTER names loki)");
-  }
+  const { endpoint, http } = readConnection(read, 'OTEL_LOGKIT_LOKI', { example: 'http://loki:3100', tokenVariable: 'OTEL_LOGKIT_LOKI_BEARER_TOKEN', scheme: 'Bearer' }, {
+    ...options,
+    token: options.bearerToken,
+  });
   const labels = read.list('OTEL_LOGKIT_LOKI_LABELS', DEFAULT_LOKI_LABELS, options.labels);
-  const headers: Record<string, string> = { ...read.keyValues('OTEL_LOGKIT_LOKI_HEADERS', options.headers) };
-  const username = read.string('OTEL_LOGKIT_LOKI_USERNAME', undefined, options.username);
-  const password = read.string('OTEL_LOGKIT_LOKI_PASSWORD', undefined, options.password);
-  const bearer = read.string('OTEL_LOGKIT_LOKI_BEARER_TOKEN', undefined, options.bearerToken);
-  if (username !== undefined && bearer !== undefined) {
-    throw new ConfigError('OTEL_LOGKIT_LOKI_BEARER_TOKEN', bearer, 'either a bearer token or OTEL_LOGKIT_LOKI_USERNAME/PASSWORD, not both');
-  }
-  if ((username === undefined) !== (password === undefined)) {
-    throw new ConfigError(username === undefined ? 'OTEL_LOGKIT_LOKI_PASSWORD' : 'OTEL_LOGKIT_LOKI_USERNAME', '[set]', 'OTEL_LOGKIT_LOKI_USERNAME and OTEL_LOGKIT_LOKI_PASSWORD both set, or neither');
-  }
-  if (username !== undefined) headers.Authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
-  if (bearer !== undefined) headers.Authorization = `Bearer ${bearer}`;
   return {
     endpoint,
     encoding: read.oneOf('OTEL_LOGKIT_LOKI_ENCODING', ['protobuf', 'json'], 'protobuf', options.encoding),
@@ -72,7 +59,7 @@ export function parseLokiConfig(read: SettingsReader, options: LokiOptions = {})
     lineFormat: read.oneOf('OTEL_LOGKIT_LOKI_LINE_FORMAT', ['text', 'json'], 'text', options.lineFormat),
     tenant: read.string('OTEL_LOGKIT_LOKI_TENANT', undefined, options.tenant),
     staticLabels: {},
-    headers,
+    http,
   };
 }
 

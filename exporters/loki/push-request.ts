@@ -1,6 +1,6 @@
-import { gzipSync } from 'node:zlib';
 import protobuf from 'protobufjs/minimal.js';
 import { compress as snappy } from 'snappyjs';
+import { compress } from '../core/compress.js';
 import { unixNanosString } from '../record-fields.js';
 import type { LokiStream } from './streams.js';
 
@@ -56,5 +56,5 @@ export function encodeJsonPush(streams: readonly LokiStream[]): LokiBody {
       ),
     })),
   };
-  return { headers: { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' }, body: gzipSync(JSON.stringify(json)) };
+  return { headers: { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' }, body: compress(Buffer.from(JSON.stringify(json)), 'gzip').body };
 }

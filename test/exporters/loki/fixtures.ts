@@ -1,3 +1,5 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { SeverityNumber } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { LogkitRecord, LogMap, LogValue } from '../../../src/record.js';
@@ -46,4 +48,35 @@ export async function sendOnce(protocol: Protocol, base: URL, records: readonly 
     body: Buffer.from(await response.arrayBuffer()),
   };
   return protocol.classify(wire, records);
+}
+
+/**
+ * A real HTTP server on 127.0.0.1 for a backend stand-in: reads each request body whole, then hands it
+ * to `answer`; while `hang` is true it reads and never answers (a hung backend).
+ */
+export abstract class LoopbackReceiver {
+  hang = false;
+  url!: URL;
+  private readonly hung: ServerResponse[] = [];
+  private readonly server: Server = createServer((req, res) => void this.read(req, res));
+
+  protected abstract answer(req: IncomingMessage, body: Buffer, res: ServerResponse): void;
+
+  protected async listen(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.url = new URL(`http://127.0.0.1:${(this.server.address() as AddressInfo).port}`);
+  }
+
+  async close(): Promise<void> {
+    for (const res of this.hung.splice(0)) res.destroy();
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async read(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    if (this.hang) this.hung.push(res);
+    else this.answer(req, Buffer.concat(chunks), res);
+  }
 }

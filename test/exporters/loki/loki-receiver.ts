@@ -1,8 +1,8 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import protobuf from 'protobufjs';
 import { uncompress } from 'snappyjs';
+import { LoopbackReceiver } from './fixtures.js';
 
 /**
  * A loopback stand-in for Loki's push endpoint: decodes snappy protobuf and (gzipped) JSON pushes the
@@ -53,22 +53,14 @@ export function lokiTooFarBehind(selector: string, total: number): string {
   return `entry with timestamp 2020-01-01 00:00:00 +0000 UTC ignored, reason: 'entry too far behind, entry timestamp is: 2020-01-01T00:00:00Z, oldest acceptable timestamp is: 2026-11-22T05:00:00Z', for stream: ${selector},\ntotal ignored: 1 out of ${total}`;
 }
 
-export class LokiReceiver {
+export class LokiReceiver extends LoopbackReceiver {
   readonly pushes: ReceivedPush[] = [];
   /** Answers given in order, one per request; when empty, Loki's 204. */
   readonly answers: ScriptedAnswer[] = [];
-  /** While true, requests are read and then never answered (a hung Loki). */
-  hang = false;
-  private readonly hung: ServerResponse[] = [];
-  private readonly server: Server = createServer((req, res) => void this.handle(req, res));
-  url!: URL;
-
-  private constructor() {}
 
   static async start(): Promise<LokiReceiver> {
     const receiver = new LokiReceiver();
-    await new Promise<void>((resolve) => receiver.server.listen(0, '127.0.0.1', resolve));
-    receiver.url = new URL(`http://127.0.0.1:${(receiver.server.address() as AddressInfo).port}`);
+    await receiver.listen();
     return receiver;
   }
 
@@ -77,19 +69,7 @@ export class LokiReceiver {
     return this.pushes.flatMap((p) => p.streams.flatMap((s) => s.entries.map((e) => ({ ...e, labels: s.labels, tenant: p.tenant }))));
   }
 
-  async close(): Promise<void> {
-    for (const res of this.hung.splice(0)) res.destroy();
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    if (this.hang) {
-      this.hung.push(res);
-      return;
-    }
+  protected answer(req: IncomingMessage, body: Buffer, res: ServerResponse): void {
     if (req.method !== 'POST' || req.url !== '/loki/api/v1/push') {
       res.writeHead(404).end('404 page not found\n');
       return;
@@ -101,13 +81,13 @@ export class LokiReceiver {
     }
     let streams: ReceivedStream[];
     try {
-      streams = decode(Buffer.concat(chunks), req.headers['content-type'], req.headers['content-encoding']);
+      streams = decode(body, req.headers['content-type'], req.headers['content-encoding']);
     } catch (error) {
       res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`loghttp: ${(error as Error).message}\n`);
       return;
     }
     this.pushes.push({
-      path: req.url,
+      path: req.url ?? '',
       contentType: req.headers['content-type'],
       contentEncoding: req.headers['content-encoding'],
       tenant: req.headers['x-scope-orgid'] as string | undefined,

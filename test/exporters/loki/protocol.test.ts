@@ -86,8 +86,8 @@ describe('Loki push, protobuf + snappy (the default)', () => {
     expect(request.headers['X-Scope-OrgID']).toBe('team-a');
     // Credentials are the transport's business (never in the request that may be spooled to disk).
     expect(JSON.stringify(request.headers)).not.toContain('Basic');
-    expect(config({ OTEL_LOGKIT_LOKI_USERNAME: 'u', OTEL_LOGKIT_LOKI_PASSWORD: 'p' }).headers.Authorization).toBe(`Basic ${btoa('u:p')}`);
-    expect(config({ OTEL_LOGKIT_LOKI_BEARER_TOKEN: 't0k' }).headers.Authorization).toBe('Bearer t0k');
+    expect(config({ OTEL_LOGKIT_LOKI_USERNAME: 'u', OTEL_LOGKIT_LOKI_PASSWORD: 'p' }).http.headers.Authorization).toBe(`Basic ${btoa('u:p')}`);
+    expect(config({ OTEL_LOGKIT_LOKI_BEARER_TOKEN: 't0k' }).http.headers.Authorization).toBe('Bearer t0k');
   });
 });
 

@@ -1,0 +1,110 @@
+import type { Attributes } from '@opentelemetry/api';
+import type { LogkitRecord, LogMap } from '../../src/record.js';
+import { severityName } from '../../src/severity.js';
+import { isoNanos, recordTime, toJsonValue, toText } from '../record-fields.js';
+import { datasetName, type ElasticsearchConfig } from './config.js';
+
+/** Turns one record into the JSON document stored in Elasticsearch/OpenSearch. */
+export type DocumentMapper = (record: LogkitRecord) => Record<string, unknown>;
+
+/**
+ * The two layouts of the Collector's elasticsearch exporter:
+ * - `otel`: the OTel data model kept as is — `attributes`, `resource.attributes`, `scope`, `body.text`
+ *   or `body.structured` — for the `logs-*.otel-*` templates (ES 8.16+/9, `attributes` are passthrough
+ *   objects so `correlation.global_id` is also queryable at the top level);
+ * - `ecs`: Elastic Common Schema — `message`, `log.level`, `trace.id`, resource attributes renamed to
+ *   their ECS names (`deployment.environment` → `service.environment`, …), record attributes at the
+ *   top level — for the classic `logs-*-*` templates, Kibana's Logs UI and OpenSearch.
+ */
+export function createDocumentMapper(config: Pick<ElasticsearchConfig, 'mapping' | 'target'>): DocumentMapper {
+  const dataStream = config.target.kind === 'data-stream' ? { type: 'logs', dataset: datasetName(config), namespace: config.target.namespace } : undefined;
+  return config.mapping === 'otel' ? (record) => otelDocument(record, dataStream) : (record) => ecsDocument(record, dataStream);
+}
+
+type DataStreamFields = { type: string; dataset: string; namespace: string } | undefined;
+
+function otelDocument(record: LogkitRecord, dataStream: DataStreamFields): Record<string, unknown> {
+  const doc: Record<string, unknown> = Object.create(null);
+  doc['@timestamp'] = isoNanos(recordTime(record));
+  doc.observed_timestamp = isoNanos(record.hrTimeObserved);
+  if (dataStream) doc.data_stream = dataStream;
+  if (record.severityNumber !== undefined) doc.severity_number = record.severityNumber;
+  if (record.severityText !== undefined) doc.severity_text = record.severityText;
+  if (record.eventName) doc.event_name = record.eventName;
+  if (record.spanContext) {
+    doc.trace_id = record.spanContext.traceId;
+    doc.span_id = record.spanContext.spanId;
+  }
+  if (record.body !== undefined) {
+    const body = record.body;
+    doc.body = body !== null && typeof body === 'object' && !(body instanceof Uint8Array) ? { structured: toJsonValue(body) } : { text: toText(body) };
+  }
+  doc.attributes = toJsonValue(record.attributes);
+  if (record.droppedAttributesCount > 0) doc.dropped_attributes_count = record.droppedAttributesCount;
+  doc.resource = { attributes: plainAttributes(record.resource.attributes) };
+  const scope = record.instrumentationScope;
+  doc.scope = scope.version ? { name: scope.name, version: scope.version } : { name: scope.name };
+  return doc;
+}
+
+/** OTel resource attribute → ECS field, where the names differ (the rest keep their OTel names, as in the Collector). */
+const ECS_RESOURCE_FIELDS: Readonly<Record<string, string>> = {
+  'service.instance.id': 'service.node.name',
+  'deployment.environment': 'service.environment',
+  'deployment.environment.name': 'service.environment',
+  'telemetry.sdk.language': 'service.language.name',
+  'telemetry.sdk.name': '',
+  'telemetry.sdk.version': 'agent.version',
+  'process.executable.name': 'process.title',
+  'process.runtime.name': 'service.runtime.name',
+  'process.runtime.version': 'service.runtime.version',
+  'host.arch': 'host.architecture',
+  'k8s.namespace.name': 'kubernetes.namespace',
+  'k8s.node.name': 'kubernetes.node.name',
+  'k8s.pod.name': 'kubernetes.pod.name',
+  'k8s.pod.uid': 'kubernetes.pod.uid',
+  'container.image.name': 'container.image.name',
+};
+
+/** OTel record attribute → ECS field (exceptions and event names). */
+const ECS_RECORD_FIELDS: Readonly<Record<string, string>> = {
+  'exception.message': 'error.message',
+  'exception.stacktrace': 'error.stack_trace',
+  'exception.type': 'error.type',
+};
+
+/**
+ * Dotted keys are written as they are: Elasticsearch and OpenSearch expand `service.name` into the
+ * object path themselves, which spares us merging objects (and their conflicts) here.
+ */
+function ecsDocument(record: LogkitRecord, dataStream: DataStreamFields): Record<string, unknown> {
+  const doc: Record<string, unknown> = Object.create(null);
+  for (const [key, value] of Object.entries(record.resource.attributes)) {
+    const field = ECS_RESOURCE_FIELDS[key] ?? key;
+    if (field !== '' && value !== undefined) doc[field] = value;
+  }
+  doc['agent.name'] = 'otel-logkit/nodejs';
+  const attributes = toJsonValue(record.attributes) as Record<string, unknown>;
+  for (const key of Object.keys(attributes)) doc[ECS_RECORD_FIELDS[key] ?? key] = attributes[key];
+  if (dataStream) {
+    doc['data_stream.type'] = dataStream.type;
+    doc['data_stream.dataset'] = dataStream.dataset;
+    doc['data_stream.namespace'] = dataStream.namespace;
+  }
+  doc['@timestamp'] = isoNanos(recordTime(record));
+  if (record.spanContext) {
+    doc['trace.id'] = record.spanContext.traceId;
+    doc['span.id'] = record.spanContext.spanId;
+  }
+  if (record.severityNumber !== undefined) doc['event.severity'] = record.severityNumber;
+  doc['log.level'] = record.severityText ?? severityName(record.severityNumber).toLowerCase();
+  if (record.instrumentationScope.name) doc['log.logger'] = record.instrumentationScope.name;
+  if (record.eventName) doc['event.action'] = record.eventName;
+  // ECS has one text field for the event; a structured body keeps its content as JSON text rather than being dropped.
+  if (record.body !== undefined && record.body !== null) doc.message = toText(record.body);
+  return doc;
+}
+
+function plainAttributes(attributes: Attributes): Record<string, unknown> {
+  return toJsonValue(attributes as unknown as LogMap) as Record<string, unknown>;
+}

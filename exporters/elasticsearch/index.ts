@@ -1,0 +1,33 @@
+import type { LogStage, StageContext } from '../../src/stage.js';
+import { createHttpDestination } from '../core/destination.js';
+import type { DeliverySettings } from '../core/settings.js';
+import type { RouteTarget } from '../routing/rules.js';
+import type { ElasticsearchConfig } from './config.js';
+import { ElasticsearchProtocol } from './protocol.js';
+import { AfterTemplateStage, installIndexTemplate } from './template.js';
+
+/**
+ * `OTEL_LOGS_EXPORTER=elasticsearch`: `_bulk` into Elasticsearch or OpenSearch through the shared
+ * delivery core. A route target such as `elasticsearch(dataset=audit)` is its own destination (own
+ * queue, spool subdirectory, retry state) writing to its own data stream or index.
+ */
+export function createElasticsearchDestination(config: ElasticsearchConfig, delivery: DeliverySettings, ctx: StageContext, route?: RouteTarget): LogStage {
+  const name = route?.key ?? 'elasticsearch';
+  const effective = route ? elasticsearchConfigForRoute(config, route.options) : config;
+  const protocol = new ElasticsearchProtocol(effective);
+  let templateInstalled = 0;
+  ctx.stats.register(`${name}_bulk`, () => ({ ...protocol.stats.read(), template_installed: templateInstalled }), { gauges: ['template_installed'] });
+  const stage = createHttpDestination({ name, protocol, endpoint: config.endpoint, http: config.http, delivery }, ctx);
+  if (!effective.bootstrapTemplate) return stage;
+  const ready = installIndexTemplate(effective).then((ok) => {
+    templateInstalled = ok ? 1 : 0;
+  });
+  return new AfterTemplateStage(stage, ready, delivery.batch.maxQueueRecords);
+}
+
+/** `index=…` writes to that index; `dataset=…`/`namespace=…` to that data stream (the other part from the base config). */
+export function elasticsearchConfigForRoute(config: ElasticsearchConfig, options: Readonly<Record<string, string>>): ElasticsearchConfig {
+  if (options.index !== undefined) return { ...config, target: { kind: 'index', index: options.index } };
+  const base = config.target.kind === 'data-stream' ? config.target : { dataset: 'generic', namespace: 'default' };
+  return { ...config, target: { kind: 'data-stream', dataset: options.dataset ?? base.dataset, namespace: options.namespace ?? base.namespace } };
+}

@@ -1,0 +1,130 @@
+import { newId } from '../../src/ids.js';
+import type { LogkitRecord } from '../../src/record.js';
+import { ReasonCounter } from '../../src/stats.js';
+import type { Protocol, Verdict, WireRequest, WireResponse } from '../core/protocol.js';
+import { compress } from '../core/compress.js';
+import { retryAfterMs } from '../http-answers.js';
+import { type ElasticsearchConfig, targetName } from './config.js';
+import { createDocumentMapper, type DocumentMapper } from './document.js';
+
+/** The record attribute (OTel semantic convention) whose value becomes the document `_id`. */
+export const RECORD_UID_ATTRIBUTE = 'log.record.uid';
+
+/** What the per-item results of `_bulk` said, beyond delivered/refused (which the delivery core counts). */
+export class BulkItemStats {
+  /** `409` on `create`: the `_id` is already stored — a replay or a retry after a lost answer. Acknowledged. */
+  duplicates = 0;
+  /** Items retried alone (429 / 5xx per item). */
+  retriedItems = 0;
+  /** Items refused for good, by Elasticsearch error type (`mapper_parsing_exception`, …). */
+  readonly refused = new ReasonCounter();
+
+  read() {
+    return { duplicates: this.duplicates, retried_items: this.retriedItems, refused: this.refused.toJSON() };
+  }
+}
+
+/**
+ * Elasticsearch/OpenSearch `_bulk` as a {@link Protocol}. Every document is a `create` with `_id` from
+ * `log.record.uid`, so a retried or replayed batch never stores a record twice: the second `create`
+ * answers 409, which means "already there". Per-item answers decide per record: 429/5xx items are
+ * retried alone, mapping errors are dead-lettered with Elasticsearch's reason.
+ */
+export class ElasticsearchProtocol implements Protocol {
+  readonly name = 'elasticsearch';
+  readonly stats = new BulkItemStats();
+  private readonly toDocument: DocumentMapper;
+  private readonly action: string;
+  /** Ids we had to make up, kept per record object so every retry of that record sends the same one. */
+  private readonly generatedIds = new WeakMap<LogkitRecord, string>();
+
+  constructor(private readonly config: Pick<ElasticsearchConfig, 'mapping' | 'target' | 'compression'>) {
+    this.toDocument = createDocumentMapper(config);
+    this.action = `{"create":{"_index":${JSON.stringify(targetName(config))},"_id":`;
+  }
+
+  encode(records: readonly LogkitRecord[]): WireRequest {
+    let ndjson = '';
+    for (const record of records) {
+      ndjson += `${this.action}${JSON.stringify(this.idOf(record))}}}\n${JSON.stringify(this.toDocument(record))}\n`;
+    }
+    const headers: Record<string, string> = { 'Content-Type': 'application/x-ndjson' };
+    const raw = Buffer.from(ndjson, 'utf8');
+    if (this.config.compression === 'none') return { path: '/_bulk', headers, body: raw };
+    const compressed = compress(raw, 'gzip');
+    headers['Content-Encoding'] = compressed.encoding!;
+    return { path: '/_bulk', headers, body: compressed.body };
+  }
+
+  classify(response: WireResponse, records: readonly LogkitRecord[]): Verdict {
+    const { status } = response;
+    if (status === 413) return { kind: 'split', reason: 'elasticsearch 413: request too large (http.max_content_length)' };
+    if (status === 429 || status >= 500 || status === 408) {
+      return { kind: 'retry', reason: `elasticsearch ${status}: ${errorText(response.body)}`, retryAfterMs: retryAfterMs(response) };
+    }
+    if (status < 200 || status >= 300) return { kind: 'dead-letter', reason: `elasticsearch ${status}: ${errorText(response.body)}` };
+    let parsed: BulkResponse;
+    try {
+      parsed = JSON.parse(response.body.toString('utf8')) as BulkResponse;
+    } catch {
+      // Without item results we cannot know what was stored; `create` with fixed ids makes resending safe.
+      return { kind: 'retry', reason: 'elasticsearch answered 2xx with an unreadable bulk response' };
+    }
+    const items = parsed.items ?? [];
+    if (items.length !== records.length) {
+      return { kind: 'retry', reason: `elasticsearch answered ${items.length} bulk items for ${records.length} documents` };
+    }
+    if (parsed.errors === false) return { kind: 'ok' };
+    const retry: number[] = [];
+    const deadLetter: { index: number; reason: string }[] = [];
+    items.forEach((item, index) => {
+      const result = item.create ?? item.index ?? Object.values(item)[0];
+      const itemStatus = result?.status ?? 0;
+      if (itemStatus >= 200 && itemStatus < 300) return;
+      if (itemStatus === 409) {
+        this.stats.duplicates++;
+        return;
+      }
+      if (itemStatus === 429 || itemStatus >= 500) {
+        this.stats.retriedItems++;
+        retry.push(index);
+        return;
+      }
+      const type = result?.error?.type ?? `status_${itemStatus}`;
+      this.stats.refused.add(type);
+      deadLetter.push({ index, reason: `elasticsearch ${itemStatus} ${type}: ${result?.error?.reason ?? 'no reason given'}` });
+    });
+    if (retry.length === 0 && deadLetter.length === 0) return { kind: 'ok' };
+    return { kind: 'partial', retry, deadLetter };
+  }
+
+  private idOf(record: LogkitRecord): string {
+    const uid = record.attributes[RECORD_UID_ATTRIBUTE];
+    if (typeof uid === 'string' && uid !== '') return uid;
+    let id = this.generatedIds.get(record);
+    if (id === undefined) this.generatedIds.set(record, (id = newId()));
+    return id;
+  }
+}
+
+interface BulkItemResult {
+  status?: number;
+  error?: { type?: string; reason?: string };
+}
+interface BulkResponse {
+  errors?: boolean;
+  items?: Record<string, BulkItemResult | undefined>[];
+}
+
+/** Elasticsearch errors are `{"error":{"type","reason"},"status"}`; keep the type and reason, short. */
+function errorText(body: Buffer): string {
+  const text = body.toString('utf8').trim();
+  try {
+    const parsed = JSON.parse(text) as { error?: { type?: string; reason?: string } | string };
+    if (typeof parsed.error === 'string') return parsed.error.slice(0, 500);
+    if (parsed.error) return `${parsed.error.type ?? 'error'}: ${parsed.error.reason ?? ''}`.slice(0, 500);
+  } catch {
+    // plain text (a proxy's page): shown as is
+  }
+  return text.length > 500 ? `${text.slice(0, 500)}…` : text || '(empty body)';
+}

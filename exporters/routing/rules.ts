@@ -1,0 +1,93 @@
+import type { SeverityNumber } from '@opentelemetry/api';
+import type { LogkitRecord } from '../../src/record.js';
+import { toText } from '../record-fields.js';
+
+/** One test a record must pass for its rule to apply. */
+export type RouteCondition =
+  /** The logger name (instrumentation scope), `*` matching any run of characters: `billing.*`. */
+  | { kind: 'scope'; pattern: string }
+  /** Severity at least, below, or within the range of (`=error` is ERROR..ERROR4) a level. */
+  | { kind: 'severity'; op: '>=' | '<' | '='; level: SeverityNumber }
+  /** A record attribute (then a resource attribute) equal to the pattern; `*` alone means "present". */
+  | { kind: 'attribute'; key: string; pattern: string }
+  /** Every record: a catch-all rule. */
+  | { kind: 'any' };
+
+/** A destination a rule sends to: an exporter plus per-route settings (Loki tenant/labels, Elasticsearch dataset/index). */
+export interface RouteTarget {
+  exporter: string;
+  /** `tenant`, label names (Loki); `dataset`, `namespace`, `index` (Elasticsearch). Already validated. */
+  options: Readonly<Record<string, string>>;
+  /** The destination's name: its stats section and spool subdirectory, e.g. `loki` or `loki_tenant_security`. */
+  key: string;
+}
+
+export interface RouteRule {
+  /** The rule as written, for diagnostics. */
+  text: string;
+  conditions: RouteCondition[];
+  targets: RouteTarget[];
+}
+
+/** The destination name of a target: the exporter alone, or with its options in a stable order. */
+export function targetKey(exporter: string, options: Readonly<Record<string, string>>): string {
+  const parts = Object.keys(options)
+    .sort()
+    .map((k) => `${k}_${options[k]}`);
+  return [exporter, ...parts].join('_').toLowerCase().replace(/[^a-z0-9_]+/g, '_');
+}
+
+/**
+ * A rule compiled for the hot path: glob patterns become regular expressions once, at startup, and
+ * `matches` reads the record without allocating.
+ */
+export class CompiledRule {
+  private readonly tests: ((record: LogkitRecord) => boolean)[];
+
+  constructor(readonly rule: RouteRule) {
+    this.tests = rule.conditions.map(compileCondition);
+  }
+
+  matches(record: LogkitRecord): boolean {
+    for (const test of this.tests) if (!test(record)) return false;
+    return true;
+  }
+}
+
+function compileCondition(condition: RouteCondition): (record: LogkitRecord) => boolean {
+  switch (condition.kind) {
+    case 'any':
+      return () => true;
+    case 'scope': {
+      const pattern = globToRegExp(condition.pattern);
+      return (record) => pattern.test(record.instrumentationScope.name);
+    }
+    case 'severity': {
+      const { op, level } = condition;
+      if (op === '>=') return (record) => (record.severityNumber ?? 0) >= level;
+      if (op === '<') return (record) => (record.severityNumber ?? 0) < level;
+      const top = level + 3 - ((level - 1) % 4);
+      return (record) => (record.severityNumber ?? 0) >= level && (record.severityNumber ?? 0) <= top;
+    }
+    case 'attribute': {
+      const { key } = condition;
+      const any = condition.pattern === '*';
+      const pattern = globToRegExp(condition.pattern);
+      return (record) => {
+        const own = record.attributes[key];
+        const value = own !== undefined && own !== null ? own : record.resource.attributes[key];
+        if (value === undefined || value === null) return false;
+        return any || pattern.test(typeof value === 'string' ? value : toText(value as never));
+      };
+    }
+  }
+}
+
+/** `billing.*` → /^billing\..*$/: `*` is the only wildcard, everything else is literal. */
+export function globToRegExp(glob: string): RegExp {
+  const source = glob
+    .split('*')
+    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
+  return new RegExp(`^${source}$`);
+}
