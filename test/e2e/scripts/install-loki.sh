@@ -25,7 +25,8 @@ if [ ! -x "$bin" ]; then
   chmod -R u+w "$work/pkg/push"
   e2e_log "building loki $loki_version (pkg/push $push_version) in $work"
   (cd "$work" && CGO_ENABLED=0 GOFLAGS="-buildvcs=false -mod=readonly" \
-    go build -trimpath -tags netgo -ldflags "-s -w" -o "$bin.tmp" ./cmd/loki) >"$work.build.log" 2>&1 || {
+    go build -trimpath -tags netgo \
+    -ldflags "-s -w -X github.com/grafana/loki/v3/pkg/util/build.Version=$loki_version" -o "$bin.tmp" ./cmd/loki) >"$work.build.log" 2>&1 || {
     tail -50 "$work.build.log" >&2
     exit 1
   }

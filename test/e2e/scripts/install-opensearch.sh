@@ -11,7 +11,16 @@ hash=$(cat "$project/pom.xml" $(find "$project/src" -type f | sort) | sha256sum 
 out="$E2E_CACHE/opensearch-launcher/$hash"
 classpath_file="$out/classpath.txt"
 
-if [ ! -s "$classpath_file" ]; then
+# Rebuild if the classpath is missing or names a jar that is no longer in the Maven cache.
+classpath_complete() {
+  [ -s "$classpath_file" ] || return 1
+  local entry
+  while IFS= read -r entry; do
+    [ -e "$entry" ] || return 1
+  done < <(tr ':' '\n' <"$classpath_file")
+}
+
+if ! classpath_complete; then
   rm -rf "$out"
   mkdir -p "$out"
   e2e_log "building OpenSearch launcher ($project) into $out"
