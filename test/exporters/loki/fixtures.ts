@@ -80,3 +80,22 @@ export abstract class LoopbackReceiver {
     else this.answer(req, Buffer.concat(chunks), res);
   }
 }
+
+/** Polls until `check` stops throwing (or the test's own timeout ends it); for effects that arrive over the network. */
+export async function eventually<T>(check: () => T, intervalMs = 10): Promise<T> {
+  while (true) {
+    try {
+      return check();
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+  }
+}
+
+/** Delivery settings that keep loopback tests fast: short batching delay and backoff. */
+export const FAST_DELIVERY_ENV: Record<string, string> = {
+  OTEL_BLRP_SCHEDULE_DELAY: '10',
+  OTEL_LOGKIT_RETRY_INITIAL_BACKOFF: '10',
+  OTEL_LOGKIT_RETRY_MAX_BACKOFF: '50',
+  OTEL_BLRP_EXPORT_TIMEOUT: '5000',
+};
