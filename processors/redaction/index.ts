@@ -1,11 +1,51 @@
-import type { Context } from '@opentelemetry/api';
+import { diag, type Context } from '@opentelemetry/api';
 import type { LogkitRecord } from '../../src/record.js';
 import type { LogStage, StageContext } from '../../src/stage.js';
+import { ReasonCounter } from '../../src/stats.js';
+import { Redactor } from './redactor.js';
+import { summaryAttributes } from './summary.js';
 
-/** The redaction stage. (Placeholder: passes records through until the redaction issue lands.) */
-export function createRedactionStage(_ctx: StageContext, next: LogStage): LogStage {
+export { Redactor, type RedactableRecord } from './redactor.js';
+export { RedactionSummary, REDACTION_COUNT_ATTRIBUTE, REDACTION_KINDS_ATTRIBUTE } from './summary.js';
+export { parseRedactionConfig, type RedactionConfig, type RedactionOptions } from './config.js';
+export { REDACTION_ACTIONS, type RedactionAction } from './actions.js';
+export { DEFAULT_BLOCKED_KEYS } from './key-rules.js';
+export { DETECTOR_NAMES, DEFAULT_DETECTORS } from './detectors/index.js';
+
+/**
+ * The redaction stage. It sits after sampling and before the export stage, so every record that can
+ * reach an exporter, the disk spool, a dead-letter file or the console has passed through it. Records
+ * are redacted in place (the pipeline owns its copy). If redaction itself fails on a record, the
+ * record is dropped and counted rather than sent unredacted.
+ *
+ * Stats section `redaction`: `records` (records changed), `values` (secrets replaced or removed),
+ * `kinds` (values by kind), `dropped` (by reason).
+ */
+export function createRedactionStage(ctx: StageContext, next: LogStage): LogStage {
+  const config = ctx.config.redaction;
+  const kinds = new ReasonCounter();
+  const dropped = new ReasonCounter();
+  let records = 0;
+  ctx.stats.register('redaction', () => ({ records, values: kinds.total, kinds: kinds.toJSON(), dropped: dropped.toJSON() }));
+  if (!config.enabled) return next;
+  const redactor = new Redactor(config);
   return {
-    write: (record: LogkitRecord, context?: Context) => next.write(record, context),
+    write(record: LogkitRecord, context?: Context): void {
+      let summary;
+      try {
+        summary = redactor.redactRecord(record);
+      } catch (error) {
+        dropped.add('internal_error');
+        diag.error('otel-logkit: redaction failed; the record was dropped rather than sent unredacted', error);
+        return;
+      }
+      if (summary) {
+        records++;
+        for (const kind in summary.kinds) kinds.add(kind, summary.kinds[kind]);
+        if (config.summary) Object.assign(record.attributes, summaryAttributes(summary));
+      }
+      next.write(record, context);
+    },
     forceFlush: () => next.forceFlush(),
     shutdown: () => next.shutdown(),
   };

@@ -1,0 +1,166 @@
+/**
+ * Key rules: which map keys (attribute names, keys of structured bodies, `key=value` names in text)
+ * carry a secret whatever their value looks like. Keys are compared case- and separator-insensitively:
+ * `Client-Secret`, `client_secret`, `clientSecret` and `CLIENTSECRET` are the same key.
+ */
+
+/** The default block list; a key is blocked when one of these ends it (`db.password`, `x-api-key`). */
+export const DEFAULT_BLOCKED_KEYS: readonly string[] = [
+  'password', 'passwd', 'pwd', 'passphrase',
+  'secret', 'client_secret', 'secret_key', 'api_secret',
+  'token', 'access_token', 'refresh_token', 'id_token', 'auth_token', 'session_token', 'jwt',
+  'api_key', 'access_key', 'secret_access_key', 'private_key',
+  'authorization', 'proxy_authorization', 'cookie', 'set_cookie', 'credentials',
+  'credit_card', 'card_number', 'cc_number', 'cvv', 'cvc', 'ssn', 'social_security_number',
+];
+
+/** What a key means for its value. */
+export type KeyVerdict =
+  /** An ordinary key: its value is scanned by the value detectors. */
+  | { readonly type: 'scan' }
+  /** Never touched, not even scanned. */
+  | { readonly type: 'ignore' }
+  /** The whole value is a secret of this kind (the rule's name, e.g. `api_key`, or `not_allowed`). */
+  | { readonly type: 'redact'; readonly kind: string };
+
+/** The kind reported for values of keys outside the allow-list. */
+export const NOT_ALLOWED_KIND = 'not_allowed';
+
+const SCAN: KeyVerdict = { type: 'scan' };
+const IGNORE: KeyVerdict = { type: 'ignore' };
+/** Attribute keys repeat endlessly; a bounded cache keeps classification off the hot path. */
+const CACHE_LIMIT = 4096;
+
+export interface KeyRulesSpec {
+  blocked: readonly string[];
+  /** When set, only these keys keep their values (allow-list mode). */
+  allowed?: readonly string[];
+  ignored: readonly string[];
+}
+
+/**
+ * Classifies keys, compiled once from the configured lists.
+ *
+ * @example
+ * const rules = new KeyRules({ blocked: DEFAULT_BLOCKED_KEYS, ignored: [] });
+ * rules.classify('http.request.header.x-api-key'); // { type: 'redact', kind: 'api_key' }
+ */
+export class KeyRules {
+  private readonly blocked = new Map<string, string>();
+  private readonly allowed: ReadonlySet<string> | undefined;
+  private readonly ignored: ReadonlySet<string>;
+  private readonly cache = new Map<string, KeyVerdict>();
+  private readonly textCache = new Map<string, string | null>();
+
+  constructor(spec: KeyRulesSpec) {
+    for (const name of spec.blocked) this.blocked.set(normalizeKey(name), name);
+    this.allowed = spec.allowed && new Set(spec.allowed.map(normalizeKey));
+    this.ignored = new Set(spec.ignored.map(normalizeKey));
+  }
+
+  /** The verdict for a map key; allow-list and ignore-list apply. */
+  classify(key: string): KeyVerdict {
+    let verdict = this.cache.get(key);
+    if (verdict === undefined) {
+      verdict = this.compute(key);
+      if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+      this.cache.set(key, verdict);
+    }
+    return verdict;
+  }
+
+  /**
+   * The rule a key written in free text (`password=…`, `"token": …`) matches, or undefined. The
+   * allow-list does not apply to text: it would make every `word:` in a message a secret.
+   */
+  blockedRule(key: string): string | undefined {
+    let rule = this.textCache.get(key);
+    if (rule === undefined) {
+      const normalized = normalizeKey(key);
+      rule = this.ignored.has(normalized) ? null : (this.matchBlocked(key) ?? null);
+      if (this.textCache.size >= CACHE_LIMIT) this.textCache.clear();
+      this.textCache.set(key, rule);
+    }
+    return rule ?? undefined;
+  }
+
+  /** The last word of every blocked name: what text must contain before a `key=value` scan is worth it. */
+  triggerWords(): string[] {
+    const words = new Set<string>();
+    for (const name of this.blocked.values()) {
+      const parts = splitKeyWords(name);
+      const last = parts[parts.length - 1];
+      if (last !== undefined) words.add(last);
+    }
+    return [...words];
+  }
+
+  private compute(key: string): KeyVerdict {
+    const normalized = normalizeKey(key);
+    if (this.ignored.has(normalized)) return IGNORE;
+    const rule = this.matchBlocked(key);
+    if (rule !== undefined) return { type: 'redact', kind: rule };
+    if (this.allowed !== undefined && !this.allowed.has(normalized)) return { type: 'redact', kind: NOT_ALLOWED_KIND };
+    return SCAN;
+  }
+
+  /**
+   * A key is blocked when its last words, joined, spell a blocked name: `db.password`, `x-api-key`.
+   * The longest such name is the kind (`refresh_token` rather than `token`).
+   */
+  private matchBlocked(key: string): string | undefined {
+    const words = splitKeyWords(key);
+    let suffix = '';
+    let rule: string | undefined;
+    for (let i = words.length - 1; i >= 0; i--) {
+      suffix = words[i] + suffix;
+      rule = this.blocked.get(suffix) ?? rule;
+    }
+    return rule;
+  }
+}
+
+/** `Client-Secret`, `client_secret`, `clientSecret` → `clientsecret`. */
+export function normalizeKey(key: string): string {
+  return splitKeyWords(key).join('');
+}
+
+/**
+ * Splits a key into lower-case words at separators and camelCase humps: `x-API-Key` → x, api, key;
+ * `refreshToken` → refresh, token; `APIKey` → api, key. Digits stay with their word (`oauth2`).
+ */
+export function splitKeyWords(key: string): string[] {
+  const words: string[] = [];
+  let start = -1;
+  for (let i = 0; i <= key.length; i++) {
+    const c = i < key.length ? key.charCodeAt(i) : 0;
+    const alnum = isLower(c) || isUpper(c) || isDigit(c);
+    if (!alnum) {
+      if (start >= 0) words.push(key.slice(start, i).toLowerCase());
+      start = -1;
+      continue;
+    }
+    if (start < 0) {
+      start = i;
+      continue;
+    }
+    const prev = key.charCodeAt(i - 1);
+    const next = i + 1 < key.length ? key.charCodeAt(i + 1) : 0;
+    // a hump: aB, or the last capital of an acronym before a lower-case word (APIKey → API|Key)
+    if (isUpper(c) && (isLower(prev) || isDigit(prev) || (isUpper(prev) && isLower(next)))) {
+      words.push(key.slice(start, i).toLowerCase());
+      start = i;
+    }
+  }
+  return words;
+}
+
+function isLower(c: number): boolean {
+  return c >= 97 && c <= 122;
+}
+function isUpper(c: number): boolean {
+  return c >= 65 && c <= 90;
+}
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}

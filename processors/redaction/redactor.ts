@@ -1,0 +1,201 @@
+import type { LogMap, LogValue } from '../../src/record.js';
+import { ActionTable } from './actions.js';
+import type { RedactionConfig } from './config.js';
+import { DetectorSet, type Span } from './detectors/index.js';
+import { isCardNumber } from './detectors/payment-card.js';
+import { KeyRules } from './key-rules.js';
+import { RedactionSummary } from './summary.js';
+
+/** The parts of a record the redactor reads: the body and the attributes (the event name is not a value). */
+export interface RedactableRecord {
+  body?: LogValue;
+  attributes: LogMap;
+}
+
+const REMOVE: unique symbol = Symbol('remove');
+/** No built-in secret is shorter than `pwd=x`. */
+const MIN_SECRET_LENGTH = 5;
+/** Integers this large may be card numbers logged as numbers. */
+const MIN_CARD_NUMBER = 1e12;
+/** Deeper values are redacted whole rather than walked (the pipeline's snapshot stops at 32 anyway). */
+const MAX_DEPTH = 128;
+
+/**
+ * The redaction engine, compiled once from a {@link RedactionConfig} and used both by the pipeline
+ * stage and by `otel-logkit redact`. It rewrites values in place: maps and arrays are mutated, strings
+ * are replaced. Key rules decide whole values (`password`, `authorization`, keys outside an
+ * allow-list); detectors replace only the secret part of a string.
+ *
+ * @example
+ * const redactor = new Redactor(parseRedactionConfig(new SettingsReader(process.env)));
+ * const record = { body: 'login as bob password=hunter2', attributes: { 'user.email': 'bob@example.com' } };
+ * redactor.redactRecord(record); // → { count: 2, kinds: { password: 1, email: 1 } }
+ * record.body; // 'login as bob password=[REDACTED:password]'
+ */
+export class Redactor {
+  private readonly keys: KeyRules;
+  private readonly detectors: DetectorSet;
+  private readonly actions: ActionTable;
+  private readonly spans: Span[] = [];
+  private summary: RedactionSummary | undefined;
+
+  constructor(config: RedactionConfig) {
+    this.keys = new KeyRules({ blocked: config.blockedKeys, allowed: config.allowedKeys, ignored: config.ignoredKeys });
+    this.detectors = new DetectorSet(config.detectors, config.patterns, this.keys);
+    this.actions = new ActionTable(config.defaultAction, config.actions, config.hashKey);
+  }
+
+  /**
+   * Redacts a record's body and attributes in place. Returns what was redacted, or undefined when
+   * the record carried nothing to redact.
+   */
+  redactRecord(record: RedactableRecord, summary?: RedactionSummary): RedactionSummary | undefined {
+    this.summary = summary;
+    try {
+      if (record.body !== undefined) {
+        const body = this.value(record.body, 0, false);
+        if (body !== record.body) record.body = body as LogValue;
+      }
+      this.map(record.attributes, 0);
+      return this.summary;
+    } finally {
+      this.summary = undefined;
+    }
+  }
+
+  /**
+   * Redacts any value (a string, or a map/array walked recursively, in place) and returns the result.
+   * A `remove` action on the value itself masks it, as there is nothing to remove it from.
+   */
+  redactValue(value: LogValue, summary?: RedactionSummary): LogValue {
+    this.summary = summary;
+    try {
+      return this.value(value, 0, false) as LogValue;
+    } finally {
+      this.summary = undefined;
+    }
+  }
+
+  private value(value: LogValue, depth: number, removable: boolean): LogValue | typeof REMOVE {
+    switch (typeof value) {
+      case 'string':
+        return this.text(value, removable);
+      case 'number':
+        return value >= MIN_CARD_NUMBER && Number.isSafeInteger(value) ? this.number(value, removable) : value;
+      case 'bigint':
+        return value >= MIN_CARD_NUMBER ? this.number(value, removable) : value;
+      case 'object':
+        break;
+      default:
+        return value;
+    }
+    if (value === null || value instanceof Uint8Array) return value;
+    if (depth >= MAX_DEPTH) return this.whole('depth_limit', value, removable);
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        const item = value[i]!;
+        const out = this.value(item, depth + 1, false);
+        if (out !== item) value[i] = out as LogValue;
+      }
+      return value;
+    }
+    this.map(value, depth);
+    return value;
+  }
+
+  /**
+   * Redacts one map entry (`key: value`) by the same rules as a map walk, for callers that hold
+   * entries in another shape (OTLP-JSON `{ key, value }` lists). Returns undefined when the rules
+   * remove the entry.
+   */
+  redactEntry(key: string, value: LogValue, summary?: RedactionSummary): { value: LogValue } | undefined {
+    this.summary = summary;
+    try {
+      const out = this.entry(key, value, 0);
+      return out === REMOVE ? undefined : { value: out };
+    } finally {
+      this.summary = undefined;
+    }
+  }
+
+  private map(map: LogMap, depth: number): void {
+    for (const key in map) {
+      const item = map[key];
+      const out = this.entry(key, item, depth);
+      if (out === REMOVE) delete map[key];
+      else if (out === item) continue;
+      // A plain object parsed from JSON can own a `__proto__` key; assigning to it would not replace it.
+      else if (key === '__proto__') Object.defineProperty(map, key, { value: out, writable: true, enumerable: true, configurable: true });
+      else map[key] = out;
+    }
+  }
+
+  private entry(key: string, item: LogValue, depth: number): LogValue | typeof REMOVE {
+    const verdict = this.keys.classify(key);
+    if (verdict.type === 'ignore') return item;
+    return verdict.type === 'redact' ? this.whole(verdict.kind, item, true) : this.value(item, depth + 1, true);
+  }
+
+  /** A value that is a secret as a whole (its key says so). Empty values hide nothing and stay. */
+  private whole(kind: string, value: LogValue, removable: boolean): LogValue | typeof REMOVE {
+    if (value === undefined || value === null || value === '') return value;
+    const action = this.actions.actionFor(kind);
+    this.note(kind);
+    if (action === 'remove' && removable) return REMOVE;
+    return this.actions.replacement(kind, stringify(value), action);
+  }
+
+  private number(value: number | bigint, removable: boolean): LogValue | typeof REMOVE {
+    const digits = String(value);
+    return digits.length <= 19 && isCardNumber(digits) ? this.whole('card', digits, removable) : value;
+  }
+
+  private text(text: string, removable: boolean): string | typeof REMOVE {
+    const detectors = this.detectors;
+    const spans = this.spans;
+    spans.length = 0;
+    // Custom patterns first: where they overlap a built-in detector, the user's kind is reported.
+    for (const detector of detectors.always) detector.find(text, spans);
+    if (text.length >= MIN_SECRET_LENGTH && detectors.mayMatch(text)) {
+      for (const detector of detectors.triggered) detector.find(text, spans);
+    }
+    if (spans.length === 0) return text;
+    return this.replaceSpans(text, spans, removable);
+  }
+
+  /** Replaces the spans, merging overlaps (a JWT inside a Bearer value is one secret, never half of one). */
+  private replaceSpans(text: string, spans: Span[], removable: boolean): string | typeof REMOVE {
+    spans.sort((a, b) => a.start - b.start || b.end - a.end);
+    const merged: Span[] = [];
+    for (const span of spans) {
+      const last = merged[merged.length - 1];
+      if (last && span.start < last.end) last.end = Math.max(last.end, span.end);
+      else merged.push({ ...span });
+    }
+    if (removable && merged.some((s) => this.actions.actionFor(s.kind) === 'remove')) {
+      for (const span of merged) this.note(span.kind);
+      return REMOVE;
+    }
+    let out = '';
+    let at = 0;
+    for (const span of merged) {
+      this.note(span.kind);
+      out += text.slice(at, span.start) + this.actions.replacement(span.kind, text.slice(span.start, span.end));
+      at = span.end;
+    }
+    return out + text.slice(at);
+  }
+
+  private note(kind: string): void {
+    (this.summary ??= new RedactionSummary()).add(kind);
+  }
+}
+
+/** The text a whole value is hashed as: strings as they are, anything else as JSON. */
+function stringify(value: LogValue): string {
+  if (typeof value === 'string') return value;
+  if (typeof value !== 'object' || value === null) return String(value);
+  return JSON.stringify(value, (_key, v: unknown) =>
+    typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v,
+  );
+}

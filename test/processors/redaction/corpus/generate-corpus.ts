@@ -1,0 +1,317 @@
+/**
+ * Writes `corpus.jsonl`: the labelled corpus of the redaction tests. Every line is
+ * `{ "label": "secret", "kind", "text", "secrets": [...] }` or `{ "label": "benign", "kind", "text" }`.
+ * All secrets are made up here from a seeded generator (valid formats and checksums, never real
+ * credentials), embedded in the kinds of messages services actually log. The benign lines are the
+ * look-alikes a redactor must leave alone: ids, hashes, timestamps, versions, order numbers that fail
+ * Luhn, and prose that talks about passwords and tokens without containing one.
+ *
+ * Run: npx tsx test/processors/redaction/corpus/generate-corpus.ts
+ */
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+let seed = 0x5eed_2026;
+/** mulberry32: small, seeded, good enough to vary test data. */
+function random(): number {
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = seed;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+const int = (min: number, max: number) => min + Math.floor(random() * (max - min + 1));
+const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+const chars = (alphabet: string, n: number) => Array.from({ length: n }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
+const DIGITS = '0123456789';
+const HEX = '0123456789abcdef';
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+const B64URL = `${ALNUM}-_`;
+const B32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+const b64url = (text: string) => Buffer.from(text).toString('base64url');
+
+const FIRST = ['alice', 'bob', 'carol', 'dmitri', 'emma', 'farid', 'grace', 'hiro', 'ines', 'jamal', 'kasia', 'liam', 'mei', 'noah', 'olga', 'priya'];
+const LAST = ['smith', 'nguyen', 'garcia', 'muller', 'rossi', 'kowalski', 'tanaka', 'okafor', 'silva', 'haddad'];
+const DOMAINS = ['example.com', 'example.org', 'mail.example.net', 'corp.example.io', 'shop.test', 'students.example.edu'];
+const HOSTS = ['db.internal', 'pg-primary.prod.svc.cluster.local', '10.0.3.17', 'cache-1.eu-west-1.example.net', 'mq.internal'];
+const SERVICES = ['checkout', 'billing', 'auth', 'inventory', 'search', 'notifier', 'gateway'];
+
+// ---------- secrets ----------
+function luhnDigit(partial: string): string {
+  let sum = 0;
+  for (let i = 0; i < partial.length; i++) {
+    let d = Number(partial[partial.length - 1 - i]);
+    if (i % 2 === 0) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+  }
+  return String((10 - (sum % 10)) % 10);
+}
+function cardNumber(): { digits: string; grouping: number[] } {
+  const issuer = pick([
+    { prefix: () => '4', len: 16, groups: [4, 4, 4, 4] },
+    { prefix: () => '4', len: 13, groups: [13] },
+    { prefix: () => String(int(51, 55)), len: 16, groups: [4, 4, 4, 4] },
+    { prefix: () => String(int(2221, 2720)), len: 16, groups: [4, 4, 4, 4] },
+    { prefix: () => pick(['34', '37']), len: 15, groups: [4, 6, 5] },
+    { prefix: () => '6011', len: 16, groups: [4, 4, 4, 4] },
+    { prefix: () => String(int(3528, 3589)), len: 16, groups: [4, 4, 4, 4] },
+    { prefix: () => '36', len: 14, groups: [4, 6, 4] },
+    { prefix: () => '62', len: 19, groups: [4, 4, 4, 4, 3] },
+  ]);
+  const prefix = issuer.prefix();
+  const body = prefix + chars(DIGITS, issuer.len - prefix.length - 1);
+  return { digits: body + luhnDigit(body), grouping: issuer.groups };
+}
+function formatCard(card: { digits: string; grouping: number[] }, sep: string): string {
+  if (sep === '') return card.digits;
+  const parts: string[] = [];
+  let at = 0;
+  for (const n of card.grouping) {
+    parts.push(card.digits.slice(at, at + n));
+    at += n;
+  }
+  return parts.join(sep);
+}
+function jwt(): string {
+  const header = b64url(JSON.stringify({ alg: pick(['HS256', 'RS256', 'ES256']), typ: 'JWT' }));
+  const payload = b64url(JSON.stringify({ sub: `user-${int(1, 99999)}`, iat: 1732000000 + int(0, 999999), exp: 1733000000 + int(0, 999999), scope: pick(['read', 'read write', 'admin']) }));
+  return `${header}.${payload}.${chars(B64URL, 43)}`;
+}
+const awsKeyId = () => `${pick(['AKIA', 'ASIA'])}${chars(B32, 16)}`;
+function awsSecret(): string {
+  let s = '';
+  while (!(/[a-z]/.test(s) && /[A-Z]/.test(s) && /\d/.test(s))) s = chars(`${ALNUM}/+`, 40);
+  return s;
+}
+const githubToken = () => pick([() => `${pick(['ghp', 'gho', 'ghs', 'ghu'])}_${chars(ALNUM, 36)}`, () => `github_pat_${chars(ALNUM, 22)}_${chars(ALNUM, 59)}`])();
+const gitlabToken = () => `glpat-${chars(`${ALNUM}_-`, 20)}`;
+const slackToken = () => `xox${pick(['b', 'p', 'a'])}-${chars(DIGITS, 11)}-${chars(DIGITS, 12)}-${chars(ALNUM, 24)}`;
+const slackWebhookPath = () => `T${chars(B32, 8)}/B${chars(B32, 10)}/${chars(ALNUM, 24)}`;
+const stripeKey = () => pick([`sk_live_${chars(ALNUM, 24)}`, `rk_test_${chars(ALNUM, 32)}`, `whsec_${chars(ALNUM, 32)}`, `sk_test_51${chars(ALNUM, 40)}`]);
+const googleKey = () => pick([`AIza${chars(`${ALNUM}_-`, 35)}`, `ya29.${chars(`${ALNUM}_-`, 60)}`, `GOCSPX-${chars(`${ALNUM}_-`, 28)}`]);
+function pemKey(): string {
+  const label = pick(['RSA PRIVATE KEY', 'PRIVATE KEY', 'EC PRIVATE KEY', 'OPENSSH PRIVATE KEY', 'ENCRYPTED PRIVATE KEY']);
+  const lines = Array.from({ length: int(3, 8) }, () => chars(`${ALNUM}+/`, 64));
+  return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----`;
+}
+function password(): string {
+  return pick([
+    () => `${pick(['Summer', 'Winter', 'Tr0ub4dor', 'P@ss', 'Blue'])}${int(10, 2099)}${pick(['!', '#', '$', '', '&'])}`,
+    () => chars(`${ALNUM}!#$%^*`, int(10, 24)),
+    () => `${pick(FIRST)}${int(1, 99)}${pick(['!', '?', '_x', ''])}`,
+    () => `${pick(['correct', 'horse', 'battery', 'staple'])}-${pick(['horse', 'staple', 'moon'])}-${int(100, 999)}`,
+  ])();
+}
+const email = () => `${pick(FIRST)}${pick(['.', '_', '', '+news.'])}${pick(LAST)}${pick(['', String(int(1, 99))])}@${pick(DOMAINS)}`;
+function ssn(): string {
+  let area = int(1, 899);
+  if (area === 666) area = 667;
+  return `${String(area).padStart(3, '0')}-${String(int(1, 99)).padStart(2, '0')}-${String(int(1, 9999)).padStart(4, '0')}`;
+}
+const opaqueToken = () => chars(`${ALNUM}`, int(24, 48));
+
+type SecretLine = { kind: string; text: string; secrets: string[] };
+const secretMakers: (() => SecretLine)[] = [
+  () => {
+    const c = cardNumber();
+    const s = formatCard(c, pick(['', ' ', '-']));
+    const text = pick([
+      `charging card ${s} for order ${int(100000, 999999)}`,
+      `payment declined: pan=${s} exp=${int(1, 12)}/${int(26, 31)} reason=insufficient_funds`,
+      `{"event":"checkout","pan":"${s}","amount":${int(5, 900)}.99}`,
+      `Card ${s} failed AVS check`,
+      `retrying capture for ${s}.`,
+      `customer typed ${s} into the coupon field`,
+    ]);
+    return { kind: 'card', text, secrets: [s] };
+  },
+  () => {
+    const t = jwt();
+    const text = pick([`Authorization: Bearer ${t}`, `id_token=${t}`, `verifying ${t} failed: signature expired`, `{"session":"${t}","user":${int(1, 999)}}`, `GET /callback#access_token=${t}&token_type=bearer`]);
+    return { kind: 'jwt', text, secrets: [t] };
+  },
+  () => {
+    const id = awsKeyId();
+    const secret = awsSecret();
+    const text = pick([
+      `aws_access_key_id=${id} aws_secret_access_key=${secret}`,
+      `loaded AWS credentials ${id}:${secret} from ~/.aws/credentials`,
+      `export AWS_ACCESS_KEY_ID=${id}; export AWS_SECRET_ACCESS_KEY=${secret}`,
+      `sts assume-role returned {"AccessKeyId":"${id}","SecretAccessKey":"${secret}"}`,
+    ]);
+    return { kind: 'aws', text, secrets: [id, secret] };
+  },
+  () => {
+    const t = githubToken();
+    const text = pick([`git clone https://${t}@github.com/acme/shop.git`, `github api rate limited for token ${t}`, `GITHUB_TOKEN=${t} npm publish`, `pushing with https://x-access-token:${t}@github.com/acme/infra`, `header: "Authorization: token ${t}"`]);
+    return { kind: 'github_token', text, secrets: [t] };
+  },
+  () => {
+    const t = gitlabToken();
+    return { kind: 'gitlab_token', text: pick([`PRIVATE-TOKEN: ${t}`, `gitlab runner registered with ${t}`, `curl --header "PRIVATE-TOKEN: ${t}" https://gitlab.example.com/api/v4/projects`]), secrets: [t] };
+  },
+  () => {
+    if (random() < 0.5) {
+      const t = slackToken();
+      return { kind: 'slack_token', text: pick([`slack client init with ${t}`, `SLACK_BOT_TOKEN=${t}`, `posting to #alerts using ${t} failed: ratelimited`]), secrets: [t] };
+    }
+    const p = slackWebhookPath();
+    return { kind: 'slack_token', text: `POST https://hooks.slack.com/services/${p} 200`, secrets: [p] };
+  },
+  () => {
+    const k = stripeKey();
+    return { kind: 'stripe_key', text: pick([`stripe.init(${k})`, `Stripe request failed with key ${k}: invalid_request_error`, `STRIPE_SECRET=${k}`, `webhook secret is ${k}`]), secrets: [k] };
+  },
+  () => {
+    const k = googleKey();
+    return { kind: 'google_api_key', text: pick([`GET https://maps.googleapis.com/maps/api/geocode/json?address=Berlin&key=${k}`, `firebase config apiKey ${k}`, `oauth exchange returned ${k}`]), secrets: [k] };
+  },
+  () => {
+    const pem = pemKey();
+    const body = pem.split('\n')[1]!;
+    return { kind: 'private_key', text: pick([`loaded signing key:\n${pem}`, `{"tls_key":"${pem.replace(/\n/g, '\\n')}"}`, `${pem}\n(written by cert-manager)`]), secrets: [body] };
+  },
+  () => {
+    const user = pick(FIRST);
+    const pass = password();
+    const basic = Buffer.from(`${user}:${pass}`).toString('base64');
+    const token = opaqueToken();
+    return pick([
+      { kind: 'authorization', text: `outgoing request headers: Authorization: Basic ${basic}`, secrets: [basic] },
+      { kind: 'authorization', text: `upstream call with "Bearer ${token}" rejected (401)`, secrets: [token] },
+      { kind: 'authorization', text: `proxy-authorization=Basic ${basic}`, secrets: [basic] },
+      { kind: 'authorization', text: `curl -H 'Authorization: Bearer ${token}' https://api.example.com/v2/orders`, secrets: [token] },
+    ]);
+  },
+  () => {
+    const pass = password();
+    const user = pick(['app', 'svc_checkout', 'admin', 'reporting', '']);
+    const url = pick([`postgres://${user}:${pass}@${pick(HOSTS)}:5432/shop`, `redis://${user}:${pass}@${pick(HOSTS)}:6379/0`, `amqp://${user}:${pass}@${pick(HOSTS)}/vhost`, `https://${user}:${pass}@registry.example.com/v2/`, `mongodb+srv://${user}:${pass}@cluster0.example.net/?retryWrites=true`]);
+    return { kind: 'url_credentials', text: pick([`connecting to ${url}`, `DATABASE_URL=${url}`, `failed to connect (${url}): timeout`]), secrets: [pass] };
+  },
+  () => {
+    const e = email();
+    return { kind: 'email', text: pick([`password reset link sent to ${e}`, `user ${e} signed in from Firefox`, `{"to":"${e}","template":"receipt"}`, `bounce: <${e}> mailbox full`, `invite accepted by ${e}.`]), secrets: [e] };
+  },
+  () => {
+    const s = ssn();
+    return { kind: 'ssn', text: pick([`verified identity with SSN ${s}`, `applicant ssn=${s} dob=1987-03-14`, `tax form W-9 received, TIN ${s}`]), secrets: [s] };
+  },
+  () => {
+    const pass = password();
+    const token = opaqueToken();
+    return pick([
+      { kind: 'key_value', text: `login attempt user=${pick(FIRST)} password=${pass} result=denied`, secrets: [pass] },
+      { kind: 'key_value', text: `{"username":"${pick(FIRST)}","password":"${pass}"}`, secrets: [pass] },
+      { kind: 'key_value', text: `config loaded: db.password: ${pass}`, secrets: [pass] },
+      { kind: 'key_value', text: `POST /oauth/token grant_type=refresh_token&refresh_token=${token}&client_id=web`, secrets: [token] },
+      { kind: 'key_value', text: `client_secret: "${token}"`, secrets: [token] },
+      { kind: 'key_value', text: `GET /export?format=csv&api_key=${token} 200`, secrets: [token] },
+      { kind: 'key_value', text: `request headers {"x-api-key":"${token}","accept":"application/json"}`, secrets: [token] },
+      { kind: 'key_value', text: `Cookie: session=${token}; theme=dark; csrftoken=${token.slice(0, 20)}`, secrets: [token] },
+      { kind: 'key_value', text: `Set-Cookie: sid=${token}; Path=/; HttpOnly`, secrets: [token] },
+      { kind: 'key_value', text: `DB_PASSWORD=${pass} node server.js`, secrets: [pass] },
+      { kind: 'key_value', text: `message body: "{\\"user\\":\\"${pick(FIRST)}\\",\\"passwd\\":\\"${pass}\\"}"`, secrets: [pass] },
+      { kind: 'key_value', text: `ldap bind failed for cn=${pick(FIRST)} pwd=${pass}`, secrets: [pass] },
+      { kind: 'key_value', text: `secret='${pass}' rejected by vault policy`, secrets: [pass] },
+      { kind: 'key_value', text: `auth: {access_token: ${token}, expires_in: 3600}`, secrets: [token] },
+    ]);
+  },
+];
+
+// ---------- benign ----------
+function nonLuhnDigits(len: number, first: string): string {
+  while (true) {
+    const d = first + chars(DIGITS, len - first.length);
+    const body = d.slice(0, -1);
+    if (luhnDigit(body) !== d.slice(-1)) return d;
+  }
+}
+const uuid = () => `${chars(HEX, 8)}-${chars(HEX, 4)}-4${chars(HEX, 3)}-${pick(['8', '9', 'a', 'b'])}${chars(HEX, 3)}-${chars(HEX, 12)}`;
+const iso = () => `2026-${String(int(1, 12)).padStart(2, '0')}-${String(int(1, 28)).padStart(2, '0')}T${String(int(0, 23)).padStart(2, '0')}:${String(int(0, 59)).padStart(2, '0')}:${String(int(0, 59)).padStart(2, '0')}.${chars(DIGITS, 3)}Z`;
+const version = () => `${int(0, 24)}.${int(0, 40)}.${int(0, 30)}`;
+
+const benignMakers: (() => { kind: string; text: string })[] = [
+  () => ({ kind: 'order', text: `order ${nonLuhnDigits(int(13, 19), pick(['4', '5', '3', '6']))} checked out by customer ${int(1, 977)} in ${int(1, 250)} ms` }),
+  () => ({ kind: 'order', text: `invoice INV-${chars(DIGITS, 10)} paid, order #${int(100000, 999999)}, total ${int(1, 999)}.${chars(DIGITS, 2)} EUR` }),
+  () => ({ kind: 'order', text: `{"orderId":"${nonLuhnDigits(16, '4')}","status":"shipped","items":${int(1, 9)}}` }),
+  () => ({ kind: 'trace', text: `trace_id=${chars(HEX, 32)} span_id=${chars(HEX, 16)} trace_flags=01 handled GET /health` }),
+  () => ({ kind: 'trace', text: `traceparent: 00-${chars(HEX, 32)}-${chars(HEX, 16)}-01` }),
+  () => ({ kind: 'uuid', text: `request ${uuid()} completed with status ${pick([200, 201, 204, 304, 404])}` }),
+  () => ({ kind: 'uuid', text: `{"tenant":"${uuid()}","job":"${uuid()}","state":"done"}` }),
+  () => ({ kind: 'git', text: `deployed commit ${chars(HEX, 40)} to ${pick(['staging', 'production'])}` }),
+  () => ({ kind: 'git', text: `merge ${chars(HEX, 7)}..${chars(HEX, 7)} fast-forward; HEAD is ${chars(HEX, 40)}` }),
+  () => ({ kind: 'digest', text: `pulled image registry.example.com/${pick(SERVICES)}@sha256:${chars(HEX, 64)}` }),
+  () => ({ kind: 'digest', text: `etag W/"${chars(HEX, 32)}" matched, returning 304` }),
+  () => ({ kind: 'time', text: `job started at ${iso()} finished at ${iso()}` }),
+  () => ({ kind: 'time', text: `ts=${1732000000000 + int(0, 99999999)} level=info msg="tick" lag_ms=${int(0, 900)}` }),
+  () => ({ kind: 'time', text: `observed_time_unix_nano=${1732000000}${chars(DIGITS, 9)} severity=INFO` }),
+  () => ({ kind: 'time', text: `snowflake ${1859271234567890000n + BigInt(int(0, 999999))} created at ${iso()}` }),
+  () => ({ kind: 'version', text: `upgraded node from v${version()} to v${version()} (npm ${version()})` }),
+  () => ({ kind: 'version', text: `installed lodash@${version()} @types/node@${version()} and typescript@${version()}` }),
+  () => ({ kind: 'version', text: `User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${int(100, 131)}.0.${int(1000, 6999)}.${int(10, 200)} Safari/537.36` }),
+  () => ({
+    kind: 'prose',
+    text: pick([
+      `user ${pick(FIRST)} requested a password reset`,
+      'password must be at least 12 characters and contain a digit',
+      'password: must not match the previous 5 passwords',
+      'token expired, refreshing via the identity provider',
+      'invalid token signature for issuer https://login.example.com/',
+      'the bearer token is missing from the request',
+      'Basic authentication is disabled for this route',
+      `API key rotated successfully for tenant ${int(1, 500)}`,
+      'secret manager returned 404 for path app/prod/db',
+      `refresh_token grant not allowed for client ${pick(SERVICES)}-web`,
+      'token: expired',
+      'Authorization header missing or malformed',
+      'authorization check passed for role admin',
+      'password=***** (masked by client)',
+      'password=[REDACTED] token=<none>',
+      `wrong password entered ${int(2, 5)} times for account ${int(1000, 9999)}`,
+      'Set a strong passphrase to protect the key file',
+      'cookie consent banner dismissed',
+      'session cookie expired, redirecting to /login',
+      'cvv check unavailable from the issuer',
+      `credit card payment authorised for order ${int(100000, 999999)}`,
+      'OAuth2 access token request rejected: invalid_client',
+      'please enter your password again',
+      'secret rotation scheduled for Sunday',
+    ]),
+  }),
+  () => ({ kind: 'keys', text: pick([`cache key user:${int(1, 9999)}:profile miss`, 'duplicate key value violates unique constraint "orders_pkey"', `tokens used: prompt=${int(10, 4000)} completion=${int(10, 2000)} max_tokens=${int(256, 8192)}`, `primary key violation on table orders (id=${int(1, 99999)})`, `idempotency_key=${uuid()} replayed`, `sort key ${pick(['created_at', 'price', 'name'])} desc`]) }),
+  () => ({ kind: 'http', text: `${pick(['GET', 'POST', 'PUT', 'DELETE'])} /api/${pick(['orders', 'users', 'carts'])}/${int(1, 99999)}?page=${int(1, 20)}&limit=50 ${pick([200, 201, 404, 500])} ${int(1, 900)}ms` }),
+  () => ({ kind: 'url', text: `connected to postgres://${pick(HOSTS)}:5432/shop as app (pool size ${int(2, 20)})` }),
+  () => ({ kind: 'url', text: `fetching https://api.example.com/v1/items?cursor=${chars(ALNUM, 12)}&sort=asc` }),
+  () => ({ kind: 'ssh', text: `fetched git@github.com:acme/${pick(SERVICES)}.git (${int(1, 90)} objects)` }),
+  () => ({ kind: 'misc', text: `retrying in ${int(50, 5000)}ms (attempt ${int(1, 4)}/5)` }),
+  () => ({ kind: 'misc', text: `pod ${pick(SERVICES)}-${chars(HEX, 10)}-${chars('bcdfghjklmnpqrstvwxz2456789', 5)} restarted (exit code ${int(1, 137)})` }),
+  () => ({ kind: 'misc', text: `file /var/log/app/2026-${String(int(1, 12)).padStart(2, '0')}-${String(int(1, 28)).padStart(2, '0')}.log rotated (${int(1000000, 99999999)} bytes)` }),
+  () => ({ kind: 'misc', text: `Error: ENOENT: no such file or directory, open '/srv/app/config.json'\n    at Object.openSync (node:fs:${int(100, 999)}:${int(1, 40)})\n    at load (/srv/app/dist/config.js:${int(1, 300)}:${int(1, 40)})` }),
+  () => ({ kind: 'misc', text: `ISBN 978-${int(0, 9)}-${int(10, 99)}-${int(100000, 999999)}-${int(0, 9)} added to catalogue` }),
+  () => ({ kind: 'misc', text: `client ${int(1, 254)}.${int(0, 255)}.${int(0, 255)}.${int(1, 254)} connected over TLS 1.3` }),
+  () => ({ kind: 'misc', text: `card ending in ${chars(DIGITS, 4)} charged ${int(1, 500)}.00 USD` }),
+  () => ({ kind: 'misc', text: `pointer 0x${chars(HEX, 12)} freed; heap ${int(10, 900)} MiB` }),
+  () => ({ kind: 'misc', text: `sessionId=${chars(HEX, 16)} cart_items=${int(0, 12)} currency=EUR` }),
+  () => ({ kind: 'misc', text: `data:image/png;base64,${chars(`${ALNUM}+/`, 60)}== inlined (${int(100, 999)} bytes)` }),
+  () => ({ kind: 'misc', text: `phone verification sent to the number on file (${int(1, 3)} attempts left)` }),
+  () => ({ kind: 'misc', text: `${pick(SERVICES)}: dates ${iso().slice(0, 10)} and ${iso().slice(0, 10)} overlap` }),
+];
+
+const lines: string[] = [];
+const SECRETS = 420;
+const BENIGN = 420;
+for (let i = 0; i < SECRETS; i++) {
+  const line = secretMakers[i % secretMakers.length]!();
+  lines.push(JSON.stringify({ label: 'secret', ...line }));
+}
+for (let i = 0; i < BENIGN; i++) {
+  const line = benignMakers[i % benignMakers.length]!();
+  lines.push(JSON.stringify({ label: 'benign', ...line }));
+}
+writeFileSync(join(dirname(fileURLToPath(import.meta.url)), 'corpus.jsonl'), `${lines.join('\n')}\n`);
+process.stdout.write(`wrote ${SECRETS} secret and ${BENIGN} benign lines\n`);

@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest';
+import { DETECTOR_NAMES } from '../../../processors/redaction/detectors/index.js';
+import { redactorFor } from './redactor-for.js';
+
+const defaults = redactorFor();
+const all = redactorFor({ OTEL_LOGKIT_REDACT_DETECTORS: 'phone,ipv4,ipv6,iban' });
+const redact = (text: string) => defaults.redactValue(text);
+
+describe('value detectors (on by default)', () => {
+  it('replace only the secret part of a message', () => {
+    expect(redact('charging card 4111 1111 1111 1111 for order 100123')).toBe('charging card [REDACTED:card] for order 100123');
+  });
+
+  it('find payment cards with spaces, dashes or none, and check Luhn and the issuer prefix', () => {
+    expect(redact('pan=5555-5555-5555-4444 ok')).toBe('pan=[REDACTED:card] ok');
+    expect(redact('amex 3782 822463 10005')).toBe('amex [REDACTED:card]');
+    expect(redact('card 4111111111111111.')).toBe('card [REDACTED:card].');
+    expect(redact('card 4111 1111 1111 1111 12 27')).toBe('card [REDACTED:card] 12 27');
+    // Luhn fails
+    expect(redact('order 4111111111111112 shipped')).toBe('order 4111111111111112 shipped');
+    // Luhn passes but no issuer starts with 1: an epoch-millisecond timestamp
+    expect(redact('ts 1732262400008')).toBe('ts 1732262400008');
+    // part of a longer token
+    expect(redact('id a4111111111111111 v1.4111111111111111')).toBe('id a4111111111111111 v1.4111111111111111');
+  });
+
+  it('find JWTs, vendor tokens and AWS keys', () => {
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U';
+    expect(redact(`session ${jwt} expired`)).toBe('session [REDACTED:jwt] expired');
+    expect(redact('token ghp_0123456789abcdefghijABCDEFGHIJ012345 used')).toBe('token [REDACTED:github_token] used');
+    expect(redact('runner glpat-abcdefghij0123456789 registered')).toBe('runner [REDACTED:gitlab_token] registered');
+    expect(redact('bot xoxb-123456789012-123456789012-abcdefghijABCDEFGHIJ1234')).toBe('bot [REDACTED:slack_token]');
+    expect(redact('POST https://hooks.slack.com/services/T0000AAAA/B0000BBBBB/abcdefghijABCDEFGHIJ1234')).toBe('POST https://hooks.slack.com/services/[REDACTED:slack_token]');
+    expect(redact('key sk_live_abcdefghijABCDEFGHIJ1234 rejected')).toBe('key [REDACTED:stripe_key] rejected');
+    expect(redact('maps key AIzaSyA-abcdefghijABCDEFGHIJ0123456789_ ok')).toBe('maps key [REDACTED:google_api_key] ok');
+    expect(redact('creds AKIAIOSFODNN7EXAMPLE wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY')).toBe('creds [REDACTED:aws_access_key_id] [REDACTED:aws_secret_access_key]');
+  });
+
+  it('take an AWS secret key only in context, never a git SHA', () => {
+    expect(redact('commit 3f786850e387550fdab836ed7e6dc881de23001b deployed')).toBe('commit 3f786850e387550fdab836ed7e6dc881de23001b deployed');
+    expect(redact('blob wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY')).toBe('blob wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY');
+  });
+
+  it('redact a whole PEM private key block, or to the end when the block is cut off', () => {
+    const pem = '-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA0Z3VS5JJcds3xfn\n-----END RSA PRIVATE KEY-----';
+    expect(redact(`key:\n${pem}\nloaded`)).toBe('key:\n[REDACTED:private_key]\nloaded');
+    expect(redact('-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAA…[truncated 4000 chars]')).toBe('[REDACTED:private_key]');
+    expect(redact('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----')).toContain('MIIB');
+  });
+
+  it('keep the scheme of an Authorization value and replace the credential', () => {
+    expect(redact('Authorization: Bearer 8f14e45fceea167a5a36dedd4bea2543')).toBe('Authorization: Bearer [REDACTED:authorization]');
+    expect(redact('sent Basic dXNlcjpodW50ZXIy to upstream')).toBe('sent Basic [REDACTED:authorization] to upstream');
+    expect(redact('the bearer token expired')).toBe('the bearer token expired');
+    expect(redact('Basic authentication disabled')).toBe('Basic authentication disabled');
+  });
+
+  it('replace the password of a URL and keep user and host', () => {
+    expect(redact('postgres://app:S3cr3t!@db.internal:5432/shop')).toBe('postgres://app:[REDACTED:url_credentials]@db.internal:5432/shop');
+    expect(redact('connected to postgres://db.internal:5432/shop')).toBe('connected to postgres://db.internal:5432/shop');
+  });
+
+  it('find email addresses and US SSNs, not SSH remotes or dates', () => {
+    expect(redact('sent to jane.doe+news@example.co.uk.')).toBe('sent to [REDACTED:email].');
+    expect(redact('cloned git@github.com:acme/shop.git')).toBe('cloned git@github.com:acme/shop.git');
+    expect(redact('ssn 078-05-1120 on file')).toBe('ssn [REDACTED:ssn] on file');
+    expect(redact('ssn 000-12-3456 and 2024-11-22')).toBe('ssn 000-12-3456 and 2024-11-22');
+  });
+
+  it('apply key rules to key=value text, quoted values and headers', () => {
+    expect(redact('login user=bob password=hunter2 ok')).toBe('login user=bob password=[REDACTED:password] ok');
+    expect(redact('{"user":"bob","client_secret":"a b c"}')).toBe('{"user":"bob","client_secret":"[REDACTED:client_secret]"}');
+    expect(redact('GET /x?api_key=abc123&page=2')).toBe('GET /x?api_key=[REDACTED:api_key]&page=2');
+    expect(redact('Cookie: sid=abc; theme=dark')).toBe('Cookie: [REDACTED:cookie]');
+    expect(redact('body "{\\"passwd\\":\\"hunter2\\"}"')).toBe('body "{\\"passwd\\":\\"[REDACTED:passwd]\\"}"');
+  });
+
+  it('leave prose about passwords and tokens alone', () => {
+    for (const text of ['password: must be at least 12 characters', 'token: expired', 'password=***** (masked)', 'user requested a password reset', 'tokens=1532 max_tokens=4096']) {
+      expect(redact(text), text).toBe(text);
+    }
+  });
+});
+
+describe('opt-in detectors', () => {
+  it('are off by default', () => {
+    const text = 'call +49 30 1234 5678 from 192.168.1.20 or fe80::1ff:fe23:4567:890a, IBAN DE89 3704 0044 0532 0130 00';
+    expect(redact(text)).toBe(text);
+  });
+
+  it('find phone numbers, IP addresses and IBANs when turned on', () => {
+    expect(all.redactValue('call +49 30 1234 5678 now')).toBe('call [REDACTED:phone] now');
+    expect(all.redactValue('call (555) 123-4567 now')).toBe('call [REDACTED:phone] now');
+    expect(all.redactValue('from 192.168.1.20 ok')).toBe('from [REDACTED:ipv4] ok');
+    expect(all.redactValue('from fe80::1ff:fe23:4567:890a ok')).toBe('from [REDACTED:ipv6] ok');
+    expect(all.redactValue('IBAN DE89 3704 0044 0532 0130 00')).toBe('IBAN [REDACTED:iban]');
+    expect(all.redactValue('IBAN DE89370400440532013001 (bad checksum)')).toBe('IBAN DE89370400440532013001 (bad checksum)');
+    expect(all.redactValue('at 12:34:56 version 1.2.3')).toBe('at 12:34:56 version 1.2.3');
+  });
+});
+
+describe('custom patterns', () => {
+  it('replace matches, or only the first capture group', () => {
+    const redactor = redactorFor({ OTEL_LOGKIT_REDACT_PATTERNS: 'employee_id=EMP-\\d{6},order_secret=order_secret%3D(\\w%2B)' });
+    expect(redactor.redactValue('EMP-123456 made order_secret=abcdef')).toBe('[REDACTED:employee_id] made order_secret=[REDACTED:order_secret]');
+  });
+});
+
+/**
+ * Hostile input: 1 MB strings built to make each detector try (and fail) as often as possible. A
+ * backtracking pattern would take hours on these; every one must simply finish.
+ */
+describe('adversarial input', () => {
+  const MB = 1024 * 1024;
+  const fill = (unit: string) => unit.repeat(Math.ceil(MB / unit.length)).slice(0, MB);
+  const hostile: Record<string, string[]> = {
+    card: [fill('4111 '), fill('4'), fill('4111-1111-1111-1111-')],
+    jwt: [fill('eyJ'), fill('eyJa.'), `eyJ${fill('a')}`],
+    aws_access_key_id: [fill('AKIA'), fill('AKIAAAAAAAAAAAAAAAA')],
+    aws_secret_access_key: [`aws ${fill('a/')}`, fill('secret A1')],
+    github_token: [fill('ghp_'), `ghp_${fill('a')}`],
+    gitlab_token: [fill('glpat-'), `glpat-${fill('a')}`],
+    slack_token: [fill('xoxb-'), fill('hooks.slack.com/services/')],
+    stripe_key: [fill('sk_live_'), `sk_live_${fill('a')}`],
+    google_api_key: [fill('AIza'), fill('ya29.')],
+    private_key: [fill('-----BEGIN PRIVATE KEY-----'), fill('-----BEGIN ')],
+    authorization: [fill('bearer '), fill('Basic '), `Bearer ${fill('a')}`],
+    url_credentials: [fill('a://'), `a://${fill(':')}`, `a://b:${fill('c')}`],
+    key_value: [fill('password='), fill('password: '), fill('"token":"'), `password=${fill('a')}`, fill('a=')],
+    email: [fill('a@'), fill('a.'), `a@${fill('b.')}1`, fill('a@b.')],
+    ssn: [fill('123-45-'), fill('1-')],
+    phone: [fill('+1 '), fill('555-'), fill('(1) ')],
+    ipv4: [fill('1.'), fill('255.255.255.')],
+    ipv6: [fill('a:'), fill('::')],
+    iban: [fill('DE89 '), fill('DE'), `DE89${fill(' 3704')}`],
+  };
+
+  it('covers every built-in detector', () => {
+    expect(Object.keys(hostile).sort()).toEqual([...DETECTOR_NAMES].sort());
+  });
+
+  for (const [detector, inputs] of Object.entries(hostile)) {
+    it(`${detector}: a 1 MB hostile string is scanned in linear time`, () => {
+      for (const input of inputs) expect(typeof all.redactValue(input)).toBe('string');
+    });
+  }
+});
