@@ -4,6 +4,7 @@ import { parseDeliverySettings, type DeliverySettingsOptions } from './core/conf
 import type { DeliverySettings } from './core/settings.js';
 import { parseElasticsearchConfig, type ElasticsearchConfig, type ElasticsearchOptions } from './elasticsearch/config.js';
 import { parseFileExporterConfig, type FileExporterConfig, type FileExporterOptions } from './file/config.js';
+import { parseLinkConfig, type LinkConfig, type LinkOptions } from './links.js';
 import { parseLokiConfig, type LokiConfig, type LokiOptions } from './loki/config.js';
 import { parseOtlpExporterConfig, type OtlpExporterConfig, type OtlpExporterOptions } from './otlp/config.js';
 import { parseRoutingConfig, type RoutingConfig, type RoutingOptions } from './routing/config.js';
@@ -15,6 +16,7 @@ export interface DeliveryOptions extends DeliverySettingsOptions {
   loki?: LokiOptions;
   elasticsearch?: ElasticsearchOptions;
   routing?: RoutingOptions;
+  links?: LinkOptions;
 }
 
 /** The validated delivery settings: batching, spool, retries, and one section per configured destination. */
@@ -26,6 +28,8 @@ export interface DeliveryConfig {
   elasticsearch?: ElasticsearchConfig;
   /** `OTEL_LOGKIT_ROUTES`: which records go to which destinations (none: all to every exporter). */
   routing: RoutingConfig;
+  /** `OTEL_LOGKIT_LINK_*`: where the handle's `linkFor(id)` points (Grafana Explore, Kibana Discover). */
+  links: LinkConfig;
 }
 
 /**
@@ -42,5 +46,6 @@ export function parseDeliveryConfig(read: SettingsReader, exporters: readonly Ex
     loki: used('loki') ? parseLokiConfig(read, options.loki) : undefined,
     elasticsearch: used('elasticsearch') ? parseElasticsearchConfig(read, options.elasticsearch) : undefined,
     routing,
+    links: parseLinkConfig(read, options.links),
   };
 }

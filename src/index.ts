@@ -35,3 +35,7 @@ export {
   type RequestFields,
   type HttpFailure,
 } from '../processors/correlation/index.js';
+export type { LokiOptions } from '../exporters/loki/config.js';
+export type { ElasticsearchOptions } from '../exporters/elasticsearch/config.js';
+export type { RoutingOptions } from '../exporters/routing/config.js';
+export type { LinkOptions, LogLinks } from '../exporters/links.js';

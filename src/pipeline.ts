@@ -2,6 +2,7 @@ import { diag, logs, type SeverityNumber } from '@opentelemetry/api';
 import { LoggerProvider, type LogRecordExporter, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import type { Resource } from '@opentelemetry/resources';
 import { createExportStage } from '../exporters/index.js';
+import { createLinkFor, type LogLinks } from '../exporters/links.js';
 import { createEnrichmentStage } from '../processors/enrichment/index.js';
 import { createRedactionStage } from '../processors/redaction/index.js';
 import { createSamplingStage } from '../processors/sampling/index.js';
@@ -23,6 +24,11 @@ export interface LogPipeline {
   stats(): Record<string, StatsSection>;
   /** Changes a severity threshold at runtime; `pattern` is a logger-name pattern (`billing.*`) or `*`. */
   setLevel(pattern: string, level: SeverityNumber | string): void;
+  /**
+   * Links that open the records of one correlation id (default: the current execution's global id) in
+   * Grafana Explore and Kibana Discover, for alert messages; empty when no `OTEL_LOGKIT_LINK_BASE_*` is set.
+   */
+  linkFor(correlationId?: string): LogLinks;
   /** The validated configuration the pipeline runs with. */
   readonly config: LogkitConfig;
 }
@@ -48,6 +54,7 @@ export function createLogPipeline(options: LogkitOptions = {}): LogPipelineParts
   const config = resolveConfig(options);
   const stats = new PipelineStats();
   const resource = buildResource(config.resource);
+  const linkFor = createLinkFor(config.delivery);
   if (config.disabled) {
     return {
       config,
@@ -57,6 +64,7 @@ export function createLogPipeline(options: LogkitOptions = {}): LogPipelineParts
       shutdown: async () => {},
       stats: () => stats.snapshot(),
       setLevel: () => {},
+      linkFor,
     };
   }
   const ctx: StageContext = { config, stats, resource };
@@ -75,6 +83,7 @@ export function createLogPipeline(options: LogkitOptions = {}): LogPipelineParts
     shutdown: () => processor.shutdown(),
     stats: () => stats.snapshot(),
     setLevel: (pattern, level) => sampling.setLevel(pattern, level),
+    linkFor,
   };
 }
 
@@ -121,6 +130,7 @@ export function registerLogPipeline(options: RegisterOptions = {}): LogPipeline 
     provider,
     stats: () => ({ ...parts.stats(), sdk: { emit_errors: guarded.emitErrors, attributes_cleaned: guarded.attributesCleaned } }),
     setLevel: parts.setLevel,
+    linkFor: parts.linkFor,
     forceFlush: () => parts.forceFlush(),
     shutdown: () => {
       closing ??= (async () => {

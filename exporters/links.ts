@@ -1,0 +1,118 @@
+import type { SettingsReader } from '../src/env.js';
+import { ConfigError } from '../src/errors.js';
+import { currentExecution } from '../src/execution.js';
+import { CORRELATION_ATTRIBUTES } from '../processors/enrichment/attributes.js';
+import type { ElasticsearchConfig } from './elasticsearch/config.js';
+import { type LokiConfig, lokiLabelName } from './loki/config.js';
+
+/** Options given in code for deep links; each overrides the variable in its comment. */
+export interface LinkOptions {
+  /** `OTEL_LOGKIT_LINK_BASE_GRAFANA`: Grafana's URL, e.g. `https://grafana.example.com` (a sub-path is kept). */
+  grafanaBase?: string;
+  /** `OTEL_LOGKIT_LINK_GRAFANA_DATASOURCE`: the uid of the Loki data source (Grafana's default data source when unset). */
+  grafanaDatasource?: string;
+  /** `OTEL_LOGKIT_LINK_GRAFANA_ORG_ID`: Grafana organisation id (default 1). */
+  grafanaOrgId?: number;
+  /** `OTEL_LOGKIT_LINK_BASE_KIBANA`: Kibana's URL, with the space when not the default one, e.g. `https://kibana.example.com/s/ops`. */
+  kibanaBase?: string;
+  /** `OTEL_LOGKIT_LINK_KIBANA_DATA_VIEW`: the id of the data view to search (Kibana's default data view when unset). */
+  kibanaDataView?: string;
+  /** `OTEL_LOGKIT_LINK_LOOKBACK`: how far back the linked search looks, e.g. `15m`, `24h`, `7d` (default `24h`). */
+  lookback?: string;
+}
+
+export interface LinkConfig {
+  grafana?: { base: URL; datasource?: string; orgId: number };
+  kibana?: { base: URL; dataView?: string };
+  /** Grafana/Kibana relative time: `now-24h`. */
+  from: string;
+}
+
+/** The URLs that open the records of one correlation id; a field is absent when its base URL is not configured. */
+export interface LogLinks {
+  /** Grafana Explore with a LogQL query on the `correlation_global_id` structured metadata. */
+  grafana?: string;
+  /** Kibana Discover with a KQL query on the correlation id field. */
+  kibana?: string;
+}
+
+export function parseLinkConfig(read: SettingsReader, options: LinkOptions = {}): LinkConfig {
+  const grafanaBase = read.url('OTEL_LOGKIT_LINK_BASE_GRAFANA', options.grafanaBase);
+  const kibanaBase = read.url('OTEL_LOGKIT_LINK_BASE_KIBANA', options.kibanaBase);
+  const lookback = read.string('OTEL_LOGKIT_LINK_LOOKBACK', '24h', options.lookback);
+  if (!/^\d+[smhdw]$/.test(lookback)) {
+    throw new ConfigError(options.lookback !== undefined ? 'option overriding OTEL_LOGKIT_LINK_LOOKBACK' : 'OTEL_LOGKIT_LINK_LOOKBACK', lookback, 'a number and a unit s, m, h, d or w, e.g. 24h');
+  }
+  return {
+    grafana: grafanaBase && {
+      base: grafanaBase,
+      datasource: read.string('OTEL_LOGKIT_LINK_GRAFANA_DATASOURCE', undefined, options.grafanaDatasource),
+      orgId: read.int('OTEL_LOGKIT_LINK_GRAFANA_ORG_ID', 1, { min: 1 }, options.grafanaOrgId),
+    },
+    kibana: kibanaBase && { base: kibanaBase, dataView: read.string('OTEL_LOGKIT_LINK_KIBANA_DATA_VIEW', undefined, options.kibanaDataView) },
+    from: `now-${lookback}`,
+  };
+}
+
+/**
+ * Builds deep links from the configuration once; `linkFor(id)` is then string work only.
+ * The query follows where our exporters put the id: Loki structured metadata `correlation_global_id`
+ * (the same name Loki's own OTLP ingestion gives `correlation.global_id`), and in Elasticsearch
+ * `attributes.correlation.global_id` (otel layout) or `correlation.global_id` (ECS layout).
+ *
+ * @example
+ * const links = new LinkBuilder(config.delivery.links, config.delivery.loki, config.delivery.elasticsearch);
+ * alert(`payment failed, logs: ${links.linkFor(execution.globalId).grafana}`);
+ */
+export class LinkBuilder {
+  private readonly streamSelector: string;
+  private readonly kibanaField: string;
+
+  constructor(
+    private readonly config: LinkConfig,
+    loki?: Pick<LokiConfig, 'labels'>,
+    elasticsearch?: Pick<ElasticsearchConfig, 'mapping'>,
+  ) {
+    // LogQL needs a stream selector that is not empty-compatible; any value of the first label matches all streams.
+    const label = loki?.labels.find((key) => key !== 'severity') ?? 'service.name';
+    this.streamSelector = `{${lokiLabelName(label)}=~".+"}`;
+    this.kibanaField = elasticsearch?.mapping === 'ecs' || elasticsearch === undefined ? CORRELATION_ATTRIBUTES.globalId : `attributes.${CORRELATION_ATTRIBUTES.globalId}`;
+  }
+
+  linkFor(correlationId: string): LogLinks {
+    const links: LogLinks = {};
+    const { grafana, kibana } = this.config;
+    if (grafana) {
+      const expr = `${this.streamSelector} | ${lokiLabelName(CORRELATION_ATTRIBUTES.globalId)}=${JSON.stringify(correlationId)}`;
+      const datasource = grafana.datasource && { type: 'loki', uid: grafana.datasource };
+      const pane = {
+        ...(grafana.datasource ? { datasource: grafana.datasource } : {}),
+        queries: [{ refId: 'A', expr, queryType: 'range', editorMode: 'code', ...(datasource ? { datasource } : {}) }],
+        range: { from: this.config.from, to: 'now' },
+      };
+      const url = new URL(`${grafana.base.href.replace(/\/$/, '')}/explore`);
+      url.searchParams.set('schemaVersion', '1');
+      url.searchParams.set('orgId', String(grafana.orgId));
+      url.searchParams.set('panes', JSON.stringify({ logkit: pane }));
+      links.grafana = url.href;
+    }
+    if (kibana) {
+      const kql = `${this.kibanaField}:${JSON.stringify(correlationId)}`;
+      const g = `(time:(from:${this.config.from},to:now))`;
+      const a = `(${kibana.dataView ? `dataView:${rison(kibana.dataView)},` : ''}query:(language:kuery,query:${rison(kql)}))`;
+      links.kibana = `${kibana.base.href.replace(/\/$/, '')}/app/discover#/?_g=${encodeURIComponent(g)}&_a=${encodeURIComponent(a)}`;
+    }
+    return links;
+  }
+}
+
+/** A Rison string literal (Kibana's URL state format): quoted with `'`, `!` escaping `'` and `!`. */
+export function rison(text: string): string {
+  return `'${text.replace(/!/g, '!!').replace(/'/g, "!'")}'`;
+}
+
+/** The handle's `linkFor`: links for the given id, or for the current execution's global id when none is given. */
+export function createLinkFor(delivery: { links: LinkConfig; loki?: Pick<LokiConfig, 'labels'>; elasticsearch?: Pick<ElasticsearchConfig, 'mapping'> }): (correlationId?: string) => LogLinks {
+  const builder = new LinkBuilder(delivery.links, delivery.loki, delivery.elasticsearch);
+  return (correlationId = currentExecution()?.globalId) => (correlationId === undefined ? {} : builder.linkFor(correlationId));
+}
