@@ -18,6 +18,8 @@ export class DeliveryStats {
   replayed = 0;
   deadLettered = 0;
   rejected = 0;
+  /** Damaged places found in the spool at startup (torn or corrupt tails). */
+  spoolDamaged = 0;
   readonly dropped = new ReasonCounter();
   private readonly latencies = new Float64Array(LATENCY_WINDOW);
   private latencyCount = 0;
@@ -36,6 +38,7 @@ export class DeliveryStats {
       replayed: this.replayed,
       dead_lettered: this.deadLettered,
       rejected: this.rejected,
+      spool_damaged: this.spoolDamaged,
       dropped: this.dropped.toJSON(),
       queued,
       spool_bytes: spoolBytes,

@@ -1,13 +1,14 @@
 import { diag } from '@opentelemetry/api';
 import type { LogkitRecord } from '../../src/record.js';
 import type { LogStage, StageContext } from '../../src/stage.js';
+import { MemoryQueue, type BatchQueue, type QueuedBatch } from './batch-queue.js';
 import { DeadLetterDirectory } from './dead-letter.js';
 import { DeliveryStats } from './delivery-stats.js';
 import type { Protocol, Verdict, WireRequest, WireResponse } from './protocol.js';
 import { estimateRecordSize } from './record-size.js';
 import { RetryPolicy } from './retry.js';
 import type { DeliverySettings, HttpSettings } from './settings.js';
-import { SeverityShedder } from './severity-shedding.js';
+import { SpoolQueue } from './spool-queue.js';
 import { HttpTransport, type Transport } from './transport.js';
 
 /** One HTTP backend: what it speaks, where it is, and how to deliver to it. */
@@ -43,21 +44,13 @@ export function createDestination(spec: { name: string; protocol: Protocol; tran
   return new DeliveryStage(spec.name, spec.protocol, spec.transport, spec.delivery, ctx);
 }
 
-/** A closed batch waiting for, or on, the wire. `request` is encoded once and reused by every retry. */
-interface Batch {
-  records: LogkitRecord[];
-  bytes: number;
-  request?: WireRequest;
-}
-
 class DeliveryStage implements LogStage {
-  private open: LogkitRecord[] = [];
-  private openBytes = 0;
+  private readonly queue: BatchQueue;
   private timer: NodeJS.Timeout | undefined;
-  private readonly ready: Batch[] = [];
-  private queuedRecords = 0;
-  private queuedBytes = 0;
   private inFlight = 0;
+  private inFlightRecords = 0;
+  /** Deliveries currently waiting out a backoff: the backend is unhealthy. */
+  private backingOff = 0;
   private pumpScheduled = false;
   private closed = false;
   /** Set when shutting down: backoff sleeps end at once and nothing new is retried. */
@@ -65,8 +58,7 @@ class DeliveryStage implements LogStage {
   private readonly wakeups = new Set<() => void>();
   private idleWaiters: (() => void)[] = [];
   private shutdownPromise: Promise<void> | undefined;
-  private readonly shedder = new SeverityShedder();
-  private readonly stats: DeliveryStats;
+  private readonly stats = new DeliveryStats();
   private readonly retry: RetryPolicy;
   private readonly deadLetter: DeadLetterDirectory | undefined;
 
@@ -79,11 +71,13 @@ class DeliveryStage implements LogStage {
   ) {
     this.retry = new RetryPolicy(settings.retry);
     this.deadLetter = settings.deadLetterDir ? new DeadLetterDirectory(settings.deadLetterDir, name) : undefined;
-    this.stats = new DeliveryStats();
-    ctx.stats.register(name, () => this.stats.read(this.queuedRecords + this.inFlightRecords, 0), { gauges: DeliveryStats.GAUGES });
+    this.queue = settings.spoolDir
+      ? SpoolQueue.open(settings.spoolDir, settings.spool, settings.batch, this.stats, name)
+      : new MemoryQueue(settings.batch, this.stats, estimateRecordSize);
+    ctx.stats.register(name, () => this.stats.read(this.queue.memoryRecords + this.inFlightRecords, this.queue.spoolBytes), { gauges: DeliveryStats.GAUGES });
+    // Batches an earlier process left in the spool go out without waiting for new records.
+    if (this.queue.waiting > 0) this.schedulePump();
   }
-
-  private inFlightRecords = 0;
 
   write(record: LogkitRecord): void {
     this.stats.received++;
@@ -92,30 +86,24 @@ class DeliveryStage implements LogStage {
       return;
     }
     try {
-      const size = estimateRecordSize(record);
-      const { maxQueueRecords, maxQueueBytes } = this.settings.batch;
-      if (this.queuedRecords >= maxQueueRecords || this.queuedBytes + size > maxQueueBytes) {
-        const victim = this.shedder.evictFor(record, [...this.ready.map((b) => b.records), this.open]);
-        this.stats.dropped.add('queue_full');
-        if (!victim) return;
-        this.queuedRecords--;
-        this.queuedBytes -= estimateRecordSize(victim);
-      }
-      this.open.push(record);
-      this.openBytes += size;
-      this.queuedRecords++;
-      this.queuedBytes += size;
-      this.shedder.add(record);
-      if (this.open.length >= this.settings.batch.maxRecords || this.openBytes >= this.settings.batch.maxBytes) this.seal();
-      else this.timer ??= setTimeout(() => this.seal(), this.settings.batch.delayMs).unref();
+      this.queue.add(record, estimateRecordSize(record));
+      const { maxRecords, maxBytes, delayMs } = this.settings.batch;
+      if (this.queue.openRecords >= maxRecords || this.queue.openBytes >= maxBytes) this.seal();
+      else this.timer ??= setTimeout(() => this.seal(), delayMs).unref();
     } catch (error) {
       this.stats.failed++;
       diag.error(`otel-logkit: ${this.name}: a record could not be queued`, error);
     }
   }
 
+  /** Resolves when everything written so far is delivered, or (with a spool) safely on disk and the backend is failing. */
   forceFlush(): Promise<void> {
     this.seal();
+    try {
+      this.queue.persist();
+    } catch (error) {
+      diag.error(`otel-logkit: ${this.name}: the spool could not be flushed to disk`, error);
+    }
     return this.whenIdle(this.settings.flushTimeoutMs);
   }
 
@@ -126,10 +114,12 @@ class DeliveryStage implements LogStage {
       this.stopping = true;
       for (const wake of this.wakeups) wake();
       await this.whenIdle(this.settings.flushTimeoutMs);
-      // Whatever is still queued in memory now cannot be delivered by this process.
-      if (this.queuedRecords > 0) {
-        this.stats.failed += this.queuedRecords;
-        this.queuedRecords = 0;
+      if (this.timer) clearTimeout(this.timer);
+      try {
+        // With a spool, whatever is left is on disk for the next start; without one it is lost, and counted.
+        this.stats.failed += this.queue.close();
+      } catch (error) {
+        diag.error(`otel-logkit: ${this.name}: closing the queue failed`, error);
       }
       await this.transport.close().catch(() => {});
     })();
@@ -142,55 +132,60 @@ class DeliveryStage implements LogStage {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    if (this.open.length > 0) {
-      this.ready.push({ records: this.open, bytes: this.openBytes });
-      this.open = [];
-      this.openBytes = 0;
-    }
-    if (!this.pumpScheduled && this.ready.length > 0) {
-      this.pumpScheduled = true;
-      setImmediate(() => {
-        this.pumpScheduled = false;
-        this.pump();
-      });
-    }
+    this.queue.seal();
+    if (this.queue.waiting > 0) this.schedulePump();
+  }
+
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
   }
 
   private pump(): void {
-    while (this.inFlight < this.settings.batch.maxInFlight && this.ready.length > 0) {
-      const batch = this.ready.shift()!;
-      this.queuedRecords -= batch.records.length;
-      this.queuedBytes -= batch.bytes;
-      this.shedder.remove(batch.records);
-      this.inFlight++;
-      this.inFlightRecords += batch.records.length;
-      void this.deliver(batch).then(
-        () => this.settle(batch),
-        (error: unknown) => {
-          this.stats.failed += batch.records.length;
-          diag.error(`otel-logkit: ${this.name}: delivery failed unexpectedly`, error);
-          this.settle(batch);
-        },
-      );
+    try {
+      this.queue.prepare();
+      while (this.inFlight < this.settings.batch.maxInFlight && !this.stopping) {
+        const batch = this.queue.next();
+        if (!batch) break;
+        this.inFlight++;
+        this.inFlightRecords += batch.records.length;
+        const outcome: { abandoned?: boolean } = {};
+        void this.deliver(batch.records, Date.now(), outcome).then(
+          () => this.settle(batch, outcome),
+          (error: unknown) => {
+            this.stats.failed += batch.records.length;
+            diag.error(`otel-logkit: ${this.name}: delivery failed unexpectedly`, error);
+            this.settle(batch, outcome);
+          },
+        );
+      }
+    } catch (error) {
+      diag.error(`otel-logkit: ${this.name}: the delivery queue failed`, error);
     }
     this.notifyIfIdle();
   }
 
-  private settle(batch: Batch): void {
+  private settle(batch: QueuedBatch, outcome: { abandoned?: boolean }): void {
     this.inFlight--;
     this.inFlightRecords -= batch.records.length;
+    // Abandoned at shutdown with a spool: left on disk for the next start instead of acknowledged.
+    if (!outcome.abandoned) this.queue.done(batch);
     this.pump();
   }
 
   /**
-   * Sends one batch until it is acknowledged, refused for good, or given up. Every record of the
-   * batch ends in exactly one counter: exported, rejected, dead_lettered or failed.
+   * Sends one batch until it is acknowledged, refused for good, or given up. Every record ends in
+   * exactly one counter: exported, rejected, dead_lettered or failed — or, with a spool, stays on disk.
+   * The request is encoded once and reused by every retry.
    */
-  private async deliver(batch: Batch): Promise<void> {
-    const startedAt = Date.now();
+  private async deliver(batch: LogkitRecord[], startedAt: number, state: { abandoned?: boolean } = {}): Promise<void> {
     let attempt = 0;
-    let records = batch.records;
-    let request = batch.request;
+    let records = batch;
+    let request: WireRequest | undefined;
     while (true) {
       let verdict: Verdict;
       let response: WireResponse | undefined;
@@ -229,8 +224,8 @@ class DeliveryStage implements LogStage {
             return;
           }
           const half = Math.ceil(records.length / 2);
-          await this.deliver({ records: records.slice(0, half), bytes: 0 });
-          await this.deliver({ records: records.slice(half), bytes: 0 });
+          await this.deliver(records.slice(0, half), startedAt, state);
+          await this.deliver(records.slice(half), startedAt, state);
           return;
         }
         case 'partial': {
@@ -243,25 +238,43 @@ class DeliveryStage implements LogStage {
           if (retry.length === 0) return;
           records = retry;
           request = undefined;
-          if (!(await this.backOff(records, startedAt, attempt++, verdict.retryAfterMs, 'partial'))) return;
+          if (!(await this.backOff(records, startedAt, attempt++, verdict.retryAfterMs, 'partial', state))) return;
           break;
         }
         case 'retry':
-          if (!(await this.backOff(records, startedAt, attempt++, verdict.retryAfterMs, verdict.reason))) return;
+          if (!(await this.backOff(records, startedAt, attempt++, verdict.retryAfterMs, verdict.reason, state))) return;
           break;
       }
     }
   }
 
-  /** Waits before the next attempt; false (and the records counted failed) when the batch is given up. */
-  private async backOff(records: readonly LogkitRecord[], startedAt: number, attempt: number, retryAfterMs: number | undefined, reason: string): Promise<boolean> {
-    if (this.stopping || !this.retry.mayRetry(startedAt, Date.now(), false)) {
-      this.stats.failed += records.length;
-      diag.error(`otel-logkit: ${this.name}: gave up ${records.length} records after ${attempt + 1} attempts (last: ${reason})`);
+  /** Waits before the next attempt; false when the batch is given up (counted failed, or left in the spool). */
+  private async backOff(
+    records: readonly LogkitRecord[],
+    startedAt: number,
+    attempt: number,
+    retryAfterMs: number | undefined,
+    reason: string,
+    state: { abandoned?: boolean },
+  ): Promise<boolean> {
+    if (this.stopping || !this.retry.mayRetry(startedAt, Date.now(), this.queue.durable)) {
+      if (this.queue.durable) {
+        state.abandoned = true;
+        diag.warn(`otel-logkit: ${this.name}: ${records.length} records stay in the spool for the next start (last: ${reason})`);
+      } else {
+        this.stats.failed += records.length;
+        diag.error(`otel-logkit: ${this.name}: gave up ${records.length} records after ${attempt + 1} attempts (last: ${reason})`);
+      }
       return false;
     }
     this.stats.retried += records.length;
-    await this.sleep(this.retry.delayMs(attempt, retryAfterMs));
+    this.backingOff++;
+    this.notifyIfIdle();
+    try {
+      await this.sleep(this.retry.delayMs(attempt, retryAfterMs));
+    } finally {
+      this.backingOff--;
+    }
     return true;
   }
 
@@ -298,8 +311,14 @@ class DeliveryStage implements LogStage {
     });
   }
 
+  /**
+   * Nothing left to send. With a spool, also when every remaining delivery is waiting out a backoff:
+   * the records are safe on disk, so a flush need not wait for the backend to come back.
+   */
   private isIdle(): boolean {
-    return this.inFlight === 0 && this.ready.length === 0 && !this.pumpScheduled;
+    if (this.pumpScheduled) return false;
+    if (this.queue.durable && this.backingOff > 0 && this.backingOff === this.inFlight) return true;
+    return this.inFlight === 0 && this.queue.waiting === 0;
   }
 
   private notifyIfIdle(): void {

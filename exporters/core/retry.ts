@@ -1,4 +1,3 @@
-import type { IncomingHttpHeaders } from 'node:http';
 import type { RetrySettings } from './settings.js';
 
 /**
@@ -24,15 +23,6 @@ export class RetryPolicy {
   mayRetry(startedAt: number, now: number, durable: boolean): boolean {
     return durable || now - startedAt < this.settings.maxElapsedMs;
   }
-}
-
-/** `Retry-After` as seconds or an HTTP date, in milliseconds from `now`; undefined when absent or unreadable. */
-export function parseRetryAfter(headers: IncomingHttpHeaders, now = Date.now()): number | undefined {
-  const value = headers['retry-after'];
-  if (typeof value !== 'string' || value.trim() === '') return undefined;
-  if (/^\d+(\.\d+)?$/.test(value.trim())) return Math.round(Number(value) * 1000);
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 /** The statuses every HTTP backend means as "try again later". */

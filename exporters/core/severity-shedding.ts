@@ -27,19 +27,21 @@ export class SeverityShedder {
 
   /**
    * Makes room for `incoming` by removing the least severe queued record that is less severe than it.
-   * Returns the removed record, or undefined when `incoming` itself is the one to drop.
+   * Returns the removed record and the index of the queue it was in, or undefined when `incoming`
+   * itself is the one to drop.
    */
-  evictFor(incoming: LogkitRecord, queues: readonly LogkitRecord[][]): LogkitRecord | undefined {
+  evictFor(incoming: LogkitRecord, queues: readonly LogkitRecord[][]): { victim: LogkitRecord; queue: number } | undefined {
     const band = severityBand(incoming);
     let lowest = 0;
     while (lowest < band && this.counts[lowest] === 0) lowest++;
     if (lowest >= band) return undefined;
-    for (const queue of queues) {
+    for (let q = 0; q < queues.length; q++) {
+      const queue = queues[q]!;
       const at = queue.findIndex((r) => severityBand(r) === lowest);
       if (at >= 0) {
         const [victim] = queue.splice(at, 1);
         this.counts[lowest]!--;
-        return victim;
+        return { victim: victim!, queue: q };
       }
     }
     return undefined;

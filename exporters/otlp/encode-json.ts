@@ -61,14 +61,14 @@ function recordJson(record: LogkitRecord): object {
   return out;
 }
 
-function attributesJson(map: LogMap | Attributes): object[] {
-  const out: object[] = [];
+function attributesJson(map: LogMap | Attributes): { key: string; value: Record<string, unknown> }[] {
+  const out: { key: string; value: Record<string, unknown> }[] = [];
   for (const key of Object.keys(map)) out.push({ key, value: anyValueJson((map as LogMap)[key]) });
   return out;
 }
 
 /** AnyValue per the OTLP/JSON mapping; null and undefined become the empty AnyValue, as in the SDK. */
-export function anyValueJson(value: LogValue): object {
+export function anyValueJson(value: LogValue): Record<string, unknown> {
   switch (typeof value) {
     case 'string':
       return { stringValue: value };

@@ -63,11 +63,19 @@ export class ProtoWriter {
     this.pos += 4;
   }
 
-  /** Nanoseconds since the epoch from an HrTime, exact (a plain double would lose the last digits). */
+  /**
+   * Nanoseconds since the epoch from an HrTime as fixed64, exact without BigInt: the seconds are split
+   * at bit 16 so every partial product stays below 2^53, then the two 32-bit halves are summed with carry.
+   */
   fixed64Time(time: readonly [number, number]): void {
     this.ensure(8);
-    const nanos = BigInt(Math.trunc(time[0])) * 1_000_000_000n + BigInt(Math.trunc(time[1]));
-    this.buf.writeBigUInt64LE(BigInt.asUintN(64, nanos), this.pos);
+    const seconds = Math.trunc(time[0]);
+    const high = Math.floor(seconds / 65536) * 1e9; // × 2^16, below 2^47
+    const low = (seconds % 65536) * 1e9 + Math.trunc(time[1]); // below 2^47
+    const sumLow = (high % 65536) * 65536 + (low % 4294967296);
+    const carry = Math.floor(sumLow / 4294967296);
+    this.buf.writeUInt32LE(sumLow % 4294967296, this.pos);
+    this.buf.writeUInt32LE((Math.floor(high / 65536) + Math.floor(low / 4294967296) + carry) % 4294967296, this.pos + 4);
     this.pos += 8;
   }
 

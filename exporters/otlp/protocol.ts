@@ -2,7 +2,8 @@ import protobuf from 'protobufjs/minimal.js';
 import type { LogkitRecord } from '../../src/record.js';
 import { compress, type Compression } from '../core/compress.js';
 import type { Protocol, Verdict, WireRequest, WireResponse } from '../core/protocol.js';
-import { isTransientStatus, parseRetryAfter } from '../core/retry.js';
+import { isTransientStatus } from '../core/retry.js';
+import { retryAfterMs } from '../http-answers.js';
 import type { OtlpProtocolName } from './config.js';
 import { encodeOtlpJson } from './encode-json.js';
 import { encodeOtlpProtobuf } from './encode-protobuf.js';
@@ -38,7 +39,7 @@ export class OtlpProtocol implements Protocol {
       const partial = readPartialSuccess(response);
       return partial ? { kind: 'ok', rejected: partial.rejected, message: partial.message } : { kind: 'ok' };
     }
-    if (isTransientStatus(status)) return { kind: 'retry', reason: `http_${status}`, retryAfterMs: parseRetryAfter(response.headers) };
+    if (isTransientStatus(status)) return { kind: 'retry', reason: `http_${status}`, retryAfterMs: retryAfterMs(response) };
     if (status === 413) return { kind: 'split', reason: 'http_413' };
     return { kind: 'dead-letter', reason: `http_${status}: ${statusMessage(response)}` };
   }
