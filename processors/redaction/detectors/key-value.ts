@@ -25,7 +25,7 @@ export function keyValueDetector(rules: KeyRules): Detector {
 const KEY = /(?<![\w.-])([A-Za-z_][\w.-]{0,63})\\?["']?[ \t]{0,8}(=|:(?!\/\/))[ \t]{0,8}/g;
 const MAX_VALUE = 4096;
 /** Values that say there is no secret here. */
-const PLACEHOLDER = /^(?:null|nil|none|undefined|true|false|\*+|x+|-|\[redacted[^\]]*\]|<[^>]*>|\$\{[^}]*\}|%s)$/i;
+const PLACEHOLDER = /^(?:null|nil|none|undefined|true|false|yes|no|on|off|\*+|x+|-|\[redacted[^\]]*\]|<[^>]*>|\$\{[^}]*\}|%s)$/i;
 const AUTH_SCHEMES = /^(?:bearer|basic|token|digest|negotiate|ntlm|aws4-hmac-sha256)$/i;
 const HEADER_LINE_RULES = new Set(['cookie', 'set_cookie', 'authorization', 'proxy_authorization']);
 
@@ -39,7 +39,10 @@ function findKeyValues(rules: KeyRules, text: string, out: Span[]): void {
       continue;
     }
     const at = KEY.lastIndex;
-    const value = readValue(text, at, match[2] === ':' && !HEADER_LINE_RULES.has(rule), HEADER_LINE_RULES.has(rule));
+    const colon = match[2] === ':';
+    // In a colon chain (`arn:aws:secretsmanager:…:secret:prod/db`) `secret` is a segment, not a field name.
+    if (colon && text.charCodeAt(match.index - 1) === 58 && !/[ \t]$/.test(match[0])) continue;
+    const value = readValue(text, at, colon, HEADER_LINE_RULES.has(rule));
     if (value === undefined) continue;
     out.push({ start: value.start, end: value.end, kind: rule });
     KEY.lastIndex = Math.max(KEY.lastIndex, value.end);
@@ -68,26 +71,31 @@ function readValue(text: string, at: number, prose: boolean, toEndOfLine: boolea
     return end > start && !PLACEHOLDER.test(text.slice(start, end)) ? { start, end } : undefined;
   }
   // `Authorization: Bearer abc…`: the scheme stays readable, the credential is what follows it.
-  const first = wordEnd(text, at, Math.min(text.length, at + 32));
-  if (first > at && text.charCodeAt(first) === 32 && AUTH_SCHEMES.test(text.slice(at, first))) at = first + 1;
-  const start = at;
-  const limit = Math.min(text.length, start + MAX_VALUE);
-  let end = start;
-  if (toEndOfLine) {
-    while (end < limit && text.charCodeAt(end) !== 10 && text.charCodeAt(end) !== 13) end++;
-    while (end > start && /[\s"',}]/.test(text[end - 1]!)) end--;
-  } else {
-    end = wordEnd(text, start, limit);
+  let first = wordEnd(text, at, Math.min(text.length, at + MAX_VALUE));
+  if (first > at && text.charCodeAt(first) === 32 && AUTH_SCHEMES.test(text.slice(at, first))) {
+    at = first + 1;
+    first = wordEnd(text, at, Math.min(text.length, at + MAX_VALUE));
   }
-  if (end === start) return undefined;
-  const value = text.slice(start, end);
-  if (PLACEHOLDER.test(value)) return undefined;
-  if (prose && !looksLikeCredential(value)) return undefined;
-  return { start, end };
+  if (first === at) return undefined;
+  const word = text.slice(at, first);
+  if (PLACEHOLDER.test(word) || (prose && !looksLikeCredential(word))) return undefined;
+  let end = first;
+  if (toEndOfLine) {
+    const limit = Math.min(text.length, at + MAX_VALUE);
+    while (end < limit && text.charCodeAt(end) !== 10 && text.charCodeAt(end) !== 13) end++;
+    while (end > first && /[\s"',}]/.test(text[end - 1]!)) end--;
+  }
+  return { start: at, end };
 }
 
 /** An unquoted value ends at whitespace or at what ends a field in logfmt, query strings, JSON and headers. */
 function wordEnd(text: string, start: number, limit: number): number {
+  // A bracketed placeholder (`[REDACTED]`, `<none>`) is one word.
+  const open = text.charCodeAt(start);
+  if (open === 91 || open === 60) {
+    const close = text.indexOf(open === 91 ? ']' : '>', start);
+    if (close > start && close < limit && !/\s/.test(text.slice(start, close))) return close + 1;
+  }
   let end = start;
   while (end < limit) {
     const d = text.charCodeAt(end);
@@ -100,10 +108,14 @@ function wordEnd(text: string, start: number, limit: number): number {
   return end;
 }
 
-/** A word of prose is lower-case letters (maybe capitalised); a credential has digits, symbols or inner capitals. */
+/**
+ * Words of prose and resource names are letters, maybe capitalised and joined by `-`, `_` or `.`
+ * (`expired`, `db-credentials`); a credential has digits, other symbols or inner capitals, and is not tiny.
+ */
 function looksLikeCredential(value: string): boolean {
-  return !/^[A-Za-z][a-z]*$/.test(value);
+  return value.length >= 4 && !/^[A-Za-z][a-z]*(?:[-_.][a-z]+)*$/.test(value);
 }
+
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

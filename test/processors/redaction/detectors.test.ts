@@ -73,10 +73,23 @@ describe('value detectors (on by default)', () => {
     expect(redact('GET /x?api_key=abc123&page=2')).toBe('GET /x?api_key=[REDACTED:api_key]&page=2');
     expect(redact('Cookie: sid=abc; theme=dark')).toBe('Cookie: [REDACTED:cookie]');
     expect(redact('body "{\\"passwd\\":\\"hunter2\\"}"')).toBe('body "{\\"passwd\\":\\"[REDACTED:passwd]\\"}"');
+    expect(redact('db.password: Summer2024! pwd:hunter22')).toBe('db.password: [REDACTED:password] pwd:[REDACTED:pwd]');
   });
 
   it('leave prose about passwords and tokens alone', () => {
-    for (const text of ['password: must be at least 12 characters', 'token: expired', 'password=***** (masked)', 'user requested a password reset', 'tokens=1532 max_tokens=4096']) {
+    for (const text of [
+      'password: must be at least 12 characters',
+      'token: expired',
+      'Token: 3 of 5 used',
+      'password=***** (masked)',
+      'password=[REDACTED] token=<none>',
+      'user requested a password reset',
+      'tokens=1532 max_tokens=4096',
+      "Access denied for user 'app'@'10.0.0.5' (using password: YES)",
+      'secret: checkout-db-credentials (mounted)',
+      'authorization: granted for role admin',
+      'arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-AbCdEf',
+    ]) {
       expect(redact(text), text).toBe(text);
     }
   });

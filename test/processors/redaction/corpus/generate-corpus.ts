@@ -300,6 +300,16 @@ const benignMakers: (() => { kind: string; text: string })[] = [
   () => ({ kind: 'misc', text: `data:image/png;base64,${chars(`${ALNUM}+/`, 60)}== inlined (${int(100, 999)} bytes)` }),
   () => ({ kind: 'misc', text: `phone verification sent to the number on file (${int(1, 3)} attempts left)` }),
   () => ({ kind: 'misc', text: `${pick(SERVICES)}: dates ${iso().slice(0, 10)} and ${iso().slice(0, 10)} overlap` }),
+  () => ({ kind: 'k8s', text: pick([`secret: ${pick(SERVICES)}-db-credentials (mounted at /etc/secrets)`, `envFrom secretKeyRef: name=${pick(SERVICES)}-api key=url`, `volume "tls-secret" mounted read-only`]) }),
+  () => ({ kind: 'errors', text: `java.sql.SQLException: Access denied for user '${pick(['app', 'root', 'report'])}'@'10.0.${int(0, 9)}.${int(1, 254)}' (using password: ${pick(['YES', 'NO'])})` }),
+  () => ({ kind: 'errors', text: `    at com.example.auth.TokenService.refresh(TokenService.java:${int(10, 400)})
+    at com.example.auth.PasswordEncoder.matches(PasswordEncoder.java:${int(10, 400)})` }),
+  () => ({ kind: 'errors', text: `WWW-Authenticate: Bearer realm="api", error="invalid_token", error_description="The access token expired"` }),
+  () => ({ kind: 'aws', text: `rotating arn:aws:secretsmanager:eu-west-1:${chars(DIGITS, 12)}:secret:prod/${pick(SERVICES)}-${chars(ALNUM, 6)} (version ${uuid()})` }),
+  () => ({ kind: 'oauth', text: pick([`token_type=Bearer expires_in=${int(300, 86400)} scope="read write"`, `grant_type=client_credentials client_id=${pick(SERVICES)}-svc audience=https://api.example.com`, 'authorization: granted for role admin', `Token: ${int(1, 5)} of 5 used this minute`]) }),
+  () => ({ kind: 'device', text: pick([`device IMEI 35${chars(DIGITS, 13)} registered`, `SIM ICCID 8944${chars(DIGITS, 15)} activated`, `USPS tracking 9400 1000 0000 ${chars(DIGITS, 4)} ${chars(DIGITS, 4)} ${chars(DIGITS, 2)}`]) }),
+  () => ({ kind: 'chat', text: `@channel deploy of ${pick(SERVICES)} ${version()} done, ping @${pick(FIRST)} if anything looks off` }),
+  () => ({ kind: 'packages', text: pick([`npm i @opentelemetry/api@${version()} @opentelemetry/sdk-logs@${version()}`, `image docker.io/library/node@sha256:${chars(HEX, 64)}`, `resolved pnpm-lock: /${pick(['zod', 'pino', 'undici'])}@${version()}(typescript@${version()})`]) }),
 ];
 
 const lines: string[] = [];
