@@ -162,10 +162,14 @@ export class Spool {
     }
   }
 
+  /** Syncs and closes; segments with nothing left to deliver are deleted, so a clean stop leaves an empty directory. */
   close(): void {
     clearTimeout(this.syncTimer);
     this.sync();
-    for (const segment of this.segments) this.closeFiles(segment);
+    for (const segment of [...this.segments]) {
+      if (segment.unsettled === 0) this.remove(segment);
+      else this.closeFiles(segment);
+    }
     this.active = undefined;
   }
 
