@@ -1,4 +1,5 @@
-import type { HrTime } from '@opentelemetry/api';
+import type { Attributes, HrTime } from '@opentelemetry/api';
+import type { Resource } from '@opentelemetry/resources';
 import type { LogkitRecord, LogValue } from '../src/record.js';
 
 /**
@@ -6,6 +7,24 @@ import type { LogkitRecord, LogValue } from '../src/record.js';
  * OTLP has its own AnyValue encoding; these backends want ordinary JSON, so the rules for the values
  * JSON cannot hold (bigint, bytes, NaN) are written once here.
  */
+
+const pendingSnapshots = new WeakMap<Resource, Attributes>();
+
+/**
+ * A resource's attributes, cheaply. While a resource still has unsettled async attributes (host id
+ * detection), the SDK rebuilds the map and logs an error on every read — over a microsecond each, on
+ * the emit path for routing. So: one snapshot per resource while pending, and a single wait for the
+ * async attributes, after which the SDK's own memoised map is used.
+ */
+export function resourceAttributes(resource: Resource): Attributes {
+  if (!resource.asyncAttributesPending) return resource.attributes;
+  let snapshot = pendingSnapshots.get(resource);
+  if (snapshot === undefined) {
+    pendingSnapshots.set(resource, (snapshot = resource.attributes));
+    void resource.waitForAsyncAttributes?.().catch(() => {});
+  }
+  return snapshot;
+}
 
 /** The event time, or the observed time when the emitter gave none (OTel data model: Timestamp is optional). */
 export function recordTime(record: LogkitRecord): HrTime {

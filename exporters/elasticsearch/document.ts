@@ -1,7 +1,7 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { LogkitRecord, LogMap } from '../../src/record.js';
 import { severityName } from '../../src/severity.js';
-import { isoNanos, recordTime, toJsonValue, toText } from '../record-fields.js';
+import { isoNanos, recordTime, resourceAttributes, toJsonValue, toText } from '../record-fields.js';
 import { datasetName, type ElasticsearchConfig } from './config.js';
 
 /** Turns one record into the JSON document stored in Elasticsearch/OpenSearch. */
@@ -41,7 +41,7 @@ function otelDocument(record: LogkitRecord, dataStream: DataStreamFields): Recor
   }
   doc.attributes = toJsonValue(record.attributes);
   if (record.droppedAttributesCount > 0) doc.dropped_attributes_count = record.droppedAttributesCount;
-  doc.resource = { attributes: plainAttributes(record.resource.attributes) };
+  doc.resource = { attributes: plainAttributes(resourceAttributes(record.resource)) };
   const scope = record.instrumentationScope;
   doc.scope = scope.version ? { name: scope.name, version: scope.version } : { name: scope.name };
   return doc;
@@ -79,7 +79,7 @@ const ECS_RECORD_FIELDS: Readonly<Record<string, string>> = {
  */
 function ecsDocument(record: LogkitRecord, dataStream: DataStreamFields): Record<string, unknown> {
   const doc: Record<string, unknown> = Object.create(null);
-  for (const [key, value] of Object.entries(record.resource.attributes)) {
+  for (const [key, value] of Object.entries(resourceAttributes(record.resource))) {
     const field = ECS_RESOURCE_FIELDS[key] ?? key;
     if (field !== '' && value !== undefined) doc[field] = value;
   }

@@ -1,3 +1,4 @@
+import { CORRELATION_ATTRIBUTES } from '../../processors/enrichment/attributes.js';
 import { newId } from '../../src/ids.js';
 import type { LogkitRecord } from '../../src/record.js';
 import { ReasonCounter } from '../../src/stats.js';
@@ -7,8 +8,8 @@ import { retryAfterMs } from '../http-answers.js';
 import { type ElasticsearchConfig, targetName } from './config.js';
 import { createDocumentMapper, type DocumentMapper } from './document.js';
 
-/** The record attribute (OTel semantic convention) whose value becomes the document `_id`. */
-export const RECORD_UID_ATTRIBUTE = 'log.record.uid';
+/** The record attribute (OTel semantic convention `log.record.uid`, set by enrichment) whose value becomes the document `_id`. */
+const RECORD_UID_ATTRIBUTE = CORRELATION_ATTRIBUTES.uid;
 
 /** What the per-item results of `_bulk` said, beyond delivered/refused (which the delivery core counts). */
 export class BulkItemStats {

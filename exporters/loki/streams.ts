@@ -2,7 +2,7 @@ import type { HrTime } from '@opentelemetry/api';
 import type { LogkitRecord, LogMap, LogValue } from '../../src/record.js';
 import { severityName } from '../../src/severity.js';
 import { ReasonCounter } from '../../src/stats.js';
-import { recordTime, toJsonValue, toText } from '../record-fields.js';
+import { recordTime, resourceAttributes, toJsonValue, toText } from '../record-fields.js';
 import { type LokiConfig, lokiLabelName } from './config.js';
 
 /** One log line of a Loki stream. */
@@ -115,7 +115,7 @@ export class LokiStreamBuilder {
 function labelSource(record: LogkitRecord, key: string): string | undefined {
   const own = record.attributes[key];
   if (own !== undefined && own !== null) return toText(own);
-  const resource = record.resource.attributes[key];
+  const resource = resourceAttributes(record.resource)[key];
   return resource === undefined || resource === null ? undefined : String(resource);
 }
 

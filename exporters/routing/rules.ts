@@ -1,6 +1,6 @@
 import type { SeverityNumber } from '@opentelemetry/api';
 import type { LogkitRecord } from '../../src/record.js';
-import { toText } from '../record-fields.js';
+import { resourceAttributes, toText } from '../record-fields.js';
 
 /** One test a record must pass for its rule to apply. */
 export type RouteCondition =
@@ -75,7 +75,7 @@ function compileCondition(condition: RouteCondition): (record: LogkitRecord) => 
       const pattern = globToRegExp(condition.pattern);
       return (record) => {
         const own = record.attributes[key];
-        const value = own !== undefined && own !== null ? own : record.resource.attributes[key];
+        const value = own !== undefined && own !== null ? own : resourceAttributes(record.resource)[key];
         if (value === undefined || value === null) return false;
         return any || pattern.test(typeof value === 'string' ? value : toText(value as never));
       };
