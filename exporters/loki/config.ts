@@ -19,6 +19,8 @@ export interface LokiOptions extends Omit<ConnectionOptions, 'token'> {
   lineFormat?: LokiLineFormat;
   /** `OTEL_LOGKIT_LOKI_TENANT`: sent as `X-Scope-OrgID` (multi-tenant Loki). */
   tenant?: string;
+  /** `OTEL_LOGKIT_LOKI_STRUCTURED_METADATA`: send attributes as structured metadata (Loki 3, default true); false for Loki 2.x, which refuses it. */
+  structuredMetadata?: boolean;
   /** `OTEL_LOGKIT_LOKI_BEARER_TOKEN`: `Authorization: Bearer …` instead of basic auth. */
   bearerToken?: string;
 }
@@ -33,6 +35,8 @@ export interface LokiConfig {
   labels: string[];
   maxLabelValues: number;
   lineFormat: LokiLineFormat;
+  /** False for Loki 2.x: entries carry no structured metadata (use `lineFormat: json` to keep attributes). */
+  structuredMetadata: boolean;
   tenant?: string;
   /** Labels every stream of this destination carries (set by a route, e.g. `loki(stream=audit)`). */
   staticLabels: Record<string, string>;
@@ -57,6 +61,7 @@ export function parseLokiConfig(read: SettingsReader, options: LokiOptions = {})
     labels,
     maxLabelValues: read.int('OTEL_LOGKIT_LOKI_MAX_LABEL_VALUES', 50, { min: 1, max: 100_000 }, options.maxLabelValues),
     lineFormat: read.oneOf('OTEL_LOGKIT_LOKI_LINE_FORMAT', ['text', 'json'], 'text', options.lineFormat),
+    structuredMetadata: read.bool('OTEL_LOGKIT_LOKI_STRUCTURED_METADATA', true, options.structuredMetadata),
     tenant: read.string('OTEL_LOGKIT_LOKI_TENANT', undefined, options.tenant),
     staticLabels: {},
     http,

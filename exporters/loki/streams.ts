@@ -55,7 +55,7 @@ export class LokiStreamBuilder {
   private readonly labelKeys: readonly { key: string; name: string }[];
 
   constructor(
-    private readonly config: Pick<LokiConfig, 'labels' | 'lineFormat' | 'staticLabels'>,
+    private readonly config: Pick<LokiConfig, 'labels' | 'lineFormat' | 'staticLabels' | 'structuredMetadata'>,
     private readonly guard: LabelCardinalityGuard,
   ) {
     this.labelKeys = config.labels.map((key) => ({ key, name: lokiLabelName(key) }));
@@ -101,6 +101,7 @@ export class LokiStreamBuilder {
 
   private metadataOf(record: LogkitRecord): [string, string][] {
     const out: [string, string][] = [];
+    if (!this.config.structuredMetadata) return out;
     const span = record.spanContext;
     if (span) {
       out.push(['trace_id', span.traceId], ['span_id', span.spanId]);

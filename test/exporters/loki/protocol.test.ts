@@ -70,6 +70,11 @@ describe('Loki push, protobuf + snappy (the default)', () => {
     });
   });
 
+  it('sends no structured metadata to a Loki 2.x (OTEL_LOGKIT_LOKI_STRUCTURED_METADATA=false)', async () => {
+    await sendOnce(new LokiProtocol(config({ OTEL_LOGKIT_LOKI_STRUCTURED_METADATA: 'false' })), loki.url, [makeRecord({ attributes: { 'correlation.global_id': 'g-1' } })]);
+    expect(loki.entries()[0]!.metadata).toEqual({});
+  });
+
   it('writes a structured body as a JSON line, and the whole record as JSON when OTEL_LOGKIT_LOKI_LINE_FORMAT=json', async () => {
     await sendOnce(new LokiProtocol(config()), loki.url, [makeRecord({ body: { order: 42, big: 2n ** 63n - 1n } })]);
     await sendOnce(new LokiProtocol(config({ OTEL_LOGKIT_LOKI_LINE_FORMAT: 'json' })), loki.url, [

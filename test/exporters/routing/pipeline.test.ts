@@ -129,6 +129,26 @@ describe('routing to separate destinations', () => {
     expect((pipeline.stats().elasticsearch!.retried as number) > 0).toBe(true);
   });
 
+  it('each destination spools into its own subdirectory: what a hung route could not deliver is replayed to it, and only to it, by the next process', async () => {
+    es.hang = true;
+    const spool = join(dir, 'spool');
+    const env = { OTEL_LOGS_EXPORTER: 'loki', OTEL_LOGKIT_ROUTES: 'log.type=audit -> elasticsearch(dataset=audit)', OTEL_LOGKIT_SPOOL_DIR: spool, OTEL_LOGKIT_ELASTICSEARCH_TIMEOUT: '200', OTEL_BLRP_EXPORT_TIMEOUT: '300' };
+    const first = start(env);
+    first.logger('auth').emit({ body: 'audit 1', attributes: { 'log.type': 'audit' } });
+    first.logger('billing').emit({ body: 'op 1' });
+    await eventually(() => expect(loki.entries().map((e) => e.line)).toEqual(['op 1']));
+    await provider!.shutdown();
+    expect(readdirSync(spool).sort()).toEqual(['elasticsearch_dataset_audit', 'loki']);
+    expect(es.documents()).toEqual([]);
+
+    es.hang = false;
+    const second = start(env);
+    await eventually(() => expect(es.documents('logs-audit.otel-default').map((d) => d.source.body)).toEqual([{ text: 'audit 1' }]));
+    await second.pipeline.forceFlush();
+    expect(loki.entries().map((e) => e.line)).toEqual(['op 1']);
+    expect(second.pipeline.stats().elasticsearch_dataset_audit).toMatchObject({ replayed: 1 });
+  });
+
   it('a record that matches no rule and has no default exporter is counted, not lost silently', async () => {
     const { pipeline, logger } = start({ OTEL_LOGS_EXPORTER: 'none', OTEL_LOGKIT_ROUTES: 'log.type=audit -> loki' });
     logger('billing').emit({ body: 'nowhere to go' });
