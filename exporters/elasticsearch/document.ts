@@ -79,10 +79,7 @@ const ECS_RECORD_FIELDS: Readonly<Record<string, string>> = {
  */
 function ecsDocument(record: LogkitRecord, dataStream: DataStreamFields): Record<string, unknown> {
   const doc: Record<string, unknown> = Object.create(null);
-  for (const [key, value] of Object.entries(resourceAttributes(record.resource))) {
-    const field = ECS_RESOURCE_FIELDS[key] ?? key;
-    if (field !== '' && value !== undefined) doc[field] = value;
-  }
+  for (const [field, value] of ecsResourceFields(resourceAttributes(record.resource))) doc[field] = value;
   doc['agent.name'] = 'otel-logkit/nodejs';
   const attributes = toJsonValue(record.attributes) as Record<string, unknown>;
   for (const key of Object.keys(attributes)) doc[ECS_RECORD_FIELDS[key] ?? key] = attributes[key];
@@ -105,6 +102,26 @@ function ecsDocument(record: LogkitRecord, dataStream: DataStreamFields): Record
   return doc;
 }
 
+const plainCache = new WeakMap<Attributes, Record<string, unknown>>();
+const ecsCache = new WeakMap<Attributes, [string, unknown][]>();
+
+/** Resource attributes as JSON, once per resource (every record of a process shares one). */
 function plainAttributes(attributes: Attributes): Record<string, unknown> {
-  return toJsonValue(attributes as unknown as LogMap) as Record<string, unknown>;
+  let plain = plainCache.get(attributes);
+  if (plain === undefined) plainCache.set(attributes, (plain = toJsonValue(attributes as unknown as LogMap) as Record<string, unknown>));
+  return plain;
+}
+
+/** Resource attributes under their ECS names, once per resource. */
+function ecsResourceFields(attributes: Attributes): [string, unknown][] {
+  let fields = ecsCache.get(attributes);
+  if (fields === undefined) {
+    fields = [];
+    for (const [key, value] of Object.entries(plainAttributes(attributes))) {
+      const field = ECS_RESOURCE_FIELDS[key] ?? key;
+      if (field !== '' && value !== undefined && value !== null) fields.push([field, value]);
+    }
+    ecsCache.set(attributes, fields);
+  }
+  return fields;
 }

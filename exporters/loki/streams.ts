@@ -53,6 +53,8 @@ export class LabelCardinalityGuard {
 /** Groups a batch into streams by label set; everything not a label travels as structured metadata. */
 export class LokiStreamBuilder {
   private readonly labelKeys: readonly { key: string; name: string }[];
+  /** Label sets seen so far by their values: most records share a handful, so the selector is built once each. */
+  private readonly labelSets = new Map<string, { labels: Record<string, string>; selector: string }>();
 
   constructor(
     private readonly config: Pick<LokiConfig, 'labels' | 'lineFormat' | 'staticLabels' | 'structuredMetadata'>,
@@ -64,8 +66,7 @@ export class LokiStreamBuilder {
   build(records: readonly LogkitRecord[]): LokiStream[] {
     const streams = new Map<string, LokiStream>();
     for (const record of records) {
-      const labels = this.labelsOf(record);
-      const selector = formatSelector(labels);
+      const { labels, selector } = this.labelsOf(record);
       let stream = streams.get(selector);
       if (stream === undefined) streams.set(selector, (stream = { labels, selector, entries: [] }));
       stream.entries.push({ time: recordTime(record), line: this.lineOf(record), metadata: this.metadataOf(record) });
@@ -75,17 +76,26 @@ export class LokiStreamBuilder {
     return out;
   }
 
-  private labelsOf(record: LogkitRecord): Record<string, string> {
-    const labels: Record<string, string> = Object.create(null);
+  private labelsOf(record: LogkitRecord): { labels: Record<string, string>; selector: string } {
+    const values: (string | undefined)[] = [];
     for (const { key, name } of this.labelKeys) {
       const value = key === 'severity' ? severityName(record.severityNumber).toLowerCase() : labelSource(record, key);
-      if (value === undefined || value === '') continue;
-      labels[name] = this.guard.admit(name, value);
+      values.push(value === undefined || value === '' ? undefined : this.guard.admit(name, value));
     }
-    Object.assign(labels, this.config.staticLabels);
-    // Loki refuses a stream without labels; its own OTLP ingestion uses the same fallback.
-    if (Object.keys(labels).length === 0) labels.service_name = 'unknown_service';
-    return labels;
+    const cacheKey = values.join('\u0000');
+    let set = this.labelSets.get(cacheKey);
+    if (set === undefined) {
+      const labels: Record<string, string> = Object.create(null);
+      this.labelKeys.forEach(({ name }, i) => {
+        if (values[i] !== undefined) labels[name] = values[i];
+      });
+      Object.assign(labels, this.config.staticLabels);
+      // Loki refuses a stream without labels; its own OTLP ingestion uses the same fallback.
+      if (Object.keys(labels).length === 0) labels.service_name = 'unknown_service';
+      // Bounded: the guard admits at most maxLabelValues distinct values per label.
+      this.labelSets.set(cacheKey, (set = { labels, selector: formatSelector(labels) }));
+    }
+    return set;
   }
 
   private lineOf(record: LogkitRecord): string {
