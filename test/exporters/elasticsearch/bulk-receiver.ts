@@ -28,6 +28,8 @@ export class BulkReceiver extends LoopbackReceiver {
   readonly answers: { status: number; body: unknown; headers?: Record<string, string> }[] = [];
   /** Items whose `_id` is listed here are rejected with 429 the given number of times (a full write queue). */
   readonly rejectIds = new Map<string, number>();
+  /** When set, template requests are refused with this status (e.g. 403 for a user without manage_index_templates). */
+  refuseTemplates: number | undefined;
   private readonly indices = new Map<string, Map<string, Record<string, unknown>>>();
   private readonly fieldTypes = new Map<string, string>();
 
@@ -51,6 +53,12 @@ export class BulkReceiver extends LoopbackReceiver {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     const template = /^\/_index_template\/([^/]+)$/.exec(path);
     if (template && (req.method === 'PUT' || req.method === 'POST')) {
+      if (this.refuseTemplates !== undefined) {
+        return json(res, this.refuseTemplates, {
+          error: { type: 'security_exception', reason: `action [indices:admin/index_template/put] is unauthorized for user [logger]` },
+          status: this.refuseTemplates,
+        });
+      }
       this.templates.set(template[1]!, JSON.parse(body));
       return json(res, 200, { acknowledged: true });
     }

@@ -80,6 +80,16 @@ describe('Loki and Elasticsearch through the real pipeline', () => {
     expect(es.documents()).toHaveLength(1);
     expect(pipeline.stats().elasticsearch_bulk).toMatchObject({ template_installed: 1 });
   });
+
+  it('still delivers when the cluster refuses the template (e.g. no manage_index_templates privilege), and says so in stats', async () => {
+    es.refuseTemplates = 403;
+    const { pipeline, logger } = start({ OTEL_LOGS_EXPORTER: 'elasticsearch', OTEL_LOGKIT_ELASTICSEARCH_BOOTSTRAP_TEMPLATE: 'true' });
+    logger('billing').emit({ body: 'hello' });
+    await pipeline.forceFlush();
+    expect(es.templates.size).toBe(0);
+    expect(es.documents()).toHaveLength(1);
+    expect(pipeline.stats().elasticsearch_bulk).toMatchObject({ template_installed: 0 });
+  });
 });
 
 describe('routing to separate destinations', () => {
