@@ -105,7 +105,8 @@ export class LokiStreamBuilder {
     if (record.instrumentationScope.name) line.scope = record.instrumentationScope.name;
     if (record.eventName) line.event_name = record.eventName;
     line.body = toJsonValue(record.body);
-    for (const key of Object.keys(record.attributes)) line[key] = toJsonValue(record.attributes[key]);
+    // An attribute named like a record field (`body`, `severity`) must not replace it.
+    for (const key of Object.keys(record.attributes)) if (!(key in line)) line[key] = toJsonValue(record.attributes[key]);
     return JSON.stringify(line);
   }
 

@@ -78,7 +78,7 @@ describe('Loki push, protobuf + snappy (the default)', () => {
   it('writes a structured body as a JSON line, and the whole record as JSON when OTEL_LOGKIT_LOKI_LINE_FORMAT=json', async () => {
     await sendOnce(new LokiProtocol(config()), loki.url, [makeRecord({ body: { order: 42, big: 2n ** 63n - 1n } })]);
     await sendOnce(new LokiProtocol(config({ OTEL_LOGKIT_LOKI_LINE_FORMAT: 'json' })), loki.url, [
-      makeRecord({ body: 'charged', attributes: { amount: 12.5 } }),
+      makeRecord({ body: 'charged', attributes: { amount: 12.5, body: 'not the body' } }),
     ]);
     const [text, json] = loki.entries();
     expect(JSON.parse(text!.line)).toEqual({ order: 42, big: '9223372036854775807' });
