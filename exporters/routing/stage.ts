@@ -40,7 +40,7 @@ export class RoutingStage implements LogStage {
     let first: LogStage[] | undefined;
     let seen: Set<LogStage> | undefined;
     for (const { rule, stages, name } of this.rules) {
-      if (!rule.matches(record)) continue;
+      if (!this.matches(rule, record)) continue;
       this.routed.add(name);
       // The common case is one matching rule: no set is built unless a second rule matches.
       if (first === undefined) first = stages;
@@ -58,6 +58,16 @@ export class RoutingStage implements LogStage {
     const stages = seen ?? first;
     if ((seen?.size ?? first.length) === 0) this.dropped.add('no_destination');
     for (const stage of stages) stage.write(record);
+  }
+
+  /** `write` never throws: a rule that cannot read a record does not match it (counted). */
+  private matches(rule: CompiledRule, record: LogkitRecord): boolean {
+    try {
+      return rule.matches(record);
+    } catch {
+      this.routed.add('rule_error');
+      return false;
+    }
   }
 
   async forceFlush(): Promise<void> {
