@@ -1,10 +1,11 @@
+import { createHash } from 'node:crypto';
 import { CORRELATION_ATTRIBUTES } from '../../processors/enrichment/attributes.js';
-import { newId } from '../../src/ids.js';
 import type { LogkitRecord } from '../../src/record.js';
 import { ReasonCounter } from '../../src/stats.js';
 import type { Protocol, Verdict, WireRequest, WireResponse } from '../core/protocol.js';
 import { compress } from '../core/compress.js';
 import { retryAfterMs } from '../http-answers.js';
+import { toJsonValue } from '../record-fields.js';
 import { type ElasticsearchConfig, targetName } from './config.js';
 import { createDocumentMapper, type DocumentMapper } from './document.js';
 
@@ -36,8 +37,6 @@ export class ElasticsearchProtocol implements Protocol {
   readonly stats = new BulkItemStats();
   private readonly toDocument: DocumentMapper;
   private readonly action: string;
-  /** Ids we had to make up, kept per record object so every retry of that record sends the same one. */
-  private readonly generatedIds = new WeakMap<LogkitRecord, string>();
 
   constructor(private readonly config: Pick<ElasticsearchConfig, 'mapping' | 'target' | 'compression'>) {
     this.toDocument = createDocumentMapper(config);
@@ -102,9 +101,7 @@ export class ElasticsearchProtocol implements Protocol {
   private idOf(record: LogkitRecord): string {
     const uid = record.attributes[RECORD_UID_ATTRIBUTE];
     if (typeof uid === 'string' && uid !== '') return uid;
-    let id = this.generatedIds.get(record);
-    if (id === undefined) this.generatedIds.set(record, (id = newId()));
-    return id;
+    return contentId(record);
   }
 }
 
@@ -128,4 +125,15 @@ function errorText(body: Buffer): string {
     // plain text (a proxy's page): shown as is
   }
   return text.length > 500 ? `${text.slice(0, 500)}…` : text || '(empty body)';
+}
+
+/**
+ * The `_id` of a record that has no `log.record.uid` (enrichment off): a digest of what the record is,
+ * so a retry, a split or a replay from the spool (which rebuilds the record object) sends the same id.
+ * Two records can only share it by being identical to the nanosecond, observed time included.
+ */
+function contentId(record: LogkitRecord): string {
+  const span = record.spanContext;
+  const content = [record.hrTime, record.hrTimeObserved, record.severityNumber, record.severityText, record.eventName, record.instrumentationScope.name, span?.traceId, span?.spanId, toJsonValue(record.body), toJsonValue(record.attributes)];
+  return createHash('sha256').update(JSON.stringify(content)).digest('hex').slice(0, 32);
 }

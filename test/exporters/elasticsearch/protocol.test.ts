@@ -101,15 +101,16 @@ describe('idempotency', () => {
     expect(protocol.stats.duplicates).toBe(2);
   });
 
-  it('a record without log.record.uid gets a generated _id that stays the same on every retry', async () => {
+  it('a record without log.record.uid gets an _id derived from its content, the same on a retry and after a replay rebuilt it', async () => {
     const protocol = new ElasticsearchProtocol(config());
-    const record = makeRecord({});
-    await sendOnce(protocol, es.url, [record]);
-    await sendOnce(protocol, es.url, [record]);
-    const [first, second] = es.requests.map((r) => r.actions[0]!.id);
+    await sendOnce(protocol, es.url, [makeRecord({ attributes: { n: 1 } })]);
+    await sendOnce(new ElasticsearchProtocol(config()), es.url, [makeRecord({ attributes: { n: 1 } })]);
+    await sendOnce(protocol, es.url, [makeRecord({ attributes: { n: 2 } })]);
+    const [first, replayed, other] = es.requests.map((r) => r.actions[0]!.id);
     expect(first).toMatch(/^[0-9a-f]{32}$/);
-    expect(second).toBe(first);
-    expect(es.documents()).toHaveLength(1);
+    expect(replayed).toBe(first);
+    expect(other).not.toBe(first);
+    expect(es.documents()).toHaveLength(2);
   });
 });
 
