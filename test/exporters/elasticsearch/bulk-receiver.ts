@@ -28,6 +28,8 @@ export class BulkReceiver extends LoopbackReceiver {
   readonly answers: { status: number; body: unknown; headers?: Record<string, string> }[] = [];
   /** Items whose `_id` is listed here are rejected with 429 the given number of times (a full write queue). */
   readonly rejectIds = new Map<string, number>();
+  /** This many bulk requests are carried out and then their answer is lost (the connection drops), as when a proxy times out. */
+  loseAnswers = 0;
   /** When set, template requests are refused with this status (e.g. 403 for a user without manage_index_templates). */
   refuseTemplates: number | undefined;
   private readonly indices = new Map<string, Map<string, Record<string, unknown>>>();
@@ -89,6 +91,11 @@ export class BulkReceiver extends LoopbackReceiver {
       const result = this.store(op, index, id, source);
       if (result.status >= 300) errors = true;
       items.push({ [op]: { _index: index, _id: id, ...result } });
+    }
+    if (this.loseAnswers > 0) {
+      this.loseAnswers--;
+      res.destroy();
+      return;
     }
     json(res, 200, { errors, took: 3, items });
   }

@@ -72,6 +72,17 @@ describe('Loki and Elasticsearch through the real pipeline', () => {
     expect(letter.reason).toContain('failed to parse field [attributes.amount] of type [long]');
   });
 
+  it('a batch stored but whose answer was lost is resent, and the 409s it gets are counted as duplicates, not errors', async () => {
+    es.loseAnswers = 1;
+    const { pipeline, logger } = start({ OTEL_LOGS_EXPORTER: 'elasticsearch' });
+    for (let i = 0; i < 3; i++) logger('billing').emit({ body: `charge ${i}` });
+    await pipeline.forceFlush();
+    expect(es.requests).toHaveLength(2);
+    expect(es.documents()).toHaveLength(3);
+    expect(pipeline.stats().elasticsearch).toMatchObject({ received: 3, exported: 3, failed: 0, dead_lettered: 0 });
+    expect(pipeline.stats().elasticsearch_bulk).toMatchObject({ duplicates: 3 });
+  });
+
   it('installs the index template before the first document when OTEL_LOGKIT_ELASTICSEARCH_BOOTSTRAP_TEMPLATE=true', async () => {
     const { pipeline, logger } = start({ OTEL_LOGS_EXPORTER: 'elasticsearch', OTEL_LOGKIT_ELASTICSEARCH_BOOTSTRAP_TEMPLATE: 'true' });
     logger('billing').emit({ body: 'hello' });
