@@ -8,6 +8,8 @@ import type { SpoolTicket } from './spool.js';
 export interface QueuedBatch {
   records: LogkitRecord[];
   ticket?: SpoolTicket;
+  /** The batch as OTLP protobuf, when the spool already encoded it (see Protocol.encodeFromOtlp). */
+  otlp?: Uint8Array;
 }
 
 /**

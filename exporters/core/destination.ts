@@ -44,12 +44,15 @@ export function createDestination(spec: { name: string; protocol: Protocol; tran
   return new DeliveryStage(spec.name, spec.protocol, spec.transport, spec.delivery, ctx);
 }
 
+/** Consecutive failed attempts after which a flush stops waiting for a spooled batch. */
+const FAILURES_MEANING_DOWN = 3;
+
 class DeliveryStage implements LogStage {
   private readonly queue: BatchQueue;
   private timer: NodeJS.Timeout | undefined;
   private inFlight = 0;
   private inFlightRecords = 0;
-  /** Deliveries currently waiting out a backoff: the backend is unhealthy. */
+  /** Deliveries waiting out a backoff after several failed attempts in a row: the backend is down. */
   private backingOff = 0;
   private pumpScheduled = false;
   private closed = false;
@@ -154,7 +157,7 @@ class DeliveryStage implements LogStage {
         this.inFlight++;
         this.inFlightRecords += batch.records.length;
         const outcome: { abandoned?: boolean } = {};
-        void this.deliver(batch.records, Date.now(), outcome).then(
+        void this.deliver(batch.records, Date.now(), outcome, batch.otlp).then(
           () => this.settle(batch, outcome),
           (error: unknown) => {
             this.stats.failed += batch.records.length;
@@ -182,7 +185,7 @@ class DeliveryStage implements LogStage {
    * exactly one counter: exported, rejected, dead_lettered or failed — or, with a spool, stays on disk.
    * The request is encoded once and reused by every retry.
    */
-  private async deliver(batch: LogkitRecord[], startedAt: number, state: { abandoned?: boolean } = {}): Promise<void> {
+  private async deliver(batch: LogkitRecord[], startedAt: number, state: { abandoned?: boolean } = {}, otlp?: Uint8Array): Promise<void> {
     let attempt = 0;
     let records = batch;
     let request: WireRequest | undefined;
@@ -190,7 +193,7 @@ class DeliveryStage implements LogStage {
       let verdict: Verdict;
       let response: WireResponse | undefined;
       try {
-        request ??= this.protocol.encode(records);
+        request ??= (otlp && this.protocol.encodeFromOtlp?.(otlp)) || this.protocol.encode(records);
       } catch (error) {
         diag.error(`otel-logkit: ${this.name}: a batch could not be encoded`, error);
         this.refuse(records, 'encode_error');
@@ -238,6 +241,7 @@ class DeliveryStage implements LogStage {
           if (retry.length === 0) return;
           records = retry;
           request = undefined;
+          otlp = undefined;
           if (!(await this.backOff(records, startedAt, attempt++, verdict.retryAfterMs, 'partial', state))) return;
           break;
         }
@@ -268,12 +272,16 @@ class DeliveryStage implements LogStage {
       return false;
     }
     this.stats.retried += records.length;
-    this.backingOff++;
-    this.notifyIfIdle();
+    // One or two failures are a blip worth waiting for even at shutdown; from the third, the backend is down.
+    const down = attempt >= FAILURES_MEANING_DOWN - 1;
+    if (down) {
+      this.backingOff++;
+      this.notifyIfIdle();
+    }
     try {
       await this.sleep(this.retry.delayMs(attempt, retryAfterMs));
     } finally {
-      this.backingOff--;
+      if (down) this.backingOff--;
     }
     return true;
   }
@@ -312,8 +320,8 @@ class DeliveryStage implements LogStage {
   }
 
   /**
-   * Nothing left to send. With a spool, also when every remaining delivery is waiting out a backoff:
-   * the records are safe on disk, so a flush need not wait for the backend to come back.
+   * Nothing left to send. With a spool, also when every remaining delivery is waiting out a backoff
+   * after repeated failures: the records are safe on disk, so a flush need not wait for the backend.
    */
   private isIdle(): boolean {
     if (this.pumpScheduled) return false;

@@ -12,6 +12,12 @@ export interface Protocol {
   readonly name: string;
   /** Turns one batch into one request. Bodies are final (already compressed); headers include Content-Type/-Encoding. */
   encode(records: readonly LogkitRecord[]): WireRequest;
+  /**
+   * Optional: builds the request from the batch already encoded as an OTLP protobuf
+   * `ExportLogsServiceRequest` (what the spool holds), sparing a second encoding. Returns undefined
+   * when this protocol cannot use it; `encode` is then called as usual.
+   */
+  encodeFromOtlp?(otlpProtobuf: Uint8Array): WireRequest | undefined;
   /** Classifies the backend's answer to the request built from `records` (network errors never get here: they are retried). */
   classify(response: WireResponse, records: readonly LogkitRecord[]): Verdict;
 }

@@ -18,17 +18,20 @@ const ENCRYPTED = 1;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
-export function encodeFrame(payload: Uint8Array, records: number, key: Buffer | undefined): Buffer {
+/**
+ * A frame as two parts, header and body, to be written with one `writev`: the payload is not copied
+ * into a frame buffer (it may be a view of the encoder's shared buffer).
+ */
+export function encodeFrame(payload: Uint8Array, records: number, key: Buffer | undefined): [Buffer, Uint8Array] {
   const body = key ? encrypt(payload, key) : payload;
-  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + body.byteLength);
-  frame.writeUInt16BE(MAGIC, 0);
-  frame.writeUInt8(VERSION, 2);
-  frame.writeUInt8(key ? ENCRYPTED : 0, 3);
-  frame.writeUInt32BE(body.byteLength, 4);
-  frame.writeUInt32BE(records, 8);
-  frame.set(body, FRAME_HEADER_BYTES);
-  frame.writeUInt32BE(crc32(body, crc32(frame.subarray(0, 12))), 12);
-  return frame;
+  const header = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
+  header.writeUInt16BE(MAGIC, 0);
+  header.writeUInt8(VERSION, 2);
+  header.writeUInt8(key ? ENCRYPTED : 0, 3);
+  header.writeUInt32BE(body.byteLength, 4);
+  header.writeUInt32BE(records, 8);
+  header.writeUInt32BE(crc32(body, crc32(header.subarray(0, 12))), 12);
+  return [header, body];
 }
 
 export interface FrameHeader {

@@ -1,7 +1,7 @@
 import { diag } from '@opentelemetry/api';
 import type { LogkitRecord } from '../../src/record.js';
 import { OtlpProtobufDecoder } from '../otlp/decode-protobuf.js';
-import { encodeOtlpProtobuf } from '../otlp/encode-protobuf.js';
+import { encodeOtlpProtobufShared } from '../otlp/encode-protobuf.js';
 import type { BatchQueue, QueuedBatch } from './batch-queue.js';
 import type { DeliveryStats } from './delivery-stats.js';
 import type { BatchSettings, SpoolSettings } from './settings.js';
@@ -19,7 +19,7 @@ export class SpoolQueue implements BatchQueue {
   openBytes = 0;
   /** Closed batches not yet on disk; written by `prepare` (off the emit path) or by a spill. */
   private unwritten: { records: LogkitRecord[]; bytes: number }[] = [];
-  private readonly cache = new Map<SpoolTicket, { records: LogkitRecord[]; bytes: number }>();
+  private readonly cache = new Map<SpoolTicket, { records: LogkitRecord[]; bytes: number; otlp: Uint8Array }>();
   private bytes = 0;
   memoryRecords = 0;
   private readonly decoder = new OtlpProtobufDecoder();
@@ -85,12 +85,13 @@ export class SpoolQueue implements BatchQueue {
       if (cached) {
         this.cache.delete(ticket);
         this.release(cached);
-        return { records: cached.records, ticket };
+        return { records: cached.records, ticket, otlp: cached.otlp };
       }
       try {
-        const records = this.decoder.decode(this.spool.read(ticket));
+        const otlp = this.spool.read(ticket);
+        const records = this.decoder.decode(otlp);
         if (ticket.recovered) this.stats.replayed += records.length;
-        return { records, ticket };
+        return { records, ticket, otlp };
       } catch (error) {
         this.stats.dropped.add('spool_corrupt', ticket.records);
         this.spool.ack(ticket);
@@ -133,8 +134,12 @@ export class SpoolQueue implements BatchQueue {
 
   private write(batch: { records: LogkitRecord[]; bytes: number }): void {
     let appended: ReturnType<Spool['append']>;
+    let otlp: Uint8Array;
     try {
-      appended = this.spool.append(encodeOtlpProtobuf(batch.records), batch.records.length);
+      const encoded = encodeOtlpProtobufShared(batch.records);
+      appended = this.spool.append(encoded, batch.records.length);
+      // Kept with the cached records, so the first send need not encode again.
+      otlp = Buffer.from(encoded);
     } catch (error) {
       // A full or failing disk: these records cannot be kept, and say so.
       this.release(batch);
@@ -144,7 +149,7 @@ export class SpoolQueue implements BatchQueue {
     }
     const { ticket, evicted } = appended;
     this.stats.spooled += batch.records.length;
-    this.cache.set(ticket, batch);
+    this.cache.set(ticket, { ...batch, otlp });
     for (const lost of evicted) {
       this.stats.dropped.add('spool_full', lost.records);
       const cached = this.cache.get(lost);

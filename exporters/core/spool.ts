@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, writeSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeFrame, FRAME_HEADER_BYTES, frameIntact, framePayload, readFrameHeader } from './spool-frame.js';
 import type { SpoolSettings } from './settings.js';
@@ -90,15 +90,17 @@ export class Spool {
 
   /** Writes one batch durably (per the fsync policy). Returns the ticket and any tickets evicted to respect the size cap. */
   append(payload: Uint8Array, records: number): { ticket: SpoolTicket; evicted: SpoolTicket[] } {
-    const frame = encodeFrame(payload, records, this.settings.key);
+    const [header, body] = encodeFrame(payload, records, this.settings.key);
+    const size = header.length + body.byteLength;
     let segment = this.active;
-    if (!segment || (segment.bytes > 0 && segment.bytes + frame.length > this.settings.segmentBytes)) segment = this.roll();
-    writeSync(segment.fd!, frame, 0, frame.length, segment.bytes);
-    const ticket: SpoolTicket = { segment, offset: segment.bytes, size: frame.length, records, recovered: false, state: 'pending' };
-    segment.bytes += frame.length;
+    if (!segment || (segment.bytes > 0 && segment.bytes + size > this.settings.segmentBytes)) segment = this.roll();
+    const written = writevSync(segment.fd!, [header, body], segment.bytes);
+    if (written !== size) throw new Error(`short write to ${segment.path} (${written} of ${size} bytes)`);
+    const ticket: SpoolTicket = { segment, offset: segment.bytes, size, records, recovered: false, state: 'pending' };
+    segment.bytes += size;
     segment.unsettled++;
     segment.tickets.push(ticket);
-    this.bytes += frame.length;
+    this.bytes += size;
     this.pending.push(ticket);
     this.pendingRecords += records;
     this.synced(segment.fd!);

@@ -14,6 +14,14 @@ import { ProtoWriter } from './proto-writer.js';
  * const body = encodeOtlpProtobuf(batch); // an ExportLogsServiceRequest
  */
 export function encodeOtlpProtobuf(records: readonly LogkitRecord[]): Buffer {
+  return Buffer.from(encodeOtlpProtobufShared(records));
+}
+
+/**
+ * The same bytes without the copy: a view into one reused buffer, valid only until the next call.
+ * For callers that consume the bytes at once (compress them, write them to the spool).
+ */
+export function encodeOtlpProtobufShared(records: readonly LogkitRecord[]): Buffer {
   const w = shared;
   w.reset();
   for (const group of groupByResourceAndScope(records)) {
@@ -29,7 +37,7 @@ export function encodeOtlpProtobuf(records: readonly LogkitRecord[]): Buffer {
     if (group.resource.schemaUrl) w.string(3, group.resource.schemaUrl);
     w.end(resourceLogs);
   }
-  return w.finish();
+  return w.view();
 }
 
 /** Encoding is synchronous and single-threaded, so one growable buffer serves every batch. */
@@ -103,12 +111,29 @@ function writeLogRecord(w: ProtoWriter, record: LogkitRecord): void {
 function writeAttributes(w: ProtoWriter, field: number, map: LogMap | Attributes): void {
   for (const key in map) {
     const kv = w.begin(field, 1); // KeyValue
-    w.string(1, key);
+    w.raw(encodedKey(key));
     const value = w.begin(2, 1);
     writeAnyValueFields(w, (map as LogMap)[key]);
     w.end(value);
     w.end(kv);
   }
+}
+
+/** Attribute keys repeat across records; each is encoded once (field 1 of KeyValue, tag and length included). */
+const keyCache = new Map<string, Buffer>();
+const KEY_CACHE_LIMIT = 4096;
+
+function encodedKey(key: string): Buffer {
+  let bytes = keyCache.get(key);
+  if (!bytes) {
+    const w = new ProtoWriter(key.length * 3 + 8);
+    w.string(1, key);
+    bytes = w.finish();
+    // High-cardinality keys (ids used as keys) must not grow the cache without bound.
+    if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.clear();
+    keyCache.set(key, bytes);
+  }
+  return bytes;
 }
 
 const INT64_MIN = -(2n ** 63n);

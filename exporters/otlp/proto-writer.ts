@@ -16,6 +16,11 @@ export class ProtoWriter {
     return Buffer.from(this.buf.subarray(0, this.pos));
   }
 
+  /** The bytes written so far, without a copy: valid until the writer is reset. */
+  view(): Buffer {
+    return this.buf.subarray(0, this.pos);
+  }
+
   reset(): void {
     this.pos = 0;
   }
@@ -85,10 +90,27 @@ export class ProtoWriter {
     this.pos += 8;
   }
 
-  /** A length-delimited UTF-8 string field. */
+  /** A length-delimited UTF-8 string field. Short ASCII (most log text) is copied in JS, sparing a native call. */
   string(field: number, value: string): void {
     this.tag(field, 2);
-    const max = value.length * 3;
+    const n = value.length;
+    if (n < 128) {
+      this.ensure(1 + n * 3);
+      const buf = this.buf;
+      const start = this.pos + 1;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = value.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[start + i] = c;
+      }
+      if (i === n) {
+        buf[this.pos] = n;
+        this.pos = start + n;
+        return;
+      }
+    }
+    const max = n * 3;
     const reserve = varintSize(max);
     this.ensure(reserve + max);
     const start = this.pos + reserve;

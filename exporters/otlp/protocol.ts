@@ -6,7 +6,7 @@ import { isTransientStatus } from '../core/retry.js';
 import { retryAfterMs } from '../http-answers.js';
 import type { OtlpProtocolName } from './config.js';
 import { encodeOtlpJson } from './encode-json.js';
-import { encodeOtlpProtobuf } from './encode-protobuf.js';
+import { encodeOtlpProtobuf, encodeOtlpProtobufShared } from './encode-protobuf.js';
 
 /**
  * OTLP/HTTP for logs: one `ExportLogsServiceRequest` per batch, protobuf or JSON, optionally
@@ -26,7 +26,17 @@ export class OtlpProtocol implements Protocol {
   }
 
   encode(records: readonly LogkitRecord[]): WireRequest {
-    const encoded = this.format === 'http/json' ? Buffer.from(encodeOtlpJson(records)) : encodeOtlpProtobuf(records);
+    if (this.format === 'http/json') return this.request(Buffer.from(encodeOtlpJson(records)));
+    // Compression copies anyway, so it can read the encoder's shared buffer directly.
+    return this.request(this.compression === 'none' ? encodeOtlpProtobuf(records) : encodeOtlpProtobufShared(records));
+  }
+
+  /** The spool already holds the batch as OTLP protobuf: with http/protobuf it is sent as it is. */
+  encodeFromOtlp(otlpProtobuf: Uint8Array): WireRequest | undefined {
+    return this.format === 'http/protobuf' ? this.request(otlpProtobuf) : undefined;
+  }
+
+  private request(encoded: Uint8Array): WireRequest {
     const { body, encoding } = compress(encoded, this.compression);
     const headers: Record<string, string> = { 'Content-Type': this.contentType };
     if (encoding) headers['Content-Encoding'] = encoding;

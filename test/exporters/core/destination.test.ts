@@ -4,18 +4,19 @@ import { join } from 'node:path';
 import { SeverityNumber } from '@opentelemetry/api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHttpDestination } from '../../../exporters/core/destination.js';
+import type { Protocol, Verdict, WireResponse } from '../../../exporters/core/protocol.js';
 import type { HttpSettings } from '../../../exporters/core/settings.js';
 import { OtlpProtocol } from '../../../exporters/otlp/protocol.js';
 import { deliverySettings, record, stageContext } from '../records.js';
 import { LoopbackReceiver, text } from '../receiver.js';
 
 /** An OTLP destination on its own, fed directly with records, as the export stage feeds it. */
-function start(r: LoopbackReceiver, env: Record<string, string> = {}, http: Partial<HttpSettings> = {}) {
+function start(r: LoopbackReceiver, env: Record<string, string> = {}, http: Partial<HttpSettings> = {}, protocol: Protocol = new OtlpProtocol('http/protobuf', 'none')) {
   const ctx = stageContext();
   const stage = createHttpDestination(
     {
       name: 'otlp',
-      protocol: new OtlpProtocol('http/protobuf', 'none'),
+      protocol,
       endpoint: new URL(r.url),
       http: { headers: {}, timeoutMs: 2000, tls: {}, ...http },
       delivery: deliverySettings(env),
@@ -113,6 +114,33 @@ describe('the HTTP delivery core', () => {
     await stage.shutdown();
     expect(otlp()).toMatchObject({ exported: 8, rejected: 2 });
   });
+
+  for (const spool of [false, true]) {
+    it(`on a per-record answer, resends only the records marked for retry and dead-letters the refused ones${spool ? ' (spool on)' : ''}`, async () => {
+      const r = await receiver();
+      const dir = mkdtempSync(join(tmpdir(), 'logkit-partial-'));
+      // OTLP on the wire, but answered per record as the Elasticsearch bulk API does: the first answer
+      // asks to retry records 0 and 1 and refuses record 2.
+      const otlp = new OtlpProtocol('http/protobuf', 'gzip');
+      let answers = 0;
+      const perRecord: Protocol = {
+        name: 'per-record',
+        encode: (records) => otlp.encode(records),
+        encodeFromOtlp: (bytes) => otlp.encodeFromOtlp(bytes),
+        classify: (response: WireResponse): Verdict =>
+          answers++ === 0 ? { kind: 'partial', retry: [0, 1], deadLetter: [{ index: 2, reason: 'mapping conflict' }] } : otlp.classify(response),
+      };
+      const env: Record<string, string> = { OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: '10', OTEL_LOGKIT_DEAD_LETTER_DIR: join(dir, 'dlq') };
+      if (spool) env.OTEL_LOGKIT_SPOOL_DIR = join(dir, 'spool');
+      const { stage, emit, otlp: stats } = start(r, env, {}, perRecord);
+      emit(10);
+      await stage.shutdown();
+      expect(r.received.map((x) => x.records.length)).toEqual([10, 2]);
+      expect(r.received[1]!.records.map((x) => text(x.body))).toEqual(['record 0', 'record 1']);
+      expect(stats()).toMatchObject({ exported: 9, dead_lettered: 1, retried: 2, failed: 0 });
+      expect(readdirSync(join(dir, 'dlq'))).toHaveLength(1);
+    });
+  }
 
   it('cuts a hung server at the timeout and retries the batch elsewhere in time', async () => {
     const r = await receiver();
