@@ -1,7 +1,7 @@
 import protobuf from 'protobufjs/minimal.js';
-import { compress as snappy } from 'snappyjs';
 import { compress } from '../core/compress.js';
 import { unixNanosString } from '../record-fields.js';
+import { snappyCompress } from './snappy.js';
 import type { LokiStream } from './streams.js';
 
 /**
@@ -41,7 +41,7 @@ export function encodeProtobufPush(streams: readonly LokiStream[]): LokiBody {
     }
     w.ldelim();
   }
-  return { headers: { 'Content-Type': 'application/x-protobuf' }, body: snappy(w.finish()) };
+  return { headers: { 'Content-Type': 'application/x-protobuf' }, body: snappyCompress(w.finish()) };
 }
 
 /** `{"streams":[{"stream":{labels},"values":[["<unix ns>","<line>",{metadata}]]}]}`, gzip-compressed. */

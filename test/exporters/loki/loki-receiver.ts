@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import protobuf from 'protobufjs';
-import { uncompress } from 'snappyjs';
+import { snappyUncompress } from '../../../exporters/loki/snappy.js';
 import { LoopbackReceiver } from './fixtures.js';
 
 /**
@@ -100,7 +100,7 @@ export class LokiReceiver extends LoopbackReceiver {
 
 function decode(raw: Buffer, contentType: string | undefined, contentEncoding: string | undefined): ReceivedStream[] {
   if (contentType === 'application/x-protobuf') {
-    const message = PushRequest.toObject(PushRequest.decode(uncompress(raw)), { longs: String, defaults: true }) as {
+    const message = PushRequest.toObject(PushRequest.decode(snappyUncompress(raw)), { longs: String, defaults: true }) as {
       streams: { labels: string; entries: { timestamp?: { seconds: string; nanos: number }; line: string; structuredMetadata: { name: string; value: string }[] }[] }[];
     };
     return message.streams.map((s) => ({
