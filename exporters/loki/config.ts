@@ -1,4 +1,5 @@
 import type { SettingsReader } from '../../src/env.js';
+import { ConfigError } from '../../src/errors.js';
 import { type ConnectionOptions, readConnection } from '../connection.js';
 import type { HttpSettings } from '../core/settings.js';
 
@@ -55,6 +56,10 @@ export function parseLokiConfig(read: SettingsReader, options: LokiOptions = {})
     token: options.bearerToken,
   });
   const labels = read.list('OTEL_LOGKIT_LOKI_LABELS', DEFAULT_LOKI_LABELS, options.labels);
+  // Loki's default max_label_names_per_series is 15; a push over it is refused whole.
+  if (labels.length === 0 || labels.length > 12) {
+    throw new ConfigError(options.labels !== undefined ? 'option overriding OTEL_LOGKIT_LOKI_LABELS' : 'OTEL_LOGKIT_LOKI_LABELS', labels.join(','), 'a comma-separated list of 1 to 12 attribute keys (Loki allows 15 labels per stream; routes may add some)');
+  }
   return {
     endpoint,
     encoding: read.oneOf('OTEL_LOGKIT_LOKI_ENCODING', ['protobuf', 'json'], 'protobuf', options.encoding),

@@ -22,6 +22,9 @@ export interface LokiStream {
   entries: LokiEntry[];
 }
 
+/** Label values are cut here, well under Loki's default `max_label_value_length` (2048). */
+const MAX_LABEL_VALUE_LENGTH = 1024;
+
 /** The value a label takes when its distinct-value budget is spent. */
 export const OVERFLOW_LABEL_VALUE = '__overflow__';
 
@@ -80,7 +83,9 @@ export class LokiStreamBuilder {
     const values: (string | undefined)[] = [];
     for (const { key, name } of this.labelKeys) {
       const value = key === 'severity' ? severityName(record.severityNumber).toLowerCase() : labelSource(record, key);
-      values.push(value === undefined || value === '' ? undefined : this.guard.admit(name, value));
+      // Loki refuses a whole push over one label value longer than max_label_value_length (2048 by default).
+      const bounded = value !== undefined && value.length > MAX_LABEL_VALUE_LENGTH ? value.slice(0, MAX_LABEL_VALUE_LENGTH) : value;
+      values.push(bounded === undefined || bounded === '' ? undefined : this.guard.admit(name, bounded));
     }
     const cacheKey = values.join('\u0000');
     let set = this.labelSets.get(cacheKey);

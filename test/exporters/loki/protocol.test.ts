@@ -126,6 +126,12 @@ describe('label cardinality guard', () => {
     expect(protocol.guard.collapsed.toJSON()).toEqual({ user_id: 2 });
   });
 
+  it('cuts label values to 1024 characters (Loki refuses a whole push over a label value longer than 2048)', async () => {
+    const protocol = new LokiProtocol(config({ OTEL_LOGKIT_LOKI_LABELS: 'route' }));
+    await sendOnce(protocol, loki.url, [makeRecord({ attributes: { route: 'x'.repeat(5000) } })]);
+    expect(loki.entries()[0]!.labels.route).toHaveLength(1024);
+  });
+
   it('record attributes chosen as labels are not repeated as metadata; a record with no label values still gets a stream', async () => {
     const protocol = new LokiProtocol(config({ OTEL_LOGKIT_LOKI_LABELS: 'log.type' }));
     await sendOnce(protocol, loki.url, [makeRecord({ attributes: { 'log.type': 'audit' } }), makeRecord({})]);
@@ -171,5 +177,6 @@ describe('configuration', () => {
     expect(() => parseLokiConfig(new SettingsReader({}))).toThrow(/OTEL_LOGKIT_LOKI_ENDPOINT/);
     expect(() => config({ OTEL_LOGKIT_LOKI_ENCODING: 'avro' })).toThrow('OTEL_LOGKIT_LOKI_ENCODING=avro: expected one of protobuf, json');
     expect(() => config({ OTEL_LOGKIT_LOKI_USERNAME: 'u' })).toThrow(/OTEL_LOGKIT_LOKI_PASSWORD/);
+    expect(() => config({ OTEL_LOGKIT_LOKI_LABELS: 'a,b,c,d,e,f,g,h,i,j,k,l,m' })).toThrow(/OTEL_LOGKIT_LOKI_LABELS=a,b,.*: expected a comma-separated list of 1 to 12 attribute keys/);
   });
 });
