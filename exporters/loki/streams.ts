@@ -87,7 +87,7 @@ export class LokiStreamBuilder {
       const bounded = value !== undefined && value.length > MAX_LABEL_VALUE_LENGTH ? value.slice(0, MAX_LABEL_VALUE_LENGTH) : value;
       values.push(bounded === undefined || bounded === '' ? undefined : this.guard.admit(name, bounded));
     }
-    const cacheKey = values.join('\u0000');
+    const cacheKey = JSON.stringify(values); // unambiguous whatever the values contain
     let set = this.labelSets.get(cacheKey);
     if (set === undefined) {
       const labels: Record<string, string> = Object.create(null);
