@@ -4,8 +4,8 @@ import { severityName } from '../../src/severity.js';
 import { isoNanos, recordTime, resourceAttributes, toJsonValue, toText } from '../record-fields.js';
 import { datasetName, type ElasticsearchConfig } from './config.js';
 
-/** Turns one record into the JSON document stored in Elasticsearch/OpenSearch. */
-export type DocumentMapper = (record: LogkitRecord) => Record<string, unknown>;
+/** Turns one record into the JSON text of the document stored in Elasticsearch/OpenSearch. */
+export type DocumentMapper = (record: LogkitRecord) => string;
 
 /**
  * The two layouts of the Collector's elasticsearch exporter:
@@ -15,6 +15,9 @@ export type DocumentMapper = (record: LogkitRecord) => Record<string, unknown>;
  * - `ecs`: Elastic Common Schema — `message`, `log.level`, `trace.id`, resource attributes renamed to
  *   their ECS names (`deployment.environment` → `service.environment`, …), record attributes at the
  *   top level — for the classic `logs-*-*` templates, Kibana's Logs UI and OpenSearch.
+ *
+ * The resource is most of a document's bytes and the same for every record of a process, so its JSON
+ * is written once per resource and spliced into each document.
  */
 export function createDocumentMapper(config: Pick<ElasticsearchConfig, 'mapping' | 'target'>): DocumentMapper {
   const dataStream = config.target.kind === 'data-stream' ? { type: 'logs', dataset: datasetName(config), namespace: config.target.namespace } : undefined;
@@ -23,7 +26,9 @@ export function createDocumentMapper(config: Pick<ElasticsearchConfig, 'mapping'
 
 type DataStreamFields = { type: string; dataset: string; namespace: string } | undefined;
 
-function otelDocument(record: LogkitRecord, dataStream: DataStreamFields): Record<string, unknown> {
+const otelResourceJson = new WeakMap<Attributes, string>();
+
+function otelDocument(record: LogkitRecord, dataStream: DataStreamFields): string {
   const doc: Record<string, unknown> = Object.create(null);
   doc['@timestamp'] = isoNanos(recordTime(record));
   doc.observed_timestamp = isoNanos(record.hrTimeObserved);
@@ -41,10 +46,13 @@ function otelDocument(record: LogkitRecord, dataStream: DataStreamFields): Recor
   }
   doc.attributes = toJsonValue(record.attributes);
   if (record.droppedAttributesCount > 0) doc.dropped_attributes_count = record.droppedAttributesCount;
-  doc.resource = { attributes: plainAttributes(resourceAttributes(record.resource)) };
   const scope = record.instrumentationScope;
   doc.scope = scope.version ? { name: scope.name, version: scope.version } : { name: scope.name };
-  return doc;
+  const attributes = resourceAttributes(record.resource);
+  let resource = otelResourceJson.get(attributes);
+  if (resource === undefined) otelResourceJson.set(attributes, (resource = JSON.stringify({ attributes: toJsonValue(attributes as unknown as LogMap) })));
+  const json = JSON.stringify(doc);
+  return `${json.slice(0, -1)},"resource":${resource}}`;
 }
 
 /** OTel resource attribute → ECS field, where the names differ (the rest keep their OTel names, as in the Collector). */
@@ -63,24 +71,46 @@ const ECS_RESOURCE_FIELDS: Readonly<Record<string, string>> = {
   'k8s.node.name': 'kubernetes.node.name',
   'k8s.pod.name': 'kubernetes.pod.name',
   'k8s.pod.uid': 'kubernetes.pod.uid',
-  'container.image.name': 'container.image.name',
 };
 
-/** OTel record attribute → ECS field (exceptions and event names). */
+/** OTel record attribute → ECS field (exceptions). */
 const ECS_RECORD_FIELDS: Readonly<Record<string, string>> = {
   'exception.message': 'error.message',
   'exception.stacktrace': 'error.stack_trace',
   'exception.type': 'error.type',
 };
 
+/** The resource under its ECS names, as a JSON fragment `"k":v,…` plus the set of its keys. */
+interface EcsResource {
+  fields: Record<string, unknown>;
+  fragment: string;
+}
+const ecsResources = new WeakMap<Attributes, EcsResource>();
+
+function ecsResource(attributes: Attributes): EcsResource {
+  let resource = ecsResources.get(attributes);
+  if (resource === undefined) {
+    const fields: Record<string, unknown> = Object.create(null);
+    const plain = toJsonValue(attributes as unknown as LogMap) as Record<string, unknown>;
+    for (const key of Object.keys(plain)) {
+      const field = ECS_RESOURCE_FIELDS[key] ?? key;
+      if (field !== '' && plain[key] !== null) fields[field] = plain[key];
+    }
+    fields['agent.name'] = 'otel-logkit/nodejs';
+    ecsResources.set(attributes, (resource = { fields, fragment: JSON.stringify(fields).slice(1, -1) }));
+  }
+  return resource;
+}
+
 /**
  * Dotted keys are written as they are: Elasticsearch and OpenSearch expand `service.name` into the
- * object path themselves, which spares us merging objects (and their conflicts) here.
+ * object path themselves, which spares us merging objects (and their conflicts) here. A record field
+ * named like a resource field wins (the document is then written without the shared fragment, since
+ * Elasticsearch refuses duplicate keys).
  */
-function ecsDocument(record: LogkitRecord, dataStream: DataStreamFields): Record<string, unknown> {
+function ecsDocument(record: LogkitRecord, dataStream: DataStreamFields): string {
+  const resource = ecsResource(resourceAttributes(record.resource));
   const doc: Record<string, unknown> = Object.create(null);
-  for (const [field, value] of ecsResourceFields(resourceAttributes(record.resource))) doc[field] = value;
-  doc['agent.name'] = 'otel-logkit/nodejs';
   const attributes = toJsonValue(record.attributes) as Record<string, unknown>;
   for (const key of Object.keys(attributes)) doc[ECS_RECORD_FIELDS[key] ?? key] = attributes[key];
   if (dataStream) {
@@ -99,29 +129,10 @@ function ecsDocument(record: LogkitRecord, dataStream: DataStreamFields): Record
   if (record.eventName) doc['event.action'] = record.eventName;
   // ECS has one text field for the event; a structured body keeps its content as JSON text rather than being dropped.
   if (record.body !== undefined && record.body !== null) doc.message = toText(record.body);
-  return doc;
-}
-
-const plainCache = new WeakMap<Attributes, Record<string, unknown>>();
-const ecsCache = new WeakMap<Attributes, [string, unknown][]>();
-
-/** Resource attributes as JSON, once per resource (every record of a process shares one). */
-function plainAttributes(attributes: Attributes): Record<string, unknown> {
-  let plain = plainCache.get(attributes);
-  if (plain === undefined) plainCache.set(attributes, (plain = toJsonValue(attributes as unknown as LogMap) as Record<string, unknown>));
-  return plain;
-}
-
-/** Resource attributes under their ECS names, once per resource. */
-function ecsResourceFields(attributes: Attributes): [string, unknown][] {
-  let fields = ecsCache.get(attributes);
-  if (fields === undefined) {
-    fields = [];
-    for (const [key, value] of Object.entries(plainAttributes(attributes))) {
-      const field = ECS_RESOURCE_FIELDS[key] ?? key;
-      if (field !== '' && value !== undefined && value !== null) fields.push([field, value]);
-    }
-    ecsCache.set(attributes, fields);
+  for (const key of Object.keys(doc)) {
+    if (key in resource.fields) return JSON.stringify({ ...resource.fields, ...doc });
   }
-  return fields;
+  const json = JSON.stringify(doc);
+  if (resource.fragment === '') return json;
+  return json === '{}' ? `{${resource.fragment}}` : `{${resource.fragment},${json.slice(1)}`;
 }

@@ -46,7 +46,7 @@ export class ElasticsearchProtocol implements Protocol {
   encode(records: readonly LogkitRecord[]): WireRequest {
     let ndjson = '';
     for (const record of records) {
-      ndjson += `${this.action}${JSON.stringify(this.idOf(record))}}}\n${JSON.stringify(this.toDocument(record))}\n`;
+      ndjson += `${this.action}${JSON.stringify(this.idOf(record))}}}\n${this.toDocument(record)}\n`;
     }
     const headers: Record<string, string> = { 'Content-Type': 'application/x-ndjson' };
     const raw = Buffer.from(ndjson, 'utf8');

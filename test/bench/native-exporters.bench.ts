@@ -71,6 +71,7 @@ const encoders: [string, () => number][] = [
   ['Loki protobuf + snappy (default)', ((p) => () => p.encode(records).body.byteLength)(new LokiProtocol(parseLokiConfig(env({}))))],
   ['Loki JSON + gzip', ((p) => () => p.encode(records).body.byteLength)(new LokiProtocol(parseLokiConfig(env({ OTEL_LOGKIT_LOKI_ENCODING: 'json' }))))],
   ['Elasticsearch _bulk, otel layout, gzip', ((p) => () => p.encode(records).body.byteLength)(new ElasticsearchProtocol(parseElasticsearchConfig(env({}))))],
+  ['Elasticsearch _bulk, otel layout, uncompressed', ((p) => () => p.encode(records).body.byteLength)(new ElasticsearchProtocol(parseElasticsearchConfig(env({ OTEL_LOGKIT_ELASTICSEARCH_COMPRESSION: 'none' }))))],
   ['Elasticsearch _bulk, ECS layout, gzip', ((p) => () => p.encode(records).body.byteLength)(new ElasticsearchProtocol(parseElasticsearchConfig(env({ OTEL_LOGKIT_ELASTICSEARCH_MAPPING: 'ecs' }))))],
 ];
 

@@ -82,6 +82,14 @@ describe('_bulk into data streams', () => {
     });
   });
 
+  it('in ECS, a record attribute named like a resource field wins, and the document has no duplicate keys', async () => {
+    const protocol = new ElasticsearchProtocol(config({ OTEL_LOGKIT_ELASTICSEARCH_MAPPING: 'ecs', OTEL_LOGKIT_ELASTICSEARCH_COMPRESSION: 'none' }));
+    const ndjson = Buffer.from(protocol.encode([makeRecord({ attributes: { 'service.name': 'override' } })]).body).toString('utf8');
+    const source = ndjson.split('\n')[1]!;
+    expect(source.match(/"service\.name"/g)).toHaveLength(1);
+    expect(JSON.parse(source)['service.name']).toBe('override');
+  });
+
   it('writes to a plain index when OTEL_LOGKIT_ELASTICSEARCH_INDEX is set, uncompressed when asked', async () => {
     await sendOnce(new ElasticsearchProtocol(config({ OTEL_LOGKIT_ELASTICSEARCH_INDEX: 'app-logs', OTEL_LOGKIT_ELASTICSEARCH_COMPRESSION: 'none' })), es.url, [makeRecord({})]);
     expect(es.requests[0]!.contentEncoding).toBeUndefined();
