@@ -142,10 +142,22 @@ function flatten(map: LogMap, prefix: string, out: [string, string][], labelKeys
     if (prefix === '' && labelKeys.some((l) => l.key === key)) continue; // already a label
     const value: LogValue = map[key];
     if (value === undefined || value === null) continue;
-    const name = prefix === '' ? lokiLabelName(key) : `${prefix}_${lokiLabelName(key)}`;
+    const name = prefix === '' ? metadataName(key) : `${prefix}_${metadataName(key)}`;
     if (typeof value === 'object' && !Array.isArray(value) && !(value instanceof Uint8Array)) flatten(value, name, out, []);
     else out.push([name, toText(value)]);
   }
+}
+
+const metadataNames = new Map<string, string>();
+
+/** Attribute keys repeat on every record: their Loki names are computed once (up to a bound, keys being open-ended). */
+function metadataName(key: string): string {
+  let name = metadataNames.get(key);
+  if (name === undefined) {
+    name = lokiLabelName(key);
+    if (metadataNames.size < 10_000) metadataNames.set(key, name);
+  }
+  return name;
 }
 
 /** `{a="1", b="x\"y"}`: values quoted the way Loki's label parser (PromQL's) reads them back. */
