@@ -153,8 +153,8 @@ export class DeferredBuffer {
     queue.push(item);
     this.heldBytes += item.bytes;
     this.heldRecords++;
-    while (queue.size > maxRecords) this.drop(this.unbook([queue.shift()!]), 'evicted_record_cap');
-    while (queue.bytes > this.config.maxBytes && queue.size > 0) this.drop(this.unbook([queue.shift()!]), 'evicted_byte_cap');
+    while (queue.size > maxRecords) this.evictOldest(queue, 'evicted_record_cap');
+    while (queue.bytes > this.config.maxBytes && queue.size > 0) this.evictOldest(queue, 'evicted_byte_cap');
   }
 
   private enforceTotal(): void {
@@ -166,7 +166,7 @@ export class DeferredBuffer {
         this.histories.delete(oldest.execution);
         continue;
       }
-      this.drop(this.unbook([queue.shift()!]), 'evicted_total_cap');
+      this.evictOldest(queue, 'evicted_total_cap');
       if (oldest && queue.size === 0) this.histories.delete(oldest.execution);
     }
   }
@@ -191,6 +191,13 @@ export class DeferredBuffer {
     if (history === undefined) return [];
     this.histories.delete(execution);
     return this.unbook(history.queue.drain());
+  }
+
+  private evictOldest(queue: HeldQueue, reason: string): void {
+    const item = queue.shift()!;
+    this.heldBytes -= item.bytes;
+    this.heldRecords--;
+    this.dropped.add(reason);
   }
 
   /** Takes records that left their queue off the held totals. */

@@ -1,6 +1,8 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
+import { context } from '@opentelemetry/api';
+import { suppressTracing } from '@opentelemetry/core';
 
 /** Where a rules layer comes from, as the audit record and `diag` name it. */
 export interface RuleSourceEvents {
@@ -116,7 +118,10 @@ export class HttpRuleSource implements RuleSource {
     try {
       const headers: Record<string, string> = { accept: 'application/json, application/yaml;q=0.9, text/plain;q=0.5' };
       if (this.etag !== undefined) headers['if-none-match'] = this.etag;
-      const response = await fetch(this.url, { headers, signal: AbortSignal.timeout(Math.max(2000, this.intervalMs * 2)) });
+      // Our own polling is not the application's traffic: no spans for it (as the OTel exporters do).
+      const response = await context.with(suppressTracing(context.active()), () =>
+        fetch(this.url, { headers, signal: AbortSignal.timeout(Math.max(2000, this.intervalMs * 2)) }),
+      );
       if (response.status === 304) return;
       if (!response.ok) {
         await response.body?.cancel();

@@ -87,6 +87,14 @@ describe('setLevel at runtime', () => {
     expect(() => h.pipeline.setLevel('bad pattern!', 'debug')).toThrow(expect.objectContaining({ code: 'LOGKIT_CONFIG_INVALID' }));
   });
 
+  it('logs its audit record even when the new level would drop it, or a rate limit would', async () => {
+    const h = startPipeline({ OTEL_LOGKIT_RATE_LIMIT: '1', OTEL_LOGKIT_RATE_LIMIT_BURST: '1' });
+    h.pipeline.setLevel('*', 'fatal');
+    h.pipeline.setLevel('*', 'error');
+    const audits = (await h.records()).filter((r) => r.attributes['logkit.audit'] === true);
+    expect(audits.map((r) => r.attributes['logkit.rules.changes'])).toEqual([['level: unset → FATAL'], ['level: FATAL → ERROR']]);
+  });
+
   it('logs nothing when the level set is the one already in force', async () => {
     const h = startPipeline();
     h.pipeline.setLevel('billing', 'warn');

@@ -1,0 +1,131 @@
+/**
+ * Cost of the sampling decision on the emit hot path, side by side with the stock SDK in the same run:
+ * the same LoggerProvider with a SimpleLogRecordProcessor and a no-op exporter (baseline), and with
+ * the sampling stage added behind it (fed the SDK record directly, so only the stage is measured:
+ * threshold lookup, deferral hold, ratio and rate-limit decisions). Median of several rounds.
+ */
+import { type LogRecord, SeverityNumber } from '@opentelemetry/api';
+import { type LogRecordProcessor, LoggerProvider, type ReadWriteLogRecord, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { createSamplingStage } from '../../processors/sampling/index.js';
+import { resolveConfig } from '../../src/config.js';
+import { beginExecution, endExecution, enterExecution } from '../../src/execution.js';
+import type { LogkitRecord } from '../../src/record.js';
+import { buildResource } from '../../src/resource.js';
+import type { LogStage } from '../../src/stage.js';
+import { PipelineStats } from '../../src/stats.js';
+import { noopExporter, noopStage } from './sdk-baseline.js';
+import { standardRecord } from './standard-record.js';
+
+
+function samplingStage(env: Record<string, string>): LogStage {
+  const config = resolveConfig({ env: { OTEL_LOGS_EXPORTER: 'none', ...env } });
+  return createSamplingStage({ config, stats: new PipelineStats(), resource: buildResource(config.resource) }, noopStage);
+}
+
+function samplingProcessor(env: Record<string, string>): LogRecordProcessor {
+  const stage = samplingStage(env);
+  return {
+    onEmit: (record: ReadWriteLogRecord) => stage.write(record as unknown as LogkitRecord),
+    forceFlush: () => stage.forceFlush(),
+    shutdown: () => stage.shutdown(),
+  };
+}
+
+const N = 20_000;
+const ROUNDS = 9;
+const records: LogRecord[] = Array.from({ length: 1024 }, (_, i) => standardRecord(i));
+
+/**
+ * One timed pass of N writes, ns/record: `write(i)` writes record i; in an execution, each execution
+ * takes 100 records and then ends successfully (so deferred records are discarded, as on the happy path).
+ */
+function timed(write: (i: number) => void, inExecution: boolean): number {
+  let execution = inExecution ? beginExecution() : undefined;
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < N; i++) {
+    if (execution === undefined) write(i);
+    else {
+      enterExecution(execution, () => write(i));
+      if (i % 100 === 99) {
+        endExecution(execution);
+        execution = beginExecution();
+      }
+    }
+  }
+  if (execution) endExecution(execution);
+  return Number(process.hrtime.bigint() - start) / N;
+}
+
+/** Through the SDK: `logger.emit` of the standard record at `severity`. */
+function pass(provider: LoggerProvider, severity: SeverityNumber, inExecution: boolean): number {
+  const logger = provider.getLogger('bench.orders');
+  return timed((i) => {
+    const record = records[i & 1023]!;
+    record.severityNumber = severity;
+    logger.emit(record);
+  }, inExecution);
+}
+
+const scope = { name: 'bench.orders' };
+const logkitRecords: LogkitRecord[] = records.map((r) => ({
+  hrTime: [0, 0],
+  hrTimeObserved: [0, 0],
+  severityNumber: r.severityNumber,
+  body: r.body as string,
+  resource: buildResource({ attributes: {} }),
+  instrumentationScope: scope,
+  attributes: Object.assign(Object.create(null), r.attributes),
+  droppedAttributesCount: 0,
+}));
+
+/** The stage alone, fed ready-made records: the decision itself, without the SDK around it. */
+function stagePass(stage: LogStage, severity: SeverityNumber, inExecution: boolean): number {
+  return timed((i) => stage.write({ ...logkitRecords[i & 1023]!, severityNumber: severity }), inExecution);
+}
+
+/** The loop itself (record spread, execution entry), subtracted from the stage-alone figure. */
+const emptyStage: LogStage = noopStage;
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+const scenarios: { name: string; env: Record<string, string>; severity: SeverityNumber; inExecution: boolean }[] = [
+  { name: 'INFO passes (threshold info)', env: {}, severity: SeverityNumber.INFO, inExecution: false },
+  { name: 'INFO passes, 20 logger rules', env: { OTEL_LOGKIT_LEVELS: Array.from({ length: 20 }, (_, i) => `svc${i}.*=debug`).join(',') }, severity: SeverityNumber.INFO, inExecution: false },
+  { name: 'DEBUG dropped (deferral off)', env: { OTEL_LOGKIT_DEFERRED: 'false' }, severity: SeverityNumber.DEBUG, inExecution: false },
+  { name: 'DEBUG held in execution, discarded at end', env: {}, severity: SeverityNumber.DEBUG, inExecution: true },
+  { name: 'DEBUG held in the global ring', env: {}, severity: SeverityNumber.DEBUG, inExecution: false },
+  { name: 'INFO ratio 0.1, no trace (random)', env: { OTEL_LOGKIT_SAMPLE_RATIOS: 'info=0.1' }, severity: SeverityNumber.INFO, inExecution: false },
+  { name: 'INFO ratio 0.1, by execution id', env: { OTEL_LOGKIT_SAMPLE_RATIOS: 'info=0.1' }, severity: SeverityNumber.INFO, inExecution: true },
+  { name: 'INFO rate limit 1000/s', env: { OTEL_LOGKIT_RATE_LIMIT: '1000' }, severity: SeverityNumber.INFO, inExecution: false },
+];
+
+console.log(`sampling stage: ${N} standard records per round, baseline and stage rounds interleaved, median of ${ROUNDS} (ns/record)`);
+console.log('| scenario | SDK baseline | SDK + sampling stage | ratio | stage alone (decision only) | decision / SDK emit |');
+console.log('|---|---:|---:|---:|---:|---:|');
+for (const scenario of scenarios) {
+  const baseline = new LoggerProvider({ processors: [new SimpleLogRecordProcessor({ exporter: noopExporter })] });
+  const withStage = new LoggerProvider({ processors: [new SimpleLogRecordProcessor({ exporter: noopExporter }), samplingProcessor(scenario.env)] });
+  pass(baseline, scenario.severity, scenario.inExecution);
+  pass(withStage, scenario.severity, scenario.inExecution);
+  const alone = samplingStage(scenario.env);
+  stagePass(alone, scenario.severity, scenario.inExecution);
+  const base: number[] = [];
+  const ours: number[] = [];
+  const stageOnly: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    globalThis.gc?.();
+    base.push(pass(baseline, scenario.severity, scenario.inExecution));
+    globalThis.gc?.();
+    ours.push(pass(withStage, scenario.severity, scenario.inExecution));
+    globalThis.gc?.();
+    const empty = stagePass(emptyStage, scenario.severity, scenario.inExecution);
+    stageOnly.push(stagePass(alone, scenario.severity, scenario.inExecution) - empty);
+  }
+  const b = median(base);
+  const o = median(ours);
+  const d = Math.max(0, median(stageOnly));
+  console.log(`| ${scenario.name} | ${b.toFixed(0)} | ${o.toFixed(0)} | ${(o / b).toFixed(2)}x | ${d.toFixed(0)} | ${((100 * d) / b).toFixed(1)}% |`);
+  await baseline.shutdown();
+  await withStage.shutdown();
+  await alone.shutdown();
+}
