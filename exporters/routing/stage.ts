@@ -1,6 +1,6 @@
 import type { LogkitRecord } from '../../src/record.js';
 import type { LogStage, StageContext } from '../../src/stage.js';
-import { ReasonCounter } from '../../src/stats.js';
+import type { StatsSection } from '../../src/stats.js';
 import { CompiledRule, type RouteRule, type RouteTarget } from './rules.js';
 
 /** Opens (once) the destination a route target names; undefined when it cannot be built in this pipeline. */
@@ -16,10 +16,12 @@ export type DestinationOpener = (target: RouteTarget) => LogStage | undefined;
  * const stage = new RoutingStage(parseRoutes('log.type=audit -> elasticsearch(dataset=audit)'), [loki], open, ctx);
  */
 export class RoutingStage implements LogStage {
-  private readonly rules: { rule: CompiledRule; stages: LogStage[]; name: string }[];
+  private readonly rules: { rule: CompiledRule; stages: LogStage[]; matched: number }[];
   private readonly all: LogStage[];
-  private readonly routed = new ReasonCounter();
-  private readonly dropped = new ReasonCounter();
+  // Plain number fields on the hot path; the stats reader builds the breakdown.
+  private toDefault = 0;
+  private ruleErrors = 0;
+  private noDestination = 0;
 
   constructor(
     rules: readonly RouteRule[],
@@ -27,21 +29,33 @@ export class RoutingStage implements LogStage {
     open: DestinationOpener,
     ctx: StageContext,
   ) {
-    this.rules = rules.map((rule, i) => ({
+    this.rules = rules.map((rule) => ({
       rule: new CompiledRule(rule),
       stages: rule.targets.map(open).filter((s): s is LogStage => s !== undefined),
-      name: `rule_${i + 1}`,
+      matched: 0,
     }));
     this.all = [...new Set([...defaults, ...this.rules.flatMap((r) => r.stages)])];
-    ctx.stats.register('routing', () => ({ routed: this.routed.toJSON(), dropped: this.dropped.toJSON() }));
+    ctx.stats.register('routing', () => this.read());
+  }
+
+  private read(): StatsSection {
+    const routed: Record<string, number> = {};
+    this.rules.forEach((r, i) => {
+      if (r.matched > 0) routed[`rule_${i + 1}`] = r.matched;
+    });
+    if (this.toDefault > 0) routed.default = this.toDefault;
+    if (this.ruleErrors > 0) routed.rule_error = this.ruleErrors;
+    const dropped: Record<string, number> = this.noDestination > 0 ? { no_destination: this.noDestination } : {};
+    return { routed, dropped };
   }
 
   write(record: LogkitRecord): void {
     let first: LogStage[] | undefined;
     let seen: Set<LogStage> | undefined;
-    for (const { rule, stages, name } of this.rules) {
-      if (!this.matches(rule, record)) continue;
-      this.routed.add(name);
+    for (const entry of this.rules) {
+      if (!this.matches(entry.rule, record)) continue;
+      entry.matched++;
+      const { stages } = entry;
       // The common case is one matching rule: no set is built unless a second rule matches.
       if (first === undefined) first = stages;
       else {
@@ -50,13 +64,13 @@ export class RoutingStage implements LogStage {
       }
     }
     if (first === undefined) {
-      this.routed.add('default');
-      if (this.defaults.length === 0) this.dropped.add('no_destination');
+      this.toDefault++;
+      if (this.defaults.length === 0) this.noDestination++;
       for (const stage of this.defaults) stage.write(record);
       return;
     }
     const stages = seen ?? first;
-    if ((seen?.size ?? first.length) === 0) this.dropped.add('no_destination');
+    if ((seen?.size ?? first.length) === 0) this.noDestination++;
     for (const stage of stages) stage.write(record);
   }
 
@@ -65,7 +79,7 @@ export class RoutingStage implements LogStage {
     try {
       return rule.matches(record);
     } catch {
-      this.routed.add('rule_error');
+      this.ruleErrors++;
       return false;
     }
   }
