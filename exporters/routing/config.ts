@@ -8,8 +8,31 @@ import { type RouteCondition, type RouteRule, type RouteTarget, targetKey } from
 
 /** Options given in code for routing. */
 export interface RoutingOptions {
-  /** Overrides `OTEL_LOGKIT_ROUTES`; the same syntax (see {@link parseRoutes}). */
-  routes?: string;
+  /**
+   * Overrides `OTEL_LOGKIT_ROUTES`: the same text syntax (see {@link parseRoutes}), or the rules as
+   * objects, validated the same way.
+   *
+   * @example
+   * routes: [
+   *   { when: { attributes: { 'log.type': 'audit' } }, to: [{ exporter: 'elasticsearch', dataset: 'audit' }, { exporter: 'loki', tenant: 'security' }] },
+   *   { when: { scope: 'payments.*', severity: '>=error' }, to: ['loki', 'elasticsearch'] },
+   * ]
+   */
+  routes?: string | RouteOption[];
+}
+
+/** One rule given in code: every condition of `when` must hold (no `when`: every record). */
+export interface RouteOption {
+  when?: {
+    /** Logger name glob, `*` the only wildcard. */
+    scope?: string;
+    /** `>=warn`, `<info`, `=error`. */
+    severity?: string;
+    /** Attribute (record, then resource) globs; `*` means present. */
+    attributes?: Record<string, string>;
+  };
+  /** Exporter names, or an exporter with its route settings (`tenant`, labels; `dataset`, `namespace`, `index`). */
+  to: (string | ({ exporter: string } & Record<string, string>))[];
 }
 
 export interface RoutingConfig {
@@ -24,9 +47,39 @@ const FORM =
   'Destinations (joined by ","): an exporter, optionally with settings in parentheses: loki(tenant=…, <label>=…), elasticsearch(dataset=…, namespace=…) or elasticsearch(index=…)';
 
 export function parseRoutingConfig(read: SettingsReader, options: RoutingOptions = {}): RoutingConfig {
+  if (Array.isArray(options.routes)) return { rules: routesFromOptions(options.routes) };
   const text = read.string(VARIABLE, undefined, options.routes);
   const setting = options.routes !== undefined ? `option overriding ${VARIABLE}` : VARIABLE;
   return { rules: text === undefined ? [] : parseRoutes(text, setting) };
+}
+
+/** The rules given in code as objects, checked exactly as the text form is. */
+export function routesFromOptions(routes: readonly RouteOption[]): RouteRule[] {
+  return routes.map((route, i) => {
+    const text = JSON.stringify(route);
+    const fail = (problem: string): never => {
+      throw new ConfigError(`option overriding ${VARIABLE}`, routes, `route objects { when?: { scope?, severity?, attributes? }, to: [...] } (route ${i + 1} ${text}: ${problem})`);
+    };
+    const conditions: RouteCondition[] = [];
+    const when = route.when ?? {};
+    if (when.scope !== undefined) conditions.push(parseCondition(`scope=${when.scope}`, fail));
+    if (when.severity !== undefined) {
+      if (!/^\s*(>=|<|=)/.test(when.severity)) fail(`severity "${when.severity}" must start with >=, < or =, e.g. ">=warn"`);
+      conditions.push(parseCondition(`severity${when.severity}`, fail));
+    }
+    for (const [key, pattern] of Object.entries(when.attributes ?? {})) {
+      if (key === '' || pattern === '') fail(`attribute condition "${key}=${pattern}" needs a name and a value (* for "present")`);
+      conditions.push({ kind: 'attribute', key, pattern });
+    }
+    if (conditions.length === 0) conditions.push({ kind: 'any' });
+    if (!Array.isArray(route.to) || route.to.length === 0) fail('no destination in "to"');
+    const targets: RouteTarget[] = [];
+    for (const to of route.to) {
+      const { exporter, ...settings } = typeof to === 'string' ? { exporter: to } : to;
+      addTarget(targets, checkTarget(String(exporter), settings, fail));
+    }
+    return { text, conditions, targets };
+  });
 }
 
 /**
@@ -56,23 +109,24 @@ function parseConditions(text: string, fail: (problem: string) => never): RouteC
   const source = text.trim();
   if (source === '') fail('no condition before "->" (write * to match every record)');
   if (source === '*') return [{ kind: 'any' }];
-  return source.split('&').map((raw): RouteCondition => {
-    const condition = raw.trim();
-    const severity = /^severity\s*(>=|<|=)\s*(\S+)$/i.exec(condition);
-    if (severity) {
-      const level = parseSeverity(severity[2]!);
-      if (level === undefined) fail(`"${severity[2]}" is not a severity (trace, debug, info, warn, error, fatal or 1-24)`);
-      return { kind: 'severity', op: severity[1] as '>=' | '<' | '=', level: level! };
-    }
-    const eq = condition.indexOf('=');
-    if (eq <= 0) fail(`"${condition}" is not a condition`);
-    const key = condition.slice(0, eq).trim();
-    const pattern = condition.slice(eq + 1).trim();
-    if (pattern === '') fail(`"${condition}" has no value (write ${key}=* for "present")`);
-    if (/[\s()]/.test(key)) fail(`"${key}" is not an attribute name`);
-    if (key === 'scope' || key === 'logger') return { kind: 'scope', pattern };
-    return { kind: 'attribute', key, pattern };
-  });
+  return source.split('&').map((raw) => parseCondition(raw.trim(), fail));
+}
+
+function parseCondition(condition: string, fail: (problem: string) => never): RouteCondition {
+  const severity = /^severity\s*(>=|<|=)\s*(\S+)$/i.exec(condition);
+  if (severity) {
+    const level = parseSeverity(severity[2]!);
+    if (level === undefined) fail(`"${severity[2]}" is not a severity (trace, debug, info, warn, error, fatal or 1-24)`);
+    return { kind: 'severity', op: severity[1] as '>=' | '<' | '=', level: level! };
+  }
+  const eq = condition.indexOf('=');
+  if (eq <= 0) fail(`"${condition}" is not a condition`);
+  const key = condition.slice(0, eq).trim();
+  const pattern = condition.slice(eq + 1).trim();
+  if (pattern === '') fail(`"${condition}" has no value (write ${key}=* for "present")`);
+  if (/[\s()]/.test(key)) fail(`"${key}" is not an attribute name`);
+  if (key === 'scope' || key === 'logger') return { kind: 'scope', pattern };
+  return { kind: 'attribute', key, pattern };
 }
 
 function parseTargets(text: string, fail: (problem: string) => never): RouteTarget[] {
@@ -83,20 +137,18 @@ function parseTargets(text: string, fail: (problem: string) => never): RouteTarg
   while (target.lastIndex < source.length) {
     const match = target.exec(source);
     if (!match) fail(`cannot read the destinations "${source}"`);
-    const exporter = match![1]!.toLowerCase();
-    if (!(EXPORTER_NAMES as readonly string[]).includes(exporter) || exporter === 'none') {
-      fail(`unknown exporter "${match![1]}" (one of ${EXPORTER_NAMES.filter((n) => n !== 'none').join(', ')})`);
-    }
-    const options = parseTargetOptions(exporter, match![2] ?? '', fail);
-    const key = targetKey(exporter, options);
-    if (!targets.some((t) => t.key === key)) targets.push({ exporter, options, key });
+    addTarget(targets, checkTarget(match![1]!, parseSettings(match![1]!, match![2] ?? '', fail), fail));
     if (match![3] === '') break;
   }
   return targets;
 }
 
-/** Loki: `tenant` and stream labels; Elasticsearch: `dataset`/`namespace` or `index`; other exporters take none. */
-function parseTargetOptions(exporter: string, text: string, fail: (problem: string) => never): Record<string, string> {
+function addTarget(targets: RouteTarget[], target: RouteTarget): void {
+  if (!targets.some((t) => t.key === target.key)) targets.push(target);
+}
+
+/** `tenant=security, stream=audit` → { tenant: 'security', stream: 'audit' }. */
+function parseSettings(exporter: string, text: string, fail: (problem: string) => never): Record<string, string> {
   const options: Record<string, string> = {};
   for (const raw of text.split(',')) {
     if (raw.trim() === '') continue;
@@ -106,15 +158,30 @@ function parseTargetOptions(exporter: string, text: string, fail: (problem: stri
     if (key === '' || value === '') fail(`"${raw.trim()}" is not a key=value setting of ${exporter}`);
     options[key] = value;
   }
+  return options;
+}
+
+function checkTarget(name: string, options: Record<string, string>, fail: (problem: string) => never): RouteTarget {
+  const exporter = name.toLowerCase();
+  if (!(EXPORTER_NAMES as readonly string[]).includes(exporter) || exporter === 'none') {
+    fail(`unknown exporter "${name}" (one of ${EXPORTER_NAMES.filter((n) => n !== 'none').join(', ')})`);
+  }
+  checkSettings(exporter, options, fail);
+  return { exporter, options, key: targetKey(exporter, options) };
+}
+
+/** Loki: `tenant` and stream labels; Elasticsearch: `dataset`/`namespace` or `index`; other exporters take none. */
+function checkSettings(exporter: string, options: Record<string, string>, fail: (problem: string) => never): void {
   const keys = Object.keys(options);
-  if (keys.length === 0) return options;
+  if (keys.length === 0) return;
+  for (const key of keys) if (typeof options[key] !== 'string' || options[key] === '') fail(`setting "${key}" of ${exporter} needs a value`);
   if (exporter === 'loki') {
     for (const key of keys) {
       if (key === 'tenant') {
         if (!/^[A-Za-z0-9!\-_.*'()]{1,150}$/.test(options.tenant!)) fail(`"${options.tenant}" is not a Loki tenant id (letters, digits, !-_.*'(), at most 150)`);
       } else if (!isLokiLabelName(key)) fail(`"${key}" is not a Loki label name ([a-zA-Z_][a-zA-Z0-9_]*)`);
     }
-    return options;
+    return;
   }
   if (exporter === 'elasticsearch') {
     for (const key of keys) {
@@ -128,7 +195,7 @@ function parseTargetOptions(exporter: string, text: string, fail: (problem: stri
     } catch (error) {
       fail((error as ConfigError).message);
     }
-    return options;
+    return;
   }
-  return fail(`${exporter} takes no settings in a route`);
+  fail(`${exporter} takes no settings in a route`);
 }

@@ -39,6 +39,28 @@ describe('OTEL_LOGKIT_ROUTES syntax', () => {
     expect(config.rules.map((r) => r.text)).toEqual(['severity>=error -> loki']);
   });
 
+  it('accepts the rules as objects in code, checked and compiled exactly like the text form', () => {
+    const fromObjects = parseRoutingConfig(new SettingsReader({ OTEL_LOGKIT_ROUTES: '* -> otlp' }), {
+      routes: [
+        { when: { attributes: { 'log.type': 'audit' } }, to: [{ exporter: 'elasticsearch', dataset: 'audit' }, { exporter: 'loki', tenant: 'security', stream: 'audit' }] },
+        { when: { scope: 'billing.*', severity: '>=warn' }, to: ['loki'] },
+        { to: ['otlp'] },
+      ],
+    }).rules;
+    const fromText = parseRoutes('log.type=audit -> elasticsearch(dataset=audit), loki(tenant=security, stream=audit); scope=billing.* & severity>=warn -> loki; * -> otlp');
+    expect(fromObjects.map(({ conditions, targets }) => ({ conditions, targets }))).toEqual(fromText.map(({ conditions, targets }) => ({ conditions, targets })));
+  });
+
+  it.each([
+    [{ to: ['lokki'] }, 'unknown exporter "lokki"'],
+    [{ when: { severity: 'warn' }, to: ['loki'] }, 'must start with >=, < or ='],
+    [{ to: [{ exporter: 'elasticsearch', pipeline: 'x' }] }, 'elasticsearch takes dataset, namespace or index, not "pipeline"'],
+    [{ to: [] }, 'no destination in "to"'],
+  ])('refuses the route object %j at startup, naming the option and what is wrong', (route, problem) => {
+    expect(() => parseRoutingConfig(new SettingsReader({}), { routes: [route] })).toThrow(ConfigError);
+    expect(() => parseRoutingConfig(new SettingsReader({}), { routes: [route] })).toThrow(new RegExp(`^option overriding OTEL_LOGKIT_ROUTES=.*route 1 .*${problem.replace(/[()]/g, '\\$&')}`));
+  });
+
   it.each([
     ['log.type=audit elasticsearch', 'rule 1 "log.type=audit elasticsearch": no "->"'],
     ['log.type=audit -> lokki', 'unknown exporter "lokki"'],
