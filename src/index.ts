@@ -37,7 +37,7 @@ export {
 } from '../processors/correlation/index.js';
 export type { LokiOptions } from '../exporters/loki/config.js';
 export type { ElasticsearchOptions } from '../exporters/elasticsearch/config.js';
-export type { RoutingOptions } from '../exporters/routing/config.js';
+export type { RoutingOptions, RouteOption } from '../exporters/routing/config.js';
 export type { LinkOptions, LogLinks } from '../exporters/links.js';
 export { createHttpDestination, createDestination, type HttpDestinationSpec } from '../exporters/core/destination.js';
 export type { Protocol, WireRequest, WireResponse, Verdict } from '../exporters/core/protocol.js';
