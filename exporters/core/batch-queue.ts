@@ -1,22 +1,23 @@
 import type { LogkitRecord } from '../../src/record.js';
+import type { OtlpProtobufDecoder } from '../otlp/decode-protobuf.js';
+import { EncodedBatch } from '../otlp/encoded-batch.js';
 import type { DeliveryStats } from './delivery-stats.js';
+import { OutgoingBatch } from './outgoing-batch.js';
 import type { BatchSettings } from './settings.js';
-import { SeverityShedder } from './severity-shedding.js';
+import { SeverityShedder, severityBand } from './severity-shedding.js';
 import type { SpoolTicket } from './spool.js';
 
 /** A closed batch handed to the sender. `ticket` is set when the batch is also on disk. */
 export interface QueuedBatch {
-  records: LogkitRecord[];
+  batch: OutgoingBatch;
   ticket?: SpoolTicket;
-  /** The batch as OTLP protobuf, when the spool already encoded it (see Protocol.encodeFromOtlp). */
-  otlp?: Uint8Array;
 }
 
 /**
- * Where records wait between `write` and the wire: the open batch plus closed batches. Two kinds:
- * {@link MemoryQueue} (bounded, sheds by severity when full) and `SpoolQueue` (write-ahead to disk,
- * memory as a cache, never sheds). The stage decides when to seal and dispatch; the queue decides
- * what happens at its bounds.
+ * Where records wait between `write` and the wire: the open batch plus closed batches, all encoded on
+ * hand-over (see EncodedBatch). Two kinds: {@link MemoryQueue} (bounded, sheds by severity when full)
+ * and `SpoolQueue` (write-ahead to disk, memory as a cache, never sheds). The stage decides when to
+ * seal and dispatch; the queue decides what happens at its bounds.
  */
 export interface BatchQueue {
   /** Records held in memory: the open batch and closed batches not yet on the wire. */
@@ -25,8 +26,8 @@ export interface BatchQueue {
   readonly waiting: number;
   readonly openRecords: number;
   readonly openBytes: number;
-  /** Adds one record to the open batch, making room first when full. Never throws for a full queue. */
-  add(record: LogkitRecord, size: number): void;
+  /** Serialises one record into the open batch, making room first when full. Never throws for a full queue. */
+  add(record: LogkitRecord): void;
   /** Closes the open batch (if any). */
   seal(): void;
   /** Work to do off the emit path before sending (the spool's write-ahead). */
@@ -49,9 +50,8 @@ export interface BatchQueue {
 export class MemoryQueue implements BatchQueue {
   readonly durable = false;
   readonly spoolBytes = 0;
-  private open: LogkitRecord[] = [];
-  openBytes = 0;
-  private readonly ready: { records: LogkitRecord[]; bytes: number }[] = [];
+  private open = new EncodedBatch();
+  private readonly ready: EncodedBatch[] = [];
   private bytes = 0;
   memoryRecords = 0;
   private readonly shedder = new SeverityShedder();
@@ -59,7 +59,7 @@ export class MemoryQueue implements BatchQueue {
   constructor(
     private readonly settings: BatchSettings,
     private readonly stats: DeliveryStats,
-    private readonly sizeOf: (record: LogkitRecord) => number,
+    private readonly decoder: OtlpProtobufDecoder,
   ) {}
 
   get waiting(): number {
@@ -67,33 +67,31 @@ export class MemoryQueue implements BatchQueue {
   }
 
   get openRecords(): number {
-    return this.open.length;
+    return this.open.count;
   }
 
-  add(record: LogkitRecord, size: number): void {
-    if (this.memoryRecords >= this.settings.maxQueueRecords || this.bytes + size > this.settings.maxQueueBytes) {
+  get openBytes(): number {
+    return this.open.bytes;
+  }
+
+  add(record: LogkitRecord): void {
+    const band = severityBand(record);
+    if (this.memoryRecords >= this.settings.maxQueueRecords || this.bytes >= this.settings.maxQueueBytes) {
       this.stats.dropped.add('queue_full');
-      const evicted = this.shedder.evictFor(record, [...this.ready.map((b) => b.records), this.open]);
-      if (!evicted) return;
-      const victimSize = this.sizeOf(evicted.victim);
+      const freed = this.shedder.evictFor(band, [...this.ready, this.open]);
+      if (freed === 0) return;
       this.memoryRecords--;
-      this.bytes -= victimSize;
-      const batch = this.ready[evicted.queue];
-      if (batch) batch.bytes -= victimSize;
-      else this.openBytes -= victimSize;
+      this.bytes -= freed;
     }
-    this.open.push(record);
-    this.openBytes += size;
+    this.bytes += this.open.add(record);
     this.memoryRecords++;
-    this.bytes += size;
-    this.shedder.add(record);
+    this.shedder.add(band);
   }
 
   seal(): void {
-    if (this.open.length === 0) return;
-    this.ready.push({ records: this.open, bytes: this.openBytes });
-    this.open = [];
-    this.openBytes = 0;
+    if (this.open.count === 0) return;
+    this.ready.push(this.open);
+    this.open = new EncodedBatch();
   }
 
   prepare(): void {}
@@ -103,10 +101,10 @@ export class MemoryQueue implements BatchQueue {
   next(): QueuedBatch | undefined {
     const batch = this.ready.shift();
     if (!batch) return undefined;
-    this.memoryRecords -= batch.records.length;
+    this.memoryRecords -= batch.count;
     this.bytes -= batch.bytes;
-    this.shedder.remove(batch.records);
-    return { records: batch.records };
+    this.shedder.remove(batch.bands());
+    return { batch: OutgoingBatch.fromEncoded(batch, this.decoder) };
   }
 
   done(): void {}

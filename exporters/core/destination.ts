@@ -5,7 +5,9 @@ import { MemoryQueue, type BatchQueue, type QueuedBatch } from './batch-queue.js
 import { DeadLetterDirectory } from './dead-letter.js';
 import { DeliveryStats } from './delivery-stats.js';
 import type { Protocol, Verdict, WireRequest, WireResponse } from './protocol.js';
-import { estimateRecordSize } from './record-size.js';
+import { OtlpProtobufDecoder } from '../otlp/decode-protobuf.js';
+import type { OutgoingBatch } from './outgoing-batch.js';
+import { compressInPool } from './compress.js';
 import { RetryPolicy } from './retry.js';
 import type { DeliverySettings, HttpSettings } from './settings.js';
 import { SpoolQueue } from './spool-queue.js';
@@ -44,6 +46,15 @@ export function createDestination(spec: { name: string; protocol: Protocol; tran
   return new DeliveryStage(spec.name, spec.protocol, spec.transport, spec.delivery, ctx);
 }
 
+/** The request with its body compressed in the thread pool, once (retries reuse it). */
+async function compressed(request: WireRequest): Promise<WireRequest> {
+  const { body, encoding } = await compressInPool(request.body, request.compress!);
+  return { path: request.path, headers: encoding ? { ...request.headers, 'Content-Encoding': encoding } : request.headers, body };
+}
+
+/** What `classify` gets when the request was built from OTLP bytes (see Protocol.encodeFromOtlp). */
+const NO_RECORDS: readonly LogkitRecord[] = Object.freeze([]);
+
 /** Consecutive failed attempts after which a flush stops waiting for a spooled batch. */
 const FAILURES_MEANING_DOWN = 3;
 
@@ -74,9 +85,10 @@ class DeliveryStage implements LogStage {
   ) {
     this.retry = new RetryPolicy(settings.retry);
     this.deadLetter = settings.deadLetterDir ? new DeadLetterDirectory(settings.deadLetterDir, name) : undefined;
+    const decoder = new OtlpProtobufDecoder();
     this.queue = settings.spoolDir
-      ? SpoolQueue.open(settings.spoolDir, settings.spool, settings.batch, this.stats, name)
-      : new MemoryQueue(settings.batch, this.stats, estimateRecordSize);
+      ? SpoolQueue.open(settings.spoolDir, settings.spool, settings.batch, this.stats, decoder, name)
+      : new MemoryQueue(settings.batch, this.stats, decoder);
     ctx.stats.register(name, () => this.stats.read(this.queue.memoryRecords + this.inFlightRecords, this.queue.spoolBytes), { gauges: DeliveryStats.GAUGES });
     // Batches an earlier process left in the spool go out without waiting for new records.
     if (this.queue.waiting > 0) this.schedulePump();
@@ -89,7 +101,7 @@ class DeliveryStage implements LogStage {
       return;
     }
     try {
-      this.queue.add(record, estimateRecordSize(record));
+      this.queue.add(record);
       const { maxRecords, maxBytes, delayMs } = this.settings.batch;
       if (this.queue.openRecords >= maxRecords || this.queue.openBytes >= maxBytes) this.seal();
       else this.timer ??= setTimeout(() => this.seal(), delayMs).unref();
@@ -152,17 +164,17 @@ class DeliveryStage implements LogStage {
     try {
       this.queue.prepare();
       while (this.inFlight < this.settings.batch.maxInFlight && !this.stopping) {
-        const batch = this.queue.next();
-        if (!batch) break;
+        const queued = this.queue.next();
+        if (!queued) break;
         this.inFlight++;
-        this.inFlightRecords += batch.records.length;
+        this.inFlightRecords += queued.batch.size;
         const outcome: { abandoned?: boolean } = {};
-        void this.deliver(batch.records, Date.now(), outcome, batch.otlp).then(
-          () => this.settle(batch, outcome),
+        void this.deliver(queued.batch, Date.now(), outcome).then(
+          () => this.settle(queued, outcome),
           (error: unknown) => {
-            this.stats.failed += batch.records.length;
+            this.stats.failed += queued.batch.size;
             diag.error(`otel-logkit: ${this.name}: delivery failed unexpectedly`, error);
-            this.settle(batch, outcome);
+            this.settle(queued, outcome);
           },
         );
       }
@@ -172,11 +184,11 @@ class DeliveryStage implements LogStage {
     this.notifyIfIdle();
   }
 
-  private settle(batch: QueuedBatch, outcome: { abandoned?: boolean }): void {
+  private settle(queued: QueuedBatch, outcome: { abandoned?: boolean }): void {
     this.inFlight--;
-    this.inFlightRecords -= batch.records.length;
+    this.inFlightRecords -= queued.batch.size;
     // Abandoned at shutdown with a spool: left on disk for the next start instead of acknowledged.
-    if (!outcome.abandoned) this.queue.done(batch);
+    if (!outcome.abandoned) this.queue.done(queued);
     this.pump();
   }
 
@@ -185,24 +197,30 @@ class DeliveryStage implements LogStage {
    * exactly one counter: exported, rejected, dead_lettered or failed — or, with a spool, stays on disk.
    * The request is encoded once and reused by every retry.
    */
-  private async deliver(batch: LogkitRecord[], startedAt: number, state: { abandoned?: boolean } = {}, otlp?: Uint8Array): Promise<void> {
+  private async deliver(outgoing: OutgoingBatch, startedAt: number, state: { abandoned?: boolean } = {}): Promise<void> {
     let attempt = 0;
-    let records = batch;
+    let batch = outgoing;
     let request: WireRequest | undefined;
+    let viaOtlp = false;
     while (true) {
       let verdict: Verdict;
       let response: WireResponse | undefined;
       try {
-        request ??= (otlp && this.protocol.encodeFromOtlp?.(otlp)) || this.protocol.encode(records);
+        if (!request) {
+          request = this.protocol.encodeFromOtlp?.(batch.otlp());
+          viaOtlp = request !== undefined;
+          request ??= this.protocol.encode(batch.records());
+        }
       } catch (error) {
         diag.error(`otel-logkit: ${this.name}: a batch could not be encoded`, error);
-        this.refuse(records, 'encode_error');
+        this.refuse(batch, 'encode_error');
         return;
       }
       const sentAt = performance.now();
       try {
+        if (request.compress) request = await compressed(request);
         response = await this.transport.send(request);
-        verdict = this.protocol.classify(response, records);
+        verdict = this.protocol.classify(response, viaOtlp ? NO_RECORDS : batch.records());
       } catch (error) {
         verdict = { kind: 'retry', reason: (error as { code?: string }).code ?? 'network_error' };
         diag.warn(`otel-logkit: ${this.name}: ${(error as Error).message}`);
@@ -210,43 +228,40 @@ class DeliveryStage implements LogStage {
       this.stats.observeLatency(performance.now() - sentAt);
       switch (verdict.kind) {
         case 'ok': {
-          const rejected = Math.min(records.length, verdict.rejected ?? 0);
-          this.stats.exported += records.length - rejected;
+          const rejected = Math.min(batch.size, verdict.rejected ?? 0);
+          this.stats.exported += batch.size - rejected;
           if (rejected > 0) {
             this.stats.rejected += rejected;
-            diag.warn(`otel-logkit: ${this.name}: the backend rejected ${rejected} of ${records.length} records: ${verdict.message ?? 'no reason given'}`);
+            diag.warn(`otel-logkit: ${this.name}: the backend rejected ${rejected} of ${batch.size} records: ${verdict.message ?? 'no reason given'}`);
           }
           return;
         }
         case 'dead-letter':
-          this.refuse(records, verdict.reason, response);
+          this.refuse(batch, verdict.reason, response);
           return;
         case 'split': {
-          if (records.length <= 1) {
-            this.refuse(records, verdict.reason, response);
+          if (batch.size <= 1) {
+            this.refuse(batch, verdict.reason, response);
             return;
           }
-          const half = Math.ceil(records.length / 2);
-          await this.deliver(records.slice(0, half), startedAt, state);
-          await this.deliver(records.slice(half), startedAt, state);
+          const [first, second] = batch.halves();
+          await this.deliver(first, startedAt, state);
+          await this.deliver(second, startedAt, state);
           return;
         }
         case 'partial': {
-          const retry = verdict.retry.map((i) => records[i]).filter((r): r is LogkitRecord => r !== undefined);
-          for (const { index, reason } of verdict.deadLetter) {
-            const record = records[index];
-            if (record) this.refuse([record], reason, response);
-          }
-          this.stats.exported += records.length - retry.length - verdict.deadLetter.length;
+          const retry = verdict.retry.filter((i) => i >= 0 && i < batch.size);
+          const refused = verdict.deadLetter.filter(({ index }) => index >= 0 && index < batch.size);
+          for (const { index, reason } of refused) this.refuse(batch.pick([index]), reason, response);
+          this.stats.exported += batch.size - retry.length - refused.length;
           if (retry.length === 0) return;
-          records = retry;
+          batch = batch.pick(retry);
           request = undefined;
-          otlp = undefined;
-          if (!(await this.backOff(records, startedAt, attempt++, verdict.retryAfterMs, 'partial', state))) return;
+          if (!(await this.backOff(batch.size, startedAt, attempt++, verdict.retryAfterMs, 'partial', state))) return;
           break;
         }
         case 'retry':
-          if (!(await this.backOff(records, startedAt, attempt++, verdict.retryAfterMs, verdict.reason, state))) return;
+          if (!(await this.backOff(batch.size, startedAt, attempt++, verdict.retryAfterMs, verdict.reason, state))) return;
           break;
       }
     }
@@ -254,7 +269,7 @@ class DeliveryStage implements LogStage {
 
   /** Waits before the next attempt; false when the batch is given up (counted failed, or left in the spool). */
   private async backOff(
-    records: readonly LogkitRecord[],
+    records: number,
     startedAt: number,
     attempt: number,
     retryAfterMs: number | undefined,
@@ -264,14 +279,14 @@ class DeliveryStage implements LogStage {
     if (this.stopping || !this.retry.mayRetry(startedAt, Date.now(), this.queue.durable)) {
       if (this.queue.durable) {
         state.abandoned = true;
-        diag.warn(`otel-logkit: ${this.name}: ${records.length} records stay in the spool for the next start (last: ${reason})`);
+        diag.warn(`otel-logkit: ${this.name}: ${records} records stay in the spool for the next start (last: ${reason})`);
       } else {
-        this.stats.failed += records.length;
-        diag.error(`otel-logkit: ${this.name}: gave up ${records.length} records after ${attempt + 1} attempts (last: ${reason})`);
+        this.stats.failed += records;
+        diag.error(`otel-logkit: ${this.name}: gave up ${records} records after ${attempt + 1} attempts (last: ${reason})`);
       }
       return false;
     }
-    this.stats.retried += records.length;
+    this.stats.retried += records;
     // One or two failures are a blip worth waiting for even at shutdown; from the third, the backend is down.
     const down = attempt >= FAILURES_MEANING_DOWN - 1;
     if (down) {
@@ -286,10 +301,16 @@ class DeliveryStage implements LogStage {
     return true;
   }
 
-  private refuse(records: readonly LogkitRecord[], reason: string, response?: WireResponse): void {
-    if (this.deadLetter?.write(records, { reason, response })) this.stats.deadLettered += records.length;
-    else this.stats.failed += records.length;
-    diag.error(`otel-logkit: ${this.name}: the backend refused ${records.length} records (${reason})${this.deadLetter ? '' : '; set a dead-letter directory to keep them'}`);
+  private refuse(batch: OutgoingBatch, reason: string, response?: WireResponse): void {
+    let written = false;
+    try {
+      written = this.deadLetter?.write(batch.records(), { reason, response }) ?? false;
+    } catch (error) {
+      diag.error(`otel-logkit: ${this.name}: a refused batch could not be read for the dead-letter directory`, error);
+    }
+    if (written) this.stats.deadLettered += batch.size;
+    else this.stats.failed += batch.size;
+    diag.error(`otel-logkit: ${this.name}: the backend refused ${batch.size} records (${reason})${this.deadLetter ? '' : '; set a dead-letter directory to keep them'}`);
   }
 
   private sleep(ms: number): Promise<void> {

@@ -15,7 +15,9 @@ export interface Protocol {
   /**
    * Optional: builds the request from the batch already encoded as an OTLP protobuf
    * `ExportLogsServiceRequest` (what the spool holds), sparing a second encoding. Returns undefined
-   * when this protocol cannot use it; `encode` is then called as usual.
+   * when this protocol cannot use it; `encode` is then called as usual. When it is used, `classify`
+   * gets an empty `records` list: it classifies from the response alone, and the indices of a
+   * `partial` verdict refer to the records in the order the request holds them.
    */
   encodeFromOtlp?(otlpProtobuf: Uint8Array): WireRequest | undefined;
   /** Classifies the backend's answer to the request built from `records` (network errors never get here: they are retried). */
@@ -27,6 +29,11 @@ export interface WireRequest {
   path: string;
   headers: Record<string, string>;
   body: Uint8Array;
+  /**
+   * Optional: the body is not compressed yet; the core compresses it once, off the main thread
+   * (libuv's pool), and sets Content-Encoding. The body must then be owned by the request.
+   */
+  compress?: 'gzip' | 'zstd';
 }
 
 export interface WireResponse {

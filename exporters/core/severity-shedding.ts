@@ -1,6 +1,6 @@
 import type { LogkitRecord } from '../../src/record.js';
 
-/** TRACE, DEBUG, INFO, WARN, ERROR, FATAL and unspecified (kept like INFO) as 0..5. */
+/** TRACE, DEBUG, INFO, WARN, ERROR, FATAL as 0..5; unspecified counts as INFO. */
 export function severityBand(record: LogkitRecord): number {
   const n = record.severityNumber ?? 0;
   if (n <= 0) return 2;
@@ -9,41 +9,42 @@ export function severityBand(record: LogkitRecord): number {
 
 const BANDS = 6;
 
+/** What the shedder removes records from: batches that can give up their oldest record of a band. */
+export interface Sheddable {
+  removeOldest(band: number): number;
+}
+
 /**
  * Decides which record to give up when the in-memory queue is full and there is no spool: the least
  * severe one, oldest first, so a burst of DEBUG lines cannot push out the ERROR that explains it.
- * It keeps only a count per band; finding the victim scans the queue, which happens only under overload.
+ * It keeps only a count per band; finding the victim scans the batches, which happens only under overload.
  */
 export class SeverityShedder {
   private readonly counts = new Array<number>(BANDS).fill(0);
 
-  add(record: LogkitRecord): void {
-    this.counts[severityBand(record)]!++;
+  add(band: number): void {
+    this.counts[band]!++;
   }
 
-  remove(records: readonly LogkitRecord[]): void {
-    for (const record of records) this.counts[severityBand(record)]!--;
+  remove(bands: readonly number[]): void {
+    for (const band of bands) this.counts[band]!--;
   }
 
   /**
-   * Makes room for `incoming` by removing the least severe queued record that is less severe than it.
-   * Returns the removed record and the index of the queue it was in, or undefined when `incoming`
-   * itself is the one to drop.
+   * Makes room for a record of band `incoming` by removing the oldest queued record of the lowest
+   * band below it. Returns the bytes freed, or 0 when the incoming record itself is the one to drop.
    */
-  evictFor(incoming: LogkitRecord, queues: readonly LogkitRecord[][]): { victim: LogkitRecord; queue: number } | undefined {
-    const band = severityBand(incoming);
+  evictFor(incoming: number, batches: readonly Sheddable[]): number {
     let lowest = 0;
-    while (lowest < band && this.counts[lowest] === 0) lowest++;
-    if (lowest >= band) return undefined;
-    for (let q = 0; q < queues.length; q++) {
-      const queue = queues[q]!;
-      const at = queue.findIndex((r) => severityBand(r) === lowest);
-      if (at >= 0) {
-        const [victim] = queue.splice(at, 1);
+    while (lowest < incoming && this.counts[lowest] === 0) lowest++;
+    if (lowest >= incoming) return 0;
+    for (const batch of batches) {
+      const freed = batch.removeOldest(lowest);
+      if (freed > 0) {
         this.counts[lowest]!--;
-        return { victim: victim!, queue: q };
+        return freed;
       }
     }
-    return undefined;
+    return 0;
   }
 }

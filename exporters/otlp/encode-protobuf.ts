@@ -2,7 +2,7 @@ import type { Attributes } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { LogkitRecord, LogMap, LogValue } from '../../src/record.js';
-import { groupByResourceAndScope } from './grouping.js';
+import { groupByResourceAndScope, type ResourceGroup } from './grouping.js';
 import { ProtoWriter } from './proto-writer.js';
 
 /**
@@ -22,15 +22,26 @@ export function encodeOtlpProtobuf(records: readonly LogkitRecord[]): Buffer {
  * For callers that consume the bytes at once (compress them, write them to the spool).
  */
 export function encodeOtlpProtobufShared(records: readonly LogkitRecord[]): Buffer {
+  return writeExportRequest(groupByResourceAndScope(records), writeLogRecord);
+}
+
+/** Encoding is synchronous and single-threaded, so one growable buffer serves every batch. */
+const shared = new ProtoWriter(256 * 1024);
+
+/**
+ * Writes an `ExportLogsServiceRequest` around grouped items into the shared buffer; `writeItem` writes
+ * one `ScopeLogs.log_records` field (from a record, or by copying an already-encoded one).
+ */
+export function writeExportRequest<T>(groups: readonly ResourceGroup<T>[], writeItem: (w: ProtoWriter, item: T) => void): Buffer {
   const w = shared;
   w.reset();
-  for (const group of groupByResourceAndScope(records)) {
+  for (const group of groups) {
     const resourceLogs = w.begin(1, 3); // ExportLogsServiceRequest.resource_logs
     w.raw(encodedResource(group.resource));
-    for (const { scope, records: scoped } of group.scopes) {
+    for (const { scope, records: items } of group.scopes) {
       const scopeLogs = w.begin(2, 3); // ResourceLogs.scope_logs
       w.raw(encodedScope(scope));
-      for (const record of scoped) writeLogRecord(w, record);
+      for (const item of items) writeItem(w, item);
       if (scope.schemaUrl) w.string(3, scope.schemaUrl);
       w.end(scopeLogs);
     }
@@ -39,9 +50,6 @@ export function encodeOtlpProtobufShared(records: readonly LogkitRecord[]): Buff
   }
   return w.view();
 }
-
-/** Encoding is synchronous and single-threaded, so one growable buffer serves every batch. */
-const shared = new ProtoWriter(256 * 1024);
 
 const resourceCache = new WeakMap<Resource, Buffer>();
 const scopeCache = new WeakMap<InstrumentationScope, Buffer>();
@@ -74,7 +82,8 @@ function encodedScope(scope: InstrumentationScope & { attributes?: Attributes })
   return bytes;
 }
 
-function writeLogRecord(w: ProtoWriter, record: LogkitRecord): void {
+/** One `ScopeLogs.log_records` field (tag, length, LogRecord message). */
+export function writeLogRecord(w: ProtoWriter, record: LogkitRecord): void {
   const m = w.begin(2, 2); // ScopeLogs.log_records
   w.tag(1, 1); // time_unix_nano
   w.fixed64Time(record.hrTime);

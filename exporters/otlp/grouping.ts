@@ -2,15 +2,15 @@ import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { LogkitRecord } from '../../src/record.js';
 
-/** The records of one instrumentation scope within one resource, in arrival order. */
-export interface ScopeGroup {
+/** The items (records, or encoded records) of one instrumentation scope within one resource, in arrival order. */
+export interface ScopeGroup<T = LogkitRecord> {
   scope: InstrumentationScope;
-  records: LogkitRecord[];
+  records: T[];
 }
 
-export interface ResourceGroup {
+export interface ResourceGroup<T = LogkitRecord> {
   resource: Resource;
-  scopes: ScopeGroup[];
+  scopes: ScopeGroup<T>[];
 }
 
 /**
@@ -19,26 +19,33 @@ export interface ResourceGroup {
  * grouping is by identity — no attribute comparison on the hot path.
  */
 export function groupByResourceAndScope(records: readonly LogkitRecord[]): ResourceGroup[] {
-  const groups: ResourceGroup[] = [];
-  let lastResource: ResourceGroup | undefined;
-  let lastScope: ScopeGroup | undefined;
-  for (const record of records) {
-    if (lastResource?.resource !== record.resource) {
-      lastResource = groups.find((g) => g.resource === record.resource);
+  return groupBy(records, (r) => r.resource, (r) => r.instrumentationScope);
+}
+
+/** The same grouping for anything that knows its resource and scope. */
+export function groupBy<T>(items: readonly T[], resourceOf: (item: T) => Resource, scopeOf: (item: T) => InstrumentationScope): ResourceGroup<T>[] {
+  const groups: ResourceGroup<T>[] = [];
+  let lastResource: ResourceGroup<T> | undefined;
+  let lastScope: ScopeGroup<T> | undefined;
+  for (const item of items) {
+    const resource = resourceOf(item);
+    const scope = scopeOf(item);
+    if (lastResource?.resource !== resource) {
+      lastResource = groups.find((g) => g.resource === resource);
       if (!lastResource) {
-        lastResource = { resource: record.resource, scopes: [] };
+        lastResource = { resource, scopes: [] };
         groups.push(lastResource);
       }
       lastScope = undefined;
     }
-    if (lastScope?.scope !== record.instrumentationScope) {
-      lastScope = lastResource.scopes.find((s) => s.scope === record.instrumentationScope);
+    if (lastScope?.scope !== scope) {
+      lastScope = lastResource.scopes.find((s) => s.scope === scope);
       if (!lastScope) {
-        lastScope = { scope: record.instrumentationScope, records: [] };
+        lastScope = { scope, records: [] };
         lastResource.scopes.push(lastScope);
       }
     }
-    lastScope.records.push(record);
+    lastScope.records.push(item);
   }
   return groups;
 }

@@ -90,11 +90,11 @@ export class ProtoWriter {
     this.pos += 8;
   }
 
-  /** A length-delimited UTF-8 string field. Short ASCII (most log text) is copied in JS, sparing a native call. */
+  /** A length-delimited UTF-8 string field. Short ASCII (keys, enum-like values) is copied in JS, sparing a native call. */
   string(field: number, value: string): void {
     this.tag(field, 2);
     const n = value.length;
-    if (n < 128) {
+    if (n < 32) {
       this.ensure(1 + n * 3);
       const buf = this.buf;
       const start = this.pos + 1;

@@ -1,12 +1,12 @@
 import protobuf from 'protobufjs/minimal.js';
 import type { LogkitRecord } from '../../src/record.js';
-import { compress, type Compression } from '../core/compress.js';
+import type { Compression } from '../core/compress.js';
 import type { Protocol, Verdict, WireRequest, WireResponse } from '../core/protocol.js';
 import { isTransientStatus } from '../core/retry.js';
 import { retryAfterMs } from '../http-answers.js';
 import type { OtlpProtocolName } from './config.js';
 import { encodeOtlpJson } from './encode-json.js';
-import { encodeOtlpProtobuf, encodeOtlpProtobufShared } from './encode-protobuf.js';
+import { encodeOtlpProtobuf } from './encode-protobuf.js';
 
 /**
  * OTLP/HTTP for logs: one `ExportLogsServiceRequest` per batch, protobuf or JSON, optionally
@@ -27,8 +27,7 @@ export class OtlpProtocol implements Protocol {
 
   encode(records: readonly LogkitRecord[]): WireRequest {
     if (this.format === 'http/json') return this.request(Buffer.from(encodeOtlpJson(records)));
-    // Compression copies anyway, so it can read the encoder's shared buffer directly.
-    return this.request(this.compression === 'none' ? encodeOtlpProtobuf(records) : encodeOtlpProtobufShared(records));
+    return this.request(encodeOtlpProtobuf(records));
   }
 
   /** The spool already holds the batch as OTLP protobuf: with http/protobuf it is sent as it is. */
@@ -36,11 +35,11 @@ export class OtlpProtocol implements Protocol {
     return this.format === 'http/protobuf' ? this.request(otlpProtobuf) : undefined;
   }
 
+  /** Compression is left to the core, which runs it in the thread pool. */
   private request(encoded: Uint8Array): WireRequest {
-    const { body, encoding } = compress(encoded, this.compression);
-    const headers: Record<string, string> = { 'Content-Type': this.contentType };
-    if (encoding) headers['Content-Encoding'] = encoding;
-    return { path: '', headers, body };
+    const request: WireRequest = { path: '', headers: { 'Content-Type': this.contentType }, body: encoded };
+    if (this.compression !== 'none') request.compress = this.compression;
+    return request;
   }
 
   classify(response: WireResponse): Verdict {

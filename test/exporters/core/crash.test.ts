@@ -28,9 +28,9 @@ afterEach(async () => {
 describe('a process killed with SIGKILL mid-stream', () => {
   it('loses nothing it had committed: the next process on the same spool delivers every record at least once, uids intact', async () => {
     receiver = await LoopbackReceiver.start();
-    // The backend refuses half the requests while the first process runs, so part of the stream waits in the spool.
-    let phase: 'flaky' | 'up' = 'flaky';
-    receiver.answer = (n) => (phase === 'flaky' && n % 2 === 1 ? { status: 503 } : { status: 200 });
+    // The backend takes the first requests, then goes down while the first process runs: the rest of the stream waits in the spool.
+    let phase: 'failing' | 'up' = 'failing';
+    receiver.answer = (n) => (phase === 'failing' && n >= 5 ? { status: 503 } : { status: 200 });
     const spoolDir = mkdtempSync(join(tmpdir(), 'logkit-crash-'));
 
     let committed = 0;
