@@ -1,11 +1,11 @@
-import type { Execution } from '../../src/execution.js';
-import { enterExecution } from '../../src/execution.js';
+import type { IncomingHttpHeaders } from 'node:http';
+import { enterExecution, type Execution } from '../../src/execution.js';
 import { type CorrelationOptions, correlationConfigFrom } from './config.js';
-import { endExecutionWithResponse, type IncomingHeaders, openRequestExecution, type ResponseLike } from './incoming.js';
+import { endExecutionWithResponse, openRequestExecution, type ResponseLike } from './incoming.js';
 
 /** The parts of a fastify request and reply the plugin uses (structural: no runtime dependency on fastify). */
 export interface FastifyRequestLike {
-  readonly headers: IncomingHeaders;
+  readonly headers: IncomingHttpHeaders;
   readonly raw: object;
 }
 export interface FastifyReplyLike {

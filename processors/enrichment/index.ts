@@ -1,7 +1,7 @@
 import { context as otelContext, diag, isSpanContextValid, propagation, trace, type Context } from '@opentelemetry/api';
 import { currentExecution, executionDefaults, type Execution } from '../../src/execution.js';
 import { newId } from '../../src/ids.js';
-import type { LogkitRecord, LogMap } from '../../src/record.js';
+import type { LogkitRecord, LogMap, LogValue } from '../../src/record.js';
 import type { LogStage, StageContext } from '../../src/stage.js';
 import { headerSanitizing } from '../correlation/header-value.js';
 import { extractorFailures } from '../correlation/incoming.js';
@@ -26,6 +26,8 @@ export function createEnrichmentStage(ctx: StageContext, next: LogStage): LogSta
   const componentTags = new ComponentTags(config.tags, config.componentTags);
   const spanExecutions = new SpanExecutions(config.globalIdFromTrace);
   const baggage = config.baggage;
+  const tags = new TagMerger();
+  const executionKeys = new AttributeKeys();
   let records = 0;
   let inExecution = 0;
   let inSpanOnly = 0;
@@ -58,7 +60,7 @@ export function createEnrichmentStage(ctx: StageContext, next: LogStage): LogSta
     if (attributes[A.uid] === undefined) attributes[A.uid] = newId();
     const ownTags = componentTags.for(record.instrumentationScope.name);
     if (execution === undefined) {
-      setTags(attributes, ownTags, undefined);
+      tags.set(attributes, ownTags, NO_TAGS);
     } else {
       setIfAbsent(attributes, A.globalId, execution.globalId);
       setIfAbsent(attributes, A.localId, execution.localId);
@@ -67,8 +69,9 @@ export function createEnrichmentStage(ctx: StageContext, next: LogStage): LogSta
       setIfAbsent(attributes, A.userId, execution.userId);
       setIfAbsent(attributes, A.consumerId, execution.consumerId);
       setIfAbsent(attributes, A.sessionId, execution.sessionId);
-      for (const key in execution.attributes) if (attributes[key] === undefined) attributes[key] = execution.attributes[key];
-      setTags(attributes, ownTags, execution.tags);
+      const keys = executionKeys.of(execution.attributes);
+      for (let i = 0; i < keys.length; i++) if (attributes[keys[i]!] === undefined) attributes[keys[i]!] = execution.attributes[keys[i]!];
+      tags.set(attributes, ownTags, execution.tags);
     }
     if (baggage !== undefined && context !== undefined) copyBaggage(attributes, context, baggage);
   }
@@ -93,6 +96,8 @@ export function createEnrichmentStage(ctx: StageContext, next: LogStage): LogSta
   };
 }
 
+const NO_TAGS: readonly string[] = Object.freeze([]);
+
 function globalIdFromActiveTrace(): string {
   const span = trace.getSpanContext(otelContext.active());
   return span !== undefined && isSpanContextValid(span) ? span.traceId : newId();
@@ -102,25 +107,52 @@ function setIfAbsent(attributes: LogMap, key: string, value: string | undefined)
   if (value !== undefined && attributes[key] === undefined) attributes[key] = value;
 }
 
-/** Component and execution tags, plus any the logging call gave (`tags: ['#x']` or `tags: '#x'`), deduplicated. */
-function setTags(attributes: LogMap, component: readonly string[], execution: readonly string[] | undefined): void {
-  const given = attributes[A.tags];
-  const hasExecutionTags = execution !== undefined && execution.length > 0;
-  if (given === undefined) {
-    if (!hasExecutionTags) {
-      if (component.length > 0) attributes[A.tags] = component.slice();
+/**
+ * Component and execution tags, plus any the logging call gave (`tags: ['#x']` or `tags: '#x'`),
+ * deduplicated. Consecutive records mostly share both inputs (one logger, one execution), so the last
+ * merge is remembered and only copied.
+ */
+class TagMerger {
+  private lastComponent: readonly string[] | undefined;
+  private lastExecution: readonly string[] | undefined;
+  private lastMerged: readonly string[] = [];
+
+  set(attributes: LogMap, component: readonly string[], execution: readonly string[]): void {
+    const given = attributes[A.tags];
+    if (given === undefined) {
+      if (component !== this.lastComponent || execution !== this.lastExecution) {
+        this.lastComponent = component;
+        this.lastExecution = execution;
+        this.lastMerged = execution.length === 0 ? component : component.length === 0 ? execution : merge(component, execution, undefined);
+      }
+      if (this.lastMerged.length > 0) attributes[A.tags] = this.lastMerged.slice();
       return;
     }
-    if (component.length === 0) {
-      attributes[A.tags] = execution.slice();
-      return;
-    }
+    const merged = merge(component, execution, given);
+    if (merged.length > 0) attributes[A.tags] = merged;
   }
+}
+
+function merge(component: readonly string[], execution: readonly string[], given: LogValue): string[] {
   const out = new Set<string>(component);
-  if (hasExecutionTags) for (const tag of execution) out.add(tag);
+  for (const tag of execution) out.add(tag);
   if (typeof given === 'string') out.add(given);
   else if (Array.isArray(given)) for (const tag of given) if (typeof tag === 'string') out.add(tag);
-  if (out.size > 0) attributes[A.tags] = [...out];
+  return [...out];
+}
+
+/** `Object.keys` of the last execution's attributes: the same object for every record of an execution. */
+class AttributeKeys {
+  private last: object | undefined;
+  private keys: readonly string[] = [];
+
+  of(attributes: object): readonly string[] {
+    if (attributes !== this.last) {
+      this.last = attributes;
+      this.keys = Object.keys(attributes);
+    }
+    return this.keys;
+  }
 }
 
 function copyBaggage(attributes: LogMap, context: Context, selected: (key: string) => boolean): void {
