@@ -14,6 +14,8 @@ interface ExecutionHistory {
   /** The traces its records belong to, so a failed root span can find them. Usually one. */
   traces?: Set<string>;
   lastTrace?: string;
+  /** When it last held a record (the sweeper's coarse clock). */
+  touchedAt: number;
 }
 
 /**
@@ -31,7 +33,8 @@ interface ExecutionHistory {
  *
  * Memory is bounded three ways, oldest first and every loss counted: records and estimated bytes per
  * execution, estimated bytes in total (taken from the execution that started holding first), and a
- * TTL after which an execution that never ended (a leaked context) loses its history.
+ * TTL: an execution that has held nothing new for that long and never ended (a leaked context) loses
+ * its history. Idle time rather than age, so a long job that keeps logging keeps its history.
  */
 export class DeferredBuffer {
   private readonly histories = new Map<Execution, ExecutionHistory>();
@@ -39,6 +42,8 @@ export class DeferredBuffer {
   private readonly ring = new HeldQueue();
   private readonly sweeper: NodeJS.Timeout;
   private seq = 0;
+  /** Date.now() as of the last sweep: precise enough for a TTL, and no clock read per record. */
+  private clock: number;
   private heldBytes = 0;
   private heldRecords = 0;
   private buffered = 0;
@@ -65,6 +70,7 @@ export class DeferredBuffer {
       }),
       { gauges: ['held_records', 'held_bytes', 'held_executions'] },
     );
+    this.clock = now();
     this.sweeper = setInterval(() => this.expire(), Math.min(10_000, Math.max(10, config.ttlMs / 4)));
     this.sweeper.unref();
   }
@@ -83,9 +89,10 @@ export class DeferredBuffer {
       if (history === undefined) {
         // A unit started under an already-released one is part of that visible history: pass through too.
         if (this.underReleased(execution)) return false;
-        history = { execution, queue: new HeldQueue() };
+        history = { execution, queue: new HeldQueue(), touchedAt: this.clock };
         this.histories.set(execution, history);
       }
+      history.touchedAt = this.clock;
       const traceId = record.spanContext?.traceId;
       if (traceId !== undefined && traceId !== history.lastTrace) {
         history.lastTrace = traceId;
@@ -141,11 +148,12 @@ export class DeferredBuffer {
     this.drop(this.unbook(this.ring.drain()), 'shutdown');
   }
 
-  /** Drops the histories of executions older than the TTL, as `expired`. */
+  /** Drops, as `expired`, the histories of executions that held nothing new for the TTL. */
   expire(): void {
-    const cutoff = this.now() - this.config.ttlMs;
-    for (const [execution] of [...this.histories]) {
-      if (execution.startedAt <= cutoff) this.drop(this.take(execution), 'expired');
+    this.clock = this.now();
+    const cutoff = this.clock - this.config.ttlMs;
+    for (const [execution, history] of [...this.histories]) {
+      if (history.touchedAt <= cutoff) this.drop(this.take(execution), 'expired');
     }
   }
 
@@ -174,7 +182,7 @@ export class DeferredBuffer {
   private adopt(parent: Execution, records: HeldRecord[]): void {
     let history = this.histories.get(parent);
     if (history === undefined) {
-      history = { execution: parent, queue: new HeldQueue() };
+      history = { execution: parent, queue: new HeldQueue(), touchedAt: this.clock };
       this.histories.set(parent, history);
     }
     const merged = mergeInOrder([this.unbook(history.queue.drain()), records]);

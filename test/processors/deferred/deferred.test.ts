@@ -235,6 +235,19 @@ describe('deferred logging: bounded memory', () => {
     expect(h.pipeline.stats().deferred).toMatchObject({ held_executions: 0, dropped: { expired: 1 } });
   });
 
+  it('keeps the history of a long execution that keeps logging past the TTL (the TTL counts idle time)', async () => {
+    const h = startPipeline({ OTEL_LOGKIT_DEFERRED_TTL: '300' });
+    const job = beginExecution();
+    for (let i = 0; i < 10; i++) {
+      enterExecution(job, () => emit(h.logger(), DEBUG, `batch ${i}`));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    job.fail('last batch failed');
+    endExecution(job);
+    expect(await h.bodies()).toHaveLength(10);
+    expect(h.pipeline.stats().deferred!.dropped).toEqual({});
+  });
+
   it('counts what is still held at shutdown', async () => {
     const h = startPipeline();
     enterExecution(beginExecution(), () => emit(h.logger(), DEBUG, 'in flight'));
