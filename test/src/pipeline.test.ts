@@ -116,3 +116,12 @@ describe('registerLogPipeline', () => {
     });
   }
 });
+
+describe('the resource', () => {
+  it('is complete at startup: no attribute waits on an asynchronous detector', () => {
+    const { resource } = createLogPipeline({ env: { ...quietEnv, OTEL_LOGKIT_COMMIT: 'abc123' } });
+    expect(resource.asyncAttributesPending).toBeFalsy();
+    expect(resource.attributes).toMatchObject({ 'service.name': 'pipeline-test', 'vcs.ref.head.revision': 'abc123', 'process.pid': process.pid });
+    expect(resource.attributes['host.name']).toBeTypeOf('string');
+  });
+});
