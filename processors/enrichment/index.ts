@@ -18,7 +18,10 @@ export { CORRELATION_ATTRIBUTES } from './attributes.js';
  * (static, per component, per execution) and the allow-listed baggage entries.
  *
  * What the record already carries wins: an attribute set in the logging call is never overwritten
- * (tags are merged instead), so an application can always say something more precise.
+ * (tags are merged instead), so an application can always say something more precise — except the
+ * execution's own ids and sequence number (`correlation.global_id`, `correlation.local_id`,
+ * `log.record.sequence`), which only the execution can know. A `log.record.uid` already present
+ * (a replayed record) is kept, so the record stays the same record.
  * Everything that is per process (service, host, build commit) is on the resource, not here.
  */
 export function createEnrichmentStage(ctx: StageContext, next: LogStage): LogStage {
@@ -62,9 +65,9 @@ export function createEnrichmentStage(ctx: StageContext, next: LogStage): LogSta
     if (execution === undefined) {
       tags.set(attributes, ownTags, NO_TAGS);
     } else {
-      setIfAbsent(attributes, A.globalId, execution.globalId);
-      setIfAbsent(attributes, A.localId, execution.localId);
-      if (attributes[A.sequence] === undefined) attributes[A.sequence] = execution.nextSequence();
+      attributes[A.globalId] = execution.globalId;
+      attributes[A.localId] = execution.localId;
+      attributes[A.sequence] = execution.nextSequence();
       setIfAbsent(attributes, A.externalId, execution.externalId);
       setIfAbsent(attributes, A.userId, execution.userId);
       setIfAbsent(attributes, A.consumerId, execution.consumerId);

@@ -52,22 +52,9 @@ const records = Array.from({ length: N }, (_, i) => standardRecord(i));
 
 function measure(processor: LogRecordProcessor, inExecution: boolean): number {
   const logger = new LoggerProvider({ processors: [processor] }).getLogger('shop.checkout');
-  const round = (): number => {
-    const emitAll = () => {
-      for (let i = 0; i < N; i++) logger.emit(records[i]!);
-    };
-    const start = cpuNow();
-    if (inExecution) runWithExecution({ userId: 'u-42', tags: ['#checkout'] }, emitAll);
-    else emitAll();
-    return (cpuNow() - start) / N;
-  };
-  for (let i = 0; i < WARMUP_ROUNDS; i++) round();
-  const results: number[] = [];
-  for (let i = 0; i < ROUNDS; i++) {
-    globalThis.gc?.();
-    results.push(round());
-  }
-  return median(results);
+  return medianRound(inExecution, () => () => {
+    for (let i = 0; i < N; i++) logger.emit(records[i]!);
+  });
 }
 
 /** The stage alone: `write` on fresh copies of the standard record, as the processor hands them over. */
@@ -79,17 +66,27 @@ function measureStage(inExecution: boolean): number {
   const logger = new LoggerProvider({ resource, processors: [capture] }).getLogger('shop.checkout');
   for (const record of records) logger.emit(record);
   const report = { truncated: 0, replaced: 0 };
-  const round = (): number => {
+  return medianRound(inExecution, () => {
     const copies: LogkitRecord[] = captured.map((r) => snapshotRecord(r, config.limits, report));
     // Move the fresh copies out of the young generation, or every scavenge in the timed loop copies them.
     globalThis.gc?.();
     globalThis.gc?.();
-    const writeAll = () => {
+    return () => {
       for (let i = 0; i < N; i++) stage.write(copies[i]!);
     };
+  });
+}
+
+/**
+ * Warm-up rounds, then ROUNDS timed rounds; the median CPU ns per record. `prepare` runs untimed and
+ * returns the loop to time, run inside an execution (with a user id and a tag) when asked.
+ */
+function medianRound(inExecution: boolean, prepare: () => () => void): number {
+  const round = (): number => {
+    const loop = prepare();
     const start = cpuNow();
-    if (inExecution) runWithExecution({ userId: 'u-42', tags: ['#checkout'] }, writeAll);
-    else writeAll();
+    if (inExecution) runWithExecution({ userId: 'u-42', tags: ['#checkout'] }, loop);
+    else loop();
     return (cpuNow() - start) / N;
   };
   for (let i = 0; i < WARMUP_ROUNDS; i++) round();

@@ -87,6 +87,14 @@ describe('records inside an execution', () => {
     expect(record!.attributes['tenant.id']).toBe('from-call');
     expect(record!.attributes['log.record.uid']).toBe('uid-from-upstream');
   });
+
+  it('writes the execution ids and sequence even over values the logging call tried to set', async () => {
+    const { logger, records } = start();
+    runWithExecution({ globalId: 'g-true' }, () => logger().emit(info('x', { 'correlation.global_id': 'forged', 'log.record.sequence': 99 })));
+    const [record] = await records();
+    expect(record!.attributes['correlation.global_id']).toBe('g-true');
+    expect(record!.attributes['log.record.sequence']).toBe(1);
+  });
 });
 
 describe('tags', () => {
