@@ -54,6 +54,7 @@ export class MemoryQueue implements BatchQueue {
   private readonly ready: EncodedBatch[] = [];
   private bytes = 0;
   memoryRecords = 0;
+  private lastBatchBytes = 16 * 1024;
   private readonly shedder = new SeverityShedder();
 
   constructor(
@@ -90,8 +91,9 @@ export class MemoryQueue implements BatchQueue {
 
   seal(): void {
     if (this.open.count === 0) return;
+    this.lastBatchBytes = this.open.bytes;
     this.ready.push(this.open);
-    this.open = new EncodedBatch();
+    this.open = new EncodedBatch(this.lastBatchBytes);
   }
 
   prepare(): void {}

@@ -189,6 +189,7 @@ class DeliveryStage implements LogStage {
     this.inFlightRecords -= queued.batch.size;
     // Abandoned at shutdown with a spool: left on disk for the next start instead of acknowledged.
     if (!outcome.abandoned) this.queue.done(queued);
+    queued.batch.release();
     this.pump();
   }
 

@@ -1,6 +1,7 @@
 import type { LogkitRecord } from '../../src/record.js';
 import type { OtlpProtobufDecoder } from '../otlp/decode-protobuf.js';
 import { EncodedBatch } from '../otlp/encoded-batch.js';
+import { giveBuffer } from '../otlp/proto-writer.js';
 
 /**
  * One batch on its way to the backend, whichever form it has: encoded on hand-over (fresh records),
@@ -10,6 +11,8 @@ import { EncodedBatch } from '../otlp/encoded-batch.js';
  */
 export class OutgoingBatch {
   private otlpBytes: Buffer | undefined;
+  /** True when `otlpBytes` came from the buffer pool (assembled here or by the spool queue). */
+  private ownsOtlp: boolean;
   private decoded: LogkitRecord[] | undefined;
 
   private constructor(
@@ -18,13 +21,16 @@ export class OutgoingBatch {
     private readonly encoded?: EncodedBatch,
     private readonly positions?: readonly number[],
     otlp?: Buffer,
+    ownsOtlp = false,
   ) {
     this.otlpBytes = otlp;
+    this.ownsOtlp = ownsOtlp;
   }
 
+  /** `otlp`: the request bytes already assembled from `batch` (pooled, handed over to this batch). */
   static fromEncoded(batch: EncodedBatch, decoder: OtlpProtobufDecoder, otlp?: Buffer): OutgoingBatch {
     const positions = batch.order();
-    return new OutgoingBatch(decoder, positions.length, batch, positions, otlp);
+    return new OutgoingBatch(decoder, positions.length, batch, positions, otlp, otlp !== undefined);
   }
 
   /** From the spool: `count` is the record count the frame header promised. */
@@ -34,8 +40,18 @@ export class OutgoingBatch {
 
   /** The batch as an OTLP protobuf `ExportLogsServiceRequest`. */
   otlp(): Buffer {
-    this.otlpBytes ??= this.encoded!.toOtlp(this.positions);
+    if (!this.otlpBytes) {
+      this.otlpBytes = this.encoded!.toOtlp(this.positions);
+      this.ownsOtlp = true;
+    }
     return this.otlpBytes;
+  }
+
+  /** Delivery is over: the buffers go back to the pool. Sub-batches from `pick` are left to the GC. */
+  release(): void {
+    if (this.ownsOtlp && this.otlpBytes) giveBuffer(this.otlpBytes);
+    this.otlpBytes = undefined;
+    this.encoded?.release();
   }
 
   /** The records, in request order (the order per-record verdicts refer to). */

@@ -2,6 +2,7 @@ import { diag } from '@opentelemetry/api';
 import type { LogkitRecord } from '../../src/record.js';
 import type { OtlpProtobufDecoder } from '../otlp/decode-protobuf.js';
 import { EncodedBatch } from '../otlp/encoded-batch.js';
+import { giveBuffer } from '../otlp/proto-writer.js';
 import type { BatchQueue, QueuedBatch } from './batch-queue.js';
 import type { DeliveryStats } from './delivery-stats.js';
 import { OutgoingBatch } from './outgoing-batch.js';
@@ -27,6 +28,7 @@ export class SpoolQueue implements BatchQueue {
   private readonly cache = new Map<SpoolTicket, Cached>();
   private bytes = 0;
   memoryRecords = 0;
+  private lastBatchBytes = 16 * 1024;
 
   private constructor(
     private readonly spool: Spool,
@@ -70,8 +72,9 @@ export class SpoolQueue implements BatchQueue {
 
   seal(): void {
     if (this.open.count === 0) return;
+    this.lastBatchBytes = this.open.bytes;
     this.unwritten.push(this.open);
-    this.open = new EncodedBatch();
+    this.open = new EncodedBatch(this.lastBatchBytes);
   }
 
   prepare(): void {
@@ -115,6 +118,7 @@ export class SpoolQueue implements BatchQueue {
   close(): number {
     this.seal();
     this.prepare();
+    for (const cached of this.cache.values()) this.recycle(cached);
     this.cache.clear();
     this.memoryRecords = 0;
     this.bytes = 0;
@@ -130,6 +134,7 @@ export class SpoolQueue implements BatchQueue {
       if (this.memoryRecords < this.settings.maxQueueRecords && this.bytes < this.settings.maxQueueBytes) break;
       this.cache.delete(ticket);
       this.release(cached.batch);
+      this.recycle(cached);
     }
   }
 
@@ -141,6 +146,7 @@ export class SpoolQueue implements BatchQueue {
     } catch (error) {
       // A full or failing disk: these records cannot be kept, and say so.
       this.release(batch);
+      this.recycle({ batch, otlp });
       this.stats.dropped.add('spool_error', batch.count);
       diag.error(`otel-logkit: ${this.name}: cannot write to the spool`, error);
       return;
@@ -155,8 +161,15 @@ export class SpoolQueue implements BatchQueue {
       if (cached) {
         this.cache.delete(lost);
         this.release(cached.batch);
+        this.recycle(cached);
       }
     }
+  }
+
+  /** A cached batch that will not be sent from memory: its buffers go back to the pool. */
+  private recycle(cached: Cached): void {
+    cached.batch.release();
+    giveBuffer(cached.otlp);
   }
 
   private release(batch: EncodedBatch): void {

@@ -4,16 +4,12 @@ import type { LogkitRecord } from '../../src/record.js';
 import { severityBand } from '../core/severity-shedding.js';
 import { writeExportRequest, writeLogRecord } from './encode-protobuf.js';
 import { groupBy } from './grouping.js';
-import { ProtoWriter } from './proto-writer.js';
+import { ProtoWriter, takeBuffer } from './proto-writer.js';
 
-/** Where one encoded record sits in the batch's buffer, and what the queue needs to know about it. */
-interface Entry {
-  start: number;
-  end: number;
+/** A resource and scope pair; records point to one by index. */
+interface Origin {
   resource: Resource;
   scope: InstrumentationScope;
-  band: number;
-  removed: boolean;
 }
 
 /**
@@ -25,17 +21,27 @@ interface Entry {
  */
 export class EncodedBatch {
   private readonly w: ProtoWriter;
-  private readonly entries: Entry[] = [];
+  // One slot per record in parallel number arrays (no object per record: nothing for the GC to promote).
+  private readonly starts: number[] = [];
+  private readonly ends: number[] = [];
+  /** Index into `origins`; -1 once the record is removed. */
+  private readonly originOf: number[] = [];
+  private readonly bandOf: number[] = [];
+  private readonly origins: Origin[] = [];
   private removed = 0;
   private removedBytes = 0;
 
-  constructor(initialBytes = 16 * 1024) {
-    this.w = new ProtoWriter(initialBytes);
+  /**
+   * Sized like the batches before it (`hint`, e.g. the previous batch's size), so a batch is one
+   * allocation instead of a chain of doublings whose leftovers wait for the garbage collector.
+   */
+  constructor(hint = 16 * 1024) {
+    this.w = new ProtoWriter(Math.max(1024, Math.ceil(hint * 1.1)));
   }
 
   /** Records in the batch (removed ones excluded). */
   get count(): number {
-    return this.entries.length - this.removed;
+    return this.starts.length - this.removed;
   }
 
   /** Encoded bytes of the records still in the batch. */
@@ -47,23 +53,27 @@ export class EncodedBatch {
   add(record: LogkitRecord): number {
     const start = this.w.pos;
     writeLogRecord(this.w, record);
-    this.entries.push({ start, end: this.w.pos, resource: record.resource, scope: record.instrumentationScope, band: severityBand(record), removed: false });
+    this.starts.push(start);
+    this.ends.push(this.w.pos);
+    this.originOf.push(this.origin(record));
+    this.bandOf.push(severityBand(record));
     return this.w.pos - start;
   }
 
   /** Removes the oldest record of a severity band (see SeverityShedder); returns its size, or 0 if none. */
   removeOldest(band: number): number {
-    const entry = this.entries.find((e) => !e.removed && e.band === band);
-    if (!entry) return 0;
-    entry.removed = true;
+    const i = this.bandOf.findIndex((b, at) => b === band && this.originOf[at]! >= 0);
+    if (i < 0) return 0;
+    this.originOf[i] = -1;
     this.removed++;
-    this.removedBytes += entry.end - entry.start;
-    return entry.end - entry.start;
+    const size = this.ends[i]! - this.starts[i]!;
+    this.removedBytes += size;
+    return size;
   }
 
   /** The severity band of each record, for the shedder's counts. */
   bands(): number[] {
-    return this.entries.filter((e) => !e.removed).map((e) => e.band);
+    return this.bandOf.filter((_, i) => this.originOf[i]! >= 0);
   }
 
   /**
@@ -71,14 +81,37 @@ export class EncodedBatch {
    * `toOtlp(positions)` and a protocol's per-record verdicts refer to.
    */
   order(): number[] {
-    const live = this.entries.map((_, i) => i).filter((i) => !this.entries[i]!.removed);
-    return groupBy(live, (i) => this.entries[i]!.resource, (i) => this.entries[i]!.scope).flatMap((g) => g.scopes.flatMap((s) => s.records));
+    const live = this.starts.map((_, i) => i).filter((i) => this.originOf[i]! >= 0);
+    return this.grouped(live).flatMap((g) => g.scopes.flatMap((s) => s.records));
   }
 
-  /** The `ExportLogsServiceRequest` of the given entries (default: all, in request order), as an owned buffer. */
+  /**
+   * The `ExportLogsServiceRequest` of the given entries (default: all, in request order), in a buffer
+   * of its own (from the pool: give it back with `giveBuffer` when it is no longer read).
+   */
   toOtlp(entries: readonly number[] = this.order()): Buffer {
-    const groups = groupBy(entries, (i) => this.entries[i]!.resource, (i) => this.entries[i]!.scope);
     const view = this.w.view();
-    return Buffer.from(writeExportRequest(groups, (w, i) => w.raw(view.subarray(this.entries[i]!.start, this.entries[i]!.end))));
+    const shared = writeExportRequest(this.grouped(entries), (w, i) => w.raw(view.subarray(this.starts[i]!, this.ends[i]!)));
+    const owned = takeBuffer(shared.length).subarray(0, shared.length);
+    shared.copy(owned);
+    return owned;
+  }
+
+  private grouped(entries: readonly number[]) {
+    return groupBy(entries, (i) => this.origins[this.originOf[i]!]!.resource, (i) => this.origins[this.originOf[i]!]!.scope);
+  }
+
+  private origin(record: LogkitRecord): number {
+    const last = this.origins.length - 1;
+    if (last >= 0 && this.origins[last]!.resource === record.resource && this.origins[last]!.scope === record.instrumentationScope) return last;
+    const found = this.origins.findIndex((o) => o.resource === record.resource && o.scope === record.instrumentationScope);
+    if (found >= 0) return found;
+    this.origins.push({ resource: record.resource, scope: record.instrumentationScope });
+    return last + 1;
+  }
+
+  /** The batch is done with (sent, spilled, given up): its buffer goes back to the pool. */
+  release(): void {
+    this.w.release();
   }
 }

@@ -8,7 +8,14 @@ export class ProtoWriter {
   pos = 0;
 
   constructor(initialSize = 64 * 1024) {
-    this.buf = Buffer.allocUnsafe(initialSize);
+    this.buf = takeBuffer(initialSize);
+  }
+
+  /** Hands the buffer back to the pool; the writer (and any view of it) must not be used afterwards. */
+  release(): void {
+    giveBuffer(this.buf);
+    this.buf = EMPTY;
+    this.pos = 0;
   }
 
   /** The bytes written so far, copied out so the writer can be reused. */
@@ -27,8 +34,9 @@ export class ProtoWriter {
 
   private ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    const next = takeBuffer(Math.max(this.buf.length * 2, this.pos + n));
     this.buf.copy(next, 0, 0, this.pos);
+    giveBuffer(this.buf);
     this.buf = next;
   }
 
@@ -167,6 +175,38 @@ export class ProtoWriter {
     }
     buf[at] = length;
   }
+}
+
+/**
+ * Batch-sized buffers (tens to hundreds of KiB) are recycled: allocating and freeing one per batch
+ * leaves the process heap fragmented (glibc raises its mmap threshold after such frees), and resident
+ * memory climbs under a sustained burst. Only large buffers are pooled, a bounded number of them.
+ */
+const POOL_MIN = 32 * 1024;
+const POOL_MAX_BUFFERS = 32;
+const pool: Buffer[] = [];
+const EMPTY = Buffer.alloc(0);
+
+/** A buffer of at least `size` bytes (contents undefined), recycled when one fits. */
+export function takeBuffer(size: number): Buffer {
+  if (size >= POOL_MIN) {
+    for (let i = pool.length - 1; i >= 0; i--) {
+      const candidate = pool[i]!;
+      if (candidate.length >= size && candidate.length <= size * 4) {
+        pool.splice(i, 1);
+        return candidate;
+      }
+    }
+  }
+  return Buffer.allocUnsafeSlow(size);
+}
+
+/** Returns a buffer obtained from {@link takeBuffer} (or a view of one) once nothing reads it any more. */
+export function giveBuffer(buffer: Buffer): void {
+  const whole = buffer.buffer;
+  if (buffer.byteOffset !== 0 || whole.byteLength < POOL_MIN || !(whole instanceof ArrayBuffer)) return;
+  if (pool.length >= POOL_MAX_BUFFERS) pool.shift();
+  pool.push(Buffer.from(whole));
 }
 
 export function varintSize(value: number): number {
