@@ -97,6 +97,15 @@ describe('rules file (OTEL_LOGKIT_LEVELS_FILE)', () => {
     await expect.poll(() => h.pipeline.stats().sampling!.rules_changes, { interval: 20, timeout: 5000 }).toBe(1);
   });
 
+  it('sets sampling ratios and the rate limit too, over the environment’s', async () => {
+    const path = rulesFile('levels.yaml', 'sample:\n  info: 0\nrateLimit:\n  perSecond: 1\n  burst: 2\n');
+    const h = startPipeline({ ...noDeferral, OTEL_LOGKIT_LEVELS_FILE: path, OTEL_LOGKIT_SAMPLE_RATIOS: 'info=1,warn=1' });
+    emit(h.logger(), 9, 'info sampled out');
+    for (let i = 0; i < 5; i++) emit(h.logger(), 13, 'warn');
+    expect(await h.bodies()).toEqual(['warn', 'warn']);
+    expect(h.pipeline.stats().sampling!.dropped).toEqual({ sampled_out: 1, rate_limited: 3 });
+  });
+
   it('fails at startup when missing or broken, naming the variable, the file and the problem', () => {
     const missing = join(tmpdir(), 'logkit-no-such-dir', 'levels.yaml');
     expect(() => startPipeline({ OTEL_LOGKIT_LEVELS_FILE: missing })).toThrow(ConfigError);
