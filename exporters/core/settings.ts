@@ -24,7 +24,11 @@ export interface BatchSettings {
   maxBytes: number;
   /** `OTEL_BLRP_SCHEDULE_DELAY`: the longest a record waits for its batch to fill. */
   delayMs: number;
-  /** `OTEL_BLRP_MAX_QUEUE_SIZE`: records held in memory (open batch + closed batches not yet sent). */
+  /**
+   * `OTEL_BLRP_MAX_QUEUE_SIZE`: records held in memory (open batch + closed batches not yet sent).
+   * Our default is 65,536, not the SDK's 2,048: queued records are held encoded (a few hundred bytes
+   * each, not an object graph), and `maxQueueBytes` bounds the memory whatever the count.
+   */
   maxQueueRecords: number;
   /** `OTEL_LOGKIT_QUEUE_MAX_BYTES`: the same bound in estimated encoded bytes. */
   maxQueueBytes: number;
@@ -73,7 +77,7 @@ export interface DeliverySettings {
 
 /** The OTel spec's BLRP defaults, and ours for what the spec does not have. */
 export const DEFAULT_DELIVERY: DeliverySettings = {
-  batch: { maxRecords: 512, maxBytes: 4 * 1024 * 1024, delayMs: 1000, maxQueueRecords: 2048, maxQueueBytes: 32 * 1024 * 1024, maxInFlight: 4 },
+  batch: { maxRecords: 512, maxBytes: 4 * 1024 * 1024, delayMs: 1000, maxQueueRecords: 65_536, maxQueueBytes: 32 * 1024 * 1024, maxInFlight: 4 },
   spool: { maxBytes: 1024 * 1024 * 1024, segmentBytes: 8 * 1024 * 1024, fsync: 'batch' },
   retry: { initialBackoffMs: 250, maxBackoffMs: 30_000, maxElapsedMs: 300_000 },
   flushTimeoutMs: 30_000,

@@ -65,7 +65,7 @@ export class SpoolQueue implements BatchQueue {
   }
 
   add(record: LogkitRecord): void {
-    if (this.memoryRecords >= this.settings.maxQueueRecords || this.bytes >= this.settings.maxQueueBytes) this.spill();
+    if (this.full()) this.spill();
     this.bytes += this.open.add(record);
     this.memoryRecords++;
   }
@@ -131,7 +131,7 @@ export class SpoolQueue implements BatchQueue {
     this.seal();
     this.prepare();
     for (const [ticket, cached] of this.cache) {
-      if (this.memoryRecords < this.settings.maxQueueRecords && this.bytes < this.settings.maxQueueBytes) break;
+      if (!this.full()) break;
       this.cache.delete(ticket);
       this.release(cached.batch);
       this.recycle(cached);
@@ -164,6 +164,16 @@ export class SpoolQueue implements BatchQueue {
         this.recycle(cached);
       }
     }
+  }
+
+  /**
+   * With a spool, memory holds only what is about to be sent — enough batches to fill every request
+   * slot once more — and everything else waits on disk, whatever the queue limits allow.
+   */
+  private full(): boolean {
+    const { maxQueueRecords, maxQueueBytes, maxRecords, maxBytes, maxInFlight } = this.settings;
+    const slots = maxInFlight + 1;
+    return this.memoryRecords >= Math.min(maxQueueRecords, maxRecords * slots) || this.bytes >= Math.min(maxQueueBytes, maxBytes * slots);
   }
 
   /** A cached batch that will not be sent from memory: its buffers go back to the pool. */

@@ -4,6 +4,9 @@
  * (BatchLogRecordProcessor + @opentelemetry/exporter-logs-otlp-proto, gzip), both sending the same
  * standardRecord burst to a loopback OTLP receiver that counts what it decodes.
  *
+ * A fourth row puts the delivery core alone (record copy + batch + protobuf + gzip, no enrichment,
+ * sampling or redaction) in the stock pipeline's place, to separate the delivery's cost from the stages'.
+ *
  * Each measured run is its own child process (so peak RSS and CPU belong to that pipeline alone), the
  * receiver is another one (its CPU is not counted). The burst is 200k records emitted in chunks of
  * 1,000 per event-loop turn — a busy service, not one blocking loop. Three rounds, median reported.
@@ -22,9 +25,15 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { logs } from '@opentelemetry/api';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
-import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
+import { defaultResource } from '@opentelemetry/resources';
+import { BatchLogRecordProcessor, LoggerProvider, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import protobuf from 'protobufjs/minimal.js';
-import { createLogPipeline } from '../../src/index.js';
+import { createHttpDestination } from '../../exporters/core/destination.js';
+import { DEFAULT_DELIVERY } from '../../exporters/core/settings.js';
+import { OtlpProtocol } from '../../exporters/otlp/protocol.js';
+import { createLogPipeline, resolveConfig } from '../../src/index.js';
+import { DEFAULT_SNAPSHOT_LIMITS, snapshotRecord } from '../../src/record.js';
+import { PipelineStats } from '../../src/stats.js';
 import { standardRecord } from './standard-record.js';
 
 const self = fileURLToPath(import.meta.url);
@@ -102,6 +111,29 @@ function buildProvider(variant: string, base: string, spoolDir?: string): { prov
   if (variant === 'stock') {
     const exporter = new OTLPLogExporter({ url: `${base}/v1/logs`, compression: 'gzip' as never });
     return { provider: new LoggerProvider({ processors: [new BatchLogRecordProcessor({ exporter })] }) };
+  }
+  if (variant === 'core') {
+    // The delivery core alone in the stock pipeline's place: the record copy, then batch + protobuf + gzip.
+    const stats = new PipelineStats();
+    const config = resolveConfig({ env: { OTEL_LOGS_EXPORTER: 'none' } });
+    const ctx = { config, stats, resource: defaultResource() };
+    const stage = createHttpDestination(
+      {
+        name: 'otlp',
+        protocol: new OtlpProtocol('http/protobuf', 'gzip'),
+        endpoint: new URL(`${base}/v1/logs`),
+        http: { headers: {}, timeoutMs: 10_000, tls: {} },
+        delivery: DEFAULT_DELIVERY,
+      },
+      ctx,
+    );
+    const report = { truncated: 0, replaced: 0 };
+    const processor: LogRecordProcessor = {
+      onEmit: (record) => stage.write(snapshotRecord(record, DEFAULT_SNAPSHOT_LIMITS, report)),
+      forceFlush: () => stage.forceFlush(),
+      shutdown: () => stage.shutdown(),
+    };
+    return { provider: new LoggerProvider({ processors: [processor] }), stats: () => stats.snapshot().otlp };
   }
   const env: Record<string, string> = {
     OTEL_SERVICE_NAME: 'bench',
@@ -187,7 +219,7 @@ const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 async function main(): Promise<void> {
   const sinkProc = await startSink();
   const base = `http://127.0.0.1:${sinkProc.port}`;
-  const variants = ['stock', 'ours', 'ours-spool'];
+  const variants = ['stock', 'core', 'ours', 'ours-spool'];
   const results: Record<string, RunResult[]> = Object.fromEntries(variants.map((v) => [v, []]));
   for (let round = 0; round < ROUNDS; round++) {
     for (const variant of variants) {
@@ -207,20 +239,28 @@ async function main(): Promise<void> {
       rate,
       lost: median(runs.map((r) => r.emitted - r.delivered)),
       cpuNs: median(runs.map((r) => (r.cpuMicros * 1000) / r.emitted)),
+      cpuDeliveredNs: median(runs.map((r) => (r.cpuMicros * 1000) / Math.max(1, r.delivered))),
       rssMb: median(runs.map((r) => r.peakRssBytes / 2 ** 20)),
     };
   };
   const rows = variants.map(row);
   const stock = rows[0]!;
   process.stdout.write(`\n${fmt(BURST)}-record burst (standardRecord, chunks of ${CHUNK}), loopback OTLP/HTTP protobuf + gzip, median of ${ROUNDS}\n`);
-  process.stdout.write(`${'pipeline'.padEnd(34)}${'delivered/s'.padStart(14)}${'lost'.padStart(10)}${'CPU ns/rec'.padStart(12)}${'peak RSS MB'.padStart(13)}${'vs stock'.padStart(10)}\n`);
-  const names: Record<string, string> = { stock: 'stock SDK (BLRP + exporter-proto)', ours: 'otel-logkit (memory queue)', 'ours-spool': 'otel-logkit (spool on)' };
+  process.stdout.write(
+    `${'pipeline'.padEnd(44)}${'delivered/s'.padStart(12)}${'lost'.padStart(9)}${'CPU ns/emitted'.padStart(16)}${'CPU ns/delivered'.padStart(18)}${'peak RSS MB'.padStart(13)}${'vs stock'.padStart(10)}\n`,
+  );
+  const names: Record<string, string> = {
+    stock: 'stock SDK (BLRP + exporter-logs-otlp-proto)',
+    core: 'otel-logkit delivery core alone',
+    ours: 'otel-logkit full pipeline (memory queue)',
+    'ours-spool': 'otel-logkit full pipeline (spool on)',
+  };
   for (const r of rows) {
     process.stdout.write(
-      `${names[r.variant]!.padEnd(34)}${fmt(r.rate).padStart(14)}${fmt(r.lost).padStart(10)}${fmt(r.cpuNs).padStart(12)}${r.rssMb.toFixed(0).padStart(13)}${`${(r.rate / stock.rate).toFixed(2)}x`.padStart(10)}\n`,
+      `${names[r.variant]!.padEnd(44)}${fmt(r.rate).padStart(12)}${fmt(r.lost).padStart(9)}${fmt(r.cpuNs).padStart(16)}${fmt(r.cpuDeliveredNs).padStart(18)}${r.rssMb.toFixed(0).padStart(13)}${`${(r.rate / stock.rate).toFixed(2)}x`.padStart(10)}\n`,
     );
   }
-  for (const variant of ['ours', 'ours-spool']) process.stdout.write(`  ${variant} stats (last round): ${JSON.stringify(results[variant]!.at(-1)!.counted)}\n`);
+  for (const variant of ['core', 'ours', 'ours-spool']) process.stdout.write(`  ${variant} stats (last round): ${JSON.stringify(results[variant]!.at(-1)!.counted)}\n`);
 
   // The outage: 1M records with nothing listening, then the receiver comes up on that port.
   const probe = await startSink();
