@@ -79,7 +79,7 @@ export class MemoryQueue implements BatchQueue {
     const band = severityBand(record);
     if (this.memoryRecords >= this.settings.maxQueueRecords || this.bytes >= this.settings.maxQueueBytes) {
       this.stats.dropped.add('queue_full');
-      const freed = this.shedder.evictFor(band, [...this.ready, this.open]);
+      const freed = this.shedder.evictFor(band, () => [...this.ready, this.open]);
       if (freed === 0) return;
       this.memoryRecords--;
       this.bytes -= freed;

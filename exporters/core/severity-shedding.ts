@@ -34,11 +34,11 @@ export class SeverityShedder {
    * Makes room for a record of band `incoming` by removing the oldest queued record of the lowest
    * band below it. Returns the bytes freed, or 0 when the incoming record itself is the one to drop.
    */
-  evictFor(incoming: number, batches: readonly Sheddable[]): number {
+  evictFor(incoming: number, batches: () => readonly Sheddable[]): number {
     let lowest = 0;
     while (lowest < incoming && this.counts[lowest] === 0) lowest++;
     if (lowest >= incoming) return 0;
-    for (const batch of batches) {
+    for (const batch of batches()) {
       const freed = batch.removeOldest(lowest);
       if (freed > 0) {
         this.counts[lowest]!--;

@@ -1,4 +1,5 @@
 import { diag } from '@opentelemetry/api';
+import { ConfigError } from '../../src/errors.js';
 import type { LogkitRecord } from '../../src/record.js';
 import type { OtlpProtobufDecoder } from '../otlp/decode-protobuf.js';
 import { EncodedBatch } from '../otlp/encoded-batch.js';
@@ -38,12 +39,18 @@ export class SpoolQueue implements BatchQueue {
     private readonly name: string,
   ) {}
 
+  /** Opens the spool at startup; a directory that cannot be created or read is a configuration error. */
   static open(dir: string, spoolSettings: SpoolSettings, settings: BatchSettings, stats: DeliveryStats, decoder: OtlpProtobufDecoder, name: string): SpoolQueue {
-    const spool = Spool.open(dir, spoolSettings, (damage) => {
-      stats.spoolDamaged++;
-      if (damage.records > 0) stats.dropped.add('spool_corrupt', damage.records);
-      diag.error(`otel-logkit: ${name}: spool file ${damage.file} is damaged at byte ${damage.offset}; skipped ${damage.bytesSkipped} bytes (${damage.records || 'unknown'} records)`);
-    });
+    let spool: Spool;
+    try {
+      spool = Spool.open(dir, spoolSettings, (damage) => {
+        stats.spoolDamaged++;
+        if (damage.records > 0) stats.dropped.add('spool_corrupt', damage.records);
+        diag.error(`otel-logkit: ${name}: spool file ${damage.file} is damaged at byte ${damage.offset}; skipped ${damage.bytesSkipped} bytes (${damage.records || 'unknown'} records)`);
+      });
+    } catch (cause) {
+      throw new ConfigError('OTEL_LOGKIT_SPOOL_DIR', dir, 'a directory this process can create, read and write', { cause });
+    }
     if (spool.pendingRecords > 0) diag.info(`otel-logkit: ${name}: replaying ${spool.pendingRecords} records left in the spool`);
     return new SpoolQueue(spool, settings, stats, decoder, name);
   }

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { settingsFor } from '../../../exporters/core/config.js';
-import { resolveConfig } from '../../../src/index.js';
+import { createLogPipeline, resolveConfig } from '../../../src/index.js';
 
 const settings = (env: Record<string, string>, delivery = {}) => resolveConfig({ env: { OTEL_LOGS_EXPORTER: 'none', ...env }, delivery }).delivery.settings;
 
@@ -53,5 +53,13 @@ describe('delivery settings', () => {
     expect(settingsFor('otlp', shared).spoolDir).toBe(join('/spool', 'otlp'));
     expect(settingsFor('file', shared).spoolDir).toBe(join('/spool', 'file'));
     expect(settingsFor('otlp', settings({})).spoolDir).toBeUndefined();
+  });
+});
+
+describe('the spool directory', () => {
+  it('is checked at startup: one that cannot be created fails naming OTEL_LOGKIT_SPOOL_DIR', () => {
+    expect(() => createLogPipeline({ env: { OTEL_LOGS_EXPORTER: 'otlp', OTEL_LOGKIT_SPOOL_DIR: '/proc/version/spool' } })).toThrow(
+      'OTEL_LOGKIT_SPOOL_DIR=/proc/version/spool/otlp: expected a directory this process can create, read and write',
+    );
   });
 });
