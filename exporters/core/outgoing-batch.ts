@@ -33,9 +33,9 @@ export class OutgoingBatch {
     return new OutgoingBatch(decoder, positions.length, batch, positions, otlp, otlp !== undefined);
   }
 
-  /** From the spool: `count` is the record count the frame header promised. */
+  /** From the spool: `count` is the record count the frame header promised; `otlp` is handed over. */
   static fromOtlp(otlp: Buffer, count: number, decoder: OtlpProtobufDecoder): OutgoingBatch {
-    return new OutgoingBatch(decoder, count, undefined, undefined, otlp);
+    return new OutgoingBatch(decoder, count, undefined, undefined, otlp, true);
   }
 
   /** The batch as an OTLP protobuf `ExportLogsServiceRequest`. */

@@ -1,6 +1,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, writeSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeFrame, FRAME_HEADER_BYTES, frameIntact, framePayload, readFrameHeader } from './spool-frame.js';
+import { takeBuffer } from '../otlp/proto-writer.js';
 import type { SpoolSettings } from './settings.js';
 
 /** One batch on disk. `recovered` when it was found at startup (written by an earlier process). */
@@ -123,9 +124,9 @@ export class Spool {
     return undefined;
   }
 
-  /** Reads a taken batch back; throws when the frame no longer matches its checksum or key. */
+  /** Reads a taken batch back (into a pooled buffer: see giveBuffer); throws when the frame no longer matches its checksum or key. */
   read(ticket: SpoolTicket): Buffer {
-    const frame = Buffer.allocUnsafe(ticket.size);
+    const frame = takeBuffer(ticket.size).subarray(0, ticket.size);
     const fd = openSync(ticket.segment.path, 'r');
     try {
       readSync(fd, frame, 0, ticket.size, ticket.offset);

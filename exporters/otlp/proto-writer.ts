@@ -185,6 +185,8 @@ export class ProtoWriter {
 const POOL_MIN = 32 * 1024;
 const POOL_MAX_BUFFERS = 32;
 const pool: Buffer[] = [];
+/** Only memory that came from `takeBuffer` is ever recycled, so a stray view of live data cannot be. */
+const ours = new WeakSet<ArrayBufferLike>();
 const EMPTY = Buffer.alloc(0);
 
 /** A buffer of at least `size` bytes (contents undefined), recycled when one fits. */
@@ -198,13 +200,15 @@ export function takeBuffer(size: number): Buffer {
       }
     }
   }
-  return Buffer.allocUnsafeSlow(size);
+  const fresh = Buffer.allocUnsafeSlow(size);
+  if (size >= POOL_MIN) ours.add(fresh.buffer);
+  return fresh;
 }
 
-/** Returns a buffer obtained from {@link takeBuffer} (or a view of one) once nothing reads it any more. */
+/** Returns a buffer obtained from {@link takeBuffer} (or any view of one) once nothing reads it any more. */
 export function giveBuffer(buffer: Buffer): void {
   const whole = buffer.buffer;
-  if (buffer.byteOffset !== 0 || whole.byteLength < POOL_MIN || !(whole instanceof ArrayBuffer)) return;
+  if (!ours.has(whole) || !(whole instanceof ArrayBuffer)) return;
   if (pool.length >= POOL_MAX_BUFFERS) pool.shift();
   pool.push(Buffer.from(whole));
 }
