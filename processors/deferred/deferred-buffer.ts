@@ -16,6 +16,8 @@ interface ExecutionHistory {
   lastTrace?: string;
   /** When it last held a record (the sweeper's coarse clock). */
   touchedAt: number;
+  /** False once taken off the books; its slot in the eviction order is then skipped. */
+  live: boolean;
 }
 
 /**
@@ -38,6 +40,12 @@ interface ExecutionHistory {
  */
 export class DeferredBuffer {
   private readonly histories = new Map<Execution, ExecutionHistory>();
+  /**
+   * Histories oldest first, for the total cap. Not the Map's own order: taking from the front of a Map
+   * that keeps deleting its first entries walks over their holes every time, O(n) per eviction.
+   */
+  private evictionOrder: (ExecutionHistory | undefined)[] = [];
+  private evictionHead = 0;
   private readonly released = new WeakSet<Execution>();
   private readonly ring = new HeldQueue();
   private readonly sweeper: NodeJS.Timeout;
@@ -89,8 +97,7 @@ export class DeferredBuffer {
       if (history === undefined) {
         // A unit started under an already-released one is part of that visible history: pass through too.
         if (this.underReleased(execution)) return false;
-        history = { execution, queue: new HeldQueue(), touchedAt: this.clock };
-        this.histories.set(execution, history);
+        history = this.open(execution);
       }
       history.touchedAt = this.clock;
       const traceId = record.spanContext?.traceId;
@@ -167,24 +174,44 @@ export class DeferredBuffer {
 
   private enforceTotal(): void {
     while (this.heldBytes > this.config.maxTotalBytes) {
-      const oldest = this.histories.values().next().value;
+      const oldest = this.oldestHistory();
       const queue = oldest?.queue ?? this.ring;
-      if (queue.size === 0) {
-        if (oldest === undefined) return;
-        this.histories.delete(oldest.execution);
-        continue;
-      }
+      if (queue.size === 0) return;
       this.evictOldest(queue, 'evicted_total_cap');
-      if (oldest && queue.size === 0) this.histories.delete(oldest.execution);
+      if (oldest && queue.size === 0) this.close(oldest);
     }
   }
 
-  private adopt(parent: Execution, records: HeldRecord[]): void {
-    let history = this.histories.get(parent);
-    if (history === undefined) {
-      history = { execution: parent, queue: new HeldQueue(), touchedAt: this.clock };
-      this.histories.set(parent, history);
+  /** The history that started holding first and still holds something. */
+  private oldestHistory(): ExecutionHistory | undefined {
+    while (this.evictionHead < this.evictionOrder.length) {
+      const history = this.evictionOrder[this.evictionHead]!;
+      if (history.live && history.queue.size > 0) return history;
+      if (history.live) this.close(history);
+      this.evictionOrder[this.evictionHead++] = undefined;
     }
+    return undefined;
+  }
+
+  private open(execution: Execution): ExecutionHistory {
+    const history: ExecutionHistory = { execution, queue: new HeldQueue(), touchedAt: this.clock, live: true };
+    this.histories.set(execution, history);
+    this.evictionOrder.push(history);
+    // Ended executions leave dead slots behind; drop them once they outnumber the live ones.
+    if (this.evictionOrder.length - this.evictionHead > 2 * this.histories.size + 1024) {
+      this.evictionOrder = this.evictionOrder.slice(this.evictionHead).filter((h) => h?.live);
+      this.evictionHead = 0;
+    }
+    return history;
+  }
+
+  private close(history: ExecutionHistory): void {
+    history.live = false;
+    this.histories.delete(history.execution);
+  }
+
+  private adopt(parent: Execution, records: HeldRecord[]): void {
+    const history = this.histories.get(parent) ?? this.open(parent);
     const merged = mergeInOrder([this.unbook(history.queue.drain()), records]);
     for (const item of merged) {
       const traceId = item.record.spanContext?.traceId;
@@ -197,7 +224,7 @@ export class DeferredBuffer {
   private take(execution: Execution): HeldRecord[] {
     const history = this.histories.get(execution);
     if (history === undefined) return [];
-    this.histories.delete(execution);
+    this.close(history);
     return this.unbook(history.queue.drain());
   }
 
