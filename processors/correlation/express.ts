@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { enterExecution } from '../../src/execution.js';
 import { type CorrelationOptions, correlationConfigFrom } from './config.js';
-import { endExecutionWithResponse, openRequestExecution } from './incoming.js';
+import { openHttpExecution } from './incoming.js';
 
 /**
  * Express and connect middleware: the rest of the request (later middleware, the route handler,
@@ -19,9 +19,7 @@ export function correlationMiddleware<Req extends IncomingMessage = IncomingMess
 ): (request: Req, response: ServerResponse, next: (error?: unknown) => void) => void {
   const config = correlationConfigFrom(options);
   return (request, response, next) => {
-    const execution = openRequestExecution(request.headers, request, config, options.extract);
-    if (!response.headersSent) response.setHeader(config.globalIdHeader, execution.globalId);
-    endExecutionWithResponse(response, execution);
+    const execution = openHttpExecution(request, response, config, options.extract);
     enterExecution(execution, () => next());
   };
 }

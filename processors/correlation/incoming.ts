@@ -67,6 +67,22 @@ export function endExecutionWithResponse(response: ResponseLike, execution: Exec
   });
 }
 
+/**
+ * For Node-style servers (node:http, express, connect): opens the request's execution, puts its
+ * global id on the response, and ends it when the response closes. The caller enters it.
+ */
+export function openHttpExecution<Req extends { readonly headers: IncomingHeaders }>(
+  request: Req,
+  response: ResponseLike & { readonly headersSent: boolean; setHeader(name: string, value: string): unknown },
+  config: CorrelationConfig,
+  extract: ((request: Req) => RequestFields | undefined) | undefined,
+): Execution {
+  const execution = openRequestExecution(request.headers, request, config, extract);
+  if (!response.headersSent) response.setHeader(config.globalIdHeader, execution.globalId);
+  endExecutionWithResponse(response, execution);
+  return execution;
+}
+
 /** The baggage entry from the active context (an instrumentation may have extracted it already), else from the raw header. */
 function globalIdFromBaggage(headers: IncomingHeaders, config: CorrelationConfig): string | undefined {
   let value = propagation.getBaggage(otelContext.active())?.getEntry(config.baggageKey)?.value;

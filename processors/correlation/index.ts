@@ -4,7 +4,7 @@
  */
 export { type CorrelationOptions, type CorrelationConfig, type RequestFields, parseCorrelationConfig } from './config.js';
 export { sanitizeHeaderValue, HEADER_VALUE_FORM } from './header-value.js';
-export { openRequestExecution, endExecutionWithResponse, type HttpFailure, type IncomingHeaders, type ResponseLike } from './incoming.js';
+export { openRequestExecution, openHttpExecution, endExecutionWithResponse, type HttpFailure, type IncomingHeaders, type ResponseLike } from './incoming.js';
 export { withCorrelation } from './node-http.js';
 export { correlationMiddleware } from './express.js';
 export { fastifyCorrelation, type FastifyInstanceLike, type FastifyReplyLike, type FastifyRequestLike } from './fastify.js';

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { enterExecution } from '../../src/execution.js';
 import { type CorrelationOptions, correlationConfigFrom } from './config.js';
-import { endExecutionWithResponse, openRequestExecution } from './incoming.js';
+import { openHttpExecution } from './incoming.js';
 
 /**
  * Wraps a `node:http` request handler so each request runs in its own execution: ids read from the
@@ -23,9 +23,7 @@ export function withCorrelation<Req extends IncomingMessage = IncomingMessage, R
 ): (request: Req, response: Res) => unknown {
   const config = correlationConfigFrom(options);
   return (request, response) => {
-    const execution = openRequestExecution(request.headers, request, config, options.extract);
-    if (!response.headersSent) response.setHeader(config.globalIdHeader, execution.globalId);
-    endExecutionWithResponse(response, execution);
+    const execution = openHttpExecution(request, response, config, options.extract);
     let result: unknown;
     try {
       result = enterExecution(execution, () => handler(request, response));

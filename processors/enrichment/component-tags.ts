@@ -10,6 +10,9 @@ const MAX_CACHED_COMPONENTS = 1000;
  */
 export class ComponentTags {
   private readonly cache = new Map<string, readonly string[]>();
+  // Consecutive records mostly come from the same logger: skip even the map lookup then.
+  private lastComponent: string | undefined;
+  private lastTags: readonly string[] = [];
 
   constructor(
     private readonly staticTags: readonly string[],
@@ -17,11 +20,14 @@ export class ComponentTags {
   ) {}
 
   for(component: string): readonly string[] {
+    if (component === this.lastComponent) return this.lastTags;
     let tags = this.cache.get(component);
     if (tags === undefined) {
       tags = this.resolve(component);
       if (this.cache.size < MAX_CACHED_COMPONENTS) this.cache.set(component, tags);
     }
+    this.lastComponent = component;
+    this.lastTags = tags;
     return tags;
   }
 
