@@ -1,12 +1,14 @@
-import { connect } from 'node:net';
+import { once } from 'node:events';
+import http from 'node:http';
+import { type AddressInfo, connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Execution, onExecutionEnd } from '../../../src/index.js';
+import { type Execution, onExecutionEnd, withCorrelation } from '../../../src/index.js';
 import { pipelineFixture, type PipelineFixture } from '../enrichment/fixture.js';
 import { type SeenExecution, SERVER_KINDS, type Service, type ServiceSpec, startService, until } from './services.js';
 
 const ID_CHARSET = /^[A-Za-z0-9\-_.:/+=@~]+$/;
 
-let fixture: PipelineFixture;
+let fixture: PipelineFixture | undefined;
 let service: Service | undefined;
 const ended: Execution[] = [];
 let stopListening: (() => void) | undefined;
@@ -17,6 +19,7 @@ afterEach(async () => {
   await service?.close();
   service = undefined;
   await fixture?.shutdown();
+  fixture = undefined;
 });
 
 describe.each(SERVER_KINDS)('the %s helper', (kind) => {
@@ -39,7 +42,7 @@ describe.each(SERVER_KINDS)('the %s helper', (kind) => {
     expect(header).toMatch(/^[0-9a-f]{32}$/);
     expect(seen.globalId).toBe(header);
     expect(seen.externalId).toBe('client-ref-77');
-    const [record] = await fixture.records();
+    const [record] = await fixture!.records();
     expect(record!.attributes).toMatchObject({ 'correlation.global_id': header, 'correlation.external_id': 'client-ref-77', 'log.record.sequence': 1 });
   });
 
@@ -48,6 +51,13 @@ describe.each(SERVER_KINDS)('the %s helper', (kind) => {
     const { header, seen } = await get(`${url}/ok`, { 'x-correlation-id': 'order-flow-1' });
     expect(header).toBe('order-flow-1');
     expect(seen.globalId).toBe('order-flow-1');
+  });
+
+  it('reads and answers the header named in OTEL_LOGKIT_CORRELATION_HEADER', async () => {
+    const url = await start({ options: { env: { OTEL_LOGKIT_CORRELATION_HEADER: 'X-Flow-Id' } } });
+    const res = await fetch(`${url}/ok`, { headers: { 'x-flow-id': 'flow-9', 'x-correlation-id': 'ignored' } });
+    expect(res.headers.get('x-flow-id')).toBe('flow-9');
+    expect(res.headers.get('x-correlation-id')).toBeNull();
   });
 
   it('falls back to the W3C baggage entry, decoded and sanitised', async () => {
@@ -62,7 +72,7 @@ describe.each(SERVER_KINDS)('the %s helper', (kind) => {
     expect(long.header).toBe('z'.repeat(128));
     expect(long.seen.externalId).toMatch(ID_CHARSET);
     expect(long.seen.externalId).toMatch(/^a_b_c_d__$/);
-    expect(fixture.pipeline.stats().enrichment).toMatchObject({ headers_cut: expect.any(Number), headers_replaced: expect.any(Number) });
+    expect(fixture!.pipeline.stats().enrichment).toMatchObject({ headers_cut: expect.any(Number), headers_replaced: expect.any(Number) });
   });
 
   it('never lets a header-splitting attempt through to the response', async () => {
@@ -117,12 +127,12 @@ describe.each(SERVER_KINDS)('the %s helper', (kind) => {
     const { seen } = await get(`${url}/ok`, { 'x-user': 'u-42' });
     expect(seen.userId).toBe('u-42');
     expect(seen.tags).toEqual(['#api']);
-    const [record] = await fixture.records();
+    const [record] = await fixture!.records();
     expect(record!.attributes).toMatchObject({ 'user.id': 'u-42', 'tenant.id': 'uk20', tags: ['#api'] });
     const crashed = await get(`${url}/ok`, { 'x-user': 'crash' });
     expect(crashed.status).toBe(200);
     expect(crashed.seen.userId).toBeUndefined();
-    expect(Number(fixture.pipeline.stats().enrichment!.extractor_failures)).toBeGreaterThan(0);
+    expect(Number(fixture!.pipeline.stats().enrichment!.extractor_failures)).toBeGreaterThan(0);
   });
 
   it('keeps the execution across body parsing, even when the body arrives after the headers', async () => {
@@ -145,7 +155,7 @@ describe.each(SERVER_KINDS)('the %s helper', (kind) => {
     const seen = (await res.json()) as SeenExecution;
     expect(seen.body).toEqual({ n: 1 });
     expect(seen.globalId).toBe('posted');
-    const [record] = await fixture.records();
+    const [record] = await fixture!.records();
     expect(record!.attributes['correlation.global_id']).toBe('posted');
   });
 });
@@ -160,5 +170,28 @@ describe('the express helper', () => {
     await until(() => ended.length === 1);
     expect(ended[0]!.outcome).toBe('failed');
     expect(ended[0]!.failure).toEqual({ reason: 'server_error', statusCode: 500 });
+  });
+});
+
+describe('the node:http helper', () => {
+  it('marks the execution failed when the client goes away before the response is complete', async () => {
+    stopListening = onExecutionEnd((execution) => ended.push(execution));
+    const server = http.createServer(
+      withCorrelation((_req, res) => {
+        res.writeHead(200);
+        res.write('partial');
+      }),
+    );
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const abort = new AbortController();
+    const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, { signal: abort.signal });
+    expect(res.status).toBe(200);
+    abort.abort();
+    await until(() => ended.length === 1);
+    expect(ended[0]!.outcome).toBe('failed');
+    expect(ended[0]!.failure).toEqual({ reason: 'aborted', statusCode: 200 });
+    server.closeAllConnections();
+    server.close();
   });
 });
