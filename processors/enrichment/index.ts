@@ -1,7 +1,7 @@
 import { context as otelContext, diag, isSpanContextValid, propagation, trace, type Context } from '@opentelemetry/api';
 import { currentExecution, executionDefaults, type Execution } from '../../src/execution.js';
 import { newId } from '../../src/ids.js';
-import type { LogkitRecord, LogMap, LogValue } from '../../src/record.js';
+import { copyValue, type LogkitRecord, type LogMap, type LogValue } from '../../src/record.js';
 import type { LogStage, StageContext } from '../../src/stage.js';
 import { headerSanitizing } from '../correlation/header-value.js';
 import { extractorFailures } from '../correlation/incoming.js';
@@ -73,7 +73,13 @@ export function createEnrichmentStage(ctx: StageContext, next: LogStage): LogSta
       setIfAbsent(attributes, A.consumerId, execution.consumerId);
       setIfAbsent(attributes, A.sessionId, execution.sessionId);
       const keys = executionKeys.of(execution.attributes);
-      for (let i = 0; i < keys.length; i++) if (attributes[keys[i]!] === undefined) attributes[keys[i]!] = execution.attributes[keys[i]!];
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i]!;
+        if (attributes[key] !== undefined) continue;
+        const value = execution.attributes[key];
+        // Each record gets its own copy of a structured value: later stages may rewrite it in place.
+        attributes[key] = typeof value === 'object' && value !== null ? copyValue(value) : value;
+      }
       tags.set(attributes, ownTags, execution.tags);
     }
     if (baggage !== undefined && context !== undefined) copyBaggage(attributes, context, baggage);

@@ -77,6 +77,19 @@ describe('records inside an execution', () => {
     });
   });
 
+  it('gives each record its own copy of structured execution attributes', async () => {
+    const { logger, records } = start();
+    const order = { id: 'o-1', items: ['a'] };
+    runWithExecution({ attributes: { order } }, () => {
+      logger().emit(info('one'));
+      logger().emit(info('two'));
+    });
+    order.items.push('mutated after the fact');
+    const [one, two] = await records();
+    expect(one!.attributes.order).toEqual({ id: 'o-1', items: ['a'] });
+    expect(one!.attributes.order).not.toBe(two!.attributes.order);
+  });
+
   it('never overwrites what the logging call set, and keeps a uid given by an upstream replay', async () => {
     const { logger, records } = start();
     runWithExecution({ userId: 'u-1', attributes: { 'tenant.id': 'from-execution' } }, () =>
