@@ -322,7 +322,8 @@ class DeliveryStage implements LogStage {
         this.wakeups.delete(done);
         resolve();
       };
-      const timer = setTimeout(done, ms);
+      // Retries never keep the process alive: at exit, spooled batches wait on disk for the next start.
+      const timer = setTimeout(done, ms).unref();
       this.wakeups.add(done);
     });
   }
@@ -335,8 +336,8 @@ class DeliveryStage implements LogStage {
         this.idleWaiters = this.idleWaiters.filter((w) => w !== finish);
         resolve();
       };
+      // Referenced on purpose: while someone awaits a flush, the process stays up (at most timeoutMs).
       const timer = setTimeout(finish, timeoutMs);
-      timer.unref();
       this.idleWaiters.push(finish);
     });
   }

@@ -65,3 +65,18 @@ describe('a process killed with SIGKILL mid-stream', () => {
     expect([...uids.values()].every((s) => s.size === 1)).toBe(true);
   }, 60_000);
 });
+
+describe('a process that ends while its backend is down', () => {
+  it('exits on its own (retries do not hold it), and its spooled records go out with the next start', async () => {
+    receiver = await LoopbackReceiver.start();
+    let up = false;
+    receiver.answer = () => (up ? { status: 200 } : { status: 503 });
+    const spoolDir = mkdtempSync(join(tmpdir(), 'logkit-leave-'));
+    const first = await run(['leave', receiver.url, spoolDir], () => {});
+    expect(first.code).toBe(0);
+    up = true;
+    expect((await run(['drain', receiver.url, spoolDir], () => {})).code).toBe(0);
+    const delivered = new Set(receiver.records.map((r) => text(r.body)));
+    expect(Array.from({ length: 100 }, (_, i) => `left ${i}`).filter((body) => !delivered.has(body))).toEqual([]);
+  }, 60_000);
+});

@@ -1,7 +1,8 @@
 /**
  * A separate process for the crash test: `emit` logs numbered records through the whole pipeline with
  * a spool, printing `committed <n>` each time forceFlush confirms the first n are delivered or on disk,
- * until it is killed; `drain` starts on the same spool, lets it replay, and exits.
+ * until it is killed; `leave` logs 100 records and returns without shutting down (the backend being
+ * down); `drain` starts on the same spool, lets it replay, and exits.
  */
 import { SeverityNumber } from '@opentelemetry/api';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
@@ -29,6 +30,11 @@ if (mode === 'emit') {
     await pipeline.forceFlush();
     process.stdout.write(`committed ${n}\n`);
   }
+} else if (mode === 'leave') {
+  // Logs, makes sure the records are on disk, and simply returns while the backend is still down.
+  const logger = provider.getLogger('crash.test');
+  for (let n = 0; n < 100; n++) logger.emit({ severityNumber: SeverityNumber.INFO, body: `left ${n}` });
+  await pipeline.forceFlush();
 } else {
   await provider.shutdown();
   process.stdout.write(`${JSON.stringify(pipeline.stats().otlp)}\n`);
