@@ -88,6 +88,30 @@ function otlpProtobufLogs(message: string, timeUnixNano: string): Buffer {
   return protoField(1, 2, resourceLogs);
 }
 
+// Loki's protobuf push: a PushRequest, snappy-compressed. Snappy's block format allows a block made of
+// one literal, which is all a hand-written payload needs.
+function lokiProtobufPush(labels: string, line: string, time: string, metadata: Record<string, string>): Buffer {
+  const ns = BigInt(time);
+  const timestamp = Buffer.concat([
+    protoField(1, 0, varint(Number(ns / 1_000_000_000n))),
+    protoField(2, 0, varint(Number(ns % 1_000_000_000n))),
+  ]);
+  const str = (field: number, text: string) => protoField(field, 2, Buffer.from(text, 'utf8'));
+  const entry = Buffer.concat([
+    protoField(1, 2, timestamp),
+    str(2, line),
+    ...Object.entries(metadata).map(([name, value]) => protoField(3, 2, Buffer.concat([str(1, name), str(2, value)]))),
+  ]);
+  const stream = Buffer.concat([str(1, labels), protoField(2, 2, entry)]);
+  return snappyLiteralBlock(protoField(1, 2, stream));
+}
+
+function snappyLiteralBlock(data: Buffer): Buffer {
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(data.length - 1);
+  return Buffer.concat([varint(data.length), Buffer.from([63 << 2]), length, data]);
+}
+
 interface ExportedRecord {
   timeUnixNano: string;
   severityText?: string;
@@ -240,6 +264,19 @@ describe('Loki (push API, LogQL)', () => {
     const time = nowNanos();
     const line = `loki ${runId}`;
     await push(line, time);
+    const [entry] = await findLine(line);
+    expect(entry!.ts).toBe(time);
+    expect(entry!.stream).toMatchObject({ service_name: 'e2e-harness', run: runId, trace_id: traceId });
+  });
+
+  it('stores a line pushed as snappy-compressed protobuf', async () => {
+    const time = nowNanos();
+    const line = `loki protobuf ${runId}`;
+    await post(
+      `${loki.baseUrl}/loki/api/v1/push`,
+      lokiProtobufPush(`{service_name="e2e-harness", run="${runId}"}`, line, time, { trace_id: traceId }),
+      { 'content-type': 'application/x-protobuf' },
+    );
     const [entry] = await findLine(line);
     expect(entry!.ts).toBe(time);
     expect(entry!.stream).toMatchObject({ service_name: 'e2e-harness', run: runId, trace_id: traceId });
