@@ -54,6 +54,8 @@ export class LoopbackReceiver {
   private secure = false;
   /** Requests seen so far, accepted or not. */
   requests = 0;
+  /** TCP (or TLS) connections accepted so far. */
+  connections = 0;
   /** The reply to request number `n` (0-based, counting refused ones). */
   answer: (n: number, received: Received) => Answer = () => ({ status: 200 });
 
@@ -62,6 +64,7 @@ export class LoopbackReceiver {
     const handler = (req: IncomingMessage, res: ServerResponse) => receiver.handle(req, res);
     receiver.server = tls ? createHttpsServer(tls, handler) : createHttpServer(handler);
     receiver.secure = tls !== undefined;
+    receiver.server.on(tls ? 'secureConnection' : 'connection', () => receiver.connections++);
     await new Promise<void>((resolve) => receiver.server.listen(0, '127.0.0.1', resolve));
     return receiver;
   }

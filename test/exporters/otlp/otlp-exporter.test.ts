@@ -42,6 +42,13 @@ describe('the OTLP/HTTP exporter', () => {
     });
   }
 
+  it('reuses one keep-alive connection for successive batches', async () => {
+    const r = await receiver();
+    await send({ OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: r.url, OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: '5', OTEL_LOGKIT_MAX_IN_FLIGHT: '1' }, 40);
+    expect(r.requests).toBe(8);
+    expect(r.connections).toBe(1);
+  });
+
   it('appends /v1/logs to OTEL_EXPORTER_OTLP_ENDPOINT but uses OTEL_EXPORTER_OTLP_LOGS_ENDPOINT as is', () => {
     const endpoint = (env: Record<string, string>) => resolveConfig({ env: { OTEL_LOGS_EXPORTER: 'otlp', ...env } }).delivery.otlp!.endpoint.href;
     expect(endpoint({})).toBe('http://localhost:4318/v1/logs');
