@@ -25,6 +25,8 @@ interface Segment {
   fd?: number;
   ackFd?: number;
   closed: boolean;
+  /** Deleted (fully acknowledged, or evicted); late acknowledgements of its batches are ignored. */
+  removed: boolean;
 }
 
 /** What `open` found wrong on disk: a torn or corrupt frame, and everything after it in that segment. */
@@ -144,6 +146,7 @@ export class Spool {
     if (ticket.state === 'pending') this.pendingRecords -= ticket.records;
     ticket.state = 'done';
     const segment = ticket.segment;
+    if (segment.removed) return;
     segment.unsettled--;
     if (segment.closed && segment.unsettled === 0) {
       this.remove(segment);
@@ -223,7 +226,7 @@ export class Spool {
   }
 
   private segment(seq: number, path: string): Segment {
-    return { seq, path, ackPath: path.replace(/\.spool$/, '.ack'), bytes: 0, unsettled: 0, tickets: [], closed: false };
+    return { seq, path, ackPath: path.replace(/\.spool$/, '.ack'), bytes: 0, unsettled: 0, tickets: [], closed: false, removed: false };
   }
 
   private closeSegment(segment: Segment): void {
@@ -251,6 +254,7 @@ export class Spool {
   }
 
   private remove(segment: Segment): void {
+    segment.removed = true;
     this.closeFiles(segment);
     rmSync(segment.path, { force: true });
     rmSync(segment.ackPath, { force: true });
