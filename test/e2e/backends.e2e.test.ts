@@ -173,6 +173,17 @@ describe('OpenTelemetry Collector (OTLP/HTTP receiver, file exporter)', () => {
     expect(record).toMatchObject({ timeUnixNano: time, severityText: 'INFO', traceId, spanId });
   });
 
+  it('stops answering while paused, and exports what it was sent once resumed', async () => {
+    collector.pause();
+    const message = `collector paused ${runId}`;
+    const pending = send(message, nowNanos());
+    const outcome = await Promise.race([pending.then(() => 'answered'), new Promise((r) => setTimeout(r, 1_500, 'silent'))]);
+    expect(outcome).toBe('silent');
+    collector.resume();
+    await pending;
+    await findExported(message);
+  });
+
   it('keeps what it exported across a stop and start, and accepts again on the same URL', async () => {
     const before = `collector before restart ${runId}`;
     await send(before, nowNanos());

@@ -33,7 +33,8 @@ if [ ! -x "$bin" ]; then
     tail -50 "$work.build.log" >&2
     exit 1
   }
-  cp "$work/otelcol-logkit" "$bin.tmp"
+  mv "$work/otelcol-logkit" "$bin.tmp"
   mv "$bin.tmp" "$bin"
+  rm -rf "$work"
 fi
 echo "$bin"
