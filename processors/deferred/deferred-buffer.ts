@@ -46,6 +46,8 @@ export class DeferredBuffer {
    */
   private evictionOrder: (ExecutionHistory | undefined)[] = [];
   private evictionHead = 0;
+  /** Closed histories still in `evictionOrder` past its head; compacted away before they pile up. */
+  private closedInOrder = 0;
   private readonly released = new WeakSet<Execution>();
   private readonly ring = new HeldQueue();
   private readonly sweeper: NodeJS.Timeout;
@@ -186,9 +188,14 @@ export class DeferredBuffer {
   private oldestHistory(): ExecutionHistory | undefined {
     while (this.evictionHead < this.evictionOrder.length) {
       const history = this.evictionOrder[this.evictionHead]!;
-      if (history.live && history.queue.size > 0) return history;
-      if (history.live) this.close(history);
+      if (history.live) {
+        if (history.queue.size > 0) return history;
+        this.close(history);
+        continue;
+      }
       this.evictionOrder[this.evictionHead++] = undefined;
+      this.closedInOrder--;
+      if (this.evictionHead > 1024 + this.evictionOrder.length / 2) this.compactOrder();
     }
     return undefined;
   }
@@ -197,17 +204,21 @@ export class DeferredBuffer {
     const history: ExecutionHistory = { execution, queue: new HeldQueue(), touchedAt: this.clock, live: true };
     this.histories.set(execution, history);
     this.evictionOrder.push(history);
-    // Ended executions leave dead slots behind; drop them once they outnumber the live ones.
-    if (this.evictionOrder.length - this.evictionHead > 2 * this.histories.size + 1024) {
-      this.evictionOrder = this.evictionOrder.slice(this.evictionHead).filter((h) => h?.live);
-      this.evictionHead = 0;
-    }
     return history;
   }
 
   private close(history: ExecutionHistory): void {
     history.live = false;
     this.histories.delete(history.execution);
+    // Closed histories (and the executions they point to) stay in the order until compacted: keep
+    // them fewer than the live ones.
+    if (++this.closedInOrder > this.histories.size + 1024) this.compactOrder();
+  }
+
+  private compactOrder(): void {
+    this.evictionOrder = this.evictionOrder.slice(this.evictionHead).filter((h) => h?.live);
+    this.evictionHead = 0;
+    this.closedInOrder = 0;
   }
 
   private adopt(parent: Execution, records: HeldRecord[]): void {
