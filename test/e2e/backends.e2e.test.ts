@@ -229,6 +229,29 @@ describe('OpenSearch (_bulk)', () => {
     expect(hits[0]!._source).toMatchObject({ 'trace.id': traceId });
   });
 
+  it('creates a data stream from an index template and stores bulk-created documents in it', async () => {
+    const template = await fetch(`${os.baseUrl}/_index_template/e2e-harness-logs`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ index_patterns: ['logs-e2e-*'], data_stream: {}, priority: 100 }),
+    });
+    expect(template.status).toBe(200);
+    const stream = `logs-e2e-${runId}`;
+    const res = await post(
+      `${os.baseUrl}/_bulk`,
+      [
+        JSON.stringify({ create: { _index: stream, _id: `${runId}-ds` } }),
+        JSON.stringify({ '@timestamp': new Date().toISOString(), message: `data stream ${runId}` }),
+        '',
+      ].join('\n'),
+      { 'content-type': 'application/x-ndjson' },
+    );
+    expect(((await res.json()) as { errors: boolean }).errors).toBe(false);
+    const hits = await os.search(stream);
+    expect(hits.map((h) => h._id)).toEqual([`${runId}-ds`]);
+    expect(hits[0]!._index).toMatch(/^\.ds-logs-e2e-/);
+  });
+
   it('keeps its documents across a stop and start on the same data directory', async () => {
     await bulk(`${runId}-2`, `opensearch before restart ${runId}`);
     await os.stop();
