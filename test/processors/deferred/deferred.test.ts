@@ -149,6 +149,26 @@ describe('deferred logging: nested executions', () => {
     expect(await h.bodies()).toEqual(['root 1', 'child 1', 'child 2', 'root 2']);
   });
 
+  it('a failing root interleaves its own records with a concurrent nested unit’s, in emission order', async () => {
+    const h = startPipeline();
+    const log = h.logger();
+    await expect(
+      runWithExecution(async () => {
+        emit(log, DEBUG, 'p1');
+        const child = runWithExecution(async () => {
+          emit(log, DEBUG, 'c1');
+          await tick();
+          emit(log, DEBUG, 'c2');
+        });
+        emit(log, DEBUG, 'p2');
+        await child;
+        emit(log, DEBUG, 'p3');
+        throw new Error('root failed');
+      }),
+    ).rejects.toThrow();
+    expect(await h.bodies()).toEqual(['p1', 'c1', 'p2', 'c2', 'p3']);
+  });
+
   it('a nested unit ending after its parent has flushed is flushed too', async () => {
     const h = startPipeline();
     const log = h.logger();
