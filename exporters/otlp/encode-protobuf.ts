@@ -118,7 +118,10 @@ export function writeLogRecord(w: ProtoWriter, record: LogkitRecord): void {
 }
 
 function writeAttributes(w: ProtoWriter, field: number, map: LogMap | Attributes): void {
-  for (const key in map) {
+  // Object.keys, not for-in: our maps are null-prototype (dictionary-mode) objects, where for-in is several times slower.
+  const keys = Object.keys(map);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
     const kv = w.begin(field, 1); // KeyValue
     w.raw(encodedKey(key));
     const value = w.begin(2, 1);

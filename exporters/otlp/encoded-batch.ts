@@ -3,7 +3,7 @@ import type { Resource } from '@opentelemetry/resources';
 import type { LogkitRecord } from '../../src/record.js';
 import { severityBand } from '../core/severity-shedding.js';
 import { writeExportRequest, writeLogRecord } from './encode-protobuf.js';
-import { groupBy } from './grouping.js';
+import { groupBy, type ResourceGroup } from './grouping.js';
 import { ProtoWriter, takeBuffer } from './proto-writer.js';
 
 /** A resource and scope pair; records point to one by index. */
@@ -81,7 +81,8 @@ export class EncodedBatch {
    * `toOtlp(positions)` and a protocol's per-record verdicts refer to.
    */
   order(): number[] {
-    const live = this.starts.map((_, i) => i).filter((i) => this.originOf[i]! >= 0);
+    const live = this.removed === 0 ? Array.from(this.starts, (_, i) => i) : this.starts.map((_, i) => i).filter((i) => this.originOf[i]! >= 0);
+    if (this.origins.length === 1) return live;
     return this.grouped(live).flatMap((g) => g.scopes.flatMap((s) => s.records));
   }
 
@@ -97,7 +98,9 @@ export class EncodedBatch {
     return owned;
   }
 
-  private grouped(entries: readonly number[]) {
+  private grouped(entries: readonly number[]): ResourceGroup<number>[] {
+    // The common case — one logger, one resource — needs no grouping pass.
+    if (this.origins.length === 1) return [{ resource: this.origins[0]!.resource, scopes: [{ scope: this.origins[0]!.scope, records: [...entries] }] }];
     return groupBy(entries, (i) => this.origins[this.originOf[i]!]!.resource, (i) => this.origins[this.originOf[i]!]!.scope);
   }
 

@@ -3,6 +3,11 @@
  * length prefix is reserved before the content and, in the rare case the guess was short, the
  * content is moved once (copyWithin) — no size pre-pass, no intermediate objects per field.
  */
+/** seconds·10^9 of the last second seen by fixed64Time, as low and high 32-bit halves. */
+let cachedSeconds = -1;
+let cachedLow = 0;
+let cachedHigh = 0;
+
 export class ProtoWriter {
   private buf: Buffer;
   pos = 0;
@@ -77,18 +82,38 @@ export class ProtoWriter {
   }
 
   /**
-   * Nanoseconds since the epoch from an HrTime as fixed64, exact without BigInt: the seconds are split
-   * at bit 16 so every partial product stays below 2^53, then the two 32-bit halves are summed with carry.
+   * Nanoseconds since the epoch from an HrTime as fixed64, exact without BigInt. seconds·10^9 is
+   * computed as two 32-bit halves (splitting the seconds at bit 16 keeps every product below 2^53)
+   * once per distinct second — records arrive in bursts within the same second — then the
+   * nanoseconds are added with a carry.
    */
   fixed64Time(time: readonly [number, number]): void {
     this.ensure(8);
     const seconds = Math.trunc(time[0]);
-    const high = Math.floor(seconds / 65536) * 1e9; // × 2^16, below 2^47
-    const low = (seconds % 65536) * 1e9 + Math.trunc(time[1]); // below 2^47
-    const sumLow = (high % 65536) * 65536 + (low % 4294967296);
-    const carry = Math.floor(sumLow / 4294967296);
-    this.buf.writeUInt32LE(sumLow % 4294967296, this.pos);
-    this.buf.writeUInt32LE((Math.floor(high / 65536) + Math.floor(low / 4294967296) + carry) % 4294967296, this.pos + 4);
+    if (seconds !== cachedSeconds) {
+      const high = Math.floor(seconds / 65536) * 1e9; // × 2^16, below 2^47
+      const low = (seconds % 65536) * 1e9; // below 2^46
+      const sumLow = (high % 65536) * 65536 + (low % 4294967296);
+      cachedLow = sumLow % 4294967296;
+      cachedHigh = (Math.floor(high / 65536) + Math.floor(low / 4294967296) + Math.floor(sumLow / 4294967296)) % 4294967296;
+      cachedSeconds = seconds;
+    }
+    let lo = cachedLow + Math.trunc(time[1]);
+    let hi = cachedHigh;
+    if (lo >= 4294967296) {
+      lo -= 4294967296;
+      hi = (hi + 1) % 4294967296;
+    }
+    const buf = this.buf;
+    const at = this.pos;
+    buf[at] = lo;
+    buf[at + 1] = lo >>> 8;
+    buf[at + 2] = lo >>> 16;
+    buf[at + 3] = lo >>> 24;
+    buf[at + 4] = hi;
+    buf[at + 5] = hi >>> 8;
+    buf[at + 6] = hi >>> 16;
+    buf[at + 7] = hi >>> 24;
     this.pos += 8;
   }
 
