@@ -3,7 +3,7 @@ import type { LogkitRecord } from '../../src/record.js';
 import { type PipelineStats, ReasonCounter } from '../../src/stats.js';
 import type { DeferredConfig } from './config.js';
 import { type HeldRecord, HeldQueue, mergeInOrder } from './held-queue.js';
-import { estimateRecordMemory } from './record-memory.js';
+import { estimateRecordMemory, HISTORY_MEMORY } from './record-memory.js';
 
 /** The attribute every record released by a flush carries. */
 export const DEFERRED_ATTRIBUTE = 'logkit.deferred';
@@ -204,12 +204,14 @@ export class DeferredBuffer {
     const history: ExecutionHistory = { execution, queue: new HeldQueue(), touchedAt: this.clock, live: true };
     this.histories.set(execution, history);
     this.evictionOrder.push(history);
+    this.heldBytes += HISTORY_MEMORY;
     return history;
   }
 
   private close(history: ExecutionHistory): void {
     history.live = false;
     this.histories.delete(history.execution);
+    this.heldBytes -= HISTORY_MEMORY;
     // Closed histories (and the executions they point to) stay in the order until compacted: keep
     // them fewer than the live ones.
     if (++this.closedInOrder > this.histories.size + 1024) this.compactOrder();

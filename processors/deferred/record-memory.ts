@@ -12,6 +12,9 @@ const STRING_HEADER = 16;
 const ARRAY_SLOT = 16;
 const NUMBER = 16;
 
+/** The bookkeeping of one execution that holds records: its entry, queue and slots; counted against the caps too. */
+export const HISTORY_MEMORY = 200;
+
 /**
  * A cheap estimate of the heap a held record keeps alive, for the deferral byte caps. It walks the body
  * and attributes once (no serialisation, no allocation) and ignores what records share (resource,
