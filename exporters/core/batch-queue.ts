@@ -40,6 +40,8 @@ export interface BatchQueue {
   /** No more writes: persist what can be persisted. Returns how many records in memory could not be kept. */
   close(): number;
   readonly durable: boolean;
+  /** Records waiting on disk, not yet handed to the sender. */
+  readonly spoolRecords: number;
   readonly spoolBytes: number;
 }
 
@@ -49,6 +51,7 @@ export interface BatchQueue {
  */
 export class MemoryQueue implements BatchQueue {
   readonly durable = false;
+  readonly spoolRecords = 0;
   readonly spoolBytes = 0;
   private open = new EncodedBatch();
   private readonly ready: EncodedBatch[] = [];

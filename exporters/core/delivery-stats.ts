@@ -8,7 +8,7 @@ const LATENCY_WINDOW = 256;
  * dead_lettered, failed or dropped (by reason), or is still queued / spooled.
  */
 export class DeliveryStats {
-  static readonly GAUGES = ['queued', 'spool_bytes', 'export_latency_ms', 'export_latency_p99_ms'];
+  static readonly GAUGES = ['queued', 'spool_records', 'spool_bytes', 'export_latency_ms', 'export_latency_p99_ms'];
 
   received = 0;
   exported = 0;
@@ -28,7 +28,8 @@ export class DeliveryStats {
     this.latencies[this.latencyCount++ % LATENCY_WINDOW] = ms;
   }
 
-  read(queued: number, spoolBytes: number): StatsSection {
+  /** `queued`: records in memory and on the wire; `spoolRecords`/`spoolBytes`: what waits on disk. */
+  read(queued: number, spoolRecords: number, spoolBytes: number): StatsSection {
     return {
       received: this.received,
       exported: this.exported,
@@ -41,6 +42,7 @@ export class DeliveryStats {
       spool_damaged: this.spoolDamaged,
       dropped: this.dropped.toJSON(),
       queued,
+      spool_records: spoolRecords,
       spool_bytes: spoolBytes,
       export_latency_ms: this.latencyCount === 0 ? 0 : round(this.latencies[(this.latencyCount - 1) % LATENCY_WINDOW]!),
       export_latency_p99_ms: this.p99(),

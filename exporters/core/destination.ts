@@ -89,7 +89,7 @@ class DeliveryStage implements LogStage {
     this.queue = settings.spoolDir
       ? SpoolQueue.open(settings.spoolDir, settings.spool, settings.batch, this.stats, decoder, name)
       : new MemoryQueue(settings.batch, this.stats, decoder);
-    ctx.stats.register(name, () => this.stats.read(this.queue.memoryRecords + this.inFlightRecords, this.queue.spoolBytes), { gauges: DeliveryStats.GAUGES });
+    ctx.stats.register(name, () => this.stats.read(this.queue.memoryRecords + this.inFlightRecords, this.queue.spoolRecords, this.queue.spoolBytes), { gauges: DeliveryStats.GAUGES });
     // Batches an earlier process left in the spool go out without waiting for new records.
     if (this.queue.waiting > 0) this.schedulePump();
   }

@@ -71,6 +71,10 @@ export class SpoolQueue implements BatchQueue {
     return this.spool.bytes;
   }
 
+  get spoolRecords(): number {
+    return this.spool.pendingRecords;
+  }
+
   add(record: LogkitRecord): void {
     if (this.full()) this.spill();
     this.bytes += this.open.add(record);

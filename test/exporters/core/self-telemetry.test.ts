@@ -39,7 +39,7 @@ describe('delivery self-telemetry', () => {
     expect(value('otel_logkit.otlp.retried')).toBe(10);
     expect(value('otel_logkit.otlp.dropped', 'queue_full')).toBe(5);
     expect(value('otel_logkit.otlp.queued')).toBe(0);
-    for (const key of ['failed', 'spooled', 'replayed', 'dead_lettered', 'rejected', 'spool_bytes', 'export_latency_ms', 'export_latency_p99_ms']) {
+    for (const key of ['failed', 'spooled', 'replayed', 'dead_lettered', 'rejected', 'spool_records', 'spool_bytes', 'export_latency_ms', 'export_latency_p99_ms']) {
       expect(metrics.has(`otel_logkit.otlp.${key}`), key).toBe(true);
     }
     expect(pipeline.stats().otlp).toMatchObject({ received: 15, exported: 10, dropped: { queue_full: 5 } });

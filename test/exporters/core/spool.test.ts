@@ -55,6 +55,7 @@ describe('the spool', () => {
     first.write(0, 300);
     await first.stage.shutdown();
     expect(first.stats()).toMatchObject({ received: 300, exported: 0, failed: 0, spooled: 300 });
+    expect(first.stats().spool_records).toBeGreaterThan(0);
     expect(segments(dir).length).toBeGreaterThan(0);
     for (const file of readdirSync(dir)) expect(statSync(join(dir, file)).mode & 0o777).toBe(0o600);
 
