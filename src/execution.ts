@@ -81,7 +81,7 @@ export class Execution {
   }
 }
 
-const EMPTY: LogMap = Object.freeze(Object.create(null));
+const EMPTY: LogMap = Object.freeze({});
 
 function mergeTags(inherited: readonly string[] | undefined, own: readonly string[] | undefined): readonly string[] {
   if (!own || own.length === 0) return inherited ?? [];
