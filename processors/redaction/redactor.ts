@@ -13,8 +13,15 @@ export interface RedactableRecord {
 }
 
 const REMOVE: unique symbol = Symbol('remove');
-/** No built-in secret is shorter than `pwd=x`. */
-const MIN_SECRET_LENGTH = 5;
+/**
+ * Attribute values repeat endlessly (routes, user agents, host names): values found clean are
+ * remembered, up to this many of at most CLEAN_MAX_LENGTH characters, so each is scanned once per
+ * cache generation. The cache starts over when full, which bounds its memory. Body strings, mostly
+ * unique, are not remembered.
+ */
+const CLEAN_CACHE_SIZE = 2048;
+const CLEAN_MIN_LENGTH = 16;
+const CLEAN_MAX_LENGTH = 1024;
 /** Integers this large may be card numbers logged as numbers. */
 const MIN_CARD_NUMBER = 1e12;
 /** Deeper values are redacted whole rather than walked (the pipeline's snapshot stops at 32 anyway). */
@@ -37,6 +44,7 @@ export class Redactor {
   private readonly detectors: DetectorSet;
   private readonly actions: ActionTable;
   private readonly spans: Span[] = [];
+  private readonly clean = new Set<string>();
   private summary: RedactionSummary | undefined;
 
   constructor(config: RedactionConfig) {
@@ -79,7 +87,8 @@ export class Redactor {
   private value(value: LogValue, depth: number, removable: boolean): LogValue | typeof REMOVE {
     switch (typeof value) {
       case 'string':
-        return this.text(value, removable);
+        // A map entry (removable) is an attribute-like value that repeats; a body string is usually unique.
+        return this.text(value, removable, removable);
       case 'number':
         return value >= MIN_CARD_NUMBER && Number.isSafeInteger(value) ? this.number(value, removable) : value;
       case 'bigint':
@@ -119,7 +128,11 @@ export class Redactor {
   }
 
   private map(map: LogMap, depth: number): void {
-    for (const key in map) {
+    // Object.keys rather than for-in: the record's maps are null-prototype (dictionary-mode) objects,
+    // for which for-in is the slower of the two.
+    const keys = Object.keys(map);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
       const item = map[key];
       const out = this.entry(key, item, depth);
       if (out === REMOVE) delete map[key];
@@ -150,16 +163,16 @@ export class Redactor {
     return digits.length <= 19 && isCardNumber(digits) ? this.whole('card', digits, removable) : value;
   }
 
-  private text(text: string, removable: boolean): string | typeof REMOVE {
-    const detectors = this.detectors;
+  private text(text: string, removable: boolean, repeats: boolean): string | typeof REMOVE {
+    const cacheable = repeats && text.length >= CLEAN_MIN_LENGTH && text.length <= CLEAN_MAX_LENGTH;
+    if (cacheable && this.clean.has(text)) return text;
     const spans = this.spans;
     spans.length = 0;
-    // Custom patterns first: where they overlap a built-in detector, the user's kind is reported.
-    for (const detector of detectors.always) detector.find(text, spans);
-    if (text.length >= MIN_SECRET_LENGTH && detectors.mayMatch(text)) {
-      for (const detector of detectors.triggered) detector.find(text, spans);
+    this.detectors.find(text, spans);
+    if (spans.length === 0) {
+      if (cacheable) this.remember(text);
+      return text;
     }
-    if (spans.length === 0) return text;
     return this.replaceSpans(text, spans, removable);
   }
 
@@ -184,6 +197,11 @@ export class Redactor {
       at = span.end;
     }
     return out + text.slice(at);
+  }
+
+  private remember(text: string): void {
+    if (this.clean.size >= CLEAN_CACHE_SIZE) this.clean.clear();
+    this.clean.add(text);
   }
 
   private note(kind: string): void {

@@ -1,3 +1,4 @@
+import { AT_SIGN, DASHES, LONG_TOKEN } from './clues.js';
 import { type Detector, patternDetector } from './detector.js';
 
 /**
@@ -9,14 +10,14 @@ import { type Detector, patternDetector } from './detector.js';
 /** `header.payload.signature`, base64url; header and payload are JSON objects, so both start `eyJ`. */
 export const jwtDetector = patternDetector({
   name: 'jwt',
-  trigger: 'eyJ',
-  pattern: /(?<![\w-])eyJ[\w-]{6,4096}\.eyJ[\w-]{2,16384}\.[\w-]{0,4096}/,
+  trigger: { clues: LONG_TOKEN },
+  pattern: /(?<![\w-])eyJ[\w-]{12,4096}\.eyJ[\w-]{2,16384}\.[\w-]{0,4096}/,
 });
 
 /** AWS access key ids: a four-letter type prefix and 16 base-32 characters. */
 export const awsAccessKeyIdDetector = patternDetector({
   name: 'aws_access_key_id',
-  trigger: 'AKIA|ASIA|ABIA|ACCA|A3T',
+  trigger: { clues: LONG_TOKEN },
   pattern: /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z2-7]{16}(?![A-Za-z0-9])/,
 });
 
@@ -27,7 +28,7 @@ export const awsAccessKeyIdDetector = patternDetector({
  */
 export const awsSecretAccessKeyDetector = patternDetector({
   name: 'aws_secret_access_key',
-  trigger: 'aws|secret|AKIA|ASIA',
+  trigger: { clues: 0, words: ['aws', 'secret', 'akia', 'asia'], minLength: 43 },
   pattern: /(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/,
   accept: (secret, text, start) =>
     /[a-z]/.test(secret) && /[A-Z]/.test(secret) && /\d/.test(secret) && AWS_CONTEXT.test(text.slice(Math.max(0, start - 80), start)),
@@ -37,35 +38,35 @@ const AWS_CONTEXT = /aws|secret|AKIA|ASIA/i;
 /** GitHub personal, OAuth, user-to-server, server-to-server and refresh tokens, and fine-grained PATs. */
 export const githubTokenDetector = patternDetector({
   name: 'github_token',
-  trigger: 'gh[pousr]_|github_pat_',
+  trigger: { clues: LONG_TOKEN },
   pattern: /(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,255})(?![A-Za-z0-9_])/,
 });
 
 /** GitLab tokens: personal/project/group (`glpat-`), deploy, runner, CI job, feed, OAuth and others. */
 export const gitlabTokenDetector = patternDetector({
   name: 'gitlab_token',
-  trigger: 'gl(?:pat|dt|rt|ptt|cbt|imt|oas|ft|soat|agent|cf)-',
+  trigger: { clues: LONG_TOKEN },
   pattern: /(?<![\w-])gl(?:pat|dt|rt|ptt|cbt|imt|oas|ft|soat|agent|cf)-[A-Za-z0-9_-]{20,64}(?![\w-])/,
 });
 
 /** Slack bot/user/app/config tokens and incoming-webhook paths. */
 export const slackTokenDetector = patternDetector({
   name: 'slack_token',
-  trigger: 'xox[abposre]-|xapp-|hooks\\.slack\\.com',
+  trigger: { clues: LONG_TOKEN },
   pattern: /(?<![\w-])(?:xox[abposre]-[A-Za-z0-9-]{10,250}|xapp-\d-[A-Za-z0-9-]{10,250})(?![\w-])|(?<=hooks\.slack\.com\/(?:services|workflows|triggers)\/)[A-Za-z0-9_/-]{10,200}/,
 });
 
 /** Stripe secret and restricted keys, live or test, and webhook signing secrets (publishable keys are public). */
 export const stripeKeyDetector = patternDetector({
   name: 'stripe_key',
-  trigger: '[sr]k_(?:live|test)_|whsec_',
+  trigger: { clues: LONG_TOKEN },
   pattern: /(?<![A-Za-z0-9_])(?:[sr]k_(?:live|test)_[A-Za-z0-9]{10,247}|whsec_[A-Za-z0-9]{20,100})(?![A-Za-z0-9_])/,
 });
 
 /** Google API keys, OAuth access tokens and OAuth client secrets. */
 export const googleApiKeyDetector = patternDetector({
   name: 'google_api_key',
-  trigger: 'AIza|ya29\\.|GOCSPX-',
+  trigger: { clues: LONG_TOKEN },
   pattern: /(?<![\w-])(?:AIza[\w-]{35}|ya29\.[\w-]{20,2048}|GOCSPX-[\w-]{28})(?![\w-])/,
 });
 
@@ -77,7 +78,7 @@ export const googleApiKeyDetector = patternDetector({
  */
 export const authorizationDetector = patternDetector({
   name: 'authorization',
-  trigger: 'bearer|basic',
+  trigger: { clues: 0, words: ['bearer', 'basic'], minLength: 10 },
   pattern: /(?<![\w-])(bearer|basic)[ \t]{1,8}([A-Za-z0-9._~+/-]{1,8192}=*)/i,
   group: 2,
   accept: (credential, text, start) => {
@@ -102,7 +103,7 @@ function isBearerCredential(value: string, text: string, start: number): boolean
  */
 export const urlCredentialsDetector = patternDetector({
   name: 'url_credentials',
-  trigger: ':\\/\\/',
+  trigger: { clues: AT_SIGN },
   pattern: /(?<![\w+.-])[A-Za-z][\w+.-]{0,31}:\/\/[^\s:/?#@"'<>]{0,256}:([^\s/"'<>]{1,256})@/,
   group: 1,
 });
@@ -114,7 +115,7 @@ export const urlCredentialsDetector = patternDetector({
  */
 export const privateKeyDetector: Detector = {
   name: 'private_key',
-  trigger: '-----BEGIN ',
+  trigger: { clues: DASHES },
   find(text, out) {
     let from = 0;
     while (true) {

@@ -9,13 +9,22 @@
 export interface Detector {
   /** The name used in configuration and, unless a span says otherwise, the kind reported. */
   readonly name: string;
-  /**
-   * A regular-expression fragment that every match contains (case-insensitively): the one prefilter
-   * scan of each string is built from these. Undefined means the detector always runs.
-   */
-  readonly trigger: string | undefined;
+  /** What every text this detector can match contains; undefined means the detector always runs. */
+  readonly trigger: Trigger | undefined;
   /** Appends the secrets found in `text`. */
   find(text: string, out: Span[]): void;
+}
+
+/**
+ * When a detector is worth running: at least one of `clues` (a bit set from `clues.ts`; 0 for none
+ * needed) is in the text, when `words` is given one of these words (case-insensitively), and the
+ * text is at least `minLength` long.
+ */
+export interface Trigger {
+  clues: number;
+  words?: readonly string[];
+  /** Shorter texts cannot hold a match. */
+  minLength?: number;
 }
 
 /** One secret in a string: `[start, end)` and the kind it is reported as. */
@@ -27,7 +36,7 @@ export interface Span {
 
 export interface PatternDetectorSpec {
   name: string;
-  trigger: string | undefined;
+  trigger: Trigger | undefined;
   /** Compiled once; the `g` and `d` flags are added. */
   pattern: RegExp;
   /** The capture group that is the secret (default: the whole match). */

@@ -13,12 +13,13 @@ import {
   urlCredentialsDetector,
 } from './credentials.js';
 import { customPatternDetector } from './custom-pattern.js';
-import type { Detector } from './detector.js';
+import { scanClues } from './clues.js';
+import type { Detector, Span } from './detector.js';
 import { keyValueDetector } from './key-value.js';
 import { paymentCardDetector } from './payment-card.js';
 import { emailDetector, ibanDetector, ipv4Detector, ipv6Detector, phoneDetector, ssnDetector } from './personal-data.js';
 
-export type { Detector, Span } from './detector.js';
+export type { Detector, Span, Trigger } from './detector.js';
 
 /** Every built-in detector by name; `default: true` ones run unless turned off. */
 const BUILT_IN: Record<string, { default: boolean; make: (rules: KeyRules) => Detector }> = {
@@ -46,34 +47,94 @@ const BUILT_IN: Record<string, { default: boolean; make: (rules: KeyRules) => De
 export const DETECTOR_NAMES: readonly string[] = Object.keys(BUILT_IN);
 export const DEFAULT_DETECTORS: readonly string[] = DETECTOR_NAMES.filter((name) => BUILT_IN[name]!.default);
 
+/** No built-in secret is shorter than `pwd=x`. */
+const MIN_SECRET_LENGTH = 5;
+
+interface GatedDetector {
+  detector: Detector;
+  clues: number;
+  minLength: number;
+  /** Index into the word patterns, or -1 when no word is needed. */
+  words: number;
+}
+
 /**
- * The detectors of one configuration, compiled once: the built-in ones that are on, the custom
- * patterns, and the prefilter — one case-insensitive regex made of every built-in trigger, so that a
- * string without any trigger (most log lines) costs a single native scan.
+ * The detectors of one configuration, compiled once. `find` runs the custom patterns on every string,
+ * then scans the string's clues once and runs only the built-in detectors whose clues (and trigger
+ * words) are present — so a string that cannot hold a secret (most log values) costs one pass over
+ * its characters and no regex.
  */
 export class DetectorSet {
-  /** Run only when the prefilter matches. */
-  readonly triggered: readonly Detector[];
-  /** Run on every string (custom patterns, and any detector without a trigger). */
-  readonly always: readonly Detector[];
-  private readonly prefilter: RegExp | undefined;
+  private readonly always: readonly Detector[];
+  private readonly gated: readonly GatedDetector[];
+  private readonly wordPatterns: readonly RegExp[];
+  /** All word patterns in one: when it fails (the usual case), no single one needs to be tried. */
+  private readonly anyWords: RegExp | undefined;
+  /** Per call: whether word pattern i is in the text (1), is not (0), or was not needed yet (-1). */
+  private readonly wordsSeen: Int8Array;
+  private readonly anyWordsCovers: ReadonlySet<number>;
+  /** Per call: whether any word is in the text (1), none is (0), or not known yet (-1). */
+  private anySeen = -1;
 
   constructor(names: readonly string[], patterns: readonly { name: string; pattern: RegExp }[], rules: KeyRules) {
-    const triggered: Detector[] = [];
-    const always: Detector[] = [];
+    const always: Detector[] = patterns.map(({ name, pattern }) => customPatternDetector(name, pattern));
+    const gated: GatedDetector[] = [];
+    const wordSources: string[] = [];
     for (const name of names) {
       const detector = BUILT_IN[name]?.make(rules);
       if (!detector) continue;
-      (detector.trigger === undefined ? always : triggered).push(detector);
+      const trigger = detector.trigger;
+      if (trigger === undefined) {
+        always.push(detector);
+        continue;
+      }
+      if (trigger.words !== undefined && trigger.words.length === 0) continue; // nothing it could find
+      let words = -1;
+      if (trigger.words !== undefined) {
+        const source = trigger.words.map(escapeRegExp).join('|');
+        words = wordSources.indexOf(source);
+        if (words < 0) words = wordSources.push(source) - 1;
+      }
+      gated.push({ detector, clues: trigger.clues, minLength: trigger.minLength ?? 0, words });
     }
-    for (const { name, pattern } of patterns) always.push(customPatternDetector(name, pattern));
-    this.triggered = triggered;
     this.always = always;
-    this.prefilter = triggered.length > 0 ? new RegExp(triggered.map((d) => `(?:${d.trigger})`).join('|'), 'i') : undefined;
+    this.gated = gated;
+    this.wordPatterns = wordSources.map((source) => new RegExp(source, 'i'));
+    // Only the word sets of detectors that need no clue are tried on every string; combine those.
+    const everyString = [...new Set(gated.filter((g) => g.clues === 0 && g.words >= 0).map((g) => g.words))];
+    this.anyWords = everyString.length > 1 ? new RegExp(everyString.map((i) => wordSources[i]).join('|'), 'i') : undefined;
+    this.anyWordsCovers = new Set(everyString);
+    this.wordsSeen = new Int8Array(wordSources.length);
   }
 
-  /** True when some triggered detector may find something in `text`. */
-  mayMatch(text: string): boolean {
-    return this.prefilter !== undefined && this.prefilter.test(text);
+  /** Appends the secrets of every detector to `spans`; the custom patterns' come first. */
+  find(text: string, spans: Span[]): void {
+    for (const detector of this.always) detector.find(text, spans);
+    if (text.length < MIN_SECRET_LENGTH) return;
+    const clues = scanClues(text);
+    this.wordsSeen.fill(-1);
+    this.anySeen = -1;
+    for (const { detector, clues: needed, minLength, words } of this.gated) {
+      if ((needed !== 0 && (clues & needed) === 0) || text.length < minLength) continue;
+      if (words >= 0 && !this.hasWords(text, words)) continue;
+      detector.find(text, spans);
+    }
   }
+
+  private hasWords(text: string, index: number): boolean {
+    if (this.anyWords !== undefined && this.anyWordsCovers.has(index)) {
+      if (this.anySeen < 0) this.anySeen = this.anyWords.test(text) ? 1 : 0;
+      if (this.anySeen === 0) return false;
+    }
+    let seen = this.wordsSeen[index]!;
+    if (seen < 0) {
+      seen = this.wordPatterns[index]!.test(text) ? 1 : 0;
+      this.wordsSeen[index] = seen;
+    }
+    return seen === 1;
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

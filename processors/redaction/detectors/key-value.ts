@@ -1,4 +1,5 @@
 import type { KeyRules } from '../key-rules.js';
+import { SEPARATOR } from './clues.js';
 import type { Detector, Span } from './detector.js';
 
 /**
@@ -11,10 +12,9 @@ import type { Detector, Span } from './detector.js';
  * or a symbol). `=` and quoted values are structure, not prose, and always count.
  */
 export function keyValueDetector(rules: KeyRules): Detector {
-  const words = rules.triggerWords().map(escapeRegExp);
   return {
     name: 'key_value',
-    trigger: words.length > 0 ? `(?:${words.join('|')})\\w{0,24}\\\\?["']?[ \\t]*[:=]` : undefined,
+    trigger: { clues: SEPARATOR, words: rules.triggerWords() },
     find(text, out) {
       findKeyValues(rules, text, out);
     },
@@ -117,6 +117,3 @@ function looksLikeCredential(value: string): boolean {
 }
 
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}

@@ -1,3 +1,4 @@
+import { DIGIT_RUN } from './clues.js';
 import type { Detector, Span } from './detector.js';
 
 /**
@@ -11,8 +12,7 @@ import type { Detector, Span } from './detector.js';
  */
 export const paymentCardDetector: Detector = {
   name: 'card',
-  // Every card has at least 8 digits with at most one separator between them.
-  trigger: '\\d{4}[ -]?\\d{4}',
+  trigger: { clues: DIGIT_RUN },
   find(text, out) {
     findCards(text, out);
   },

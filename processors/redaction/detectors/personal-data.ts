@@ -1,4 +1,5 @@
 import { isIPv4, isIPv6 } from 'node:net';
+import { AT_SIGN, DIGIT_DOT, DIGIT_RUN, SEPARATOR } from './clues.js';
 import { patternDetector } from './detector.js';
 
 /**
@@ -14,7 +15,7 @@ import { patternDetector } from './detector.js';
  */
 export const emailDetector = patternDetector({
   name: 'email',
-  trigger: '\\w@\\w',
+  trigger: { clues: AT_SIGN },
   pattern: /(?<![\w.%+-])[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{2,24}(?![\w-])/,
   accept: (address, text, start) => !(address.startsWith('git@') && text.charCodeAt(start + address.length) === 58) && !isUrlPassword(text, start),
 });
@@ -28,14 +29,14 @@ function isUrlPassword(text: string, start: number): boolean {
 /** US SSNs written `123-45-6789`, without the numbers the SSA never issues (000, 666, 9xx, 00, 0000). */
 export const ssnDetector = patternDetector({
   name: 'ssn',
-  trigger: '\\d{3}-\\d\\d-\\d{4}',
+  trigger: { clues: DIGIT_RUN },
   pattern: /(?<![\w-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\w-])/,
 });
 
 /** Phone numbers: international `+` form, or grouped national numbers with 10–15 digits. */
 export const phoneDetector = patternDetector({
   name: 'phone',
-  trigger: '\\d[ .-]?\\d{3}',
+  trigger: { clues: DIGIT_RUN },
   pattern: /(?<![\w+.-])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?|\d{1,4}[ .-])(?:\d{2,4}[ .-]){1,3}\d{2,4}(?![\w-]|\.\d)|(?<![\w+])\+\d{8,15}(?!\w)/,
   accept: (phone) => {
     const digits = phone.replace(/\D/g, '').length;
@@ -46,7 +47,7 @@ export const phoneDetector = patternDetector({
 /** IPv4 addresses (dotted quads with octets ≤ 255). */
 export const ipv4Detector = patternDetector({
   name: 'ipv4',
-  trigger: '\\d\\.\\d{1,3}\\.\\d',
+  trigger: { clues: DIGIT_DOT },
   pattern: /(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?![\w]|\.\d)/,
   accept: (address) => isIPv4(address),
 });
@@ -54,7 +55,7 @@ export const ipv4Detector = patternDetector({
 /** IPv6 addresses, validated by Node's parser (so `12:34:56` and `std::string` are not addresses). */
 export const ipv6Detector = patternDetector({
   name: 'ipv6',
-  trigger: '[0-9a-f]{0,4}:[0-9a-f]{0,4}:',
+  trigger: { clues: SEPARATOR },
   pattern: /(?<![\w:.])[0-9A-Fa-f:]{2,39}(?:\.\d{1,3}){0,3}(?![\w:.]|\.\d)/,
   accept: (address) => /[0-9A-Fa-f]/.test(address) && isIPv6(address),
 });
@@ -62,7 +63,7 @@ export const ipv6Detector = patternDetector({
 /** IBANs, with or without the usual groups of four, checked with ISO 13616's mod-97. */
 export const ibanDetector = patternDetector({
   name: 'iban',
-  trigger: '[A-Z]{2}\\d\\d ?[A-Z0-9]{4}',
+  trigger: { clues: DIGIT_RUN },
   pattern: /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?(?![A-Za-z0-9])/,
   accept: (iban) => ibanChecksumValid(iban.replace(/ /g, '')),
 });

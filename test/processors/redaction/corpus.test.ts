@@ -1,32 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { leaks, readCorpus } from './corpus/corpus.js';
 import { redactorFor } from './redactor-for.js';
 
 /**
  * The labelled corpus (`corpus/corpus.jsonl`, written by `corpus/generate-corpus.ts`): every secret
  * must be caught with the default rules, and at most 1% of the benign lines may be touched.
  */
-export interface CorpusLine {
-  label: 'secret' | 'benign';
-  kind: string;
-  text: string;
-  secrets?: string[];
-}
-
-export function readCorpus(): CorpusLine[] {
-  const file = join(dirname(fileURLToPath(import.meta.url)), 'corpus', 'corpus.jsonl');
-  return readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as CorpusLine);
-}
-
-/** True when any 12-character piece of the secret (or all of a shorter one) is still in the output. */
-export function leaks(output: string, secret: string): boolean {
-  const width = Math.min(secret.length, 12);
-  for (let i = 0; i + width <= secret.length; i++) if (output.includes(secret.slice(i, i + width))) return true;
-  return false;
-}
-
 describe('labelled corpus, default rules', () => {
   const corpus = readCorpus();
   const secretLines = corpus.filter((line) => line.label === 'secret');

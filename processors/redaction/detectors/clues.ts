@@ -1,0 +1,72 @@
+/**
+ * Clues: cheap facts about a string, gathered in one pass over its characters, that every secret of
+ * some family leaves behind. A detector names the clues it needs; a string without any of them is
+ * never handed to it. Most log values have none, so they cost one tight loop and no regex at all —
+ * a combined trigger regex was tried first and cost several times more (alternations that start with
+ * a character class defeat the regex engine's quick checks; a long-token test like `[\w-]{15}` is
+ * retried at every position).
+ */
+
+/** 7 or more digits in one stretch of digits and separators (`4111 1111 …`, `078-05-1120`, `+1 (555) 123-4567`). */
+export const DIGIT_RUN = 1;
+/** An `@` (email addresses, `user:password@host`). */
+export const AT_SIGN = 2;
+/** A `:` or `=` (`key=value`, `key: value`, IPv6). */
+export const SEPARATOR = 4;
+/** Five dashes in a row (PEM armour). */
+export const DASHES = 8;
+/** 15 or more `[A-Za-z0-9_-]` in a row: every vendor token, JWT segment and access key id is that long. */
+export const LONG_TOKEN = 16;
+/** A digit, a dot and a digit (dotted quads). */
+export const DIGIT_DOT = 32;
+
+const MIN_DIGITS = 7;
+const MIN_TOKEN = 15;
+
+/**
+ * The clues present in `text`, as a bit set. Written as a chain of comparisons, most frequent class
+ * first: measured faster than a class-table lookup and a switch.
+ */
+export function scanClues(text: string): number {
+  let clues = 0;
+  let digits = 0;
+  let token = 0;
+  let dashes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95) {
+      if (++token >= MIN_TOKEN) clues |= LONG_TOKEN;
+      digits = 0;
+      dashes = 0;
+    } else if (c === 32) {
+      token = 0;
+      dashes = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (++digits >= MIN_DIGITS) clues |= DIGIT_RUN;
+      if (++token >= MIN_TOKEN) clues |= LONG_TOKEN;
+      dashes = 0;
+    } else if (c === 45) {
+      if (++token >= MIN_TOKEN) clues |= LONG_TOKEN;
+      if (++dashes >= 5) clues |= DASHES;
+    } else if (c === 46) {
+      if (digits > 0 && isDigit(text.charCodeAt(i + 1))) clues |= DIGIT_DOT;
+      token = 0;
+      dashes = 0;
+    } else if (c === 40 || c === 41 || c === 43 || c === 47) {
+      // ( ) + / may separate the digit groups of a phone or card number
+      token = 0;
+      dashes = 0;
+    } else {
+      if (c === 64) clues |= AT_SIGN;
+      else if (c === 58 || c === 61) clues |= SEPARATOR;
+      token = 0;
+      digits = 0;
+      dashes = 0;
+    }
+  }
+  return clues;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
