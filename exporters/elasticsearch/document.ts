@@ -1,5 +1,5 @@
 import type { Attributes } from '@opentelemetry/api';
-import type { LogkitRecord, LogMap } from '../../src/record.js';
+import type { LogkitRecord, LogMap, LogValue } from '../../src/record.js';
 import { severityName } from '../../src/severity.js';
 import { isoNanos, recordTime, resourceAttributes, toJsonValue, toText } from '../record-fields.js';
 import { datasetName, type ElasticsearchConfig } from './config.js';
@@ -42,9 +42,9 @@ function otelDocument(record: LogkitRecord, dataStream: DataStreamFields): strin
   }
   if (record.body !== undefined) {
     const body = record.body;
-    doc.body = body !== null && typeof body === 'object' && !(body instanceof Uint8Array) ? { structured: toJsonValue(body) } : { text: toText(body) };
+    doc.body = body !== null && typeof body === 'object' && !(body instanceof Uint8Array) ? { structured: mappableJson(body) } : { text: toText(body) };
   }
-  doc.attributes = toJsonValue(record.attributes);
+  doc.attributes = mappableJson(record.attributes);
   if (record.droppedAttributesCount > 0) doc.dropped_attributes_count = record.droppedAttributesCount;
   const scope = record.instrumentationScope;
   doc.scope = scope.version ? { name: scope.name, version: scope.version } : { name: scope.name };
@@ -111,7 +111,7 @@ function ecsResource(attributes: Attributes): EcsResource {
 function ecsDocument(record: LogkitRecord, dataStream: DataStreamFields): string {
   const resource = ecsResource(resourceAttributes(record.resource));
   const doc: Record<string, unknown> = Object.create(null);
-  const attributes = toJsonValue(record.attributes) as Record<string, unknown>;
+  const attributes = mappableJson(record.attributes) as Record<string, unknown>;
   for (const key of Object.keys(attributes)) doc[ECS_RECORD_FIELDS[key] ?? key] = attributes[key];
   if (dataStream) {
     doc['data_stream.type'] = dataStream.type;
@@ -135,4 +135,33 @@ function ecsDocument(record: LogkitRecord, dataStream: DataStreamFields): string
   const json = JSON.stringify(doc);
   if (resource.fragment === '') return json;
   return json === '{}' ? `{${resource.fragment}}` : `{${resource.fragment},${json.slice(1)}`;
+}
+
+/**
+ * Elasticsearch and OpenSearch map a field from the first value they see and refuse a document whose
+ * array mixes kinds: `[1, "two", false]` answers `illegal_argument_exception: mapper [...] cannot be
+ * changed from type [keyword] to [long]` and the whole record is dead-lettered (seen against a real
+ * OpenSearch 2.19 in the e2e suite). OTLP arrays may mix kinds, so such an array is stored as the text
+ * of each element instead: the record is kept, and so is every value's content.
+ */
+export function mappableJson(value: LogValue): unknown {
+  return uniformArrays(toJsonValue(value));
+}
+
+function uniformArrays(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (!Array.isArray(value)) {
+    const map = value as Record<string, unknown>;
+    for (const key of Object.keys(map)) map[key] = uniformArrays(map[key]);
+    return map;
+  }
+  const items = value.map(uniformArrays);
+  let kind: string | undefined;
+  for (const item of items) {
+    if (item === null) continue;
+    const itemKind = Array.isArray(item) ? 'array' : typeof item;
+    if (kind === undefined) kind = itemKind;
+    else if (itemKind !== kind) return items.map((i) => (i === null || typeof i === 'string' ? i : JSON.stringify(i)));
+  }
+  return items;
 }

@@ -59,6 +59,21 @@ describe('_bulk into data streams', () => {
     expect(structured!.source.body).toEqual({ structured: { order: 42 } });
   });
 
+  it('stores an array that mixes kinds as the text of each element, in both layouts, since Elasticsearch refuses mixed arrays', async () => {
+    const attributes = { 'log.record.uid': 'm', mixed: [1, 'two', false, null, { a: 1 }], same: [1, 2], nested: { list: [true, 'x'] } };
+    for (const mapping of ['otel', 'ecs']) {
+      await sendOnce(new ElasticsearchProtocol(config({ OTEL_LOGKIT_ELASTICSEARCH_MAPPING: mapping, OTEL_LOGKIT_ELASTICSEARCH_INDEX: mapping })), es.url, [
+        makeRecord({ body: { list: [2, 'b'] }, attributes }),
+      ]);
+      const source = es.documents(mapping)[0]!.source as Record<string, unknown>;
+      const stored = (mapping === 'otel' ? source.attributes : source) as Record<string, unknown>;
+      expect(stored.mixed).toEqual(['1', 'two', 'false', null, '{"a":1}']);
+      expect(stored.same).toEqual([1, 2]);
+      expect(stored.nested).toEqual({ list: ['true', 'x'] });
+    }
+    expect(es.documents('otel')[0]!.source.body).toEqual({ structured: { list: ['2', 'b'] } });
+  });
+
   it('lays a record out in ECS: message, log.level, trace.id, service.environment, attributes at the top level', async () => {
     await sendOnce(new ElasticsearchProtocol(config({ OTEL_LOGKIT_ELASTICSEARCH_MAPPING: 'ecs' })), es.url, [
       makeRecord({
