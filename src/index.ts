@@ -48,3 +48,17 @@ export type { OtlpExporterOptions } from '../exporters/otlp/config.js';
 export type { FileExporterOptions } from '../exporters/file/config.js';
 export { encodeOtlpJson } from '../exporters/otlp/encode-json.js';
 export { encodeOtlpProtobuf } from '../exporters/otlp/encode-protobuf.js';
+export {
+  Redactor,
+  RedactionSummary,
+  REDACTION_ACTIONS,
+  REDACTION_COUNT_ATTRIBUTE,
+  REDACTION_KINDS_ATTRIBUTE,
+  DEFAULT_BLOCKED_KEYS,
+  DETECTOR_NAMES,
+  DEFAULT_DETECTORS,
+  type RedactableRecord,
+  type RedactionAction,
+  type RedactionConfig,
+  type RedactionOptions,
+} from '../processors/redaction/index.js';

@@ -1,6 +1,7 @@
 import type { LogMap, LogValue } from '../../src/record.js';
 import { ActionTable } from './actions.js';
-import type { RedactionConfig } from './config.js';
+import { type Env, SettingsReader } from '../../src/env.js';
+import { parseRedactionConfig, type RedactionConfig, type RedactionOptions } from './config.js';
 import { DetectorSet, type Span } from './detectors/index.js';
 import { isCardNumber } from './detectors/payment-card.js';
 import { KeyRules } from './key-rules.js';
@@ -34,7 +35,7 @@ const MAX_DEPTH = 128;
  * allow-list); detectors replace only the secret part of a string.
  *
  * @example
- * const redactor = new Redactor(parseRedactionConfig(new SettingsReader(process.env)));
+ * const redactor = Redactor.fromEnvironment(process.env);
  * const record = { body: 'login as bob password=hunter2', attributes: { 'user.email': 'bob@example.com' } };
  * redactor.redactRecord(record); // → { count: 2, kinds: { password: 1, email: 1 } }
  * record.body; // 'login as bob password=[REDACTED:password]'
@@ -46,6 +47,14 @@ export class Redactor {
   private readonly spans: Span[] = [];
   private readonly clean = new Set<string>();
   private summary: RedactionSummary | undefined;
+
+  /**
+   * A redactor configured like the pipeline's: from the `OTEL_LOGKIT_REDACT_*` variables of `env`,
+   * overridden by `options`. Throws a ConfigError naming the variable on a bad value.
+   */
+  static fromEnvironment(env: Env = process.env, options: RedactionOptions = {}): Redactor {
+    return new Redactor(parseRedactionConfig(new SettingsReader(env), options));
+  }
 
   constructor(config: RedactionConfig) {
     this.keys = new KeyRules({ blocked: config.blockedKeys, allowed: config.allowedKeys, ignored: config.ignoredKeys });
