@@ -1,0 +1,99 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, startLoki, startOpenSearch, type BackendLifecycle, type LokiBackend, type OpenSearchBackend } from '../backends.js';
+import { runEmitter } from '../fixtures/child-process.js';
+import { fastDelivery } from '../fixtures/delivery-env.js';
+import { summary } from '../fixtures/known-records.js';
+import { countByNumber, lokiEntries } from '../fixtures/loki-entries.js';
+import { storedDocuments } from '../fixtures/opensearch-documents.js';
+
+// SIGKILL the emitting process mid-stream, with its backend down at that moment so that the spool
+// holds the tail of the stream, then start the backend and the application again on the same spool:
+// every record the application had committed (forceFlush resolved: delivered or on disk) must arrive.
+// Records emitted after the last commit were only in memory; they are counted, not promised.
+
+let loki: LokiBackend;
+let os: OpenSearchBackend;
+
+beforeAll(async () => {
+  [loki, os] = await Promise.all([startLoki(), startOpenSearch()]);
+});
+afterAll(async () => {
+  await Promise.all([loki?.dispose(), os?.dispose()]);
+});
+
+interface Found {
+  /** Distinct record numbers stored. */
+  numbers: Set<number>;
+  duplicates: number;
+}
+
+const backends: { name: string; backend: () => BackendLifecycle; env: () => Record<string, string>; found: (runId: string) => Promise<Found> }[] = [
+  {
+    name: 'opensearch',
+    backend: () => os,
+    env: () => ({ OTEL_LOGS_EXPORTER: 'elasticsearch', OTEL_LOGKIT_ELASTICSEARCH_ENDPOINT: os.baseUrl, OTEL_LOGKIT_ELASTICSEARCH_INDEX: 'e2e-crash' }),
+    found: async (runId) => {
+      const stored = await storedDocuments(os, 'e2e-crash', runId);
+      // `_id` is the record's uid, kept in the spool: a replayed document answers 409, never a second copy.
+      return { numbers: new Set(stored.perNumber.keys()), duplicates: stored.hits.length - stored.perNumber.size };
+    },
+  },
+  {
+    name: 'loki',
+    backend: () => loki,
+    env: () => ({ OTEL_LOGS_EXPORTER: 'loki', OTEL_LOGKIT_LOKI_ENDPOINT: loki.baseUrl }),
+    found: async (runId) => {
+      const entries = await lokiEntries(loki, '{service_name="logkit-e2e-crash"}', runId);
+      return { numbers: new Set(entries.map((e) => Number(e.fields.e2e_n))), duplicates: countByNumber(entries).duplicates };
+    },
+  },
+];
+
+describe.each(backends)('SIGKILL of the emitting process → $name', ({ name, backend, env, found }) => {
+  it('loses no committed record once the process restarts on the same spool; duplicates only where the backend cannot deduplicate', async () => {
+    const runId = randomBytes(6).toString('hex');
+    const spoolDir = await mkdtemp(join(tmpdir(), 'otel-logkit-e2e-crash-'));
+    const childEnv = { ...fastDelivery, ...env(), OTEL_SERVICE_NAME: 'logkit-e2e-crash', OTEL_LOGKIT_SPOOL_DIR: spoolDir, OTEL_LOGKIT_RETRY_MAX_BACKOFF: '200' };
+    const committedAt = (line: string) => (line.startsWith('committed ') ? Number(line.slice(10)) : -1);
+    try {
+      const first = runEmitter(['emit', runId], childEnv);
+      await first.waitForLine((line) => committedAt(line) >= 250);
+      await backend().stop();
+      const whenStopped = committedAt(first.lines.at(-1)!);
+      // With the backend down, commits now mean "on disk in the spool".
+      await first.waitForLine((line) => committedAt(line) >= whenStopped + 250);
+      first.kill('SIGKILL');
+      expect((await first.exited).signal).toBe('SIGKILL');
+      const committed = Math.max(...first.lines.map(committedAt));
+
+      await backend().start();
+      const second = runEmitter(['drain', runId], childEnv);
+      expect((await second.exited).code).toBe(0);
+      const drainStats = JSON.parse(second.lines.at(-1)!) as Record<string, { replayed: number; failed: number }>;
+      const section = name === 'opensearch' ? 'elasticsearch' : 'loki';
+      expect(drainStats[section]!.failed).toBe(0);
+      expect(drainStats[section]!.replayed).toBeGreaterThan(0);
+
+      const result = await eventually(() => found(runId), (f) => Array.from({ length: committed }, (_, n) => n).every((n) => f.numbers.has(n)), { timeoutMs: 60_000 });
+      const lost = Array.from({ length: committed }, (_, n) => n).filter((n) => !result.numbers.has(n));
+      expect(lost).toEqual([]);
+      if (name === 'opensearch') expect(result.duplicates).toBe(0);
+      const uncommittedDelivered = [...result.numbers].filter((n) => n >= committed).length;
+      summary(`sigkill ${name}`, {
+        committed,
+        found: result.numbers.size,
+        lost: lost.length,
+        duplicates: result.duplicates,
+        replayed_after_restart: drainStats[section]!.replayed,
+        uncommitted_delivered: uncommittedDelivered,
+        backend_restart_ms: backend().lastStartMs,
+      });
+    } finally {
+      await rm(spoolDir, { recursive: true, force: true });
+    }
+  }, 240_000);
+});
