@@ -7,7 +7,7 @@ import { eventually, startLoki, startOpenSearch, type BackendLifecycle, type Lok
 import { runEmitter } from '../fixtures/child-process.js';
 import { fastDelivery } from '../fixtures/delivery-env.js';
 import { summary } from '../fixtures/known-records.js';
-import { countByNumber, lokiEntries } from '../fixtures/loki-entries.js';
+import { allLokiEntries, countByNumber } from '../fixtures/loki-entries.js';
 import { storedDocuments } from '../fixtures/opensearch-documents.js';
 
 // SIGKILL the emitting process mid-stream, with its backend down at that moment so that the spool
@@ -31,7 +31,7 @@ interface Found {
   duplicates: number;
 }
 
-const backends: { name: string; backend: () => BackendLifecycle; env: () => Record<string, string>; found: (runId: string) => Promise<Found> }[] = [
+const backends: { name: string; backend: () => BackendLifecycle; env: () => Record<string, string>; found: (runId: string, expected: number) => Promise<Found> }[] = [
   {
     name: 'opensearch',
     backend: () => os,
@@ -46,8 +46,8 @@ const backends: { name: string; backend: () => BackendLifecycle; env: () => Reco
     name: 'loki',
     backend: () => loki,
     env: () => ({ OTEL_LOGS_EXPORTER: 'loki', OTEL_LOGKIT_LOKI_ENDPOINT: loki.baseUrl }),
-    found: async (runId) => {
-      const entries = await lokiEntries(loki, '{service_name="logkit-e2e-crash"}', runId);
+    found: async (runId, expected) => {
+      const entries = await allLokiEntries(loki, '{service_name="logkit-e2e-crash"}', runId, expected);
       return { numbers: new Set(entries.map((e) => Number(e.fields.e2e_n))), duplicates: countByNumber(entries).duplicates };
     },
   },
@@ -78,7 +78,7 @@ describe.each(backends)('SIGKILL of the emitting process → $name', ({ name, ba
       expect(drainStats[section]!.failed).toBe(0);
       expect(drainStats[section]!.replayed).toBeGreaterThan(0);
 
-      const result = await eventually(() => found(runId), (f) => Array.from({ length: committed }, (_, n) => n).every((n) => f.numbers.has(n)), { timeoutMs: 60_000 });
+      const result = await eventually(() => found(runId, committed + 1_000), (f) => Array.from({ length: committed }, (_, n) => n).every((n) => f.numbers.has(n)), { timeoutMs: 60_000 });
       const lost = Array.from({ length: committed }, (_, n) => n).filter((n) => !result.numbers.has(n));
       expect(lost).toEqual([]);
       if (name === 'opensearch') expect(result.duplicates).toBe(0);
