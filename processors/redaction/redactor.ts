@@ -5,7 +5,8 @@ import { parseRedactionConfig, type RedactionConfig, type RedactionOptions } fro
 import { DetectorSet, type Span } from './detectors/index.js';
 import { isCardNumber } from './detectors/payment-card.js';
 import { KeyRules } from './key-rules.js';
-import { RedactionSummary } from './summary.js';
+import { CORRELATION_ATTRIBUTES } from '../enrichment/attributes.js';
+import { REDACTION_COUNT_ATTRIBUTE, REDACTION_KINDS_ATTRIBUTE, RedactionSummary } from './summary.js';
 
 /** The parts of a record the redactor reads: the body and the attributes (the event name is not a value). */
 export interface RedactableRecord {
@@ -14,6 +15,28 @@ export interface RedactableRecord {
 }
 
 const REMOVE: unique symbol = Symbol('remove');
+
+/**
+ * Attributes the pipeline itself writes, which an allow-list must not mask: generated ids (the
+ * exporters deduplicate on `log.record.uid`), the sampling stage's audit fields and our own summary.
+ * They are still scanned by the detectors. User and session ids are application data and are not here.
+ */
+const PIPELINE_ATTRIBUTES: readonly string[] = [
+  CORRELATION_ATTRIBUTES.uid,
+  CORRELATION_ATTRIBUTES.sequence,
+  CORRELATION_ATTRIBUTES.globalId,
+  CORRELATION_ATTRIBUTES.localId,
+  CORRELATION_ATTRIBUTES.externalId,
+  'logkit.audit',
+  'logkit.rules.outcome',
+  'logkit.rules.source',
+  'logkit.rules.origin',
+  'logkit.rules.actor',
+  'logkit.rules.changes',
+  'logkit.rules.error',
+  REDACTION_COUNT_ATTRIBUTE,
+  REDACTION_KINDS_ATTRIBUTE,
+];
 /**
  * Attribute values repeat endlessly (routes, user agents, host names): values found clean are
  * remembered, up to this many of at most CLEAN_MAX_LENGTH characters, so each is scanned once per
@@ -57,7 +80,8 @@ export class Redactor {
   }
 
   constructor(config: RedactionConfig) {
-    this.keys = new KeyRules({ blocked: config.blockedKeys, allowed: config.allowedKeys, ignored: config.ignoredKeys });
+    const allowed = config.allowedKeys && [...config.allowedKeys, ...PIPELINE_ATTRIBUTES];
+    this.keys = new KeyRules({ blocked: config.blockedKeys, allowed, ignored: config.ignoredKeys });
     this.detectors = new DetectorSet(config.detectors, config.patterns, this.keys);
     this.actions = new ActionTable(config.defaultAction, config.actions, config.hashKey);
   }

@@ -69,6 +69,17 @@ describe('redaction stage in the pipeline', () => {
     expect(pipeline.stats().redaction).toEqual({ records: 2, values: 4, kinds: { email: 2, ssn: 1, password: 1 }, dropped: {} });
   });
 
+  it('in allow-list mode keeps the attributes the pipeline writes itself, such as log.record.uid', async () => {
+    const { exporter, pipeline, logger } = pipelineWith({ OTEL_LOGKIT_REDACT_ALLOWED_KEYS: 'http.route' });
+    logger.emit({ body: 'x', attributes: { 'http.route': '/pay', 'user.name': 'jane' } });
+    await pipeline.forceFlush();
+    const attributes = exporter.getFinishedLogRecords()[0]?.attributes ?? {};
+    expect(attributes['http.route']).toBe('/pay');
+    expect(attributes['user.name']).toBe('[REDACTED:not_allowed]');
+    expect(attributes['log.record.uid']).toMatch(/^[0-9A-Za-z_-]{8,}$/);
+    expect(attributes['redaction.kinds']).toEqual(['not_allowed']);
+  });
+
   it('can leave out the summary attributes', async () => {
     const { exporter, pipeline, logger } = pipelineWith({ OTEL_LOGKIT_REDACT_SUMMARY: 'false' });
     logger.emit({ body: 'mail a@example.com' });
