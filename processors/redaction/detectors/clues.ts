@@ -19,9 +19,12 @@ export const DASHES = 8;
 export const LONG_TOKEN = 16;
 /** A digit, a dot and a digit (dotted quads). */
 export const DIGIT_DOT = 32;
+/** 12 or more `[A-Za-z0-9._~+/=-]` in a row: a bearer token, basic credentials, an AWS secret key. */
+export const CREDENTIAL_RUN = 64;
 
 const MIN_DIGITS = 7;
 const MIN_TOKEN = 15;
+const MIN_CREDENTIAL = 12;
 
 /**
  * The clues present in `text`, as a bit set. Written as a chain of comparisons, most frequent class
@@ -32,33 +35,49 @@ export function scanClues(text: string): number {
   let digits = 0;
   let token = 0;
   let dashes = 0;
+  let credential = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95) {
       if (++token >= MIN_TOKEN) clues |= LONG_TOKEN;
+      if (++credential >= MIN_CREDENTIAL) clues |= CREDENTIAL_RUN;
       digits = 0;
       dashes = 0;
     } else if (c === 32) {
       token = 0;
       dashes = 0;
+      credential = 0;
     } else if (c >= 48 && c <= 57) {
       if (++digits >= MIN_DIGITS) clues |= DIGIT_RUN;
       if (++token >= MIN_TOKEN) clues |= LONG_TOKEN;
+      if (++credential >= MIN_CREDENTIAL) clues |= CREDENTIAL_RUN;
       dashes = 0;
     } else if (c === 45) {
       if (++token >= MIN_TOKEN) clues |= LONG_TOKEN;
+      if (++credential >= MIN_CREDENTIAL) clues |= CREDENTIAL_RUN;
       if (++dashes >= 5) clues |= DASHES;
     } else if (c === 46) {
       if (digits > 0 && isDigit(text.charCodeAt(i + 1))) clues |= DIGIT_DOT;
+      if (++credential >= MIN_CREDENTIAL) clues |= CREDENTIAL_RUN;
       token = 0;
       dashes = 0;
-    } else if (c === 40 || c === 41 || c === 43 || c === 47) {
-      // ( ) + / may separate the digit groups of a phone or card number
+    } else if (c === 43 || c === 47) {
+      // + / may separate the digit groups of a phone number, and are base64 characters
+      if (++credential >= MIN_CREDENTIAL) clues |= CREDENTIAL_RUN;
       token = 0;
       dashes = 0;
+    } else if (c === 40 || c === 41) {
+      token = 0;
+      dashes = 0;
+      credential = 0;
     } else {
       if (c === 64) clues |= AT_SIGN;
-      else if (c === 58 || c === 61) clues |= SEPARATOR;
+      else if (c === 58) clues |= SEPARATOR;
+      else if (c === 61) {
+        clues |= SEPARATOR;
+        if (++credential >= MIN_CREDENTIAL) clues |= CREDENTIAL_RUN;
+      } else if (c === 126 && ++credential >= MIN_CREDENTIAL) clues |= CREDENTIAL_RUN;
+      if (c !== 61 && c !== 126) credential = 0;
       token = 0;
       digits = 0;
       dashes = 0;

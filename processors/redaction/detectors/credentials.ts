@@ -1,4 +1,4 @@
-import { AT_SIGN, DASHES, LONG_TOKEN } from './clues.js';
+import { AT_SIGN, CREDENTIAL_RUN, DASHES, LONG_TOKEN } from './clues.js';
 import { type Detector, patternDetector } from './detector.js';
 
 /**
@@ -28,7 +28,7 @@ export const awsAccessKeyIdDetector = patternDetector({
  */
 export const awsSecretAccessKeyDetector = patternDetector({
   name: 'aws_secret_access_key',
-  trigger: { clues: 0, words: ['aws', 'secret', 'akia', 'asia'], minLength: 43 },
+  trigger: { clues: CREDENTIAL_RUN, words: ['aws', 'secret', 'akia', 'asia'], minLength: 43 },
   pattern: /(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/,
   accept: (secret, text, start) =>
     /[a-z]/.test(secret) && /[A-Z]/.test(secret) && /\d/.test(secret) && AWS_CONTEXT.test(text.slice(Math.max(0, start - 80), start)),
@@ -74,11 +74,12 @@ export const googleApiKeyDetector = patternDetector({
  * The credential of an `Authorization: Bearer …` or `Basic …` value, with or without the header name.
  * In prose ("the bearer token expired", "basic usage") the word after the scheme is an ordinary word,
  * so a bearer credential must look random (a digit or a symbol, 12+ characters) and a basic one must
- * be base64 of `user:password`.
+ * be base64 of `user:password` (12+ characters, so at least 7 bytes: shorter ones are left to the
+ * `Authorization:` key rule).
  */
 export const authorizationDetector = patternDetector({
   name: 'authorization',
-  trigger: { clues: 0, words: ['bearer', 'basic'], minLength: 10 },
+  trigger: { clues: CREDENTIAL_RUN, words: ['bearer', 'basic'], minLength: 18 },
   pattern: /(?<![\w-])(bearer|basic)[ \t]{1,8}([A-Za-z0-9._~+/-]{1,8192}=*)/i,
   group: 2,
   accept: (credential, text, start) => {
@@ -88,7 +89,7 @@ export const authorizationDetector = patternDetector({
 });
 
 function isBasicCredential(value: string): boolean {
-  if (value.length < 8 || value.length % 4 !== 0 || !/^[A-Za-z0-9+/]+=*$/.test(value)) return false;
+  if (value.length < 12 || value.length % 4 !== 0 || !/^[A-Za-z0-9+/]+=*$/.test(value)) return false;
   return Buffer.from(value, 'base64').toString('latin1').includes(':');
 }
 

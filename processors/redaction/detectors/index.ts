@@ -68,13 +68,8 @@ export class DetectorSet {
   private readonly always: readonly Detector[];
   private readonly gated: readonly GatedDetector[];
   private readonly wordPatterns: readonly RegExp[];
-  /** All word patterns in one: when it fails (the usual case), no single one needs to be tried. */
-  private readonly anyWords: RegExp | undefined;
   /** Per call: whether word pattern i is in the text (1), is not (0), or was not needed yet (-1). */
   private readonly wordsSeen: Int8Array;
-  private readonly anyWordsCovers: ReadonlySet<number>;
-  /** Per call: whether any word is in the text (1), none is (0), or not known yet (-1). */
-  private anySeen = -1;
 
   constructor(names: readonly string[], patterns: readonly { name: string; pattern: RegExp }[], rules: KeyRules) {
     const always: Detector[] = patterns.map(({ name, pattern }) => customPatternDetector(name, pattern));
@@ -100,10 +95,6 @@ export class DetectorSet {
     this.always = always;
     this.gated = gated;
     this.wordPatterns = wordSources.map((source) => new RegExp(source, 'i'));
-    // Only the word sets of detectors that need no clue are tried on every string; combine those.
-    const everyString = [...new Set(gated.filter((g) => g.clues === 0 && g.words >= 0).map((g) => g.words))];
-    this.anyWords = everyString.length > 1 ? new RegExp(everyString.map((i) => wordSources[i]).join('|'), 'i') : undefined;
-    this.anyWordsCovers = new Set(everyString);
     this.wordsSeen = new Int8Array(wordSources.length);
   }
 
@@ -113,7 +104,6 @@ export class DetectorSet {
     if (text.length < MIN_SECRET_LENGTH) return;
     const clues = scanClues(text);
     this.wordsSeen.fill(-1);
-    this.anySeen = -1;
     for (const { detector, clues: needed, minLength, words } of this.gated) {
       if ((needed !== 0 && (clues & needed) === 0) || text.length < minLength) continue;
       if (words >= 0 && !this.hasWords(text, words)) continue;
@@ -122,10 +112,6 @@ export class DetectorSet {
   }
 
   private hasWords(text: string, index: number): boolean {
-    if (this.anyWords !== undefined && this.anyWordsCovers.has(index)) {
-      if (this.anySeen < 0) this.anySeen = this.anyWords.test(text) ? 1 : 0;
-      if (this.anySeen === 0) return false;
-    }
     let seen = this.wordsSeen[index]!;
     if (seen < 0) {
       seen = this.wordPatterns[index]!.test(text) ? 1 : 0;

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { AT_SIGN, DASHES, DIGIT_DOT, DIGIT_RUN, LONG_TOKEN, scanClues, SEPARATOR } from '../../../processors/redaction/detectors/clues.js';
+import { AT_SIGN, CREDENTIAL_RUN, DASHES, DIGIT_DOT, DIGIT_RUN, LONG_TOKEN, scanClues, SEPARATOR } from '../../../processors/redaction/detectors/clues.js';
 
 const has = (text: string, clue: number) => (scanClues(text) & clue) !== 0;
 
 describe('clues', () => {
   it('finds none in an ordinary request log line, so no detector runs on it', () => {
     expect(scanClues('order 100123 checked out by customer 5 in 42 ms')).toBe(0);
-    expect(scanClues('Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36')).toBe(DIGIT_DOT);
+    // A user agent has version numbers and `AppleWebKit/537.36`; it is scanned once, then cached as clean.
+    expect(scanClues('Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36')).toBe(DIGIT_DOT | CREDENTIAL_RUN);
   });
 
   it('sees a run of 7+ digits across the separators of card, SSN and phone numbers', () => {
@@ -21,5 +22,8 @@ describe('clues', () => {
     expect(has('password=x', SEPARATOR)).toBe(true);
     expect(has('-----BEGIN PRIVATE KEY-----', DASHES)).toBe(true);
     expect(has('10.0.0.1', DIGIT_DOT)).toBe(true);
+    expect(has('Basic dXNlcjpodW50ZXIy', CREDENTIAL_RUN)).toBe(true);
+    expect(has('wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', CREDENTIAL_RUN)).toBe(true);
+    expect(has('the bearer token expired', CREDENTIAL_RUN)).toBe(false);
   });
 });
