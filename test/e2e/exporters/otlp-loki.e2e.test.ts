@@ -37,6 +37,10 @@ describe.each([
     );
     const byN = expectKnownRunInLoki(run, entries);
     for (const sent of run.records) expect(byN.get(sent.n)!.fields.severity_number).toBe(String(sent.severityNumber));
+    // Loki's OTLP ingestion renders a map body as JSON for the line, and writes an empty line when the
+    // map holds NaN/Infinity (JSON has no such numbers); a hand-written OTLP request does the same, so
+    // this is Loki's behaviour, not ours. The Collector keeps those values (otlp-collector test).
+    expect(byN.get(0)!.line).toBe('');
     expect(findSecrets(JSON.stringify(entries), run.secrets)).toEqual([]);
     const { distinct, duplicates } = countByNumber(entries);
     summary(`loki-otlp ${protocol}+${compression}`, { sent: run.records.length, found: distinct, duplicates });
