@@ -39,7 +39,8 @@ export class ConfigError extends LogkitError {
   }
 }
 
-const SECRET_SETTING = /HEADERS|KEY|TOKEN|PASSWORD|SECRET|AUTH/i;
+/** Settings that carry credentials, by the end of their name (`…_HEADERS`, `…_API_KEY`, but not `…_REDACT_KEYS`). */
+const SECRET_SETTING = /(HEADERS|KEY|TOKEN|PASSWORD|SECRET|AUTHORIZATION)$/i;
 
 /** Values of settings that carry credentials are never echoed back in full. */
 function showValue(setting: string, value: unknown): string {

@@ -73,5 +73,8 @@ describe('configuration from the environment', () => {
     const error = new ConfigError('OTEL_EXPORTER_OTLP_HEADERS', 'authorization=Bearer s3cr3t', 'key=value pairs');
     expect(error.message).not.toContain('s3cr3t');
     expect(error.message).toBe('OTEL_EXPORTER_OTLP_HEADERS=[hidden]: expected key=value pairs');
+    expect(new ConfigError('OTEL_LOGKIT_SPOOL_KEY', 'abc', '64 hex digits').message).not.toContain('abc');
+    // A list of key *names* is not a credential: showing it is what makes the error actionable.
+    expect(new ConfigError('OTEL_LOGKIT_REDACT_KEYS', 'pass word', 'key names').message).toContain('pass word');
   });
 });
