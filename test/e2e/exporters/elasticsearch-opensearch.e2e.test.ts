@@ -3,7 +3,7 @@ import { severityName } from '../../../src/index.js';
 import { eventually, startOpenSearch, type OpenSearchBackend } from '../backends.js';
 import { fastDelivery } from '../fixtures/delivery-env.js';
 import { BIG_INT, emitKnownRecords, findSecrets, summary } from '../fixtures/known-records.js';
-import { attributeOf, storedDocuments } from '../fixtures/opensearch-documents.js';
+import { attributeOf, indexedTimestamps, storedDocuments } from '../fixtures/opensearch-documents.js';
 
 // The Elasticsearch exporter against a real OpenSearch 2.19: `_bulk` with `create` and `_id` from
 // log.record.uid, both document layouts, into a data stream (made by the bootstrapped index template)
@@ -30,6 +30,12 @@ const targets: { mapping: string; target: Record<string, string>; name: string }
   { mapping: 'ecs', target: { OTEL_LOGKIT_ELASTICSEARCH_INDEX: 'e2e-plain-ecs' }, name: 'e2e-plain-ecs' },
 ];
 
+/** `2026-11-22T07:48:49.74612346Z` (OpenSearch drops trailing zeros) → nanoseconds since the epoch. */
+function isoToNanos(iso: string): bigint {
+  const [whole, fraction = ''] = iso.replace(/Z$/, '').split('.');
+  return BigInt(Date.parse(`${whole}Z`)) * 1_000_000n + BigInt(fraction.padEnd(9, '0'));
+}
+
 describe.each(targets)('Elasticsearch exporter ($mapping layout) → OpenSearch $name', ({ mapping, target, name }) => {
   it('stores every record exactly once (one hit per _id), fields mapped as documented, and no corpus secret', async () => {
     const run = await emitKnownRecords({
@@ -44,8 +50,14 @@ describe.each(targets)('Elasticsearch exporter ($mapping layout) → OpenSearch 
     expect([...stored.perId.values()].every((count) => count === 1)).toBe(true);
     expect([...stored.perNumber.values()].map((hits) => hits.length)).toEqual(run.records.map(() => 1));
 
+    // The bootstrapped template maps @timestamp as date_nanos: the index keeps the nanoseconds. A plain
+    // index without a template maps it dynamically as a millisecond date (the _source still has them).
+    const indexed = await indexedTimestamps(os, name);
+    const nanosKept = name.startsWith('logs-');
     for (const sent of run.records) {
       const hit = stored.perNumber.get(sent.n)![0]!;
+      const expected = nanosKept ? sent.timeUnixNano : (sent.timeUnixNano / 1_000_000n) * 1_000_000n;
+      expect(isoToNanos(indexed.get(hit._id)!), `record ${sent.n} indexed time`).toBe(expected);
       const doc = hit._source;
       expect(hit._id).toBe(attributeOf(hit, 'log.record.uid'));
       expect(hit._index.startsWith('.ds-'), hit._index).toBe(name.startsWith('logs-'));
