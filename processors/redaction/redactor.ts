@@ -7,6 +7,7 @@ import { isCardNumber } from './detectors/payment-card.js';
 import { KeyRules } from './key-rules.js';
 import { CORRELATION_ATTRIBUTES } from '../enrichment/attributes.js';
 import { REDACTION_COUNT_ATTRIBUTE, REDACTION_KINDS_ATTRIBUTE, RedactionSummary } from './summary.js';
+import { AUDIT_ATTRIBUTES } from '../sampling/audit.js';
 
 /** The parts of a record the redactor reads: the body and the attributes (the event name is not a value). */
 export interface RedactableRecord {
@@ -27,13 +28,7 @@ const PIPELINE_ATTRIBUTES: readonly string[] = [
   CORRELATION_ATTRIBUTES.globalId,
   CORRELATION_ATTRIBUTES.localId,
   CORRELATION_ATTRIBUTES.externalId,
-  'logkit.audit',
-  'logkit.rules.outcome',
-  'logkit.rules.source',
-  'logkit.rules.origin',
-  'logkit.rules.actor',
-  'logkit.rules.changes',
-  'logkit.rules.error',
+  ...Object.values(AUDIT_ATTRIBUTES),
   REDACTION_COUNT_ATTRIBUTE,
   REDACTION_KINDS_ATTRIBUTE,
 ];

@@ -7,6 +7,17 @@ import type { LogkitRecord, LogMap } from '../../src/record.js';
 /** The instrumentation scope of the records the sampling stage makes itself. */
 export const AUDIT_SCOPE = { name: 'otel-logkit.sampling' };
 
+/** The attributes of an audit record (other stages, e.g. the redaction allow-list, must leave them readable). */
+export const AUDIT_ATTRIBUTES = {
+  audit: 'logkit.audit',
+  outcome: 'logkit.rules.outcome',
+  source: 'logkit.rules.source',
+  origin: 'logkit.rules.origin',
+  actor: 'logkit.rules.actor',
+  changes: 'logkit.rules.changes',
+  error: 'logkit.rules.error',
+} as const;
+
 /** What an audit record says: which rules source, what changed (or why it was refused), and who asked. */
 export interface RulesAudit {
   outcome: 'changed' | 'rejected';
@@ -24,14 +35,14 @@ export interface RulesAudit {
  * for a file or URL, that origin). It carries the active span context so it joins the admin request's trace.
  */
 export function rulesAuditRecord(resource: Resource, audit: RulesAudit): LogkitRecord {
-  const attributes: LogMap = Object.create(null);
-  attributes['logkit.audit'] = true;
-  attributes['logkit.rules.outcome'] = audit.outcome;
-  attributes['logkit.rules.source'] = audit.source;
-  attributes['logkit.rules.origin'] = audit.origin;
-  attributes['logkit.rules.actor'] = audit.source === 'api' ? (currentExecution()?.userId ?? `process ${process.pid}`) : audit.origin;
-  if (audit.changes) attributes['logkit.rules.changes'] = audit.changes;
-  if (audit.error !== undefined) attributes['logkit.rules.error'] = audit.error;
+  const attributes: LogMap = {};
+  attributes[AUDIT_ATTRIBUTES.audit] = true;
+  attributes[AUDIT_ATTRIBUTES.outcome] = audit.outcome;
+  attributes[AUDIT_ATTRIBUTES.source] = audit.source;
+  attributes[AUDIT_ATTRIBUTES.origin] = audit.origin;
+  attributes[AUDIT_ATTRIBUTES.actor] = audit.source === 'api' ? (currentExecution()?.userId ?? `process ${process.pid}`) : audit.origin;
+  if (audit.changes) attributes[AUDIT_ATTRIBUTES.changes] = audit.changes;
+  if (audit.error !== undefined) attributes[AUDIT_ATTRIBUTES.error] = audit.error;
   const now = hrTime();
   const rejected = audit.outcome === 'rejected';
   return {
