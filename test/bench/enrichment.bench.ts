@@ -13,8 +13,7 @@
  * interleaved over PASSES passes and each keeps its lowest median, so a noisy neighbour hits no row alone.
  */
 
-import { ExportResultCode } from '@opentelemetry/core';
-import { LoggerProvider, SimpleLogRecordProcessor, type LogRecordExporter, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { LoggerProvider, SimpleLogRecordProcessor, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { createEnrichmentStage } from '../../processors/enrichment/index.js';
 import { resolveConfig } from '../../src/config.js';
 import { runWithExecution } from '../../src/execution.js';
@@ -22,6 +21,7 @@ import { LogkitProcessor } from '../../src/processor.js';
 import { buildResource } from '../../src/resource.js';
 import type { LogStage } from '../../src/stage.js';
 import { PipelineStats } from '../../src/stats.js';
+import { noopExporter, noopStage } from './sdk-baseline.js';
 import { standardRecord } from './standard-record.js';
 
 const N = 10_000;
@@ -29,13 +29,6 @@ const ROUNDS = 7;
 const WARMUP_ROUNDS = 2;
 const PASSES = 3;
 
-const noopExporter: LogRecordExporter = {
-  export: (_records, done) => done({ code: ExportResultCode.SUCCESS }),
-  forceFlush: async () => {},
-  shutdown: async () => {},
-};
-
-const noopStage: LogStage = { write: () => {}, forceFlush: async () => {}, shutdown: async () => {} };
 
 const config = resolveConfig({ env: { OTEL_LOGS_EXPORTER: 'none', OTEL_LOGKIT_TAGS: '#shop' } });
 const resource = buildResource(config.resource);

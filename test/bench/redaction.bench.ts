@@ -14,15 +14,14 @@
  * on a shared machine do not inflate the figures (they still share caches and cores, so expect noise).
  */
 import { SeverityNumber, type LogRecord } from '@opentelemetry/api';
-import { ExportResultCode } from '@opentelemetry/core';
-import { LoggerProvider, SimpleLogRecordProcessor, type LogRecordExporter, type LogRecordProcessor, type ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
+import { LoggerProvider, SimpleLogRecordProcessor, type LogRecordProcessor, type ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import { createRedactionStage } from '../../processors/redaction/index.js';
 import { resolveConfig } from '../../src/config.js';
 import { LogkitProcessor } from '../../src/processor.js';
 import { type LogkitRecord, snapshotRecord } from '../../src/record.js';
-import type { LogStage } from '../../src/stage.js';
 import { PipelineStats } from '../../src/stats.js';
 import { buildResource } from '../../src/resource.js';
+import { noopExporter as exporter, noopStage as sink } from './sdk-baseline.js';
 import { standardRecord } from './standard-record.js';
 
 const N = 20_000;
@@ -31,12 +30,6 @@ const WARMUP = 3;
 const BUDGET_NS = 1000;
 const WORKING_SET = 512;
 
-const exporter: LogRecordExporter = {
-  export: (_records, done) => done({ code: ExportResultCode.SUCCESS }),
-  forceFlush: async () => {},
-  shutdown: async () => {},
-};
-const sink: LogStage = { write: () => {}, forceFlush: async () => {}, shutdown: async () => {} };
 const config = resolveConfig({ env: { OTEL_LOGS_EXPORTER: 'none' } });
 const resource = buildResource(config.resource);
 const redactionStage = () => createRedactionStage({ config, stats: new PipelineStats(), resource }, sink);
