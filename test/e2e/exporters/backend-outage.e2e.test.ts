@@ -5,12 +5,11 @@ import { join } from 'node:path';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogPipeline } from '../../../src/index.js';
-import { eventually, startLoki, startOpenSearch, type BackendLifecycle, type LokiBackend, type OpenSearchBackend } from '../backends.js';
+import { eventually, startLoki, startOpenSearch, type LokiBackend, type OpenSearchBackend } from '../backends.js';
 import { fastDelivery } from '../fixtures/delivery-env.js';
 import { summary } from '../fixtures/known-records.js';
-import { allLokiEntries, countByNumber } from '../fixtures/loki-entries.js';
 import { NumberedStream } from '../fixtures/numbered-stream.js';
-import { storedDocuments } from '../fixtures/opensearch-documents.js';
+import { numberedBackends } from '../fixtures/numbered-backends.js';
 
 // The backend goes away for 20 s while the application keeps logging, then comes back on the same
 // data: the spool and the retries must carry every record across (0 lost), exactly once in OpenSearch.
@@ -27,33 +26,7 @@ afterAll(async () => {
   await Promise.all([loki?.dispose(), os?.dispose()]);
 });
 
-interface Found {
-  numbers: Set<number>;
-  duplicates: number;
-}
-
-const backends: { name: string; section: string; backend: () => BackendLifecycle; env: () => Record<string, string>; found: (runId: string, expected: number) => Promise<Found> }[] = [
-  {
-    name: 'opensearch',
-    section: 'elasticsearch',
-    backend: () => os,
-    env: () => ({ OTEL_LOGS_EXPORTER: 'elasticsearch', OTEL_LOGKIT_ELASTICSEARCH_ENDPOINT: os.baseUrl, OTEL_LOGKIT_ELASTICSEARCH_INDEX: 'e2e-outage' }),
-    found: async (runId) => {
-      const stored = await storedDocuments(os, 'e2e-outage', runId);
-      return { numbers: new Set(stored.perNumber.keys()), duplicates: stored.hits.length - stored.perNumber.size };
-    },
-  },
-  {
-    name: 'loki',
-    section: 'loki',
-    backend: () => loki,
-    env: () => ({ OTEL_LOGS_EXPORTER: 'loki', OTEL_LOGKIT_LOKI_ENDPOINT: loki.baseUrl }),
-    found: async (runId, expected) => {
-      const entries = await allLokiEntries(loki, '{service_name="logkit-e2e-outage"}', runId, expected);
-      return { numbers: new Set(entries.map((e) => Number(e.fields.e2e_n))), duplicates: countByNumber(entries).duplicates };
-    },
-  },
-];
+const backends = numberedBackends(() => ({ os, loki }), 'outage');
 
 describe.each(backends)('$name stopped for 20 s mid-stream, then started again', ({ name, section, backend, env, found }) => {
   it('loses no record: the spool and retries carry them over the outage', async () => {

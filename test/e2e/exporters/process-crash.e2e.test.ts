@@ -3,12 +3,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, startLoki, startOpenSearch, type BackendLifecycle, type LokiBackend, type OpenSearchBackend } from '../backends.js';
+import { eventually, startLoki, startOpenSearch, type LokiBackend, type OpenSearchBackend } from '../backends.js';
 import { runEmitter } from '../fixtures/child-process.js';
 import { fastDelivery } from '../fixtures/delivery-env.js';
 import { summary } from '../fixtures/known-records.js';
-import { allLokiEntries, countByNumber } from '../fixtures/loki-entries.js';
-import { storedDocuments } from '../fixtures/opensearch-documents.js';
+import { numberedBackends } from '../fixtures/numbered-backends.js';
 
 // SIGKILL the emitting process mid-stream, then start the application again on the same spool: every
 // record it had committed (forceFlush resolved: delivered or on disk) must arrive. Two moments: the
@@ -26,40 +25,14 @@ afterAll(async () => {
   await Promise.all([loki?.dispose(), os?.dispose()]);
 });
 
-interface Found {
-  /** Distinct record numbers stored. */
-  numbers: Set<number>;
-  duplicates: number;
-}
-
-const backends: { name: string; backend: () => BackendLifecycle; env: () => Record<string, string>; found: (runId: string, expected: number) => Promise<Found> }[] = [
-  {
-    name: 'opensearch',
-    backend: () => os,
-    env: () => ({ OTEL_LOGS_EXPORTER: 'elasticsearch', OTEL_LOGKIT_ELASTICSEARCH_ENDPOINT: os.baseUrl, OTEL_LOGKIT_ELASTICSEARCH_INDEX: 'e2e-crash' }),
-    found: async (runId) => {
-      const stored = await storedDocuments(os, 'e2e-crash', runId);
-      // `_id` is the record's uid, kept in the spool: a replayed document answers 409, never a second copy.
-      return { numbers: new Set(stored.perNumber.keys()), duplicates: stored.hits.length - stored.perNumber.size };
-    },
-  },
-  {
-    name: 'loki',
-    backend: () => loki,
-    env: () => ({ OTEL_LOGS_EXPORTER: 'loki', OTEL_LOGKIT_LOKI_ENDPOINT: loki.baseUrl }),
-    found: async (runId, expected) => {
-      const entries = await allLokiEntries(loki, '{service_name="logkit-e2e-crash"}', runId, expected);
-      return { numbers: new Set(entries.map((e) => Number(e.fields.e2e_n))), duplicates: countByNumber(entries).duplicates };
-    },
-  },
-];
+const backends = numberedBackends(() => ({ os, loki }), 'crash');
 
 const cases = backends.flatMap((b) => [
   { ...b, backendDown: true, moment: 'backend down' },
   { ...b, backendDown: false, moment: 'backend up' },
 ]);
 
-describe.each(cases)('SIGKILL of the emitting process → $name ($moment)', ({ name, backend, env, found, backendDown, moment }) => {
+describe.each(cases)('SIGKILL of the emitting process → $name ($moment)', ({ name, section, backend, env, found, backendDown, moment }) => {
   it('loses no committed record once the process restarts on the same spool; duplicates only where the backend cannot deduplicate', async () => {
     const runId = randomBytes(6).toString('hex');
     const spoolDir = await mkdtemp(join(tmpdir(), 'otel-logkit-e2e-crash-'));
@@ -82,7 +55,6 @@ describe.each(cases)('SIGKILL of the emitting process → $name ($moment)', ({ n
       const second = runEmitter(['drain', runId], childEnv);
       expect((await second.exited).code).toBe(0);
       const drainStats = JSON.parse(second.lines.at(-1)!) as Record<string, { replayed: number; failed: number }>;
-      const section = name === 'opensearch' ? 'elasticsearch' : 'loki';
       expect(drainStats[section]!.failed).toBe(0);
       if (backendDown) expect(drainStats[section]!.replayed).toBeGreaterThan(0);
 
