@@ -3,9 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createLogPipeline } from '../../../src/index.js';
-import { eventually, startLoki, startOpenSearch, type LokiBackend, type OpenSearchBackend } from '../backends.js';
+import { eventually } from '../backends.js';
 import { fastDelivery } from '../fixtures/delivery-env.js';
 import { summary } from '../fixtures/known-records.js';
 import { NumberedStream } from '../fixtures/numbered-stream.js';
@@ -16,17 +16,7 @@ import { numberedBackends } from '../fixtures/numbered-backends.js';
 
 const OUTAGE_MS = 20_000;
 
-let loki: LokiBackend;
-let os: OpenSearchBackend;
-
-beforeAll(async () => {
-  [loki, os] = await Promise.all([startLoki(), startOpenSearch()]);
-});
-afterAll(async () => {
-  await Promise.all([loki?.dispose(), os?.dispose()]);
-});
-
-const backends = numberedBackends(() => ({ os, loki }), 'outage');
+const backends = numberedBackends('outage');
 
 describe.each(backends)('$name stopped for 20 s mid-stream, then started again', ({ name, section, backend, env, found }) => {
   it('loses no record: the spool and retries carry them over the outage', async () => {

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, startLoki, startOpenSearch, type LokiBackend, type OpenSearchBackend } from '../backends.js';
+import { describe, expect, it } from 'vitest';
+import { eventually } from '../backends.js';
 import { runEmitter } from '../fixtures/child-process.js';
 import { fastDelivery } from '../fixtures/delivery-env.js';
 import { summary } from '../fixtures/known-records.js';
@@ -15,17 +15,7 @@ import { numberedBackends } from '../fixtures/numbered-backends.js';
 // (batches in flight at the kill are replayed: Loki may store those twice, OpenSearch never, `_id`).
 // Records emitted after the last commit were only in memory; they are counted, not promised.
 
-let loki: LokiBackend;
-let os: OpenSearchBackend;
-
-beforeAll(async () => {
-  [loki, os] = await Promise.all([startLoki(), startOpenSearch()]);
-});
-afterAll(async () => {
-  await Promise.all([loki?.dispose(), os?.dispose()]);
-});
-
-const backends = numberedBackends(() => ({ os, loki }), 'crash');
+const backends = numberedBackends('crash');
 
 const cases = backends.flatMap((b) => [
   { ...b, backendDown: true, moment: 'backend down' },
