@@ -62,12 +62,12 @@ function medianRound(inExecution: boolean, prepare: () => () => void): number {
     else loop();
     return (cpuNow() - start) / N;
   };
+  // One GC per row, before its warm-up: a forced GC between timed rounds clears the weak references
+  // of optimised code, so every round would start deoptimised and measure the interpreter.
+  globalThis.gc?.();
   for (let i = 0; i < WARMUP_ROUNDS; i++) round();
   const results: number[] = [];
-  for (let i = 0; i < ROUNDS; i++) {
-    globalThis.gc?.();
-    results.push(round());
-  }
+  for (let i = 0; i < ROUNDS; i++) results.push(round());
   return median(results);
 }
 
