@@ -1,7 +1,7 @@
 import type { ExporterName } from '../src/config.js';
-import type { SettingsReader } from '../src/env.js';
-import { parseDeliverySettings, type DeliverySettingsOptions } from './core/config.js';
-import type { DeliverySettings } from './core/settings.js';
+import type { SettingsReader } from '../src/core/env.js';
+import { parseDeliverySettings, type DeliverySettingsOptions } from './delivery/config.js';
+import type { DeliverySettings } from './delivery/settings.js';
 import { parseElasticsearchConfig, type ElasticsearchConfig, type ElasticsearchOptions } from './elasticsearch/config.js';
 import { parseFileExporterConfig, type FileExporterConfig, type FileExporterOptions } from './file/config.js';
 import { parseLinkConfig, type LinkConfig, type LinkOptions } from './links.js';

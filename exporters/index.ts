@@ -1,10 +1,10 @@
 import { diag } from '@opentelemetry/api';
 import { ExportResultCode } from '@opentelemetry/core';
 import { ConsoleLogRecordExporter, type LogRecordExporter, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import type { LogkitRecord } from '../src/record.js';
-import type { LogStage, StageContext } from '../src/stage.js';
-import { ReasonCounter } from '../src/stats.js';
-import { settingsFor } from './core/config.js';
+import type { LogkitRecord } from '../src/core/record.js';
+import type { LogStage, StageContext } from '../src/core/stage.js';
+import { ReasonCounter } from '../src/core/stats.js';
+import { settingsFor } from './delivery/config.js';
 import { createElasticsearchDestination } from './elasticsearch/index.js';
 import { createFileDestination } from './file/index.js';
 import { createLokiDestination } from './loki/index.js';

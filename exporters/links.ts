@@ -1,7 +1,7 @@
-import type { SettingsReader } from '../src/env.js';
-import { ConfigError } from '../src/errors.js';
-import { currentExecution } from '../src/execution.js';
-import { CORRELATION_ATTRIBUTES } from '../processors/enrichment/attributes.js';
+import type { SettingsReader } from '../src/core/env.js';
+import { ConfigError } from '../src/core/errors.js';
+import { currentExecution } from '../src/core/execution.js';
+import { CORRELATION_ATTRIBUTES } from '../src/core/attributes.js';
 import type { ElasticsearchConfig } from './elasticsearch/config.js';
 import { type LokiConfig, lokiLabelName } from './loki/config.js';
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-import { runDemo } from '../examples/demo.js';
-import { runRedactCommand } from '../processors/redaction/cli.js';
+import { runDemo } from './cli/demo.js';
+import { runRedactCommand } from './cli/redact.js';
 
 const USAGE = `usage: otel-logkit <command>
 

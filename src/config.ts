@@ -4,9 +4,9 @@ import { parseDeliveryConfig, type DeliveryConfig, type DeliveryOptions } from '
 import { parseEnrichmentConfig, type EnrichmentConfig, type EnrichmentOptions } from '../processors/enrichment/config.js';
 import { parseRedactionConfig, type RedactionConfig, type RedactionOptions } from '../processors/redaction/config.js';
 import { parseSamplingConfig, type SamplingConfig, type SamplingOptions } from '../processors/sampling/config.js';
-import { type Env, SettingsReader } from './env.js';
-import { ConfigError } from './errors.js';
-import { DEFAULT_SNAPSHOT_LIMITS, type SnapshotLimits } from './record.js';
+import { type Env, SettingsReader } from './core/env.js';
+import { ConfigError } from './core/errors.js';
+import { DEFAULT_SNAPSHOT_LIMITS, type SnapshotLimits } from './core/record.js';
 
 /** The destinations `OTEL_LOGS_EXPORTER` can name; a comma list fans out to each. */
 export const EXPORTER_NAMES = ['otlp', 'console', 'none', 'file', 'loki', 'elasticsearch'] as const;

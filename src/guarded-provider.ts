@@ -1,5 +1,5 @@
 import { diag, type Attributes, type Logger, type LoggerOptions, type LoggerProvider, type LogRecord } from '@opentelemetry/api';
-import { copyValue, type SnapshotLimits, type SnapshotReport } from './record.js';
+import { copyValue, type SnapshotLimits, type SnapshotReport } from './core/record.js';
 
 /**
  * The global logger provider that `registerLogPipeline` installs: the SDK's provider behind a guard.

@@ -10,16 +10,16 @@ export {
   Execution,
   type ExecutionFields,
   type ExecutionOutcome,
-} from './execution.js';
-export { LogkitError, ConfigError, type LogkitErrorCode } from './errors.js';
-export type { LogkitRecord, LogValue, LogMap } from './record.js';
-export type { LogStage } from './stage.js';
-export type { StatsSection } from './stats.js';
-export { parseSeverity, severityName } from './severity.js';
-export { DeferredFlushSpanProcessor } from '../processors/deferred/flush-on-span-error.js';
-export type { DeferredOptions } from '../processors/deferred/config.js';
+} from './core/execution.js';
+export { LogkitError, ConfigError, type LogkitErrorCode } from './core/errors.js';
+export type { LogkitRecord, LogValue, LogMap } from './core/record.js';
+export type { LogStage } from './core/stage.js';
+export type { StatsSection } from './core/stats.js';
+export { parseSeverity, severityName } from './core/severity.js';
+export { DeferredFlushSpanProcessor } from '../processors/sampling/deferred/flush-on-span-error.js';
+export type { DeferredOptions } from '../processors/sampling/deferred/config.js';
 export type { SamplingOptions } from '../processors/sampling/config.js';
-export { CORRELATION_ATTRIBUTES } from '../processors/enrichment/attributes.js';
+export { CORRELATION_ATTRIBUTES } from './core/attributes.js';
 export type { EnrichmentOptions, BaggageSelector } from '../processors/enrichment/config.js';
 export {
   withCorrelation,
@@ -34,20 +34,20 @@ export {
   type CorrelationOptions,
   type RequestFields,
   type HttpFailure,
-} from '../processors/correlation/index.js';
+} from './integrations/http/index.js';
 export type { LokiOptions } from '../exporters/loki/config.js';
 export type { ElasticsearchOptions } from '../exporters/elasticsearch/config.js';
 export type { RoutingOptions, RouteOption } from '../exporters/routing/config.js';
 export type { LinkOptions, LogLinks } from '../exporters/links.js';
-export { createHttpDestination, createDestination, type HttpDestinationSpec } from '../exporters/core/destination.js';
-export type { Protocol, WireRequest, WireResponse, Verdict } from '../exporters/core/protocol.js';
-export { compress, type Compression } from '../exporters/core/compress.js';
-export { DEFAULT_DELIVERY, type DeliverySettings, type HttpSettings, type BatchSettings, type RetrySettings, type SpoolSettings, type TlsSettings, type FsyncPolicy } from '../exporters/core/settings.js';
+export { createHttpDestination, createDestination, type HttpDestinationSpec } from '../exporters/delivery/destination.js';
+export type { Protocol, WireRequest, WireResponse, Verdict } from '../exporters/delivery/protocol.js';
+export { compress, type Compression } from '../exporters/delivery/compress.js';
+export { DEFAULT_DELIVERY, type DeliverySettings, type HttpSettings, type BatchSettings, type RetrySettings, type SpoolSettings, type TlsSettings, type FsyncPolicy } from '../exporters/delivery/settings.js';
 export type { DeliveryOptions } from '../exporters/config.js';
 export type { OtlpExporterOptions } from '../exporters/otlp/config.js';
 export type { FileExporterOptions } from '../exporters/file/config.js';
-export { encodeOtlpJson } from '../exporters/otlp/encode-json.js';
-export { encodeOtlpProtobuf } from '../exporters/otlp/encode-protobuf.js';
+export { encodeOtlpJson } from '../exporters/codec/encode-json.js';
+export { encodeOtlpProtobuf } from '../exporters/codec/encode-protobuf.js';
 export {
   Redactor,
   RedactionSummary,

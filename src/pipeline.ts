@@ -7,12 +7,12 @@ import { createEnrichmentStage } from '../processors/enrichment/index.js';
 import { createRedactionStage } from '../processors/redaction/index.js';
 import { createSamplingStage } from '../processors/sampling/index.js';
 import { type LogkitConfig, type LogkitOptions, resolveConfig } from './config.js';
-import { LogkitError } from './errors.js';
+import { LogkitError } from './core/errors.js';
 import { GuardedLoggerProvider } from './guarded-provider.js';
 import { LogkitProcessor } from './processor.js';
 import { buildResource } from './resource.js';
-import type { StageContext } from './stage.js';
-import { PipelineStats, type StatsSection } from './stats.js';
+import type { StageContext } from './core/stage.js';
+import { PipelineStats, type StatsSection } from './core/stats.js';
 
 /** What `createLogPipeline` and `registerLogPipeline` give back. */
 export interface LogPipeline {

@@ -1,8 +1,8 @@
 import { diag, type Context } from '@opentelemetry/api';
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
-import { snapshotRecord, type SnapshotLimits, type SnapshotReport } from './record.js';
-import type { LogStage } from './stage.js';
-import type { PipelineStats } from './stats.js';
+import { snapshotRecord, type SnapshotLimits, type SnapshotReport } from './core/record.js';
+import type { LogStage } from './core/stage.js';
+import type { PipelineStats } from './core/stats.js';
 
 /**
  * The one SDK `LogRecordProcessor` of the pipeline: it copies each record out of the SDK object (the

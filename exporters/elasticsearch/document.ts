@@ -1,7 +1,7 @@
 import type { Attributes } from '@opentelemetry/api';
-import type { LogkitRecord, LogMap, LogValue } from '../../src/record.js';
-import { severityName } from '../../src/severity.js';
-import { isoNanos, recordTime, resourceAttributes, toJsonValue, toText } from '../record-fields.js';
+import type { LogkitRecord, LogMap, LogValue } from '../../src/core/record.js';
+import { severityName } from '../../src/core/severity.js';
+import { isoNanos, recordTime, resourceAttributes, toJsonValue, toText } from '../../src/core/record-fields.js';
 import { datasetName, type ElasticsearchConfig } from './config.js';
 
 /** Turns one record into the JSON text of the document stored in Elasticsearch/OpenSearch. */

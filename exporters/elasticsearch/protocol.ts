@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { CORRELATION_ATTRIBUTES } from '../../processors/enrichment/attributes.js';
-import type { LogkitRecord } from '../../src/record.js';
-import { ReasonCounter } from '../../src/stats.js';
-import type { Protocol, Verdict, WireRequest, WireResponse } from '../core/protocol.js';
-import { compress } from '../core/compress.js';
-import { retryAfterMs } from '../http-answers.js';
-import { toJsonValue } from '../record-fields.js';
+import { CORRELATION_ATTRIBUTES } from '../../src/core/attributes.js';
+import type { LogkitRecord } from '../../src/core/record.js';
+import { ReasonCounter } from '../../src/core/stats.js';
+import type { Protocol, Verdict, WireRequest, WireResponse } from '../delivery/protocol.js';
+import { compress } from '../delivery/compress.js';
+import { retryAfterMs } from '../delivery/http-answers.js';
+import { toJsonValue } from '../../src/core/record-fields.js';
 import { type ElasticsearchConfig, targetName } from './config.js';
 import { createDocumentMapper, type DocumentMapper } from './document.js';
 

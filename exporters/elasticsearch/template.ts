@@ -1,7 +1,7 @@
 import { diag } from '@opentelemetry/api';
-import type { LogkitRecord } from '../../src/record.js';
-import type { LogStage } from '../../src/stage.js';
-import { HttpTransport } from '../core/transport.js';
+import type { LogkitRecord } from '../../src/core/record.js';
+import type { LogStage } from '../../src/core/stage.js';
+import { HttpTransport } from '../delivery/transport.js';
 import { type ElasticsearchConfig, targetName } from './config.js';
 
 /**

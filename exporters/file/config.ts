@@ -1,4 +1,4 @@
-import type { SettingsReader } from '../../src/env.js';
+import type { SettingsReader } from '../../src/core/env.js';
 
 export interface FileExporterOptions {
   /** Overrides `OTEL_LOGKIT_FILE_DIR`. */

@@ -1,7 +1,7 @@
 import { mkdir, open, rename, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { WireRequest, WireResponse } from '../core/protocol.js';
-import type { Transport } from '../core/transport.js';
+import type { WireRequest, WireResponse } from '../delivery/protocol.js';
+import type { Transport } from '../delivery/transport.js';
 import type { FileExporterConfig } from './config.js';
 
 export const CURRENT_FILE = 'logs.jsonl';

@@ -1,9 +1,9 @@
-import type { LogkitRecord } from '../../src/record.js';
-import type { LogStage, StageContext } from '../../src/stage.js';
-import { createDestination } from '../core/destination.js';
-import type { Protocol, Verdict, WireRequest } from '../core/protocol.js';
-import type { DeliverySettings } from '../core/settings.js';
-import { encodeOtlpJson } from '../otlp/encode-json.js';
+import type { LogkitRecord } from '../../src/core/record.js';
+import type { LogStage, StageContext } from '../../src/core/stage.js';
+import { createDestination } from '../delivery/destination.js';
+import type { Protocol, Verdict, WireRequest } from '../delivery/protocol.js';
+import type { DeliverySettings } from '../delivery/settings.js';
+import { encodeOtlpJson } from '../codec/encode-json.js';
 import type { FileExporterConfig } from './config.js';
 import { FileTransport } from './file-transport.js';
 

@@ -1,7 +1,7 @@
-import type { SettingsReader } from '../../src/env.js';
-import { ConfigError } from '../../src/errors.js';
-import { type ConnectionOptions, readConnection } from '../connection.js';
-import type { HttpSettings } from '../core/settings.js';
+import type { SettingsReader } from '../../src/core/env.js';
+import { ConfigError } from '../../src/core/errors.js';
+import { type ConnectionOptions, readConnection } from '../delivery/connection.js';
+import type { HttpSettings } from '../delivery/settings.js';
 
 /** Options given in code for the Loki exporter; each overrides the variable named in its comment. */
 /**

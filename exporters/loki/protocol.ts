@@ -1,6 +1,6 @@
-import type { LogkitRecord } from '../../src/record.js';
-import type { Protocol, Verdict, WireRequest, WireResponse } from '../core/protocol.js';
-import { retryAfterMs } from '../http-answers.js';
+import type { LogkitRecord } from '../../src/core/record.js';
+import type { Protocol, Verdict, WireRequest, WireResponse } from '../delivery/protocol.js';
+import { retryAfterMs } from '../delivery/http-answers.js';
 import type { LokiConfig } from './config.js';
 import { encodeJsonPush, encodeProtobufPush } from './push-request.js';
 import { LabelCardinalityGuard, LokiStreamBuilder } from './streams.js';

@@ -1,6 +1,6 @@
 import protobuf from 'protobufjs/minimal.js';
-import { compress } from '../core/compress.js';
-import { unixNanosString } from '../record-fields.js';
+import { compress } from '../delivery/compress.js';
+import { unixNanosString } from '../../src/core/record-fields.js';
 import { snappyCompress } from './snappy.js';
 import type { LokiStream } from './streams.js';
 

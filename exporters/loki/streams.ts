@@ -1,8 +1,8 @@
 import type { HrTime } from '@opentelemetry/api';
-import type { LogkitRecord, LogMap, LogValue } from '../../src/record.js';
-import { severityName } from '../../src/severity.js';
-import { ReasonCounter } from '../../src/stats.js';
-import { recordTime, resourceAttributes, toJsonValue, toText } from '../record-fields.js';
+import type { LogkitRecord, LogMap, LogValue } from '../../src/core/record.js';
+import { severityName } from '../../src/core/severity.js';
+import { ReasonCounter } from '../../src/core/stats.js';
+import { recordTime, resourceAttributes, toJsonValue, toText } from '../../src/core/record-fields.js';
 import { type LokiConfig, lokiLabelName } from './config.js';
 
 /** One log line of a Loki stream. */

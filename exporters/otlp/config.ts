@@ -1,7 +1,7 @@
-import type { SettingsReader } from '../../src/env.js';
-import { ConfigError } from '../../src/errors.js';
-import { COMPRESSIONS, type Compression } from '../core/compress.js';
-import type { HttpSettings } from '../core/settings.js';
+import type { SettingsReader } from '../../src/core/env.js';
+import { ConfigError } from '../../src/core/errors.js';
+import { COMPRESSIONS, type Compression } from '../delivery/compress.js';
+import type { HttpSettings } from '../delivery/settings.js';
 
 export const OTLP_PROTOCOLS = ['http/protobuf', 'http/json'] as const;
 export type OtlpProtocolName = (typeof OTLP_PROTOCOLS)[number];

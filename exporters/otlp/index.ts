@@ -1,6 +1,6 @@
-import type { LogStage, StageContext } from '../../src/stage.js';
-import { createHttpDestination } from '../core/destination.js';
-import type { DeliverySettings } from '../core/settings.js';
+import type { LogStage, StageContext } from '../../src/core/stage.js';
+import { createHttpDestination } from '../delivery/destination.js';
+import type { DeliverySettings } from '../delivery/settings.js';
 import type { OtlpExporterConfig } from './config.js';
 import { OtlpProtocol } from './protocol.js';
 

@@ -1,12 +1,12 @@
 import protobuf from 'protobufjs/minimal.js';
-import type { LogkitRecord } from '../../src/record.js';
-import type { Compression } from '../core/compress.js';
-import type { Protocol, Verdict, WireRequest, WireResponse } from '../core/protocol.js';
-import { isTransientStatus } from '../core/retry.js';
-import { retryAfterMs } from '../http-answers.js';
+import type { LogkitRecord } from '../../src/core/record.js';
+import type { Compression } from '../delivery/compress.js';
+import type { Protocol, Verdict, WireRequest, WireResponse } from '../delivery/protocol.js';
+import { isTransientStatus } from '../delivery/retry.js';
+import { retryAfterMs } from '../delivery/http-answers.js';
 import type { OtlpProtocolName } from './config.js';
-import { encodeOtlpJson } from './encode-json.js';
-import { encodeOtlpProtobuf } from './encode-protobuf.js';
+import { encodeOtlpJson } from '../codec/encode-json.js';
+import { encodeOtlpProtobuf } from '../codec/encode-protobuf.js';
 
 /**
  * OTLP/HTTP for logs: one `ExportLogsServiceRequest` per batch, protobuf or JSON, optionally

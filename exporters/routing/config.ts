@@ -1,7 +1,7 @@
 import { EXPORTER_NAMES } from '../../src/config.js';
-import type { SettingsReader } from '../../src/env.js';
-import { ConfigError } from '../../src/errors.js';
-import { parseSeverity } from '../../src/severity.js';
+import type { SettingsReader } from '../../src/core/env.js';
+import { ConfigError } from '../../src/core/errors.js';
+import { parseSeverity } from '../../src/core/severity.js';
 import { checkIndex, checkPart } from '../elasticsearch/config.js';
 import { isLokiLabelName } from '../loki/config.js';
 import { type RouteCondition, type RouteRule, type RouteTarget, targetKey } from './rules.js';

@@ -1,6 +1,6 @@
 import type { SeverityNumber } from '@opentelemetry/api';
-import type { LogkitRecord } from '../../src/record.js';
-import { resourceAttributes, toText } from '../record-fields.js';
+import type { LogkitRecord } from '../../src/core/record.js';
+import { resourceAttributes, toText } from '../../src/core/record-fields.js';
 
 /** One test a record must pass for its rule to apply. */
 export type RouteCondition =

@@ -1,6 +1,6 @@
-import type { LogkitRecord } from '../../src/record.js';
-import type { LogStage, StageContext } from '../../src/stage.js';
-import type { StatsSection } from '../../src/stats.js';
+import type { LogkitRecord } from '../../src/core/record.js';
+import type { LogStage, StageContext } from '../../src/core/stage.js';
+import type { StatsSection } from '../../src/core/stats.js';
 import { CompiledRule, type RouteRule, type RouteTarget } from './rules.js';
 
 /** Opens (once) the destination a route target names; undefined when it cannot be built in this pipeline. */

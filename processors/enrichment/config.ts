@@ -1,5 +1,5 @@
-import type { SettingsReader } from '../../src/env.js';
-import { ConfigError } from '../../src/errors.js';
+import type { SettingsReader } from '../../src/core/env.js';
+import { ConfigError } from '../../src/core/errors.js';
 
 /** Which W3C baggage entries become record attributes: a key allow-list (`*` = all) or a predicate. */
 export type BaggageSelector = readonly string[] | ((key: string) => boolean);

@@ -1,15 +1,15 @@
 import { context as otelContext, diag, isSpanContextValid, propagation, trace, type Context } from '@opentelemetry/api';
-import { currentExecution, executionDefaults, type Execution } from '../../src/execution.js';
-import { newId } from '../../src/ids.js';
-import { copyValue, type LogkitRecord, type LogMap, type LogValue } from '../../src/record.js';
-import type { LogStage, StageContext } from '../../src/stage.js';
-import { headerSanitizing } from '../correlation/header-value.js';
-import { extractorFailures } from '../correlation/incoming.js';
-import { CORRELATION_ATTRIBUTES as A } from './attributes.js';
+import { currentExecution, executionDefaults, type Execution } from '../../src/core/execution.js';
+import { newId } from '../../src/core/ids.js';
+import { copyValue, type LogkitRecord, type LogMap, type LogValue } from '../../src/core/record.js';
+import type { LogStage, StageContext } from '../../src/core/stage.js';
+import { headerSanitizing } from '../../src/core/header-value.js';
+import { extractorFailures } from '../../src/integrations/http/incoming.js';
+import { CORRELATION_ATTRIBUTES as A } from '../../src/core/attributes.js';
 import { ComponentTags } from './component-tags.js';
 import { SpanExecutions } from './span-executions.js';
 
-export { CORRELATION_ATTRIBUTES } from './attributes.js';
+export { CORRELATION_ATTRIBUTES } from '../../src/core/attributes.js';
 
 /**
  * The enrichment stage: the logging call says "severity + message", this stage adds who and what it

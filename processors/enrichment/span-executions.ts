@@ -1,4 +1,4 @@
-import { Execution, executionDefaults } from '../../src/execution.js';
+import { Execution, executionDefaults } from '../../src/core/execution.js';
 
 /** How many traces we remember; past that the oldest is forgotten (its sequence restarts at 1). */
 const MAX_TRACES = 4096;

@@ -1,5 +1,5 @@
-import type { SettingsReader } from '../../src/env.js';
-import { ConfigError } from '../../src/errors.js';
+import type { SettingsReader } from '../../src/core/env.js';
+import { ConfigError } from '../../src/core/errors.js';
 import { HashKey, REDACTION_ACTIONS, type RedactionAction } from './actions.js';
 import { unsafePatternReason } from './detectors/custom-pattern.js';
 import { DEFAULT_DETECTORS, DETECTOR_NAMES } from './detectors/index.js';

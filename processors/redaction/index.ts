@@ -1,7 +1,7 @@
 import { diag, type Context } from '@opentelemetry/api';
-import type { LogkitRecord } from '../../src/record.js';
-import type { LogStage, StageContext } from '../../src/stage.js';
-import { ReasonCounter } from '../../src/stats.js';
+import type { LogkitRecord } from '../../src/core/record.js';
+import type { LogStage, StageContext } from '../../src/core/stage.js';
+import { ReasonCounter } from '../../src/core/stats.js';
 import { Redactor } from './redactor.js';
 import { summaryAttributes } from './summary.js';
 

@@ -1,11 +1,11 @@
-import type { LogMap, LogValue } from '../../src/record.js';
+import type { LogMap, LogValue } from '../../src/core/record.js';
 import { ActionTable } from './actions.js';
-import { type Env, SettingsReader } from '../../src/env.js';
+import { type Env, SettingsReader } from '../../src/core/env.js';
 import { parseRedactionConfig, type RedactionConfig, type RedactionOptions } from './config.js';
 import { DetectorSet, type Span } from './detectors/index.js';
 import { isCardNumber } from './detectors/payment-card.js';
 import { KeyRules } from './key-rules.js';
-import { CORRELATION_ATTRIBUTES } from '../enrichment/attributes.js';
+import { CORRELATION_ATTRIBUTES } from '../../src/core/attributes.js';
 import { REDACTION_COUNT_ATTRIBUTE, REDACTION_KINDS_ATTRIBUTE, RedactionSummary } from './summary.js';
 import { AUDIT_ATTRIBUTES } from '../sampling/audit.js';
 

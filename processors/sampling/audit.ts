@@ -1,8 +1,8 @@
 import { context, SeverityNumber, trace } from '@opentelemetry/api';
 import { hrTime } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
-import { currentExecution } from '../../src/execution.js';
-import type { LogkitRecord, LogMap } from '../../src/record.js';
+import { currentExecution } from '../../src/core/execution.js';
+import type { LogkitRecord, LogMap } from '../../src/core/record.js';
 
 /** The instrumentation scope of the records the sampling stage makes itself. */
 export const AUDIT_SCOPE = { name: 'otel-logkit.sampling' };

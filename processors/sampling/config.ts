@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { SeverityNumber } from '@opentelemetry/api';
-import type { SettingsReader } from '../../src/env.js';
-import { ConfigError } from '../../src/errors.js';
-import { type DeferredConfig, type DeferredOptions, parseDeferredConfig } from '../deferred/config.js';
+import type { SettingsReader } from '../../src/core/env.js';
+import { ConfigError } from '../../src/core/errors.js';
+import { type DeferredConfig, type DeferredOptions, parseDeferredConfig } from './deferred/config.js';
 import { type LevelRules, levelsOf, parseRulesText, ratiosOf } from './rules.js';
 
 /** Options given in code; each overrides the environment variable it names. */

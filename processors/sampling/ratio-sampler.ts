@@ -1,4 +1,4 @@
-import type { LogkitRecord } from '../../src/record.js';
+import type { LogkitRecord } from '../../src/core/record.js';
 
 const TWO_POW_52 = 2 ** 52;
 const INVALID_TRACE = '00000000000000000000000000000000';

@@ -1,7 +1,7 @@
 import type { SeverityNumber } from '@opentelemetry/api';
 import { parse as parseYaml } from 'yaml';
-import { ConfigError } from '../../src/errors.js';
-import { parseSeverity, SEVERITY_FORM, severityName } from '../../src/severity.js';
+import { ConfigError } from '../../src/core/errors.js';
+import { parseSeverity, SEVERITY_FORM, severityName } from '../../src/core/severity.js';
 
 /** The severity ranges a sampling ratio applies to, as written in rules (`info: 0.1`). */
 export const SEVERITY_RANGES = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;

@@ -1,5 +1,5 @@
 import { SeverityNumber } from '@opentelemetry/api';
-import { parseSeverity } from '../../src/severity.js';
+import { parseSeverity } from '../../src/core/severity.js';
 import { type LevelRules, type RateLimitRule, SEVERITY_RANGES } from './rules.js';
 
 interface CompiledPattern {

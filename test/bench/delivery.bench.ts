@@ -28,12 +28,12 @@ import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { defaultResource } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, LoggerProvider, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import protobuf from 'protobufjs/minimal.js';
-import { createHttpDestination } from '../../exporters/core/destination.js';
-import { DEFAULT_DELIVERY } from '../../exporters/core/settings.js';
+import { createHttpDestination } from '../../exporters/delivery/destination.js';
+import { DEFAULT_DELIVERY } from '../../exporters/delivery/settings.js';
 import { OtlpProtocol } from '../../exporters/otlp/protocol.js';
 import { createLogPipeline, resolveConfig } from '../../src/index.js';
-import { DEFAULT_SNAPSHOT_LIMITS, snapshotRecord } from '../../src/record.js';
-import { PipelineStats } from '../../src/stats.js';
+import { DEFAULT_SNAPSHOT_LIMITS, snapshotRecord } from '../../src/core/record.js';
+import { PipelineStats } from '../../src/core/stats.js';
 import { standardRecord } from './standard-record.js';
 
 const self = fileURLToPath(import.meta.url);

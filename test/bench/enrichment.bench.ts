@@ -16,11 +16,11 @@
 import { LoggerProvider, SimpleLogRecordProcessor, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { createEnrichmentStage } from '../../processors/enrichment/index.js';
 import { resolveConfig } from '../../src/config.js';
-import { runWithExecution } from '../../src/execution.js';
+import { runWithExecution } from '../../src/core/execution.js';
 import { LogkitProcessor } from '../../src/processor.js';
 import { buildResource } from '../../src/resource.js';
-import type { LogStage } from '../../src/stage.js';
-import { PipelineStats } from '../../src/stats.js';
+import type { LogStage } from '../../src/core/stage.js';
+import { PipelineStats } from '../../src/core/stats.js';
 import { noopExporter, noopStage } from './sdk-baseline.js';
 import { standardRecord } from './standard-record.js';
 

@@ -22,11 +22,11 @@ import { LokiProtocol } from '../../exporters/loki/protocol.js';
 import { parseRoutes } from '../../exporters/routing/config.js';
 import { RoutingStage } from '../../exporters/routing/stage.js';
 import { resolveConfig } from '../../src/config.js';
-import { SettingsReader } from '../../src/env.js';
-import { DEFAULT_SNAPSHOT_LIMITS, type LogkitRecord, snapshotRecord } from '../../src/record.js';
+import { SettingsReader } from '../../src/core/env.js';
+import { DEFAULT_SNAPSHOT_LIMITS, type LogkitRecord, snapshotRecord } from '../../src/core/record.js';
 import { buildResource } from '../../src/resource.js';
-import type { LogStage } from '../../src/stage.js';
-import { PipelineStats } from '../../src/stats.js';
+import type { LogStage } from '../../src/core/stage.js';
+import { PipelineStats } from '../../src/core/stats.js';
 import { standardRecord } from './standard-record.js';
 
 const BATCH = 512;

@@ -18,8 +18,8 @@ import { LoggerProvider, SimpleLogRecordProcessor, type LogRecordProcessor, type
 import { createRedactionStage } from '../../processors/redaction/index.js';
 import { resolveConfig } from '../../src/config.js';
 import { LogkitProcessor } from '../../src/processor.js';
-import { type LogkitRecord, snapshotRecord } from '../../src/record.js';
-import { PipelineStats } from '../../src/stats.js';
+import { type LogkitRecord, snapshotRecord } from '../../src/core/record.js';
+import { PipelineStats } from '../../src/core/stats.js';
 import { buildResource } from '../../src/resource.js';
 import { noopExporter as exporter, noopStage as sink } from './sdk-baseline.js';
 import { standardRecord } from './standard-record.js';

@@ -8,11 +8,11 @@ import { type LogRecord, SeverityNumber } from '@opentelemetry/api';
 import { type LogRecordProcessor, LoggerProvider, type ReadWriteLogRecord, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { createSamplingStage } from '../../processors/sampling/index.js';
 import { resolveConfig } from '../../src/config.js';
-import { beginExecution, endExecution, enterExecution } from '../../src/execution.js';
-import type { LogkitRecord } from '../../src/record.js';
+import { beginExecution, endExecution, enterExecution } from '../../src/core/execution.js';
+import type { LogkitRecord } from '../../src/core/record.js';
 import { buildResource } from '../../src/resource.js';
-import type { LogStage } from '../../src/stage.js';
-import { PipelineStats } from '../../src/stats.js';
+import type { LogStage } from '../../src/core/stage.js';
+import { PipelineStats } from '../../src/core/stats.js';
 import { noopExporter, noopStage } from './sdk-baseline.js';
 import { standardRecord } from './standard-record.js';
 

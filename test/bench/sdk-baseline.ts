@@ -1,6 +1,6 @@
 import { ExportResultCode } from '@opentelemetry/core';
 import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
-import type { LogStage } from '../../src/stage.js';
+import type { LogStage } from '../../src/core/stage.js';
 
 /** The exporter of the stock-SDK baseline: accepts everything at once, so only the SDK's own work is measured. */
 export const noopExporter: LogRecordExporter = {

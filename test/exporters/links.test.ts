@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { rison } from '../../exporters/links.js';
-import { runWithExecution } from '../../src/execution.js';
+import { runWithExecution } from '../../src/core/execution.js';
 import { createLogPipeline } from '../../src/pipeline.js';
 
 const ID = 'a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6';

@@ -5,7 +5,7 @@ import { gunzipSync, zstdDecompressSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 
-const root = protobuf.loadSync(fileURLToPath(new URL('./otlp/logs.proto', import.meta.url)));
+const root = protobuf.loadSync(fileURLToPath(new URL('./codec/logs.proto', import.meta.url)));
 export const ExportLogsServiceRequest = root.lookupType('otlp.ExportLogsServiceRequest');
 export const ExportLogsServiceResponse = root.lookupType('otlp.ExportLogsServiceResponse');
 

@@ -1,12 +1,12 @@
 import { SeverityNumber } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { resolveConfig } from '../../src/config.js';
-import { SettingsReader } from '../../src/env.js';
-import type { LogkitRecord } from '../../src/record.js';
-import type { StageContext } from '../../src/stage.js';
-import { PipelineStats } from '../../src/stats.js';
-import { parseDeliverySettings } from '../../exporters/core/config.js';
-import type { DeliverySettings } from '../../exporters/core/settings.js';
+import { SettingsReader } from '../../src/core/env.js';
+import type { LogkitRecord } from '../../src/core/record.js';
+import type { StageContext } from '../../src/core/stage.js';
+import { PipelineStats } from '../../src/core/stats.js';
+import { parseDeliverySettings } from '../../exporters/delivery/config.js';
+import type { DeliverySettings } from '../../exporters/delivery/settings.js';
 
 export const testResource = resourceFromAttributes({ 'service.name': 'delivery-spec' });
 export const testScope = { name: 'delivery.spec', version: '1.0.0' };

@@ -2,7 +2,7 @@ import { SeverityNumber } from '@opentelemetry/api';
 import { logs } from '@opentelemetry/api';
 import { InMemoryLogRecordExporter, LoggerProvider, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { GuardedLoggerProvider } from '../../src/guarded-provider.js';
-import { DEFAULT_SNAPSHOT_LIMITS } from '../../src/record.js';
+import { DEFAULT_SNAPSHOT_LIMITS } from '../../src/core/record.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogPipeline, registerLogPipeline } from '../../src/index.js';
 import type { LogkitRecord, LogPipeline } from '../../src/index.js';

@@ -2,7 +2,7 @@ import { SeverityNumber } from '@opentelemetry/api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ElasticsearchConfig, parseElasticsearchConfig } from '../../../exporters/elasticsearch/config.js';
 import { ElasticsearchProtocol } from '../../../exporters/elasticsearch/protocol.js';
-import { SettingsReader } from '../../../src/env.js';
+import { SettingsReader } from '../../../src/core/env.js';
 import { makeRecord, sendOnce } from '../loki/fixtures.js';
 import { BulkReceiver } from './bulk-receiver.js';
 

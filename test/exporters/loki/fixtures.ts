@@ -2,8 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { SeverityNumber } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import type { LogkitRecord, LogMap, LogValue } from '../../../src/record.js';
-import type { Protocol, Verdict, WireResponse } from '../../../exporters/core/protocol.js';
+import type { LogkitRecord, LogMap, LogValue } from '../../../src/core/record.js';
+import type { Protocol, Verdict, WireResponse } from '../../../exporters/delivery/protocol.js';
 
 /** A record as the pipeline hands it to an exporter (already snapshotted, attributes a null-prototype map). */
 export function makeRecord(fields: {

@@ -2,7 +2,7 @@ import { SeverityNumber } from '@opentelemetry/api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type LokiConfig, parseLokiConfig } from '../../../exporters/loki/config.js';
 import { LokiProtocol } from '../../../exporters/loki/protocol.js';
-import { SettingsReader } from '../../../src/env.js';
+import { SettingsReader } from '../../../src/core/env.js';
 import { makeRecord, sendOnce } from './fixtures.js';
 import { LOKI_RATE_LIMITED, LokiReceiver, lokiTooFarBehind } from './loki-receiver.js';
 

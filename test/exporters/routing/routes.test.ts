@@ -2,8 +2,8 @@ import { SeverityNumber } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
 import { parseRoutingConfig, parseRoutes } from '../../../exporters/routing/config.js';
 import { CompiledRule } from '../../../exporters/routing/rules.js';
-import { SettingsReader } from '../../../src/env.js';
-import { ConfigError } from '../../../src/errors.js';
+import { SettingsReader } from '../../../src/core/env.js';
+import { ConfigError } from '../../../src/core/errors.js';
 import { makeRecord } from '../loki/fixtures.js';
 
 function matcher(text: string): CompiledRule {

@@ -4,9 +4,9 @@ import { parseRoutes } from '../../../exporters/routing/config.js';
 import type { RouteTarget } from '../../../exporters/routing/rules.js';
 import { RoutingStage } from '../../../exporters/routing/stage.js';
 import { resolveConfig } from '../../../src/config.js';
-import type { LogkitRecord } from '../../../src/record.js';
-import type { LogStage, StageContext } from '../../../src/stage.js';
-import { PipelineStats } from '../../../src/stats.js';
+import type { LogkitRecord } from '../../../src/core/record.js';
+import type { LogStage, StageContext } from '../../../src/core/stage.js';
+import { PipelineStats } from '../../../src/core/stats.js';
 import { makeRecord } from '../loki/fixtures.js';
 
 /** A destination that keeps what it is given (our own LogStage contract, nothing external is imitated). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../../src/errors.js';
-import { SettingsReader } from '../../../src/env.js';
+import { ConfigError } from '../../../src/core/errors.js';
+import { SettingsReader } from '../../../src/core/env.js';
 import { parseRedactionConfig } from '../../../processors/redaction/config.js';
 import { resolveConfig } from '../../../src/config.js';
 

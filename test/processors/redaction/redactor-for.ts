@@ -1,4 +1,4 @@
-import { SettingsReader, type Env } from '../../../src/env.js';
+import { SettingsReader, type Env } from '../../../src/core/env.js';
 import { parseRedactionConfig, type RedactionOptions } from '../../../processors/redaction/config.js';
 import { Redactor } from '../../../processors/redaction/redactor.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { LogMap } from '../../../src/record.js';
+import type { LogMap } from '../../../src/core/record.js';
 import { map, redactorFor } from './redactor-for.js';
 
 const HASH_KEY = 'test-hash-key-0123456789';

@@ -1,5 +1,5 @@
 import { ROOT_CONTEXT, SeverityNumber, trace } from '@opentelemetry/api';
-import { newId } from '../../../src/ids.js';
+import { newId } from '../../../src/core/ids.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, runWithExecution } from '../../../src/index.js';
 import { closeAll, DEBUG, emit, ERROR, INFO, startPipeline, WARN } from './harness.js';

@@ -1,0 +1,257 @@
+import type { Attributes, SpanContext } from '@opentelemetry/api';
+import type { InstrumentationScope } from '@opentelemetry/core';
+import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
+import protobuf from 'protobufjs/minimal.js';
+import type { LogkitRecord, LogMap, LogValue } from '../../src/core/record.js';
+
+type Reader = protobuf.Reader;
+
+/**
+ * Reads an `ExportLogsServiceRequest` written by {@link encodeOtlpProtobuf} back into records — the
+ * spool's replay path, so any protocol can re-encode what was spooled. Identical resources and scopes
+ * come back as the same objects (interned by their encoded bytes), so replayed records group as the
+ * originals did. Throws on malformed input; the spool checksums frames before it gets here.
+ */
+export class OtlpProtobufDecoder {
+  private readonly resources = new Map<string, Resource>();
+  private readonly scopes = new Map<string, InstrumentationScope>();
+
+  decode(bytes: Uint8Array): LogkitRecord[] {
+    const records: LogkitRecord[] = [];
+    const reader = protobuf.Reader.create(bytes);
+    while (reader.pos < reader.len) {
+      const tag = reader.uint32();
+      if (tag === ((1 << 3) | 2)) this.resourceLogs(reader, reader.uint32() + reader.pos, records);
+      else reader.skipType(tag & 7);
+    }
+    return records;
+  }
+
+  private resourceLogs(reader: Reader, end: number, out: LogkitRecord[]): void {
+    const { head, children, schemaUrl } = readEnvelope(reader, end);
+    const resource = this.resource(head, schemaUrl);
+    for (const scopeLogs of children) {
+      reader.pos = scopeLogs.start;
+      this.scopeLogs(reader, scopeLogs.end, resource, out);
+    }
+    reader.pos = end;
+  }
+
+  private scopeLogs(reader: Reader, end: number, resource: Resource, out: LogkitRecord[]): void {
+    const { head, children, schemaUrl } = readEnvelope(reader, end);
+    const scope = this.scope(head, schemaUrl);
+    for (const log of children) {
+      reader.pos = log.start;
+      out.push(readLogRecord(reader, log.end, resource, scope));
+    }
+    reader.pos = end;
+  }
+
+  private resource(bytes: Uint8Array, schemaUrl: string | undefined): Resource {
+    const key = `${Buffer.from(bytes).toString('base64')}|${schemaUrl ?? ''}`;
+    let resource = this.resources.get(key);
+    if (!resource) {
+      const reader = protobuf.Reader.create(bytes);
+      const attributes: LogMap = Object.create(null);
+      while (reader.pos < reader.len) {
+        const tag = reader.uint32();
+        if (tag >>> 3 === 1) readKeyValue(reader, reader.uint32() + reader.pos, attributes);
+        else reader.skipType(tag & 7);
+      }
+      resource = resourceFromAttributes(attributes as Attributes, schemaUrl ? { schemaUrl } : undefined);
+      this.resources.set(key, resource);
+    }
+    return resource;
+  }
+
+  private scope(bytes: Uint8Array, schemaUrl: string | undefined): InstrumentationScope {
+    const key = `${Buffer.from(bytes).toString('base64')}|${schemaUrl ?? ''}`;
+    let scope = this.scopes.get(key);
+    if (!scope) {
+      const reader = protobuf.Reader.create(bytes);
+      let name = '';
+      let version: string | undefined;
+      let attributes: LogMap | undefined;
+      while (reader.pos < reader.len) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1:
+            name = reader.string();
+            break;
+          case 2:
+            version = reader.string();
+            break;
+          case 3:
+            attributes ??= Object.create(null) as LogMap;
+            readKeyValue(reader, reader.uint32() + reader.pos, attributes);
+            break;
+          default:
+            reader.skipType(tag & 7);
+        }
+      }
+      const out: InstrumentationScope & { attributes?: Attributes } = { name, version, schemaUrl: schemaUrl || undefined };
+      if (attributes) out.attributes = attributes as Attributes;
+      scope = out;
+      this.scopes.set(key, scope);
+    }
+    return scope;
+  }
+}
+
+/**
+ * ResourceLogs and ScopeLogs share one shape: field 1 the resource/scope message, field 2 the repeated
+ * children, field 3 the schema URL. Children are located first and read afterwards, because the
+ * head may come after them on the wire.
+ */
+function readEnvelope(reader: Reader, end: number): { head: Uint8Array; children: { start: number; end: number }[]; schemaUrl?: string } {
+  let head: Uint8Array = new Uint8Array(0);
+  let schemaUrl: string | undefined;
+  const children: { start: number; end: number }[] = [];
+  while (reader.pos < end) {
+    const tag = reader.uint32();
+    switch (tag >>> 3) {
+      case 1:
+        head = reader.bytes();
+        break;
+      case 2: {
+        const length = reader.uint32();
+        children.push({ start: reader.pos, end: reader.pos + length });
+        reader.skip(length);
+        break;
+      }
+      case 3:
+        schemaUrl = reader.string();
+        break;
+      default:
+        reader.skipType(tag & 7);
+    }
+  }
+  return { head, children, schemaUrl };
+}
+
+function readLogRecord(reader: Reader, end: number, resource: Resource, scope: InstrumentationScope): LogkitRecord {
+  const record: LogkitRecord = {
+    hrTime: [0, 0],
+    hrTimeObserved: [0, 0],
+    resource,
+    instrumentationScope: scope,
+    attributes: Object.create(null) as LogMap,
+    droppedAttributesCount: 0,
+  };
+  let traceId: string | undefined;
+  let spanId: string | undefined;
+  let flags = 0;
+  while (reader.pos < end) {
+    const tag = reader.uint32();
+    switch (tag >>> 3) {
+      case 1:
+        record.hrTime = readTime(reader);
+        break;
+      case 2:
+        record.severityNumber = reader.int32();
+        break;
+      case 3:
+        record.severityText = reader.string();
+        break;
+      case 5:
+        record.body = readAnyValue(reader, reader.uint32() + reader.pos);
+        break;
+      case 6:
+        readKeyValue(reader, reader.uint32() + reader.pos, record.attributes);
+        break;
+      case 7:
+        record.droppedAttributesCount = reader.uint32();
+        break;
+      case 8:
+        flags = reader.fixed32();
+        break;
+      case 9:
+        traceId = Buffer.from(reader.bytes()).toString('hex');
+        break;
+      case 10:
+        spanId = Buffer.from(reader.bytes()).toString('hex');
+        break;
+      case 11:
+        record.hrTimeObserved = readTime(reader);
+        break;
+      case 12:
+        record.eventName = reader.string();
+        break;
+      default:
+        reader.skipType(tag & 7);
+    }
+  }
+  if (traceId && spanId) record.spanContext = { traceId, spanId, traceFlags: flags } satisfies SpanContext;
+  return record;
+}
+
+function readTime(reader: Reader): [number, number] {
+  const long = reader.fixed64() as unknown as { low: number; high: number };
+  const nanos = (BigInt(long.high >>> 0) << 32n) | BigInt(long.low >>> 0);
+  return [Number(nanos / 1_000_000_000n), Number(nanos % 1_000_000_000n)];
+}
+
+function readKeyValue(reader: Reader, end: number, into: LogMap): void {
+  let key = '';
+  let value: LogValue = null;
+  while (reader.pos < end) {
+    const tag = reader.uint32();
+    if (tag >>> 3 === 1) key = reader.string();
+    else if (tag >>> 3 === 2) value = readAnyValue(reader, reader.uint32() + reader.pos);
+    else reader.skipType(tag & 7);
+  }
+  into[key] = value;
+}
+
+/** int64 comes back as a number when exact, else as a bigint; an empty AnyValue as null. */
+function readAnyValue(reader: Reader, end: number): LogValue {
+  let value: LogValue = null;
+  while (reader.pos < end) {
+    const tag = reader.uint32();
+    switch (tag >>> 3) {
+      case 1:
+        value = reader.string();
+        break;
+      case 2:
+        value = reader.bool();
+        break;
+      case 3: {
+        const long = reader.int64() as unknown as { low: number; high: number };
+        const big = BigInt.asIntN(64, (BigInt(long.high >>> 0) << 32n) | BigInt(long.low >>> 0));
+        value = big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big;
+        break;
+      }
+      case 4:
+        value = reader.double();
+        break;
+      case 5: {
+        const items: LogValue[] = [];
+        const arrayEnd = reader.uint32() + reader.pos;
+        while (reader.pos < arrayEnd) {
+          const inner = reader.uint32();
+          if (inner >>> 3 === 1) items.push(readAnyValue(reader, reader.uint32() + reader.pos));
+          else reader.skipType(inner & 7);
+        }
+        value = items;
+        break;
+      }
+      case 6: {
+        const map: LogMap = Object.create(null);
+        const mapEnd = reader.uint32() + reader.pos;
+        while (reader.pos < mapEnd) {
+          const inner = reader.uint32();
+          if (inner >>> 3 === 1) readKeyValue(reader, reader.uint32() + reader.pos, map);
+          else reader.skipType(inner & 7);
+        }
+        value = map;
+        break;
+      }
+      case 7:
+        value = new Uint8Array(reader.bytes());
+        break;
+      default:
+        reader.skipType(tag & 7);
+    }
+  }
+  return value;
+}

@@ -1,0 +1,73 @@
+import { join } from 'node:path';
+import type { SettingsReader } from '../../src/core/env.js';
+import { ConfigError } from '../../src/core/errors.js';
+import { DEFAULT_DELIVERY, type DeliverySettings, type FsyncPolicy } from './settings.js';
+
+/** Options given in code for batching, spool and retries; each overrides the variable named beside it. */
+export interface DeliverySettingsOptions {
+  maxBatchRecords?: number; // OTEL_BLRP_MAX_EXPORT_BATCH_SIZE
+  scheduleDelayMs?: number; // OTEL_BLRP_SCHEDULE_DELAY
+  maxQueueRecords?: number; // OTEL_BLRP_MAX_QUEUE_SIZE
+  flushTimeoutMs?: number; // OTEL_BLRP_EXPORT_TIMEOUT
+  maxBatchBytes?: number; // OTEL_LOGKIT_BATCH_MAX_BYTES
+  maxQueueBytes?: number; // OTEL_LOGKIT_QUEUE_MAX_BYTES
+  maxInFlight?: number; // OTEL_LOGKIT_MAX_IN_FLIGHT
+  spoolDir?: string; // OTEL_LOGKIT_SPOOL_DIR
+  spoolMaxBytes?: number; // OTEL_LOGKIT_SPOOL_MAX_BYTES
+  spoolSegmentBytes?: number; // OTEL_LOGKIT_SPOOL_SEGMENT_BYTES
+  spoolFsync?: FsyncPolicy; // OTEL_LOGKIT_SPOOL_FSYNC
+  spoolKey?: string; // OTEL_LOGKIT_SPOOL_KEY
+  deadLetterDir?: string; // OTEL_LOGKIT_DEAD_LETTER_DIR
+  retryInitialBackoffMs?: number; // OTEL_LOGKIT_RETRY_INITIAL_BACKOFF
+  retryMaxBackoffMs?: number; // OTEL_LOGKIT_RETRY_MAX_BACKOFF
+  retryMaxElapsedMs?: number; // OTEL_LOGKIT_RETRY_MAX_ELAPSED
+}
+
+/** Reads the delivery settings shared by every destination (the OTel BLRP variables plus ours). */
+export function parseDeliverySettings(read: SettingsReader, options: DeliverySettingsOptions = {}): DeliverySettings {
+  const d = DEFAULT_DELIVERY;
+  const maxRecords = read.int('OTEL_BLRP_MAX_EXPORT_BATCH_SIZE', d.batch.maxRecords, { min: 1 }, options.maxBatchRecords);
+  const maxQueueRecords = read.int('OTEL_BLRP_MAX_QUEUE_SIZE', d.batch.maxQueueRecords, { min: 1 }, options.maxQueueRecords);
+  if (maxRecords > maxQueueRecords) {
+    throw new ConfigError('OTEL_BLRP_MAX_EXPORT_BATCH_SIZE', maxRecords, `a batch size no larger than OTEL_BLRP_MAX_QUEUE_SIZE (${maxQueueRecords})`);
+  }
+  return {
+    batch: {
+      maxRecords,
+      maxBytes: read.bytes('OTEL_LOGKIT_BATCH_MAX_BYTES', d.batch.maxBytes, options.maxBatchBytes),
+      delayMs: read.int('OTEL_BLRP_SCHEDULE_DELAY', d.batch.delayMs, { min: 0 }, options.scheduleDelayMs),
+      maxQueueRecords,
+      maxQueueBytes: read.bytes('OTEL_LOGKIT_QUEUE_MAX_BYTES', d.batch.maxQueueBytes, options.maxQueueBytes),
+      maxInFlight: read.int('OTEL_LOGKIT_MAX_IN_FLIGHT', d.batch.maxInFlight, { min: 1, max: 64 }, options.maxInFlight),
+    },
+    spoolDir: read.string('OTEL_LOGKIT_SPOOL_DIR', undefined, options.spoolDir),
+    spool: {
+      maxBytes: read.bytes('OTEL_LOGKIT_SPOOL_MAX_BYTES', d.spool.maxBytes, options.spoolMaxBytes),
+      segmentBytes: read.bytes('OTEL_LOGKIT_SPOOL_SEGMENT_BYTES', d.spool.segmentBytes, options.spoolSegmentBytes),
+      fsync: read.oneOf('OTEL_LOGKIT_SPOOL_FSYNC', ['always', 'batch', 'never'] as const, d.spool.fsync, options.spoolFsync),
+      key: parseKey(read, options.spoolKey),
+    },
+    deadLetterDir: read.string('OTEL_LOGKIT_DEAD_LETTER_DIR', undefined, options.deadLetterDir),
+    retry: {
+      initialBackoffMs: read.int('OTEL_LOGKIT_RETRY_INITIAL_BACKOFF', d.retry.initialBackoffMs, { min: 1 }, options.retryInitialBackoffMs),
+      maxBackoffMs: read.int('OTEL_LOGKIT_RETRY_MAX_BACKOFF', d.retry.maxBackoffMs, { min: 1 }, options.retryMaxBackoffMs),
+      maxElapsedMs: read.int('OTEL_LOGKIT_RETRY_MAX_ELAPSED', d.retry.maxElapsedMs, { min: 0 }, options.retryMaxElapsedMs),
+    },
+    flushTimeoutMs: read.int('OTEL_BLRP_EXPORT_TIMEOUT', d.flushTimeoutMs, { min: 1 }, options.flushTimeoutMs),
+  };
+}
+
+/** Each destination spools into its own subdirectory, so replay never sends one backend's records to another. */
+export function settingsFor(destination: string, settings: DeliverySettings): DeliverySettings {
+  return settings.spoolDir ? { ...settings, spoolDir: join(settings.spoolDir, destination) } : settings;
+}
+
+/** A 256-bit key as 64 hex digits or base64 of 32 bytes. */
+function parseKey(read: SettingsReader, option: string | undefined): Buffer | undefined {
+  const name = 'OTEL_LOGKIT_SPOOL_KEY';
+  const text = read.string(name, undefined, option);
+  if (text === undefined) return undefined;
+  const key = /^[0-9a-f]{64}$/i.test(text) ? Buffer.from(text, 'hex') : Buffer.from(text, 'base64');
+  if (key.length !== 32) throw new ConfigError(option !== undefined ? `option overriding ${name}` : name, text, 'a 256-bit key: 64 hex digits or the base64 of 32 bytes');
+  return key;
+}

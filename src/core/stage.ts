@@ -1,0 +1,26 @@
+import type { Context } from '@opentelemetry/api';
+import type { Resource } from '@opentelemetry/resources';
+import type { LogkitConfig } from '../config.js';
+import type { LogkitRecord } from './record.js';
+import type { PipelineStats } from './stats.js';
+
+/**
+ * One step of the pipeline: enrichment, sampling, redaction, export. Stages are chained; each one
+ * owns the records written to it and hands them to the next stage (or holds, drops, routes them).
+ *
+ * Contract: `write` never throws and never blocks; `context` is the OTel context of the emit call
+ * (absent when a stage replays records later, e.g. a deferred flush). `shutdown` is idempotent.
+ */
+export interface LogStage {
+  write(record: LogkitRecord, context?: Context): void;
+  forceFlush(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+/** What every stage factory is given besides its own config section and the next stage. */
+export interface StageContext {
+  readonly config: LogkitConfig;
+  readonly stats: PipelineStats;
+  /** The resource of this pipeline, for records a stage makes itself (e.g. audit records). */
+  readonly resource: Resource;
+}
