@@ -1,9 +1,7 @@
 import { diag } from '@opentelemetry/api';
-import { ExportResultCode } from '@opentelemetry/core';
-import { ConsoleLogRecordExporter, type LogRecordExporter, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import { ConsoleLogRecordExporter, type LogRecordExporter } from '@opentelemetry/sdk-logs';
 import type { LogkitRecord } from '../src/core/record.js';
 import type { LogStage, StageContext } from '../src/core/stage.js';
-import { ReasonCounter } from '../src/core/stats.js';
 import { settingsFor } from './delivery/config.js';
 import { createElasticsearchDestination } from './elasticsearch/index.js';
 import { createFileDestination } from './file/index.js';
@@ -11,6 +9,7 @@ import { createLokiDestination } from './loki/index.js';
 import { createOtlpDestination } from './otlp/index.js';
 import type { RouteTarget } from './routing/rules.js';
 import { RoutingStage } from './routing/stage.js';
+import { SdkExporterStage } from './delivery/sdk-exporter-stage.js';
 
 /**
  * The last stage: hands records to every configured destination. Each destination has its own queue,
@@ -59,94 +58,5 @@ class FanOutStage implements LogStage {
 
   async shutdown(): Promise<void> {
     await Promise.all(this.destinations.map((d) => d.shutdown()));
-  }
-}
-
-const MAX_BATCH = 512;
-const MAX_QUEUE = 8192;
-const DELAY_MS = 1000;
-
-/** Feeds any SDK `LogRecordExporter` in batches, one export in flight, counting every outcome. */
-class SdkExporterStage implements LogStage {
-  private queue: LogkitRecord[] = [];
-  private inFlight: Promise<void> | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private closed = false;
-  private received = 0;
-  private exported = 0;
-  private failed = 0;
-  private readonly dropped = new ReasonCounter();
-
-  constructor(
-    name: string,
-    private readonly exporter: LogRecordExporter,
-    ctx: StageContext,
-  ) {
-    ctx.stats.register(name, () => ({
-      received: this.received,
-      exported: this.exported,
-      failed: this.failed,
-      dropped: this.dropped.toJSON(),
-      queued: this.queue.length,
-    }), { gauges: ['queued'] });
-  }
-
-  write(record: LogkitRecord): void {
-    this.received++;
-    if (this.closed) {
-      this.dropped.add('shutdown');
-      return;
-    }
-    if (this.queue.length >= MAX_QUEUE) {
-      this.queue.shift();
-      this.dropped.add('queue_full');
-    }
-    this.queue.push(record);
-    if (this.queue.length >= MAX_BATCH) this.drain();
-    else this.timer ??= setTimeout(() => this.drain(), DELAY_MS).unref();
-  }
-
-  async forceFlush(): Promise<void> {
-    while (this.queue.length > 0 || this.inFlight) {
-      this.drain();
-      await this.inFlight;
-    }
-    await this.exporter.forceFlush().catch((error: unknown) => diag.error('otel-logkit: exporter forceFlush failed', error));
-  }
-
-  async shutdown(): Promise<void> {
-    if (this.closed) return;
-    await this.forceFlush();
-    this.closed = true;
-    await this.exporter.shutdown().catch((error: unknown) => diag.error('otel-logkit: exporter shutdown failed', error));
-  }
-
-  private drain(): void {
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-    }
-    if (this.inFlight || this.queue.length === 0) return;
-    const batch = this.queue.splice(0, MAX_BATCH);
-    this.inFlight = new Promise<void>((resolve) => {
-      try {
-        this.exporter.export(batch as unknown as ReadableLogRecord[], (result) => {
-          if (result.code === ExportResultCode.SUCCESS) this.exported += batch.length;
-          else {
-            this.failed += batch.length;
-            diag.error('otel-logkit: export failed', result.error);
-          }
-          resolve();
-        });
-      } catch (error) {
-        this.failed += batch.length;
-        diag.error('otel-logkit: export threw', error);
-        resolve();
-      }
-    }).then(() => {
-      this.inFlight = undefined;
-      if (this.queue.length >= MAX_BATCH) this.drain();
-      else if (this.queue.length > 0) this.timer ??= setTimeout(() => this.drain(), DELAY_MS).unref();
-    });
   }
 }
