@@ -1,6 +1,7 @@
 import type { MeterProvider } from '@opentelemetry/api';
 import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
 import { parseDeliveryConfig, type DeliveryConfig, type DeliveryOptions } from '../exporters/config.js';
+import { EXPORTER_NAMES, type ExporterName } from '../exporters/registry.js';
 import { parseEnrichmentConfig, type EnrichmentConfig, type EnrichmentOptions } from '../processors/enrichment/config.js';
 import { parseRedactionConfig, type RedactionConfig, type RedactionOptions } from '../processors/redaction/config.js';
 import { parseSamplingConfig, type SamplingConfig, type SamplingOptions } from '../processors/sampling/config.js';
@@ -8,9 +9,7 @@ import { type Env, SettingsReader } from './core/env.js';
 import { ConfigError } from './core/errors.js';
 import { DEFAULT_SNAPSHOT_LIMITS, type SnapshotLimits } from './core/record.js';
 
-/** The destinations `OTEL_LOGS_EXPORTER` can name; a comma list fans out to each. */
-export const EXPORTER_NAMES = ['otlp', 'console', 'none', 'file', 'loki', 'elasticsearch'] as const;
-export type ExporterName = (typeof EXPORTER_NAMES)[number];
+export { EXPORTER_NAMES, type ExporterName };
 
 /**
  * Everything `createLogPipeline` / `registerLogPipeline` accept. Every field is optional: the
@@ -60,7 +59,8 @@ export interface ResourceConfig {
 export interface LogkitConfig {
   disabled: boolean;
   resource: ResourceConfig;
-  exporters: ExporterName[];
+  /** `OTEL_LOGS_EXPORTER` without `none`: the destinations every record goes to (unless routed). */
+  exporters: Exclude<ExporterName, 'none'>[];
   limits: LimitsConfig;
   enrichment: EnrichmentConfig;
   sampling: SamplingConfig;
@@ -107,10 +107,10 @@ export function resolveConfig(options: LogkitOptions = {}): LogkitConfig {
   };
 }
 
-function parseExporters(read: SettingsReader, option: ExporterName[] | undefined): ExporterName[] {
+function parseExporters(read: SettingsReader, option: ExporterName[] | undefined): Exclude<ExporterName, 'none'>[] {
   const names = read.list('OTEL_LOGS_EXPORTER', ['otlp'], option);
   const setting = option !== undefined ? 'option overriding OTEL_LOGS_EXPORTER' : 'OTEL_LOGS_EXPORTER';
-  const out: ExporterName[] = [];
+  const out: Exclude<ExporterName, 'none'>[] = [];
   for (const raw of names) {
     const name = raw.toLowerCase() as ExporterName;
     if (!EXPORTER_NAMES.includes(name)) {

@@ -67,12 +67,12 @@ export function createLogPipeline(options: LogkitOptions = {}): LogPipelineParts
       linkFor,
     };
   }
-  const ctx: StageContext = { config, stats, resource };
+  const ctx: StageContext = { stats, resource };
   const userExporters: LogRecordExporter[] = options.exporter === undefined ? [] : ([] as LogRecordExporter[]).concat(options.exporter);
-  const exportStage = createExportStage(ctx, userExporters);
-  const redaction = createRedactionStage(ctx, exportStage);
-  const sampling = createSamplingStage(ctx, redaction);
-  const enrichment = createEnrichmentStage(ctx, sampling);
+  const exportStage = createExportStage(config.exporters, config.delivery, ctx, userExporters);
+  const redaction = createRedactionStage(config.redaction, ctx, exportStage);
+  const sampling = createSamplingStage(config.sampling, ctx, redaction);
+  const enrichment = createEnrichmentStage(config.enrichment, ctx, sampling);
   const processor = new LogkitProcessor(enrichment, config.limits, stats);
   if (options.meterProvider) stats.bindMeter(options.meterProvider);
   return {

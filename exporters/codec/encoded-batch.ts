@@ -1,7 +1,7 @@
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { LogkitRecord } from '../../src/core/record.js';
-import { severityBand } from '../delivery/severity-shedding.js';
+import { severityBand } from '../../src/core/severity.js';
 import { writeExportRequest, writeLogRecord } from './encode-protobuf.js';
 import { groupBy, type ResourceGroup } from './grouping.js';
 import { ProtoWriter, takeBuffer } from './proto-writer.js';

@@ -1,11 +1,4 @@
-import type { LogkitRecord } from '../../src/core/record.js';
-
-/** TRACE, DEBUG, INFO, WARN, ERROR, FATAL as 0..5; unspecified counts as INFO. */
-export function severityBand(record: LogkitRecord): number {
-  const n = record.severityNumber ?? 0;
-  if (n <= 0) return 2;
-  return Math.min(5, Math.floor((n - 1) / 4));
-}
+export { severityBand } from '../../src/core/severity.js';
 
 const BANDS = 6;
 

@@ -1,8 +1,8 @@
 import type { LogStage, StageContext } from '../../src/core/stage.js';
+import type { DestinationDescriptor, RouteTarget } from '../delivery/descriptor.js';
 import { createHttpDestination } from '../delivery/destination.js';
 import type { DeliverySettings } from '../delivery/settings.js';
-import type { RouteTarget } from '../routing/rules.js';
-import type { ElasticsearchConfig } from './config.js';
+import { checkIndex, checkPart, type ElasticsearchConfig, type ElasticsearchOptions, parseElasticsearchConfig } from './config.js';
 import { ElasticsearchProtocol } from './protocol.js';
 import { AfterTemplateStage, installIndexTemplate } from './template.js';
 
@@ -31,3 +31,26 @@ export function elasticsearchConfigForRoute(config: ElasticsearchConfig, options
   const base = config.target.kind === 'data-stream' ? config.target : { dataset: 'generic', namespace: 'default' };
   return { ...config, target: { kind: 'data-stream', dataset: options.dataset ?? base.dataset, namespace: options.namespace ?? base.namespace } };
 }
+
+/** A route may write to its own data stream (`dataset`, `namespace`) or to a plain `index`, not both. */
+function checkElasticsearchRouteOptions(options: Readonly<Record<string, string>>): string | undefined {
+  for (const key of Object.keys(options)) {
+    if (key !== 'dataset' && key !== 'namespace' && key !== 'index') return `elasticsearch takes dataset, namespace or index, not "${key}"`;
+  }
+  if (options.index !== undefined && (options.dataset !== undefined || options.namespace !== undefined)) return 'elasticsearch takes an index or a dataset/namespace, not both';
+  try {
+    if (options.index !== undefined) checkIndex('index', options.index);
+    if (options.dataset !== undefined) checkPart('dataset', options.dataset);
+    if (options.namespace !== undefined) checkPart('namespace', options.namespace);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  return undefined;
+}
+
+export const elasticsearchDestination: DestinationDescriptor<'elasticsearch', ElasticsearchConfig, ElasticsearchOptions> = {
+  name: 'elasticsearch',
+  parse: parseElasticsearchConfig,
+  checkRouteOptions: checkElasticsearchRouteOptions,
+  create: createElasticsearchDestination,
+};

@@ -1,10 +1,11 @@
 import type { LogkitRecord } from '../../src/core/record.js';
 import type { LogStage, StageContext } from '../../src/core/stage.js';
+import type { DestinationDescriptor } from '../delivery/descriptor.js';
 import { createDestination } from '../delivery/destination.js';
 import type { Protocol, Verdict, WireRequest } from '../delivery/protocol.js';
 import type { DeliverySettings } from '../delivery/settings.js';
 import { encodeOtlpJson } from '../codec/encode-json.js';
-import type { FileExporterConfig } from './config.js';
+import { type FileExporterConfig, type FileExporterOptions, parseFileExporterConfig } from './config.js';
 import { FileTransport } from './file-transport.js';
 
 /** One `ExportLogsServiceRequest` per line, as the Collector's file exporter writes them. */
@@ -27,3 +28,9 @@ class OtlpJsonLinesProtocol implements Protocol {
 export function createFileDestination(config: FileExporterConfig, delivery: DeliverySettings, ctx: StageContext): LogStage {
   return createDestination({ name: 'file', protocol: new OtlpJsonLinesProtocol(), transport: new FileTransport(config), delivery }, ctx);
 }
+
+export const fileDestination: DestinationDescriptor<'file', FileExporterConfig, FileExporterOptions> = {
+  name: 'file',
+  parse: parseFileExporterConfig,
+  create: (config, delivery, ctx) => createFileDestination(config, delivery, ctx),
+};

@@ -1,8 +1,8 @@
 import type { LogStage, StageContext } from '../../src/core/stage.js';
+import type { DestinationDescriptor, RouteTarget } from '../delivery/descriptor.js';
 import { createHttpDestination } from '../delivery/destination.js';
 import type { DeliverySettings } from '../delivery/settings.js';
-import type { RouteTarget } from '../routing/rules.js';
-import type { LokiConfig } from './config.js';
+import { isLokiLabelName, type LokiConfig, type LokiOptions, parseLokiConfig } from './config.js';
 import { LokiProtocol } from './protocol.js';
 
 /**
@@ -22,3 +22,20 @@ export function lokiConfigForRoute(config: LokiConfig, options: Readonly<Record<
   const { tenant, ...labels } = options;
   return { ...config, tenant: tenant ?? config.tenant, staticLabels: { ...config.staticLabels, ...labels } };
 }
+
+/** A route may set the tenant and extra stream labels: `loki(tenant=security, stream=audit)`. */
+function checkLokiRouteOptions(options: Readonly<Record<string, string>>): string | undefined {
+  for (const [key, value] of Object.entries(options)) {
+    if (key === 'tenant') {
+      if (!/^[A-Za-z0-9!\-_.*'()]{1,150}$/.test(value)) return `"${value}" is not a Loki tenant id (letters, digits, !-_.*'(), at most 150)`;
+    } else if (!isLokiLabelName(key)) return `"${key}" is not a Loki label name ([a-zA-Z_][a-zA-Z0-9_]*)`;
+  }
+  return undefined;
+}
+
+export const lokiDestination: DestinationDescriptor<'loki', LokiConfig, LokiOptions> = {
+  name: 'loki',
+  parse: parseLokiConfig,
+  checkRouteOptions: checkLokiRouteOptions,
+  create: createLokiDestination,
+};

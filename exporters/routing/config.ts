@@ -1,9 +1,7 @@
-import { EXPORTER_NAMES } from '../../src/config.js';
 import type { SettingsReader } from '../../src/core/env.js';
 import { ConfigError } from '../../src/core/errors.js';
 import { parseSeverity } from '../../src/core/severity.js';
-import { checkIndex, checkPart } from '../elasticsearch/config.js';
-import { isLokiLabelName } from '../loki/config.js';
+import type { DestinationDescriptor } from '../delivery/descriptor.js';
 import { type RouteCondition, type RouteRule, type RouteTarget, targetKey } from './rules.js';
 
 /** Options given in code for routing. */
@@ -46,15 +44,18 @@ const FORM =
   'Conditions (joined by "&"): scope=<glob>, severity>=<level>, severity<<level>, severity=<level>, <attribute>=<glob>, or * for every record. ' +
   'Destinations (joined by ","): an exporter, optionally with settings in parentheses: loki(tenant=…, <label>=…), elasticsearch(dataset=…, namespace=…) or elasticsearch(index=…)';
 
-export function parseRoutingConfig(read: SettingsReader, options: RoutingOptions = {}): RoutingConfig {
-  if (Array.isArray(options.routes)) return { rules: routesFromOptions(options.routes) };
+/** The destinations routes may name, and which route settings each takes. */
+export type RouteDestinations = readonly Pick<DestinationDescriptor, 'name' | 'checkRouteOptions'>[];
+
+export function parseRoutingConfig(read: SettingsReader, destinations: RouteDestinations, options: RoutingOptions = {}): RoutingConfig {
+  if (Array.isArray(options.routes)) return { rules: routesFromOptions(options.routes, destinations) };
   const text = read.string(VARIABLE, undefined, options.routes);
   const setting = options.routes !== undefined ? `option overriding ${VARIABLE}` : VARIABLE;
-  return { rules: text === undefined ? [] : parseRoutes(text, setting) };
+  return { rules: text === undefined ? [] : parseRoutes(text, destinations, setting) };
 }
 
 /** The rules given in code as objects, checked exactly as the text form is. */
-export function routesFromOptions(routes: readonly RouteOption[]): RouteRule[] {
+export function routesFromOptions(routes: readonly RouteOption[], destinations: RouteDestinations): RouteRule[] {
   return routes.map((route, i) => {
     const text = JSON.stringify(route);
     const fail = (problem: string): never => {
@@ -76,7 +77,7 @@ export function routesFromOptions(routes: readonly RouteOption[]): RouteRule[] {
     const targets: RouteTarget[] = [];
     for (const to of route.to) {
       const { exporter, ...settings } = typeof to === 'string' ? { exporter: to } : to;
-      addTarget(targets, checkTarget(String(exporter), settings, fail));
+      addTarget(targets, checkTarget(String(exporter), settings, destinations, fail));
     }
     return { text, conditions, targets };
   });
@@ -88,7 +89,7 @@ export function routesFromOptions(routes: readonly RouteOption[]): RouteRule[] {
  * it matches none — so `log.type=audit -> elasticsearch(dataset=audit)` keeps audit records out of the
  * operational logs. Any mistake is a startup error naming the rule and what is wrong with it.
  */
-export function parseRoutes(text: string, setting: string = VARIABLE): RouteRule[] {
+export function parseRoutes(text: string, destinations: RouteDestinations, setting: string = VARIABLE): RouteRule[] {
   const rules: RouteRule[] = [];
   const parts = text.split(';').map((s) => s.trim()).filter((s) => s !== '');
   parts.forEach((ruleText, i) => {
@@ -98,7 +99,7 @@ export function parseRoutes(text: string, setting: string = VARIABLE): RouteRule
     const arrow = ruleText.indexOf('->');
     if (arrow < 0) fail('no "->" between the conditions and the destinations');
     const conditions = parseConditions(ruleText.slice(0, arrow), fail);
-    const targets = parseTargets(ruleText.slice(arrow + 2), fail);
+    const targets = parseTargets(ruleText.slice(arrow + 2), destinations, fail);
     rules.push({ text: ruleText, conditions, targets });
   });
   if (rules.length === 0) throw new ConfigError(setting, text, FORM);
@@ -129,7 +130,7 @@ function parseCondition(condition: string, fail: (problem: string) => never): Ro
   return { kind: 'attribute', key, pattern };
 }
 
-function parseTargets(text: string, fail: (problem: string) => never): RouteTarget[] {
+function parseTargets(text: string, destinations: RouteDestinations, fail: (problem: string) => never): RouteTarget[] {
   const targets: RouteTarget[] = [];
   const target = /\s*([a-z]+)\s*(?:\(([^()]*)\))?\s*(,|$)/iy;
   const source = text.trim();
@@ -137,7 +138,7 @@ function parseTargets(text: string, fail: (problem: string) => never): RouteTarg
   while (target.lastIndex < source.length) {
     const match = target.exec(source);
     if (!match) fail(`cannot read the destinations "${source}"`);
-    addTarget(targets, checkTarget(match![1]!, parseSettings(match![1]!, match![2] ?? '', fail), fail));
+    addTarget(targets, checkTarget(match![1]!, parseSettings(match![1]!, match![2] ?? '', fail), destinations, fail));
     if (match![3] === '') break;
   }
   return targets;
@@ -161,41 +162,16 @@ function parseSettings(exporter: string, text: string, fail: (problem: string) =
   return options;
 }
 
-function checkTarget(name: string, options: Record<string, string>, fail: (problem: string) => never): RouteTarget {
+function checkTarget(name: string, options: Record<string, string>, destinations: RouteDestinations, fail: (problem: string) => never): RouteTarget {
   const exporter = name.toLowerCase();
-  if (!(EXPORTER_NAMES as readonly string[]).includes(exporter) || exporter === 'none') {
-    fail(`unknown exporter "${name}" (one of ${EXPORTER_NAMES.filter((n) => n !== 'none').join(', ')})`);
-  }
-  checkSettings(exporter, options, fail);
-  return { exporter, options, key: targetKey(exporter, options) };
-}
-
-/** Loki: `tenant` and stream labels; Elasticsearch: `dataset`/`namespace` or `index`; other exporters take none. */
-function checkSettings(exporter: string, options: Record<string, string>, fail: (problem: string) => never): void {
+  const destination = destinations.find((d) => d.name === exporter);
+  if (destination === undefined) fail(`unknown exporter "${name}" (one of ${destinations.map((d) => d.name).join(', ')})`);
   const keys = Object.keys(options);
-  if (keys.length === 0) return;
   for (const key of keys) if (typeof options[key] !== 'string' || options[key] === '') fail(`setting "${key}" of ${exporter} needs a value`);
-  if (exporter === 'loki') {
-    for (const key of keys) {
-      if (key === 'tenant') {
-        if (!/^[A-Za-z0-9!\-_.*'()]{1,150}$/.test(options.tenant!)) fail(`"${options.tenant}" is not a Loki tenant id (letters, digits, !-_.*'(), at most 150)`);
-      } else if (!isLokiLabelName(key)) fail(`"${key}" is not a Loki label name ([a-zA-Z_][a-zA-Z0-9_]*)`);
-    }
-    return;
+  if (keys.length > 0) {
+    if (!destination!.checkRouteOptions) fail(`${exporter} takes no settings in a route`);
+    const problem = destination!.checkRouteOptions!(options);
+    if (problem !== undefined) fail(problem);
   }
-  if (exporter === 'elasticsearch') {
-    for (const key of keys) {
-      if (key !== 'dataset' && key !== 'namespace' && key !== 'index') fail(`elasticsearch takes dataset, namespace or index, not "${key}"`);
-    }
-    if (options.index !== undefined && (options.dataset !== undefined || options.namespace !== undefined)) fail('elasticsearch takes an index or a dataset/namespace, not both');
-    try {
-      if (options.index !== undefined) checkIndex('index', options.index);
-      if (options.dataset !== undefined) checkPart('dataset', options.dataset);
-      if (options.namespace !== undefined) checkPart('namespace', options.namespace);
-    } catch (error) {
-      fail((error as ConfigError).message);
-    }
-    return;
-  }
-  fail(`${exporter} takes no settings in a route`);
+  return { exporter, options, key: targetKey(exporter, options) };
 }

@@ -1,6 +1,7 @@
 import type { SeverityNumber } from '@opentelemetry/api';
 import type { LogkitRecord } from '../../src/core/record.js';
 import { resourceAttributes, toText } from '../../src/core/record-fields.js';
+import type { RouteTarget } from '../delivery/descriptor.js';
 
 /** One test a record must pass for its rule to apply. */
 export type RouteCondition =
@@ -13,14 +14,7 @@ export type RouteCondition =
   /** Every record: a catch-all rule. */
   | { kind: 'any' };
 
-/** A destination a rule sends to: an exporter plus per-route settings (Loki tenant/labels, Elasticsearch dataset/index). */
-export interface RouteTarget {
-  exporter: string;
-  /** `tenant`, label names (Loki); `dataset`, `namespace`, `index` (Elasticsearch). Already validated. */
-  options: Readonly<Record<string, string>>;
-  /** The destination's name: its stats section and spool subdirectory, e.g. `loki` or `loki_tenant_security`. */
-  key: string;
-}
+export type { RouteTarget };
 
 export interface RouteRule {
   /** The rule as written, for diagnostics. */

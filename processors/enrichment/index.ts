@@ -7,6 +7,7 @@ import { headerSanitizing } from '../../src/core/header-value.js';
 import { extractorFailures } from '../../src/integrations/http/incoming.js';
 import { CORRELATION_ATTRIBUTES as A } from '../../src/core/attributes.js';
 import { ComponentTags } from './component-tags.js';
+import type { EnrichmentConfig } from './config.js';
 import { SpanExecutions } from './span-executions.js';
 
 export { CORRELATION_ATTRIBUTES } from '../../src/core/attributes.js';
@@ -24,8 +25,7 @@ export { CORRELATION_ATTRIBUTES } from '../../src/core/attributes.js';
  * (a replayed record) is kept, so the record stays the same record.
  * Everything that is per process (service, host, build commit) is on the resource, not here.
  */
-export function createEnrichmentStage(ctx: StageContext, next: LogStage): LogStage {
-  const config = ctx.config.enrichment;
+export function createEnrichmentStage(config: EnrichmentConfig, ctx: StageContext, next: LogStage): LogStage {
   const componentTags = new ComponentTags(config.tags, config.componentTags);
   const spanExecutions = new SpanExecutions(config.globalIdFromTrace);
   const baggage = config.baggage;

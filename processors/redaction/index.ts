@@ -8,6 +8,7 @@ import { summaryAttributes } from './summary.js';
 export { Redactor, type RedactableRecord } from './redactor.js';
 export { RedactionSummary, REDACTION_COUNT_ATTRIBUTE, REDACTION_KINDS_ATTRIBUTE } from './summary.js';
 export { parseRedactionConfig, type RedactionConfig, type RedactionOptions } from './config.js';
+import type { RedactionConfig } from './config.js';
 export { REDACTION_ACTIONS, type RedactionAction } from './actions.js';
 export { DEFAULT_BLOCKED_KEYS } from './key-rules.js';
 export { DETECTOR_NAMES, DEFAULT_DETECTORS } from './detectors/index.js';
@@ -21,8 +22,7 @@ export { DETECTOR_NAMES, DEFAULT_DETECTORS } from './detectors/index.js';
  * Stats section `redaction`: `records` (records changed), `values` (secrets replaced or removed),
  * `kinds` (values by kind), `dropped` (by reason).
  */
-export function createRedactionStage(ctx: StageContext, next: LogStage): LogStage {
-  const config = ctx.config.redaction;
+export function createRedactionStage(config: RedactionConfig, ctx: StageContext, next: LogStage): LogStage {
   const kinds = new ReasonCounter();
   const dropped = new ReasonCounter();
   let records = 0;

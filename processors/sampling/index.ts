@@ -1,5 +1,6 @@
 import { type Context, diag, SeverityNumber } from '@opentelemetry/api';
 import { ConfigError } from '../../src/core/errors.js';
+import type { SamplingConfig } from './config.js';
 import { currentExecution, onExecutionEnd } from '../../src/core/execution.js';
 import type { LogkitRecord } from '../../src/core/record.js';
 import { parseSeverity, SEVERITY_FORM } from '../../src/core/severity.js';
@@ -35,8 +36,8 @@ export interface SamplingStage extends LogStage {
  * 4. a token bucket per logger + severity range stops floods.
  * Records with no severity count as INFO. The rules are a precompiled snapshot; nothing here does I/O.
  */
-export function createSamplingStage(ctx: StageContext, next: LogStage): SamplingStage {
-  return new SeveritySampler(ctx, next);
+export function createSamplingStage(config: SamplingConfig, ctx: StageContext, next: LogStage): SamplingStage {
+  return new SeveritySampler(config, ctx, next);
 }
 
 class SeveritySampler implements SamplingStage {
@@ -54,10 +55,10 @@ class SeveritySampler implements SamplingStage {
   private closing: Promise<void> | undefined;
 
   constructor(
+    config: SamplingConfig,
     private readonly ctx: StageContext,
     private readonly next: LogStage,
   ) {
-    const config = ctx.config.sampling;
     this.flushLevel = config.deferred.flushLevel;
     this.rules = new RuleBook(config.rules, (entry) => this.writeAudit(entry));
     if (config.file) {

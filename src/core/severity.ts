@@ -40,3 +40,10 @@ export function severityName(severity: number | undefined): string {
   if (severity < 21) return 'ERROR';
   return 'FATAL';
 }
+
+/** TRACE, DEBUG, INFO, WARN, ERROR, FATAL as 0..5; unspecified counts as INFO. Queues shed the lowest band first. */
+export function severityBand(record: { readonly severityNumber?: number }): number {
+  const n = record.severityNumber ?? 0;
+  if (n <= 0) return 2;
+  return Math.min(5, Math.floor((n - 1) / 4));
+}

@@ -1,6 +1,5 @@
 import type { Context } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
-import type { LogkitConfig } from '../config.js';
 import type { LogkitRecord } from './record.js';
 import type { PipelineStats } from './stats.js';
 
@@ -19,7 +18,6 @@ export interface LogStage {
 
 /** What every stage factory is given besides its own config section and the next stage. */
 export interface StageContext {
-  readonly config: LogkitConfig;
   readonly stats: PipelineStats;
   /** The resource of this pipeline, for records a stage makes itself (e.g. audit records). */
   readonly resource: Resource;

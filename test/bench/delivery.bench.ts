@@ -31,7 +31,7 @@ import protobuf from 'protobufjs/minimal.js';
 import { createHttpDestination } from '../../exporters/delivery/destination.js';
 import { DEFAULT_DELIVERY } from '../../exporters/delivery/settings.js';
 import { OtlpProtocol } from '../../exporters/otlp/protocol.js';
-import { createLogPipeline, resolveConfig } from '../../src/index.js';
+import { createLogPipeline } from '../../src/index.js';
 import { DEFAULT_SNAPSHOT_LIMITS, snapshotRecord } from '../../src/core/record.js';
 import { PipelineStats } from '../../src/core/stats.js';
 import { standardRecord } from './standard-record.js';
@@ -115,8 +115,7 @@ function buildProvider(variant: string, base: string, spoolDir?: string): { prov
   if (variant === 'core') {
     // The delivery core alone in the stock pipeline's place: the record copy, then batch + protobuf + gzip.
     const stats = new PipelineStats();
-    const config = resolveConfig({ env: { OTEL_LOGS_EXPORTER: 'none' } });
-    const ctx = { config, stats, resource: defaultResource() };
+    const ctx = { stats, resource: defaultResource() };
     const stage = createHttpDestination(
       {
         name: 'otlp',

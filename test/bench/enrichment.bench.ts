@@ -34,7 +34,7 @@ const config = resolveConfig({ env: { OTEL_LOGS_EXPORTER: 'none', OTEL_LOGKIT_TA
 const resource = buildResource(config.resource);
 
 function enrichmentStage(): LogStage {
-  return createEnrichmentStage({ config, stats: new PipelineStats(), resource }, noopStage);
+  return createEnrichmentStage(config.enrichment, { stats: new PipelineStats(), resource }, noopStage);
 }
 
 function logkitProcessor(withEnrichment: boolean): LogRecordProcessor {

@@ -19,6 +19,7 @@ import { parseElasticsearchConfig } from '../../exporters/elasticsearch/config.j
 import { ElasticsearchProtocol } from '../../exporters/elasticsearch/protocol.js';
 import { parseLokiConfig } from '../../exporters/loki/config.js';
 import { LokiProtocol } from '../../exporters/loki/protocol.js';
+import { DESTINATIONS } from '../../exporters/registry.js';
 import { parseRoutes } from '../../exporters/routing/config.js';
 import { RoutingStage } from '../../exporters/routing/stage.js';
 import { resolveConfig } from '../../src/config.js';
@@ -89,8 +90,8 @@ for (const row of rows) console.log(`  ${row.name.padEnd(52)} ${row.ns.toFixed(0
 
 // Routing: the per-record cost of deciding where a record goes.
 const noop: LogStage = { write: () => {}, forceFlush: async () => {}, shutdown: async () => {} };
-const ctx = { config: resolveConfig({ env: { OTEL_LOGS_EXPORTER: 'none' } }), stats: new PipelineStats(), resource };
-const routing = new RoutingStage(parseRoutes('log.type=audit -> elasticsearch(dataset=audit); scope=payments.* & severity>=error -> loki'), [noop], () => noop, ctx);
+const ctx = { stats: new PipelineStats(), resource };
+const routing = new RoutingStage(parseRoutes('log.type=audit -> elasticsearch(dataset=audit); scope=payments.* & severity>=error -> loki', DESTINATIONS), [noop], () => noop, ctx);
 const N = 2_000_000;
 const direct = measure(() => {
   for (let i = 0; i < N; i++) noop.write(records[i % BATCH]!);

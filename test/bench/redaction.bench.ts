@@ -32,7 +32,7 @@ const WORKING_SET = 512;
 
 const config = resolveConfig({ env: { OTEL_LOGS_EXPORTER: 'none' } });
 const resource = buildResource(config.resource);
-const redactionStage = () => createRedactionStage({ config, stats: new PipelineStats(), resource }, sink);
+const redactionStage = () => createRedactionStage(config.redaction, { stats: new PipelineStats(), resource }, sink);
 
 function secretRecord(i: number): LogRecord {
   return {

@@ -19,7 +19,7 @@ import { standardRecord } from './standard-record.js';
 
 function samplingStage(env: Record<string, string>): LogStage {
   const config = resolveConfig({ env: { OTEL_LOGS_EXPORTER: 'none', ...env } });
-  return createSamplingStage({ config, stats: new PipelineStats(), resource: buildResource(config.resource) }, noopStage);
+  return createSamplingStage(config.sampling, { stats: new PipelineStats(), resource: buildResource(config.resource) }, noopStage);
 }
 
 function samplingProcessor(env: Record<string, string>): LogRecordProcessor {

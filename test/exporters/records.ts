@@ -1,6 +1,5 @@
 import { SeverityNumber } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { resolveConfig } from '../../src/config.js';
 import { SettingsReader } from '../../src/core/env.js';
 import type { LogkitRecord } from '../../src/core/record.js';
 import type { StageContext } from '../../src/core/stage.js';
@@ -29,7 +28,7 @@ export function record(body: string, severityNumber: SeverityNumber = SeverityNu
 
 /** A stage context of its own, so a destination is tested alone, without the stages in front of it. */
 export function stageContext(): StageContext & { stats: PipelineStats } {
-  return { config: resolveConfig({ env: { OTEL_LOGS_EXPORTER: 'none' } }), stats: new PipelineStats(), resource: testResource };
+  return { stats: new PipelineStats(), resource: testResource };
 }
 
 /** Delivery settings read from variables, with fast defaults for tests: small batches, short delays and backoffs. */

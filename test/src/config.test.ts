@@ -29,7 +29,7 @@ describe('configuration from the environment', () => {
     const error = configError({ OTEL_LOGS_EXPORTER: 'console,kafka' });
     expect(error.code).toBe('LOGKIT_CONFIG_INVALID');
     expect(error.setting).toBe('OTEL_LOGS_EXPORTER');
-    expect(error.message).toBe('OTEL_LOGS_EXPORTER=console,kafka: expected a comma-separated list of otlp, console, none, file, loki, elasticsearch');
+    expect(error.message).toBe('OTEL_LOGS_EXPORTER=console,kafka: expected a comma-separated list of otlp, console, file, loki, elasticsearch, none');
   });
 
   it('reads OTEL_SDK_DISABLED and rejects values that are not booleans', () => {

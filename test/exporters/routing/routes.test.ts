@@ -1,18 +1,19 @@
 import { SeverityNumber } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
 import { parseRoutingConfig, parseRoutes } from '../../../exporters/routing/config.js';
+import { DESTINATIONS } from '../../../exporters/registry.js';
 import { CompiledRule } from '../../../exporters/routing/rules.js';
 import { SettingsReader } from '../../../src/core/env.js';
 import { ConfigError } from '../../../src/core/errors.js';
 import { makeRecord } from '../loki/fixtures.js';
 
 function matcher(text: string): CompiledRule {
-  return new CompiledRule(parseRoutes(`${text} -> otlp`)[0]!);
+  return new CompiledRule(parseRoutes(`${text} -> otlp`, DESTINATIONS)[0]!);
 }
 
 describe('OTEL_LOGKIT_ROUTES syntax', () => {
   it('reads rules, conditions and destinations with their settings, and names each destination for its stats and spool', () => {
-    const rules = parseRoutes('log.type=audit -> elasticsearch(dataset=audit), loki(tenant=security, stream=audit); scope=billing.* & severity>=warn -> loki');
+    const rules = parseRoutes('log.type=audit -> elasticsearch(dataset=audit), loki(tenant=security, stream=audit); scope=billing.* & severity>=warn -> loki', DESTINATIONS);
     expect(rules).toEqual([
       {
         text: 'log.type=audit -> elasticsearch(dataset=audit), loki(tenant=security, stream=audit)',
@@ -34,20 +35,20 @@ describe('OTEL_LOGKIT_ROUTES syntax', () => {
   });
 
   it('is off when the variable is unset; the option given in code wins over the variable', () => {
-    expect(parseRoutingConfig(new SettingsReader({})).rules).toEqual([]);
-    const config = parseRoutingConfig(new SettingsReader({ OTEL_LOGKIT_ROUTES: '* -> otlp' }), { routes: 'severity>=error -> loki' });
+    expect(parseRoutingConfig(new SettingsReader({}), DESTINATIONS).rules).toEqual([]);
+    const config = parseRoutingConfig(new SettingsReader({ OTEL_LOGKIT_ROUTES: '* -> otlp' }), DESTINATIONS, { routes: 'severity>=error -> loki' });
     expect(config.rules.map((r) => r.text)).toEqual(['severity>=error -> loki']);
   });
 
   it('accepts the rules as objects in code, checked and compiled exactly like the text form', () => {
-    const fromObjects = parseRoutingConfig(new SettingsReader({ OTEL_LOGKIT_ROUTES: '* -> otlp' }), {
+    const fromObjects = parseRoutingConfig(new SettingsReader({ OTEL_LOGKIT_ROUTES: '* -> otlp' }), DESTINATIONS, {
       routes: [
         { when: { attributes: { 'log.type': 'audit' } }, to: [{ exporter: 'elasticsearch', dataset: 'audit' }, { exporter: 'loki', tenant: 'security', stream: 'audit' }] },
         { when: { scope: 'billing.*', severity: '>=warn' }, to: ['loki'] },
         { to: ['otlp'] },
       ],
     }).rules;
-    const fromText = parseRoutes('log.type=audit -> elasticsearch(dataset=audit), loki(tenant=security, stream=audit); scope=billing.* & severity>=warn -> loki; * -> otlp');
+    const fromText = parseRoutes('log.type=audit -> elasticsearch(dataset=audit), loki(tenant=security, stream=audit); scope=billing.* & severity>=warn -> loki; * -> otlp', DESTINATIONS);
     expect(fromObjects.map(({ conditions, targets }) => ({ conditions, targets }))).toEqual(fromText.map(({ conditions, targets }) => ({ conditions, targets })));
   });
 
@@ -57,8 +58,8 @@ describe('OTEL_LOGKIT_ROUTES syntax', () => {
     [{ to: [{ exporter: 'elasticsearch', pipeline: 'x' }] }, 'elasticsearch takes dataset, namespace or index, not "pipeline"'],
     [{ to: [] }, 'no destination in "to"'],
   ])('refuses the route object %j at startup, naming the option and what is wrong', (route, problem) => {
-    expect(() => parseRoutingConfig(new SettingsReader({}), { routes: [route] })).toThrow(ConfigError);
-    expect(() => parseRoutingConfig(new SettingsReader({}), { routes: [route] })).toThrow(new RegExp(`^option overriding OTEL_LOGKIT_ROUTES=.*route 1 .*${problem.replace(/[()]/g, '\\$&')}`));
+    expect(() => parseRoutingConfig(new SettingsReader({}), DESTINATIONS, { routes: [route] })).toThrow(ConfigError);
+    expect(() => parseRoutingConfig(new SettingsReader({}), DESTINATIONS, { routes: [route] })).toThrow(new RegExp(`^option overriding OTEL_LOGKIT_ROUTES=.*route 1 .*${problem.replace(/[()]/g, '\\$&')}`));
   });
 
   it.each([
@@ -77,7 +78,7 @@ describe('OTEL_LOGKIT_ROUTES syntax', () => {
   ])('refuses %j at startup, naming the variable and what is wrong', (routes, problem) => {
     const error = (() => {
       try {
-        parseRoutingConfig(new SettingsReader({ OTEL_LOGKIT_ROUTES: routes }));
+        parseRoutingConfig(new SettingsReader({ OTEL_LOGKIT_ROUTES: routes }), DESTINATIONS);
       } catch (e) {
         return e;
       }

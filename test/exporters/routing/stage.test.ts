@@ -1,9 +1,9 @@
 import { SeverityNumber } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
+import { DESTINATIONS } from '../../../exporters/registry.js';
 import { parseRoutes } from '../../../exporters/routing/config.js';
 import type { RouteTarget } from '../../../exporters/routing/rules.js';
 import { RoutingStage } from '../../../exporters/routing/stage.js';
-import { resolveConfig } from '../../../src/config.js';
 import type { LogkitRecord } from '../../../src/core/record.js';
 import type { LogStage, StageContext } from '../../../src/core/stage.js';
 import { PipelineStats } from '../../../src/core/stats.js';
@@ -27,14 +27,14 @@ class CollectingStage implements LogStage {
 
 function setup(routes: string) {
   const stats = new PipelineStats();
-  const ctx = { config: resolveConfig({ env: { OTEL_LOGS_EXPORTER: 'none' } }), stats, resource: makeRecord({}).resource } as StageContext;
+  const ctx: StageContext = { stats, resource: makeRecord({}).resource };
   const opened = new Map<string, CollectingStage>();
   const open = (target: RouteTarget) => {
     if (!opened.has(target.key)) opened.set(target.key, new CollectingStage());
     return opened.get(target.key);
   };
   const fallback = new CollectingStage();
-  const stage = new RoutingStage(parseRoutes(routes), [fallback], open, ctx);
+  const stage = new RoutingStage(parseRoutes(routes, DESTINATIONS), [fallback], open, ctx);
   return { stage, opened, fallback, stats };
 }
 
