@@ -70,6 +70,12 @@ describe('a consumer project', () => {
     const lines = await runApp('esm', ['app.js']);
     expect(lines).toContain('order placed');
     expect(lines).toContain('"user.id"');
+    expect(lines).toContain('"correlation.global_id"');
+  });
+
+  it("in ESM JavaScript is, word for word, the README's quick start", () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    expect(readme).toContain(`// app.mjs\n${readFileSync(join(fixtures, 'esm', 'app.js'), 'utf8')}\`\`\``);
   });
 
   it('in CommonJS JavaScript requires the package and writes its record', async () => {
@@ -123,6 +129,10 @@ describe('a consumer project', () => {
     expect(code, stderr).toBe(0);
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(records(dir)).toContain('server listening');
+
+    const setup = readFileSync(join(fixtures, 'nodesdk', 'server.js'), 'utf8');
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    expect(readme, "the README's NodeSDK snippet").toContain(setup.slice(setup.indexOf('const logkit'), setup.indexOf('\n\nconst server')));
   });
 });
 
