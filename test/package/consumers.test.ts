@@ -83,8 +83,7 @@ describe('a consumer project', () => {
   });
 
   it('in TypeScript CommonJS (nodenext, and node16, which refuses to require ESM) type-checks against the CommonJS declarations and runs', async () => {
-    await typecheck('ts-cjs', 'tsconfig.node16.json');
-    await typecheck('ts-cjs');
+    await Promise.all([typecheck('ts-cjs', 'tsconfig.node16.json'), typecheck('ts-cjs')]);
     const out = join(workspace, 'ts-cjs', 'out', 'app.js');
     expect(readFileSync(out, 'utf8')).toContain('require("otel-logkit")');
     expect(await runApp('ts-cjs', ['out/app.js'])).toContain('hello from TypeScript CommonJS');
