@@ -128,7 +128,7 @@ describe('the HTTP delivery core', () => {
         encode: (records) => otlp.encode(records),
         encodeFromOtlp: (bytes) => otlp.encodeFromOtlp(bytes),
         classify: (response: WireResponse): Verdict =>
-          answers++ === 0 ? { kind: 'partial', retry: [0, 1], deadLetter: [{ index: 2, reason: 'mapping conflict' }] } : otlp.classify(response),
+          answers++ === 0 ? { kind: 'partial', retry: [0, 1], deadLetter: [{ index: 2, reason: 'document_refused', message: 'mapping conflict' }] } : otlp.classify(response),
       };
       const env: Record<string, string> = { OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: '10', OTEL_LOGKIT_DEAD_LETTER_DIR: join(dir, 'dlq') };
       if (spool) env.OTEL_LOGKIT_SPOOL_DIR = join(dir, 'spool');
