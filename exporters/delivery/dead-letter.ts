@@ -5,10 +5,13 @@ import { newId } from '../../src/core/ids.js';
 import type { LogkitRecord } from '../../src/core/record.js';
 import { encodeOtlpJson } from '../codec/encode-json.js';
 import type { WireResponse } from './protocol.js';
+import type { DeliveryReason } from './reasons.js';
 
 /** What the backend said, kept with the batch so an operator can see why it was refused. */
 export interface RefusalEvidence {
-  reason: string;
+  reason: DeliveryReason;
+  /** The backend's own words (or ours), for a human. */
+  message?: string;
   response?: WireResponse;
 }
 
@@ -16,8 +19,9 @@ const MAX_RESPONSE_TEXT = 64 * 1024;
 
 /**
  * Batches a backend permanently refused (a 400, a mapping error) are not lost: each is written as
- * one JSON file `<destination>-<time>-<id>.json` (mode 0600) holding the reason, the status and body
- * of the answer, and the records as an OTLP-JSON `ExportLogsServiceRequest`, ready to fix and resend.
+ * one JSON file `<destination>-<time>-<id>.json` (mode 0600) holding `code` (the stable
+ * {@link DeliveryReason}, to sort and count by), `reason` (the human explanation, as files have always
+ * had it, so existing tooling keeps reading it), the status and body of the answer, and the records as an OTLP-JSON `ExportLogsServiceRequest`, ready to fix and resend.
  * The records went through redaction before reaching the destination, so no secret is written here;
  * request headers (which may hold credentials) are never written.
  */
@@ -40,7 +44,8 @@ export class DeadLetterDirectory {
       const entry = {
         destination: this.destination,
         time: new Date().toISOString(),
-        reason: evidence.reason,
+        code: evidence.reason,
+        reason: evidence.message ?? evidence.reason,
         records: records.length,
         response: response && {
           status: response.status,

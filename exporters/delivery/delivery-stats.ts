@@ -1,26 +1,46 @@
 import type { StatsSection } from '../../src/core/stats.js';
-import { ReasonCounter } from '../../src/core/stats.js';
+import { DeliveryReasonCounter, type DeliveryReason } from './reasons.js';
 
 const LATENCY_WINDOW = 256;
 
 /**
  * One destination's numbers. Every record received ends in exactly one of exported, rejected,
- * dead_lettered, failed or dropped (by reason), or is still queued / spooled.
+ * dead_lettered, failed or dropped, or is still queued / spooled. Dead-lettered, failed and dropped
+ * records are also broken down by {@link DeliveryReason} (`failed_reasons.unavailable`), so an
+ * operator sees why without reading diagnostics; `failed` and `dead_lettered` stay plain totals.
  */
 export class DeliveryStats {
   static readonly GAUGES = ['queued', 'spool_records', 'spool_bytes', 'export_latency_ms', 'export_latency_p99_ms'];
 
   received = 0;
   exported = 0;
-  failed = 0;
   retried = 0;
   spooled = 0;
   replayed = 0;
-  deadLettered = 0;
   rejected = 0;
   /** Damaged places found in the spool at startup (torn or corrupt tails). */
   spoolDamaged = 0;
-  readonly dropped = new ReasonCounter();
+  readonly dropped = new DeliveryReasonCounter();
+  private readonly failures = new DeliveryReasonCounter();
+  private readonly deadLetters = new DeliveryReasonCounter();
+
+  /** Records given up: retries exhausted, a refusal with no dead-letter directory, a bug. */
+  fail(reason: DeliveryReason, records: number): void {
+    if (records > 0) this.failures.add(reason, records);
+  }
+
+  /** Records refused for good and kept in the dead-letter directory. */
+  deadLetter(reason: DeliveryReason, records: number): void {
+    if (records > 0) this.deadLetters.add(reason, records);
+  }
+
+  get failed(): number {
+    return this.failures.total;
+  }
+
+  get deadLettered(): number {
+    return this.deadLetters.total;
+  }
   private readonly latencies = new Float64Array(LATENCY_WINDOW);
   private latencyCount = 0;
 
@@ -41,6 +61,8 @@ export class DeliveryStats {
       rejected: this.rejected,
       spool_damaged: this.spoolDamaged,
       dropped: this.dropped.toJSON(),
+      failed_reasons: this.failures.toJSON(),
+      dead_lettered_reasons: this.deadLetters.toJSON(),
       queued,
       spool_records: spoolRecords,
       spool_bytes: spoolBytes,

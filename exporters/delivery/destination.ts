@@ -1,17 +1,18 @@
 import { diag } from '@opentelemetry/api';
+import { LogkitError } from '../../src/core/errors.js';
 import type { LogkitRecord } from '../../src/core/record.js';
 import type { LogStage, StageContext } from '../../src/core/stage.js';
+import { OtlpProtobufDecoder } from '../codec/decode-protobuf.js';
 import { MemoryQueue, type BatchQueue, type QueuedBatch } from './batch-queue.js';
+import { BatchDelivery, type BackoffGate, type BatchOutcome } from './batch-delivery.js';
 import { DeadLetterDirectory } from './dead-letter.js';
 import { DeliveryStats } from './delivery-stats.js';
-import type { Protocol, Verdict, WireRequest, WireResponse } from './protocol.js';
-import { OtlpProtobufDecoder } from '../codec/decode-protobuf.js';
-import type { OutgoingBatch } from './outgoing-batch.js';
-import { compressInPool } from './compress.js';
+import type { Protocol } from './protocol.js';
 import { RetryPolicy } from './retry.js';
 import type { DeliverySettings, HttpSettings } from './settings.js';
 import { SpoolQueue } from './spool-queue.js';
 import { HttpTransport, type Transport } from './transport.js';
+import { untraced } from './untraced.js';
 
 /** One HTTP backend: what it speaks, where it is, and how to deliver to it. */
 export interface HttpDestinationSpec {
@@ -26,9 +27,10 @@ export interface HttpDestinationSpec {
 
 /**
  * The shared delivery core for an HTTP backend, as the last stage of a pipeline: batching by count,
- * bytes and time, several requests in flight over keep-alive sockets, retries with backoff, 413
- * split, dead-letter, severity-ordered shedding (or the spool) when the queue is full, and one stats
- * section named after the destination. A protocol only encodes batches and classifies answers.
+ * bytes and time, several requests in flight over keep-alive sockets, severity-ordered shedding (or
+ * the spool) when the queue is full, and one stats section named after the destination. What becomes
+ * of each batch (retries, 413 split, dead-letter) is {@link BatchDelivery}'s; a protocol only encodes
+ * batches and classifies answers. Exports run untraced (see `untraced`).
  *
  * @example
  * const stage = createHttpDestination({
@@ -46,19 +48,11 @@ export function createDestination(spec: { name: string; protocol: Protocol; tran
   return new DeliveryStage(spec.name, spec.protocol, spec.transport, spec.delivery, ctx);
 }
 
-/** The request with its body compressed in the thread pool, once (retries reuse it). */
-async function compressed(request: WireRequest): Promise<WireRequest> {
-  const { body, encoding } = await compressInPool(request.body, request.compress!);
-  return { path: request.path, headers: encoding ? { ...request.headers, 'Content-Encoding': encoding } : request.headers, body };
-}
-
-/** What `classify` gets when the request was built from OTLP bytes (see Protocol.encodeFromOtlp). */
-const NO_RECORDS: readonly LogkitRecord[] = Object.freeze([]);
-
-/** Consecutive failed attempts after which a flush stops waiting for a spooled batch. */
-const FAILURES_MEANING_DOWN = 3;
-
-class DeliveryStage implements LogStage {
+/**
+ * The stage lifecycle: `write` fills batches, `seal` closes them, `pump` starts deliveries up to
+ * `maxInFlight`, `forceFlush`/`shutdown` wait for them. Each batch is then {@link BatchDelivery}'s.
+ */
+class DeliveryStage implements LogStage, BackoffGate {
   private readonly queue: BatchQueue;
   private timer: NodeJS.Timeout | undefined;
   private inFlight = 0;
@@ -67,28 +61,36 @@ class DeliveryStage implements LogStage {
   private backingOff = 0;
   private pumpScheduled = false;
   private closed = false;
+  private warnedClosed = false;
   /** Set when shutting down: backoff sleeps end at once and nothing new is retried. */
-  private stopping = false;
+  stopping = false;
   private readonly wakeups = new Set<() => void>();
   private idleWaiters: (() => void)[] = [];
   private shutdownPromise: Promise<void> | undefined;
   private readonly stats = new DeliveryStats();
-  private readonly retry: RetryPolicy;
-  private readonly deadLetter: DeadLetterDirectory | undefined;
+  private readonly delivery: BatchDelivery;
 
   constructor(
     private readonly name: string,
-    private readonly protocol: Protocol,
+    protocol: Protocol,
     private readonly transport: Transport,
     private readonly settings: DeliverySettings,
     ctx: StageContext,
   ) {
-    this.retry = new RetryPolicy(settings.retry);
-    this.deadLetter = settings.deadLetterDir ? new DeadLetterDirectory(settings.deadLetterDir, name) : undefined;
     const decoder = new OtlpProtobufDecoder();
     this.queue = settings.spoolDir
       ? SpoolQueue.open(settings.spoolDir, settings.spool, settings.batch, this.stats, decoder, name)
       : new MemoryQueue(settings.batch, this.stats, decoder);
+    this.delivery = new BatchDelivery({
+      name,
+      protocol,
+      transport,
+      retry: new RetryPolicy(settings.retry),
+      stats: this.stats,
+      deadLetter: settings.deadLetterDir ? new DeadLetterDirectory(settings.deadLetterDir, name) : undefined,
+      durable: this.queue.durable,
+      gate: this,
+    });
     ctx.stats.register(name, () => this.stats.read(this.queue.memoryRecords + this.inFlightRecords, this.queue.spoolRecords, this.queue.spoolBytes), { gauges: DeliveryStats.GAUGES });
     // Batches an earlier process left in the spool go out without waiting for new records.
     if (this.queue.waiting > 0) this.schedulePump();
@@ -98,6 +100,7 @@ class DeliveryStage implements LogStage {
     this.stats.received++;
     if (this.closed) {
       this.stats.dropped.add('shutdown');
+      this.warnClosed();
       return;
     }
     try {
@@ -106,7 +109,7 @@ class DeliveryStage implements LogStage {
       if (this.queue.openRecords >= maxRecords || this.queue.openBytes >= maxBytes) this.seal();
       else this.timer ??= setTimeout(() => this.seal(), delayMs).unref();
     } catch (error) {
-      this.stats.failed++;
+      this.stats.fail('internal_error', 1);
       diag.error(`otel-logkit: ${this.name}: a record could not be queued`, error);
     }
   }
@@ -132,7 +135,7 @@ class DeliveryStage implements LogStage {
       if (this.timer) clearTimeout(this.timer);
       try {
         // With a spool, whatever is left is on disk for the next start; without one it is lost, and counted.
-        this.stats.failed += this.queue.close();
+        this.stats.fail('shutdown', this.queue.close());
       } catch (error) {
         diag.error(`otel-logkit: ${this.name}: closing the queue failed`, error);
       }
@@ -168,15 +171,8 @@ class DeliveryStage implements LogStage {
         if (!queued) break;
         this.inFlight++;
         this.inFlightRecords += queued.batch.size;
-        const outcome: { abandoned?: boolean } = {};
-        void this.deliver(queued.batch, Date.now(), outcome).then(
-          () => this.settle(queued, outcome),
-          (error: unknown) => {
-            this.stats.failed += queued.batch.size;
-            diag.error(`otel-logkit: ${this.name}: delivery failed unexpectedly`, error);
-            this.settle(queued, outcome);
-          },
-        );
+        // Whatever context sealed the batch (an application request's span), delivery runs untraced.
+        void untraced(() => this.delivery.deliver(queued.batch)).then((outcome) => this.settle(queued, outcome));
       }
     } catch (error) {
       diag.error(`otel-logkit: ${this.name}: the delivery queue failed`, error);
@@ -184,134 +180,34 @@ class DeliveryStage implements LogStage {
     this.notifyIfIdle();
   }
 
-  private settle(queued: QueuedBatch, outcome: { abandoned?: boolean }): void {
+  private settle(queued: QueuedBatch, outcome: BatchOutcome): void {
     this.inFlight--;
     this.inFlightRecords -= queued.batch.size;
-    // Abandoned at shutdown with a spool: left on disk for the next start instead of acknowledged.
-    if (!outcome.abandoned) this.queue.done(queued);
+    // Given up at shutdown with a spool: left on disk for the next start instead of acknowledged.
+    if (outcome === 'settled') this.queue.done(queued);
     queued.batch.release();
     this.pump();
   }
 
-  /**
-   * Sends one batch until it is acknowledged, refused for good, or given up. Every record ends in
-   * exactly one counter: exported, rejected, dead_lettered or failed — or, with a spool, stays on disk.
-   * The request is encoded once and reused by every retry.
-   */
-  private async deliver(outgoing: OutgoingBatch, startedAt: number, state: { abandoned?: boolean } = {}): Promise<void> {
-    let attempt = 0;
-    let batch = outgoing;
-    let request: WireRequest | undefined;
-    let viaOtlp = false;
-    while (true) {
-      let verdict: Verdict;
-      let response: WireResponse | undefined;
-      try {
-        if (!request) {
-          request = this.protocol.encodeFromOtlp?.(batch.otlp());
-          viaOtlp = request !== undefined;
-          request ??= this.protocol.encode(batch.records());
-        }
-      } catch (error) {
-        diag.error(`otel-logkit: ${this.name}: a batch could not be encoded`, error);
-        this.refuse(batch, 'encode_error');
-        return;
-      }
-      const sentAt = performance.now();
-      try {
-        if (request.compress) request = await compressed(request);
-        response = await this.transport.send(request);
-        verdict = this.protocol.classify(response, viaOtlp ? NO_RECORDS : batch.records());
-      } catch (error) {
-        verdict = { kind: 'retry', reason: (error as { code?: string }).code ?? 'network_error' };
-        diag.warn(`otel-logkit: ${this.name}: ${(error as Error).message}`);
-      }
-      this.stats.observeLatency(performance.now() - sentAt);
-      switch (verdict.kind) {
-        case 'ok': {
-          const rejected = Math.min(batch.size, verdict.rejected ?? 0);
-          this.stats.exported += batch.size - rejected;
-          if (rejected > 0) {
-            this.stats.rejected += rejected;
-            diag.warn(`otel-logkit: ${this.name}: the backend rejected ${rejected} of ${batch.size} records: ${verdict.message ?? 'no reason given'}`);
-          }
-          return;
-        }
-        case 'dead-letter':
-          this.refuse(batch, verdict.reason, response);
-          return;
-        case 'split': {
-          if (batch.size <= 1) {
-            this.refuse(batch, verdict.reason, response);
-            return;
-          }
-          const [first, second] = batch.halves();
-          await this.deliver(first, startedAt, state);
-          await this.deliver(second, startedAt, state);
-          return;
-        }
-        case 'partial': {
-          const retry = verdict.retry.filter((i) => i >= 0 && i < batch.size);
-          const refused = verdict.deadLetter.filter(({ index }) => index >= 0 && index < batch.size);
-          for (const { index, reason } of refused) this.refuse(batch.pick([index]), reason, response);
-          this.stats.exported += batch.size - retry.length - refused.length;
-          if (retry.length === 0) return;
-          batch = batch.pick(retry);
-          request = undefined;
-          if (!(await this.backOff(batch.size, startedAt, attempt++, verdict.retryAfterMs, 'partial', state))) return;
-          break;
-        }
-        case 'retry':
-          if (!(await this.backOff(batch.size, startedAt, attempt++, verdict.retryAfterMs, verdict.reason, state))) return;
-          break;
-      }
-    }
-  }
-
-  /** Waits before the next attempt; false when the batch is given up (counted failed, or left in the spool). */
-  private async backOff(
-    records: number,
-    startedAt: number,
-    attempt: number,
-    retryAfterMs: number | undefined,
-    reason: string,
-    state: { abandoned?: boolean },
-  ): Promise<boolean> {
-    if (this.stopping || !this.retry.mayRetry(startedAt, Date.now(), this.queue.durable)) {
-      if (this.queue.durable) {
-        state.abandoned = true;
-        diag.warn(`otel-logkit: ${this.name}: ${records} records stay in the spool for the next start (last: ${reason})`);
-      } else {
-        this.stats.failed += records;
-        diag.error(`otel-logkit: ${this.name}: gave up ${records} records after ${attempt + 1} attempts (last: ${reason})`);
-      }
-      return false;
-    }
-    this.stats.retried += records;
-    // One or two failures are a blip worth waiting for even at shutdown; from the third, the backend is down.
-    const down = attempt >= FAILURES_MEANING_DOWN - 1;
+  /** Waits out a backoff; while the backend counts as down, a flush with a spool need not wait for it. */
+  async wait(ms: number, down: boolean): Promise<void> {
     if (down) {
       this.backingOff++;
       this.notifyIfIdle();
     }
     try {
-      await this.sleep(this.retry.delayMs(attempt, retryAfterMs));
+      await this.sleep(ms);
     } finally {
       if (down) this.backingOff--;
     }
-    return true;
   }
 
-  private refuse(batch: OutgoingBatch, reason: string, response?: WireResponse): void {
-    let written = false;
-    try {
-      written = this.deadLetter?.write(batch.records(), { reason, response }) ?? false;
-    } catch (error) {
-      diag.error(`otel-logkit: ${this.name}: a refused batch could not be read for the dead-letter directory`, error);
-    }
-    if (written) this.stats.deadLettered += batch.size;
-    else this.stats.failed += batch.size;
-    diag.error(`otel-logkit: ${this.name}: the backend refused ${batch.size} records (${reason})${this.deadLetter ? '' : '; set a dead-letter directory to keep them'}`);
+  /** A write after shutdown is a bug in the application's shutdown order: said once, every record counted. */
+  private warnClosed(): void {
+    if (this.warnedClosed) return;
+    this.warnedClosed = true;
+    const message = `records written after shutdown are dropped (counted as dropped.shutdown)`;
+    diag.warn(`otel-logkit: ${this.name}: ${message}`, new LogkitError('LOGKIT_SHUTDOWN', message));
   }
 
   private sleep(ms: number): Promise<void> {

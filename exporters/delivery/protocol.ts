@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { LogkitRecord } from '../../src/core/record.js';
+import type { DeliveryReason } from './reasons.js';
 
 /**
  * What makes one HTTP destination different from another: how a batch is encoded into a request,
@@ -10,7 +11,10 @@ import type { LogkitRecord } from '../../src/core/record.js';
 export interface Protocol {
   /** Short name used in stats and diagnostics, e.g. `otlp`, `loki`, `elasticsearch`. */
   readonly name: string;
-  /** Turns one batch into one request. Bodies are final (already compressed); headers include Content-Type/-Encoding. */
+  /**
+   * Turns one batch into one request. Leave the body uncompressed and set `compress`: the core
+   * compresses it off the main thread. Headers include Content-Type.
+   */
   encode(records: readonly LogkitRecord[]): WireRequest;
   /**
    * Optional: builds the request from the batch already encoded as an OTLP protobuf
@@ -20,7 +24,11 @@ export interface Protocol {
    * `partial` verdict refer to the records in the order the request holds them.
    */
   encodeFromOtlp?(otlpProtobuf: Uint8Array): WireRequest | undefined;
-  /** Classifies the backend's answer to the request built from `records` (network errors never get here: they are retried). */
+  /**
+   * Classifies the backend's answer to the request built from `records` (network errors never get
+   * here: they are retried). Start from `classifyAnswer` (classify.ts) and refine only what is the
+   * protocol's own.
+   */
   classify(response: WireResponse, records: readonly LogkitRecord[]): Verdict;
 }
 
@@ -30,8 +38,9 @@ export interface WireRequest {
   headers: Record<string, string>;
   body: Uint8Array;
   /**
-   * Optional: the body is not compressed yet; the core compresses it once, off the main thread
-   * (libuv's pool), and sets Content-Encoding. The body must then be owned by the request.
+   * The body is not compressed yet: the core compresses it once (retries reuse it), off the main
+   * thread (libuv's pool), and sets Content-Encoding. The body must then be owned by the request.
+   * Only a compression that is part of the format itself (Loki's snappy protobuf) stays in an encoder.
    */
   compress?: 'gzip' | 'zstd';
 }
@@ -43,17 +52,24 @@ export interface WireResponse {
 }
 
 /**
- * What to do with a batch after the backend answered.
+ * What to do with a batch after the backend answered. `reason` is a stable code (stats, metrics, the
+ * dead-letter file); `message` is the backend's own words, for diagnostics.
  * - `ok`: delivered; `rejected` records (OTLP partial success) are counted and reported, not retried.
- * - `retry`: transient (429, 502-504, Loki rate limits); `retryAfterMs` honours `Retry-After`.
+ * - `retry`: transient (see classify.ts); `retryAfterMs` honours `Retry-After`.
  * - `split`: too large (413); the core halves the batch and sends each half.
- * - `dead-letter`: permanent (other 4xx); the batch goes to the dead-letter directory with `reason`.
- * - `partial`: per-record results (Elasticsearch bulk items): the listed indices are retried or
- *   dead-lettered, every other record is acknowledged.
+ * - `dead-letter`: permanent; the batch goes to the dead-letter directory with its reason.
+ * - `partial`: per-record results (Elasticsearch bulk items): the listed indices are retried (for
+ *   `retryReason`) or dead-lettered, every other record is acknowledged.
  */
 export type Verdict =
   | { kind: 'ok'; rejected?: number; message?: string }
-  | { kind: 'retry'; reason: string; retryAfterMs?: number }
-  | { kind: 'split'; reason: string }
-  | { kind: 'dead-letter'; reason: string }
-  | { kind: 'partial'; retry: readonly number[]; deadLetter: readonly { index: number; reason: string }[]; retryAfterMs?: number };
+  | { kind: 'retry'; reason: DeliveryReason; message?: string; retryAfterMs?: number }
+  | { kind: 'split'; reason: DeliveryReason; message?: string }
+  | { kind: 'dead-letter'; reason: DeliveryReason; message?: string }
+  | {
+      kind: 'partial';
+      retry: readonly number[];
+      retryReason?: DeliveryReason;
+      deadLetter: readonly { index: number; reason: DeliveryReason; message?: string }[];
+      retryAfterMs?: number;
+    };

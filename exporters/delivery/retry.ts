@@ -24,8 +24,3 @@ export class RetryPolicy {
     return durable || now - startedAt < this.settings.maxElapsedMs;
   }
 }
-
-/** The statuses every HTTP backend means as "try again later". */
-export function isTransientStatus(status: number): boolean {
-  return status === 408 || status === 429 || status === 502 || status === 503 || status === 504;
-}

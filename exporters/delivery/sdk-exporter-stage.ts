@@ -3,13 +3,19 @@ import { ExportResultCode } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { LogkitRecord } from '../../src/core/record.js';
 import type { LogStage, StageContext } from '../../src/core/stage.js';
-import { ReasonCounter } from '../../src/core/stats.js';
+import { DeliveryReasonCounter } from './reasons.js';
+import { DEFAULT_DELIVERY, type BatchSettings } from './settings.js';
+import { untraced } from './untraced.js';
 
-const MAX_BATCH = 512;
-const MAX_QUEUE = 8192;
-const DELAY_MS = 1000;
-
-/** Feeds any SDK `LogRecordExporter` in batches, one export in flight, counting every outcome. */
+/**
+ * Feeds any SDK `LogRecordExporter` in batches, one export in flight, counting every outcome. Batches
+ * follow the configured settings like every other destination: `maxRecords` per export, `delayMs` at
+ * most before a partial batch goes, `maxQueueRecords` waiting (beyond it the oldest record is dropped,
+ * counted `dropped.queue_full`). Exports run untraced, as the SDK's own processors run them.
+ *
+ * @example
+ * const stage = new SdkExporterStage('console', new ConsoleLogRecordExporter(), ctx, settings.batch);
+ */
 export class SdkExporterStage implements LogStage {
   private queue: LogkitRecord[] = [];
   private inFlight: Promise<void> | undefined;
@@ -18,12 +24,13 @@ export class SdkExporterStage implements LogStage {
   private received = 0;
   private exported = 0;
   private failed = 0;
-  private readonly dropped = new ReasonCounter();
+  private readonly dropped = new DeliveryReasonCounter();
 
   constructor(
     name: string,
     private readonly exporter: LogRecordExporter,
     ctx: StageContext,
+    private readonly batch: Pick<BatchSettings, 'maxRecords' | 'maxQueueRecords' | 'delayMs'> = DEFAULT_DELIVERY.batch,
   ) {
     ctx.stats.register(name, () => ({
       received: this.received,
@@ -40,13 +47,13 @@ export class SdkExporterStage implements LogStage {
       this.dropped.add('shutdown');
       return;
     }
-    if (this.queue.length >= MAX_QUEUE) {
+    if (this.queue.length >= this.batch.maxQueueRecords) {
       this.queue.shift();
       this.dropped.add('queue_full');
     }
     this.queue.push(record);
-    if (this.queue.length >= MAX_BATCH) this.drain();
-    else this.timer ??= setTimeout(() => this.drain(), DELAY_MS).unref();
+    if (this.queue.length >= this.batch.maxRecords) this.drain();
+    else this.timer ??= setTimeout(() => this.drain(), this.batch.delayMs).unref();
   }
 
   async forceFlush(): Promise<void> {
@@ -70,17 +77,17 @@ export class SdkExporterStage implements LogStage {
       this.timer = undefined;
     }
     if (this.inFlight || this.queue.length === 0) return;
-    const batch = this.queue.splice(0, MAX_BATCH);
+    const batch = this.queue.splice(0, this.batch.maxRecords);
     this.inFlight = new Promise<void>((resolve) => {
       try {
-        this.exporter.export(batch as unknown as ReadableLogRecord[], (result) => {
+        untraced(() => this.exporter.export(batch as unknown as ReadableLogRecord[], (result) => {
           if (result.code === ExportResultCode.SUCCESS) this.exported += batch.length;
           else {
             this.failed += batch.length;
             diag.error('otel-logkit: export failed', result.error);
           }
           resolve();
-        });
+        }));
       } catch (error) {
         this.failed += batch.length;
         diag.error('otel-logkit: export threw', error);
@@ -88,8 +95,8 @@ export class SdkExporterStage implements LogStage {
       }
     }).then(() => {
       this.inFlight = undefined;
-      if (this.queue.length >= MAX_BATCH) this.drain();
-      else if (this.queue.length > 0) this.timer ??= setTimeout(() => this.drain(), DELAY_MS).unref();
+      if (this.queue.length >= this.batch.maxRecords) this.drain();
+      else if (this.queue.length > 0) this.timer ??= setTimeout(() => this.drain(), this.batch.delayMs).unref();
     });
   }
 }

@@ -6,8 +6,8 @@ export interface TlsSettings {
 }
 
 /**
- * How to talk to one HTTP backend. Compression is not here: it is part of the encoding, chosen by
- * each protocol (see `compress`). `headers` may carry credentials; they are sent, never logged.
+ * How to talk to one HTTP backend. Compression is not here: each protocol asks for it
+ * (`WireRequest.compress`) and the core does it off the main thread. `headers` may carry credentials; they are sent, never logged.
  */
 export interface HttpSettings {
   headers: Record<string, string>;

@@ -1,5 +1,5 @@
 import { diag } from '@opentelemetry/api';
-import { ConfigError } from '../../src/core/errors.js';
+import { ConfigError, LogkitError } from '../../src/core/errors.js';
 import type { LogkitRecord } from '../../src/core/record.js';
 import type { OtlpProtobufDecoder } from '../codec/decode-protobuf.js';
 import { EncodedBatch } from '../codec/encoded-batch.js';
@@ -46,7 +46,8 @@ export class SpoolQueue implements BatchQueue {
       spool = Spool.open(dir, spoolSettings, (damage) => {
         stats.spoolDamaged++;
         if (damage.records > 0) stats.dropped.add('spool_corrupt', damage.records);
-        diag.error(`otel-logkit: ${name}: spool file ${damage.file} is damaged at byte ${damage.offset}; skipped ${damage.bytesSkipped} bytes (${damage.records || 'unknown'} records)`);
+        const message = `spool file ${damage.file} is damaged at byte ${damage.offset}; skipped ${damage.bytesSkipped} bytes (${damage.records || 'unknown'} records)`;
+        diag.error(`otel-logkit: ${name}: ${message}`, new LogkitError('LOGKIT_SPOOL_CORRUPT', message));
       });
     } catch (cause) {
       throw new ConfigError('OTEL_LOGKIT_SPOOL_DIR', dir, 'a directory this process can create, read and write', { cause });

@@ -1,5 +1,6 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, writeSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
+import { LogkitError } from '../../src/core/errors.js';
 import { encodeFrame, FRAME_HEADER_BYTES, frameIntact, framePayload, readFrameHeader } from './spool-frame.js';
 import { takeBuffer } from '../codec/proto-writer.js';
 import type { SpoolSettings } from './settings.js';
@@ -126,7 +127,10 @@ export class Spool {
     return undefined;
   }
 
-  /** Reads a taken batch back (into a pooled buffer: see giveBuffer); throws when the frame no longer matches its checksum or key. */
+  /**
+   * Reads a taken batch back (into a pooled buffer: see giveBuffer); throws a `LOGKIT_SPOOL_CORRUPT`
+   * LogkitError when the frame no longer matches its checksum or cannot be decrypted with the key.
+   */
   read(ticket: SpoolTicket): Buffer {
     const frame = takeBuffer(ticket.size).subarray(0, ticket.size);
     const fd = openSync(ticket.segment.path, 'r');
@@ -135,9 +139,14 @@ export class Spool {
     } finally {
       closeSync(fd);
     }
+    const where = `${ticket.segment.path}:${ticket.offset}`;
     const header = readFrameHeader(frame);
-    if (!header || !frameIntact(frame)) throw new Error(`spool frame at ${ticket.segment.path}:${ticket.offset} is corrupt`);
-    return framePayload(frame, header, this.settings.key);
+    if (!header || !frameIntact(frame)) throw new LogkitError('LOGKIT_SPOOL_CORRUPT', `spool frame at ${where} is corrupt`);
+    try {
+      return framePayload(frame, header, this.settings.key);
+    } catch (cause) {
+      throw new LogkitError('LOGKIT_SPOOL_CORRUPT', `spool frame at ${where} cannot be decrypted: ${(cause as Error).message}`, { cause });
+    }
   }
 
   /** The backend has the batch (or it was dead-lettered): it will not be replayed. */

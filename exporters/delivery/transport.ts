@@ -34,7 +34,7 @@ export class HttpTransport implements Transport {
   }
 
   send(request: WireRequest): Promise<WireResponse> {
-    const url = new URL(joinPath(this.base, request.path));
+    const url = joinPath(this.base, request.path);
     const headers: Record<string, string | number> = { ...this.http.headers, ...request.headers, 'Content-Length': request.body.byteLength };
     return new Promise<WireResponse>((resolve, reject) => {
       const send = this.secure ? httpsRequest : httpRequest;
@@ -70,11 +70,23 @@ export class HttpTransport implements Transport {
   }
 }
 
-/** `http://host/prefix` + `/v1/logs` → `http://host/prefix/v1/logs`; an empty path keeps the URL as given. */
-function joinPath(base: URL, path: string): string {
-  if (path === '') return base.href;
-  const href = base.href.endsWith('/') ? base.href.slice(0, -1) : base.href;
-  return href + (path.startsWith('/') ? path : `/${path}`);
+/**
+ * The URL of one request: the base URL with the request's path appended and its query merged.
+ * `http://host/prefix` + `/v1/logs` → `http://host/prefix/v1/logs`; an empty path keeps the URL as
+ * given. The endpoint's query is the user's and is always kept, as written (ingest pipelines and
+ * Elasticsearch-compatible stores read it: `https://es:9200/?pipeline=logs-enrich` + `/_bulk` →
+ * `https://es:9200/_bulk?pipeline=logs-enrich`); a query of the request path's own is appended after it.
+ */
+export function joinPath(base: URL, path: string): URL {
+  const url = new URL(base.href);
+  url.hash = '';
+  if (path === '') return url;
+  const mark = path.indexOf('?');
+  const pathname = mark === -1 ? path : path.slice(0, mark);
+  const query = mark === -1 ? '' : path.slice(mark + 1);
+  url.pathname = url.pathname.replace(/\/$/, '') + (pathname.startsWith('/') ? pathname : `/${pathname}`);
+  if (query !== '') url.search = url.search === '' ? query : `${url.search.slice(1)}&${query}`;
+  return url;
 }
 
 function describe(error: Error): string {

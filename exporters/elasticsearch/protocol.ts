@@ -3,8 +3,8 @@ import { CORRELATION_ATTRIBUTES } from '../../src/core/attributes.js';
 import type { LogkitRecord } from '../../src/core/record.js';
 import { ReasonCounter } from '../../src/core/stats.js';
 import type { Protocol, Verdict, WireRequest, WireResponse } from '../delivery/protocol.js';
-import { compress } from '../delivery/compress.js';
-import { retryAfterMs } from '../delivery/http-answers.js';
+import type { DeliveryReason } from '../delivery/reasons.js';
+import { classifyAnswer, retryingServerErrors } from '../delivery/classify.js';
 import { toJsonValue } from '../../src/core/record-fields.js';
 import { type ElasticsearchConfig, targetName } from './config.js';
 import { createDocumentMapper, type DocumentMapper } from './document.js';
@@ -29,8 +29,11 @@ export class BulkItemStats {
 /**
  * Elasticsearch/OpenSearch `_bulk` as a {@link Protocol}. Every document is a `create` with `_id` from
  * `log.record.uid`, so a retried or replayed batch never stores a record twice: the second `create`
- * answers 409, which means "already there". Per-item answers decide per record: 429/5xx items are
- * retried alone, mapping errors are dead-lettered with Elasticsearch's reason.
+ * answers 409, which means "already there". Answers start from the core's default classification
+ * (classify.ts), refined where Elasticsearch differs: every 5xx is retried (a node restarting or a
+ * shard relocating clears up by itself), and a 2xx carries per-item results that decide per record:
+ * 429/5xx items are retried alone, mapping errors are dead-lettered (`document_refused`) with
+ * Elasticsearch's reason. The body is handed to the core uncompressed; it gzips it off the main thread.
  */
 export class ElasticsearchProtocol implements Protocol {
   readonly name = 'elasticsearch';
@@ -48,35 +51,33 @@ export class ElasticsearchProtocol implements Protocol {
     for (const record of records) {
       ndjson += `${this.action}${JSON.stringify(this.idOf(record))}}}\n${this.toDocument(record)}\n`;
     }
-    const headers: Record<string, string> = { 'Content-Type': 'application/x-ndjson' };
-    const raw = Buffer.from(ndjson, 'utf8');
-    if (this.config.compression === 'none') return { path: '/_bulk', headers, body: raw };
-    const compressed = compress(raw, 'gzip');
-    headers['Content-Encoding'] = compressed.encoding!;
-    return { path: '/_bulk', headers, body: compressed.body };
+    const request: WireRequest = { path: '/_bulk', headers: { 'Content-Type': 'application/x-ndjson' }, body: Buffer.from(ndjson, 'utf8') };
+    if (this.config.compression !== 'none') request.compress = 'gzip';
+    return request;
   }
 
   classify(response: WireResponse, records: readonly LogkitRecord[]): Verdict {
-    const { status } = response;
-    if (status === 413) return { kind: 'split', reason: 'elasticsearch 413: request too large (http.max_content_length)' };
-    if (status === 429 || status >= 500 || status === 408) {
-      return { kind: 'retry', reason: `elasticsearch ${status}: ${errorText(response.body)}`, retryAfterMs: retryAfterMs(response) };
-    }
-    if (status < 200 || status >= 300) return { kind: 'dead-letter', reason: `elasticsearch ${status}: ${errorText(response.body)}` };
+    const verdict = retryingServerErrors(classifyAnswer(response, errorText), response);
+    return verdict.kind === 'ok' ? this.classifyItems(response, records) : verdict;
+  }
+
+  /** A 2xx `_bulk` answer: what happened to each document. */
+  private classifyItems(response: WireResponse, records: readonly LogkitRecord[]): Verdict {
     let parsed: BulkResponse;
     try {
       parsed = JSON.parse(response.body.toString('utf8')) as BulkResponse;
     } catch {
       // Without item results we cannot know what was stored; `create` with fixed ids makes resending safe.
-      return { kind: 'retry', reason: 'elasticsearch answered 2xx with an unreadable bulk response' };
+      return { kind: 'retry', reason: 'bad_response', message: 'elasticsearch answered 2xx with an unreadable bulk response' };
     }
     const items = parsed.items ?? [];
     if (items.length !== records.length) {
-      return { kind: 'retry', reason: `elasticsearch answered ${items.length} bulk items for ${records.length} documents` };
+      return { kind: 'retry', reason: 'bad_response', message: `elasticsearch answered ${items.length} bulk items for ${records.length} documents` };
     }
     if (parsed.errors === false) return { kind: 'ok' };
     const retry: number[] = [];
-    const deadLetter: { index: number; reason: string }[] = [];
+    let retryReason: DeliveryReason = 'server_error';
+    const deadLetter: { index: number; reason: DeliveryReason; message: string }[] = [];
     items.forEach((item, index) => {
       const result = item.create ?? item.index ?? Object.values(item)[0];
       const itemStatus = result?.status ?? 0;
@@ -87,15 +88,16 @@ export class ElasticsearchProtocol implements Protocol {
       }
       if (itemStatus === 429 || itemStatus >= 500) {
         this.stats.retriedItems++;
+        if (itemStatus === 429) retryReason = 'rate_limited';
         retry.push(index);
         return;
       }
       const type = result?.error?.type ?? `status_${itemStatus}`;
       this.stats.refused.add(type);
-      deadLetter.push({ index, reason: `elasticsearch ${itemStatus} ${type}: ${result?.error?.reason ?? 'no reason given'}` });
+      deadLetter.push({ index, reason: 'document_refused', message: `${itemStatus} ${type}: ${result?.error?.reason ?? 'no reason given'}` });
     });
     if (retry.length === 0 && deadLetter.length === 0) return { kind: 'ok' };
-    return { kind: 'partial', retry, deadLetter };
+    return { kind: 'partial', retry, retryReason, deadLetter };
   }
 
   private idOf(record: LogkitRecord): string {
@@ -115,8 +117,8 @@ interface BulkResponse {
 }
 
 /** Elasticsearch errors are `{"error":{"type","reason"},"status"}`; keep the type and reason, short. */
-function errorText(body: Buffer): string {
-  const text = body.toString('utf8').trim();
+function errorText(response: WireResponse): string {
+  const text = response.body.toString('utf8').trim();
   try {
     const parsed = JSON.parse(text) as { error?: { type?: string; reason?: string } | string };
     if (typeof parsed.error === 'string') return parsed.error.slice(0, 500);

@@ -2,6 +2,7 @@ import { diag } from '@opentelemetry/api';
 import type { LogkitRecord } from '../../src/core/record.js';
 import type { LogStage } from '../../src/core/stage.js';
 import { HttpTransport } from '../delivery/transport.js';
+import { untraced } from '../delivery/untraced.js';
 import { type ElasticsearchConfig, targetName } from './config.js';
 
 /**
@@ -46,16 +47,22 @@ export function indexTemplate(config: Pick<ElasticsearchConfig, 'mapping' | 'tar
   };
 }
 
-/** Installs the template (POST `/_index_template/<name>`, accepted by Elasticsearch 8/9 and OpenSearch 2/3). Never throws. */
+/**
+ * Installs the template (POST `/_index_template/<name>`, accepted by Elasticsearch 8/9 and OpenSearch
+ * 2/3), untraced like every export. Never throws. The endpoint's query is left out here: it is meant
+ * for `_bulk` (`?pipeline=`), and Elasticsearch refuses a parameter an API does not know.
+ */
 export async function installIndexTemplate(config: ElasticsearchConfig): Promise<boolean> {
-  const transport = new HttpTransport(config.endpoint, config.http, 1);
+  const endpoint = new URL(config.endpoint.href);
+  endpoint.search = '';
+  const transport = new HttpTransport(endpoint, config.http, 1);
   const name = `otel-logkit-${targetName(config)}`;
   try {
-    const response = await transport.send({
+    const response = await untraced(() => transport.send({
       path: `/_index_template/${name}`,
       headers: { 'Content-Type': 'application/json' },
       body: Buffer.from(JSON.stringify(indexTemplate(config))),
-    });
+    }));
     if (response.status >= 200 && response.status < 300) return true;
     diag.warn(`otel-logkit: elasticsearch: index template ${name} was refused (${response.status}): ${response.body.toString('utf8').slice(0, 300)}`);
   } catch (error) {

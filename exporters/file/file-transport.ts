@@ -10,7 +10,8 @@ export const CURRENT_FILE = 'logs.jsonl';
  * The embedded default sink: each request body (one OTLP-JSON line) is appended to
  * `<dir>/logs.jsonl`, the Collector file exporter's format, so `otelcol` or `jq` can read it back.
  * When the file reaches its size limit it is renamed `logs-<time>-<n>.jsonl` and a new one is started.
- * A write failure rejects like a network error, so the core retries it and counts it.
+ * A write failure rejects like a network error, so the core retries it and, when it gives up, counts
+ * it with reason `send_error`.
  */
 export class FileTransport implements Transport {
   private handle: FileHandle | undefined;

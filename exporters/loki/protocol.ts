@@ -1,6 +1,6 @@
 import type { LogkitRecord } from '../../src/core/record.js';
 import type { Protocol, Verdict, WireRequest, WireResponse } from '../delivery/protocol.js';
-import { retryAfterMs } from '../delivery/http-answers.js';
+import { classifyAnswer, retryingServerErrors } from '../delivery/classify.js';
 import type { LokiConfig } from './config.js';
 import { encodeJsonPush, encodeProtobufPush } from './push-request.js';
 import { LabelCardinalityGuard, LokiStreamBuilder } from './streams.js';
@@ -10,10 +10,11 @@ export const LOKI_PUSH_PATH = '/loki/api/v1/push';
 
 /**
  * Loki's push API as a {@link Protocol}: batches become streams (see {@link LokiStreamBuilder}), and
- * Loki's answers map to what retrying can and cannot fix. A 429 (ingestion or stream rate limit) and
- * 5xx clear up by themselves; "entry out of order" and "too far behind" never will — the same entries
- * would be refused again, and Loki has already stored the rest of the request — so they go to the
- * dead-letter directory with Loki's message.
+ * Loki's answers start from the core's default classification (classify.ts), refined twice: every
+ * 5xx is retried (a 500 from Loki is an ingester restarting or a flush failing, and clears up by
+ * itself), and a refusal naming a timestamp ("entry out of order", "too far behind") is reason
+ * `timestamp_refused` — retrying never helps, the same entries would be refused again and Loki has
+ * already stored the rest of the request — so it goes to the dead-letter directory with Loki's message.
  */
 export class LokiProtocol implements Protocol {
   readonly name = 'loki';
@@ -27,24 +28,22 @@ export class LokiProtocol implements Protocol {
 
   encode(records: readonly LogkitRecord[]): WireRequest {
     const streams = this.streams.build(records);
-    const { headers, body } = this.config.encoding === 'protobuf' ? encodeProtobufPush(streams) : encodeJsonPush(streams);
-    if (this.config.tenant !== undefined) headers['X-Scope-OrgID'] = this.config.tenant;
-    return { path: LOKI_PUSH_PATH, headers, body };
+    const request: WireRequest = { path: LOKI_PUSH_PATH, ...(this.config.encoding === 'protobuf' ? encodeProtobufPush(streams) : encodeJsonPush(streams)) };
+    if (this.config.tenant !== undefined) request.headers['X-Scope-OrgID'] = this.config.tenant;
+    return request;
   }
 
   classify(response: WireResponse): Verdict {
-    const { status } = response;
-    if (status >= 200 && status < 300) return { kind: 'ok' };
-    const message = lokiMessage(response);
-    if (status === 429) return { kind: 'retry', reason: `loki 429: ${message}`, retryAfterMs: retryAfterMs(response) };
-    if (status >= 500 || status === 408) return { kind: 'retry', reason: `loki ${status}: ${message}`, retryAfterMs: retryAfterMs(response) };
-    if (status === 413) return { kind: 'split', reason: `loki 413: ${message}` };
-    if (/out of order|too far behind|too old|too new|timestamp/i.test(message)) {
-      return { kind: 'dead-letter', reason: `loki refused entries by timestamp (retrying cannot help): ${message}` };
+    const verdict = retryingServerErrors(classifyAnswer(response, lokiMessage), response);
+    if (verdict.kind === 'dead-letter' && verdict.reason === 'refused' && TIMESTAMP_REFUSAL.test(verdict.message ?? '')) {
+      return { kind: 'dead-letter', reason: 'timestamp_refused', message: verdict.message };
     }
-    return { kind: 'dead-letter', reason: `loki ${status}: ${message}` };
+    return verdict;
   }
 }
+
+/** How Loki words a refusal of entries for their timestamp. */
+const TIMESTAMP_REFUSAL = /out of order|too far behind|too old|too new|timestamp/i;
 
 /** Loki answers in plain text (sometimes JSON `{"message": …}`); keep it short for diagnostics. */
 function lokiMessage(response: WireResponse): string {

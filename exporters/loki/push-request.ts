@@ -1,12 +1,14 @@
 import protobuf from 'protobufjs/minimal.js';
-import { compress } from '../delivery/compress.js';
 import { unixNanosString } from '../../src/core/record-fields.js';
 import { snappyCompress } from './snappy.js';
 import type { LokiStream } from './streams.js';
 
 /**
  * The two bodies Loki's `/loki/api/v1/push` accepts. Protobuf is `logproto.PushRequest`, snappy
- * block-compressed (Loki's native format, what Promtail and Alloy send):
+ * block-compressed (Loki's native format, what Promtail and Alloy send). Snappy stays here, in the
+ * encoder, because it is part of the format (Loki rejects an uncompressed protobuf body and there is
+ * no Content-Encoding for it); it is also cheap, unlike gzip. The JSON body leaves gzip to the core,
+ * which runs it off the main thread.
  *
  *   PushRequest   { repeated StreamAdapter streams = 1; }
  *   StreamAdapter { string labels = 1; repeated EntryAdapter entries = 2; }
@@ -17,6 +19,7 @@ import type { LokiStream } from './streams.js';
 export interface LokiBody {
   headers: Record<string, string>;
   body: Uint8Array;
+  compress?: 'gzip';
 }
 
 export function encodeProtobufPush(streams: readonly LokiStream[]): LokiBody {
@@ -44,7 +47,7 @@ export function encodeProtobufPush(streams: readonly LokiStream[]): LokiBody {
   return { headers: { 'Content-Type': 'application/x-protobuf' }, body: snappyCompress(w.finish()) };
 }
 
-/** `{"streams":[{"stream":{labels},"values":[["<unix ns>","<line>",{metadata}]]}]}`, gzip-compressed. */
+/** `{"streams":[{"stream":{labels},"values":[["<unix ns>","<line>",{metadata}]]}]}`, for the core to gzip. */
 export function encodeJsonPush(streams: readonly LokiStream[]): LokiBody {
   const json = {
     streams: streams.map((stream) => ({
@@ -56,5 +59,5 @@ export function encodeJsonPush(streams: readonly LokiStream[]): LokiBody {
       ),
     })),
   };
-  return { headers: { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' }, body: compress(Buffer.from(JSON.stringify(json)), 'gzip').body };
+  return { headers: { 'Content-Type': 'application/json' }, body: Buffer.from(JSON.stringify(json)), compress: 'gzip' };
 }

@@ -2,17 +2,16 @@ import protobuf from 'protobufjs/minimal.js';
 import type { LogkitRecord } from '../../src/core/record.js';
 import type { Compression } from '../delivery/compress.js';
 import type { Protocol, Verdict, WireRequest, WireResponse } from '../delivery/protocol.js';
-import { isTransientStatus } from '../delivery/retry.js';
-import { retryAfterMs } from '../delivery/http-answers.js';
+import { classifyAnswer } from '../delivery/classify.js';
 import type { OtlpProtocolName } from './config.js';
 import { encodeOtlpJson } from '../codec/encode-json.js';
 import { encodeOtlpProtobuf } from '../codec/encode-protobuf.js';
 
 /**
  * OTLP/HTTP for logs: one `ExportLogsServiceRequest` per batch, protobuf or JSON, optionally
- * compressed. Answers follow the OTLP/HTTP spec: 2xx is success (with an optional partial success),
- * 429/502/503/504 are retried (honouring Retry-After), 413 splits the batch, any other status is
- * permanent and goes to the dead-letter directory.
+ * compressed (by the core, off the main thread). Answers follow the OTLP/HTTP spec, which is the
+ * core's default classification (429/502/503/504 retried honouring Retry-After, 413 split, any other
+ * status permanent); the only refinement is OTLP's own: a 2xx may carry a partial success.
  */
 export class OtlpProtocol implements Protocol {
   readonly name = 'otlp';
@@ -43,14 +42,10 @@ export class OtlpProtocol implements Protocol {
   }
 
   classify(response: WireResponse): Verdict {
-    const { status } = response;
-    if (status >= 200 && status < 300) {
-      const partial = readPartialSuccess(response);
-      return partial ? { kind: 'ok', rejected: partial.rejected, message: partial.message } : { kind: 'ok' };
-    }
-    if (isTransientStatus(status)) return { kind: 'retry', reason: `http_${status}`, retryAfterMs: retryAfterMs(response) };
-    if (status === 413) return { kind: 'split', reason: 'http_413' };
-    return { kind: 'dead-letter', reason: `http_${status}: ${statusMessage(response)}` };
+    const verdict = classifyAnswer(response);
+    if (verdict.kind !== 'ok') return verdict;
+    const partial = readPartialSuccess(response);
+    return partial ? { kind: 'ok', rejected: partial.rejected, message: partial.message } : verdict;
   }
 }
 
@@ -87,10 +82,4 @@ export function readPartialSuccess(response: WireResponse): { rejected: number; 
   } catch {
     return undefined;
   }
-}
-
-/** The start of a refusal's body, for diagnostics (a google.rpc.Status or plain text). */
-function statusMessage(response: WireResponse): string {
-  const text = response.body.subarray(0, 200).toString('utf8').replace(/[^\x20-\x7e]+/g, ' ').trim();
-  return text === '' ? 'no body' : text;
 }

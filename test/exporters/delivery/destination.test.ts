@@ -7,6 +7,8 @@ import { createHttpDestination } from '../../../exporters/delivery/destination.j
 import type { Protocol, Verdict, WireResponse } from '../../../exporters/delivery/protocol.js';
 import type { HttpSettings } from '../../../exporters/delivery/settings.js';
 import { OtlpProtocol } from '../../../exporters/otlp/protocol.js';
+import { LogkitError } from '../../../src/core/errors.js';
+import { captureDiag } from './diag-capture.js';
 import { deliverySettings, record, stageContext } from '../records.js';
 import { LoopbackReceiver, text } from '../receiver.js';
 
@@ -128,7 +130,7 @@ describe('the HTTP delivery core', () => {
         encode: (records) => otlp.encode(records),
         encodeFromOtlp: (bytes) => otlp.encodeFromOtlp(bytes),
         classify: (response: WireResponse): Verdict =>
-          answers++ === 0 ? { kind: 'partial', retry: [0, 1], deadLetter: [{ index: 2, reason: 'mapping conflict' }] } : otlp.classify(response),
+          answers++ === 0 ? { kind: 'partial', retry: [0, 1], deadLetter: [{ index: 2, reason: 'document_refused', message: 'mapping conflict' }] } : otlp.classify(response),
       };
       const env: Record<string, string> = { OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: '10', OTEL_LOGKIT_DEAD_LETTER_DIR: join(dir, 'dlq') };
       if (spool) env.OTEL_LOGKIT_SPOOL_DIR = join(dir, 'spool');
@@ -173,5 +175,28 @@ describe('the HTTP delivery core', () => {
     emit(7);
     await stage.shutdown();
     expect(otlp()).toMatchObject({ received: 7, exported: 0, failed: 7 });
+  });
+
+  it('drops records written after shutdown, counts each, and says so once as LOGKIT_SHUTDOWN', async () => {
+    const r = await receiver();
+    const { stage, emit, otlp } = start(r);
+    emit(2);
+    await stage.shutdown();
+    const reported = captureDiag();
+    emit(3);
+    reported.stop();
+    expect(otlp()).toMatchObject({ received: 5, exported: 2, dropped: { shutdown: 3 } });
+    const errors = reported.warnings.flat().filter((x) => x instanceof LogkitError);
+    expect(errors.map((e) => e.code)).toEqual(['LOGKIT_SHUTDOWN']);
+  });
+
+  it('refuses a 500 from an OTLP backend without retrying it, counted by reason', async () => {
+    const r = await receiver();
+    r.answer = () => ({ status: 500, body: 'internal error' });
+    const { stage, emit, otlp } = start(r);
+    emit(4);
+    await stage.shutdown();
+    expect(r.requests).toBe(1);
+    expect(otlp()).toMatchObject({ retried: 0, failed: 4, failed_reasons: { server_error: 4 } });
   });
 });

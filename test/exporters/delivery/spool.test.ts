@@ -5,6 +5,8 @@ import { SeverityNumber } from '@opentelemetry/api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHttpDestination } from '../../../exporters/delivery/destination.js';
 import { OtlpProtocol } from '../../../exporters/otlp/protocol.js';
+import { LogkitError } from '../../../src/core/errors.js';
+import { captureDiag } from './diag-capture.js';
 import { LoopbackReceiver, text } from '../receiver.js';
 import { deliverySettings, record, stageContext } from '../records.js';
 
@@ -139,8 +141,13 @@ describe('the spool', () => {
     await first.stage.shutdown();
 
     const up = await receiver();
+    const reported = captureDiag();
     const second = destination(up, dir);
     await second.stage.shutdown();
+    reported.stop();
     expect(second.stats()).toMatchObject({ exported: 0, dropped: { spool_corrupt: 20 } });
+    const codes = reported.errors.flat().filter((x) => x instanceof LogkitError).map((x) => x.code);
+    expect(codes.length).toBeGreaterThan(0);
+    expect(new Set(codes)).toEqual(new Set(['LOGKIT_SPOOL_CORRUPT']));
   });
 });

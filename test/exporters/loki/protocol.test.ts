@@ -1,8 +1,10 @@
 import { SeverityNumber } from '@opentelemetry/api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type LokiConfig, parseLokiConfig } from '../../../exporters/loki/config.js';
+import { createHttpDestination } from '../../../exporters/delivery/destination.js';
 import { LokiProtocol } from '../../../exporters/loki/protocol.js';
 import { SettingsReader } from '../../../src/core/env.js';
+import { deliverySettings, stageContext } from '../records.js';
 import { makeRecord, sendOnce } from './fixtures.js';
 import { LOKI_RATE_LIMITED, LokiReceiver, lokiTooFarBehind } from './loki-receiver.js';
 
@@ -97,9 +99,14 @@ describe('Loki push, protobuf + snappy (the default)', () => {
 });
 
 describe('Loki push, JSON + gzip', () => {
-  it('sends the same streams, nanosecond strings and structured metadata as the protobuf format', async () => {
+  it('sends the same streams, nanosecond strings and structured metadata as the protobuf format, gzipped by the delivery core', async () => {
     const records = [makeRecord({ body: 'b', time: [1_763_000_000, 5], attributes: { 'correlation.global_id': 'g-2' } }), makeRecord({ body: 'a', time: [1_763_000_000, 4] })];
-    await sendOnce(new LokiProtocol(config({ OTEL_LOGKIT_LOKI_ENCODING: 'json' })), loki.url, records);
+    const jsonProtocol = new LokiProtocol(config({ OTEL_LOGKIT_LOKI_ENCODING: 'json' }));
+    // The encoder hands over plain JSON and asks for gzip; the core compresses it off the main thread.
+    expect(jsonProtocol.encode(records)).toMatchObject({ compress: 'gzip', headers: { 'Content-Type': 'application/json' } });
+    const stage = createHttpDestination({ name: 'loki', protocol: jsonProtocol, endpoint: loki.url, http: { headers: {}, timeoutMs: 2000, tls: {} }, delivery: deliverySettings() }, stageContext());
+    for (const record of records) stage.write(record);
+    await stage.shutdown();
     await sendOnce(new LokiProtocol(config()), loki.url, records);
     const [json, proto] = loki.pushes;
     expect(json!.contentType).toBe('application/json');
@@ -146,13 +153,14 @@ describe("Loki's answers", () => {
   it('a 429 rate limit is retried, honouring Retry-After', async () => {
     loki.answers.push({ status: 429, body: LOKI_RATE_LIMITED, headers: { 'Retry-After': '3' } });
     const verdict = await sendOnce(new LokiProtocol(config()), loki.url, [makeRecord({})]);
-    expect(verdict).toMatchObject({ kind: 'retry', retryAfterMs: 3000 });
-    expect(verdict.kind === 'retry' && verdict.reason).toContain('Ingestion rate limit exceeded');
+    expect(verdict).toMatchObject({ kind: 'retry', reason: 'rate_limited', retryAfterMs: 3000 });
+    expect(verdict.kind === 'retry' && verdict.message).toContain('Ingestion rate limit exceeded');
   });
 
-  it('5xx is retried', async () => {
-    loki.answers.push({ status: 503, body: 'at least 2 live replicas required, could only find 1' });
-    expect(await sendOnce(new LokiProtocol(config()), loki.url, [makeRecord({})])).toMatchObject({ kind: 'retry' });
+  it('5xx is retried, a 500 too (an ingester restarting clears up by itself)', async () => {
+    loki.answers.push({ status: 503, body: 'at least 2 live replicas required, could only find 1' }, { status: 500, body: 'rpc error: code = Unavailable' });
+    expect(await sendOnce(new LokiProtocol(config()), loki.url, [makeRecord({})])).toMatchObject({ kind: 'retry', reason: 'unavailable' });
+    expect(await sendOnce(new LokiProtocol(config()), loki.url, [makeRecord({})])).toMatchObject({ kind: 'retry', reason: 'server_error' });
   });
 
   it('"entry too far behind" and "entry out of order" go to the dead-letter directory with Loki\'s reason', async () => {
@@ -160,15 +168,16 @@ describe("Loki's answers", () => {
     loki.answers.push({ status: 400, body: "entry with timestamp 2026-11-22 06:00:00 +0000 UTC ignored, reason: 'entry out of order' for stream: {service_name=\"checkout\"},\ntotal ignored: 1 out of 1" });
     const tooOld = await sendOnce(new LokiProtocol(config()), loki.url, [makeRecord({})]);
     const outOfOrder = await sendOnce(new LokiProtocol(config()), loki.url, [makeRecord({})]);
-    expect(tooOld).toMatchObject({ kind: 'dead-letter' });
-    expect(tooOld.kind === 'dead-letter' && tooOld.reason).toContain('entry too far behind');
-    expect(outOfOrder.kind === 'dead-letter' && outOfOrder.reason).toContain('entry out of order');
+    expect(tooOld).toMatchObject({ kind: 'dead-letter', reason: 'timestamp_refused' });
+    expect(outOfOrder).toMatchObject({ kind: 'dead-letter', reason: 'timestamp_refused' });
+    expect(tooOld.kind === 'dead-letter' && tooOld.message).toContain('entry too far behind');
+    expect(outOfOrder.kind === 'dead-letter' && outOfOrder.message).toContain('entry out of order');
   });
 
   it('413 splits the batch; other 4xx (e.g. 401) are permanent', async () => {
     loki.answers.push({ status: 413, body: 'request entity too large' }, { status: 401, body: 'no org id\n' });
     expect(await sendOnce(new LokiProtocol(config()), loki.url, [makeRecord({})])).toMatchObject({ kind: 'split' });
-    expect(await sendOnce(new LokiProtocol(config()), loki.url, [makeRecord({})])).toEqual({ kind: 'dead-letter', reason: 'loki 401: no org id' });
+    expect(await sendOnce(new LokiProtocol(config()), loki.url, [makeRecord({})])).toEqual({ kind: 'dead-letter', reason: 'refused', message: '401: no org id' });
   });
 });
 

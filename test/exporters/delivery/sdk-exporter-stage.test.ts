@@ -1,0 +1,35 @@
+import { InMemoryLogRecordExporter } from '@opentelemetry/sdk-logs';
+import { describe, expect, it } from 'vitest';
+import { SdkExporterStage } from '../../../exporters/delivery/sdk-exporter-stage.js';
+import { record, stageContext } from '../records.js';
+
+describe('an SDK exporter as a destination', () => {
+  it('exports in batches of the configured size and, past the configured queue, drops the oldest records, counted queue_full', async () => {
+    const ctx = stageContext();
+    const exporter = new InMemoryLogRecordExporter();
+    const sizes: number[] = [];
+    const original = exporter.export.bind(exporter);
+    exporter.export = (logs, done) => {
+      sizes.push(logs.length);
+      original(logs, done);
+    };
+    const stage = new SdkExporterStage('memory', exporter, ctx, { maxRecords: 3, maxQueueRecords: 5, delayMs: 5 });
+    // The first 3 leave as one export; of the 7 that follow while it is in flight, the queue keeps the newest 5.
+    for (let i = 0; i < 10; i++) stage.write(record(`record ${i}`));
+    await stage.forceFlush();
+    expect(Math.max(...sizes)).toBe(3);
+    expect(exporter.getFinishedLogRecords().map((r) => r.body)).toEqual(['record 0', 'record 1', 'record 2', 'record 5', 'record 6', 'record 7', 'record 8', 'record 9']);
+    expect(ctx.stats.snapshot().memory).toMatchObject({ received: 10, exported: 8, dropped: { queue_full: 2 }, queued: 0 });
+    await stage.shutdown();
+  });
+
+  it('sends a partial batch after the configured delay', async () => {
+    const exporter = new InMemoryLogRecordExporter();
+    const stage = new SdkExporterStage('memory', exporter, stageContext(), { maxRecords: 100, maxQueueRecords: 1000, delayMs: 20 });
+    stage.write(record('alone'));
+    expect(exporter.getFinishedLogRecords()).toHaveLength(0);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(exporter.getFinishedLogRecords().map((r) => r.body)).toEqual(['alone']);
+    await stage.shutdown();
+  });
+});
