@@ -29,7 +29,7 @@ export function createExportStage(
   const { rules } = delivery.routing;
   const destinations: LogStage[] = rules.length > 0 ? [new RoutingStage(rules, defaults, open, ctx)] : defaults;
   userExporters.forEach((exporter, i) =>
-    destinations.push(new SdkExporterStage(userExporters.length > 1 ? `exporter_${i}` : 'exporter', exporter, ctx)),
+    destinations.push(new SdkExporterStage(userExporters.length > 1 ? `exporter_${i}` : 'exporter', exporter, ctx, delivery.settings.batch)),
   );
   return new FanOutStage(destinations);
 }

@@ -41,7 +41,10 @@ export type { RoutingOptions, RouteOption } from '../exporters/routing/config.js
 export type { LinkOptions, LogLinks } from '../exporters/links.js';
 export { createHttpDestination, createDestination, type HttpDestinationSpec } from '../exporters/delivery/destination.js';
 export type { Protocol, WireRequest, WireResponse, Verdict } from '../exporters/delivery/protocol.js';
-export { compress, type Compression } from '../exporters/delivery/compress.js';
+export { compressRequest, type Compression } from '../exporters/delivery/compress.js';
+export { classifyAnswer, retryingServerErrors, retryAfterMs } from '../exporters/delivery/classify.js';
+export type { DeliveryReason } from '../exporters/delivery/reasons.js';
+export type { DestinationDescriptor, RouteTarget } from '../exporters/delivery/descriptor.js';
 export { DEFAULT_DELIVERY, type DeliverySettings, type HttpSettings, type BatchSettings, type RetrySettings, type SpoolSettings, type TlsSettings, type FsyncPolicy } from '../exporters/delivery/settings.js';
 export type { DeliveryOptions } from '../exporters/config.js';
 export type { OtlpExporterOptions } from '../exporters/otlp/config.js';

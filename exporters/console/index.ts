@@ -9,5 +9,5 @@ import { SdkExporterStage } from '../delivery/sdk-exporter-stage.js';
 export const consoleDestination: DestinationDescriptor<'console', Record<string, never>, never> = {
   name: 'console',
   parse: () => ({}),
-  create: (_config, _delivery, ctx) => new SdkExporterStage('console', new ConsoleLogRecordExporter(), ctx),
+  create: (_config, delivery, ctx) => new SdkExporterStage('console', new ConsoleLogRecordExporter(), ctx, delivery.batch),
 };

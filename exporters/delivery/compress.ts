@@ -1,5 +1,6 @@
 import { promisify } from 'node:util';
-import { constants, gzip, gzipSync, zstdCompress, zstdCompressSync } from 'node:zlib';
+// A namespace import: on a Node without zstd the module still links, and the version check speaks first.
+import * as zlib from 'node:zlib';
 import type { WireRequest } from './protocol.js';
 
 export const COMPRESSIONS = ['none', 'gzip', 'zstd'] as const;
@@ -7,12 +8,12 @@ export type Compression = (typeof COMPRESSIONS)[number];
 
 // Level 1 is 3-4x faster than the default 6 and loses a few percent on log text.
 const GZIP = { level: 1 };
-const ZSTD = { params: { [constants.ZSTD_c_compressionLevel]: 3 } };
+const ZSTD = { params: { [zlib.constants.ZSTD_c_compressionLevel]: 3 } };
 
-/** Each compression once, in both forms, with the same settings. */
+/** Each compression once, in libuv's thread pool, with its settings. */
 const CODECS = {
-  gzip: { sync: (body: Uint8Array) => gzipSync(body, GZIP), pool: promisify((body: Uint8Array, done: (e: Error | null, out: Buffer) => void) => gzip(body, GZIP, done)) },
-  zstd: { sync: (body: Uint8Array) => zstdCompressSync(body, ZSTD), pool: promisify((body: Uint8Array, done: (e: Error | null, out: Buffer) => void) => zstdCompress(body, ZSTD, done)) },
+  gzip: promisify((body: Uint8Array, done: (e: Error | null, out: Buffer) => void) => zlib.gzip(body, GZIP, done)),
+  zstd: promisify((body: Uint8Array, done: (e: Error | null, out: Buffer) => void) => zlib.zstdCompress(body, ZSTD, done)),
 };
 
 /**
@@ -25,20 +26,6 @@ const CODECS = {
  */
 export async function compressRequest(request: WireRequest): Promise<WireRequest> {
   if (!request.compress) return request;
-  const body = await CODECS[request.compress].pool(request.body);
+  const body = await CODECS[request.compress](request.body);
   return { path: request.path, headers: { ...request.headers, 'Content-Encoding': request.compress }, body };
-}
-
-/**
- * Compresses a body synchronously and names the matching `Content-Encoding` (undefined for `none`).
- * Kept for custom transports and tools outside the delivery path; a {@link Protocol} should set
- * `WireRequest.compress` instead and let the core compress off the main thread.
- *
- * @example
- * const { body, encoding } = compress(encoded, 'gzip');
- * if (encoding) headers['Content-Encoding'] = encoding;
- */
-export function compress(body: Uint8Array, compression: Compression): { body: Uint8Array; encoding?: string } {
-  if (compression === 'none') return { body };
-  return { body: CODECS[compression].sync(body), encoding: compression };
 }

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { crc32 } from 'node:zlib';
+import * as zlib from 'node:zlib';
 
 /**
  * One frame of a spool segment: a fixed header, then the payload (an OTLP protobuf batch, or its
@@ -30,7 +30,7 @@ export function encodeFrame(payload: Uint8Array, records: number, key: Buffer | 
   header.writeUInt8(key ? ENCRYPTED : 0, 3);
   header.writeUInt32BE(body.byteLength, 4);
   header.writeUInt32BE(records, 8);
-  header.writeUInt32BE(crc32(body, crc32(header.subarray(0, 12))), 12);
+  header.writeUInt32BE(zlib.crc32(body, zlib.crc32(header.subarray(0, 12))), 12);
   return [header, body];
 }
 
@@ -50,7 +50,7 @@ export function readFrameHeader(bytes: Uint8Array): FrameHeader | undefined {
 
 /** True when the whole frame (header + payload) matches its checksum. */
 export function frameIntact(frame: Buffer): boolean {
-  return crc32(frame.subarray(FRAME_HEADER_BYTES), crc32(frame.subarray(0, 12))) === frame.readUInt32BE(12);
+  return zlib.crc32(frame.subarray(FRAME_HEADER_BYTES), zlib.crc32(frame.subarray(0, 12))) === frame.readUInt32BE(12);
 }
 
 /** The plaintext payload of an intact frame; throws when the key is missing or wrong (GCM authenticates). */

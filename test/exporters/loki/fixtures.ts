@@ -4,6 +4,7 @@ import { SeverityNumber } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { LogkitRecord, LogMap, LogValue } from '../../../src/core/record.js';
 import type { Protocol, Verdict, WireResponse } from '../../../exporters/delivery/protocol.js';
+import { compressRequest } from '../../../exporters/delivery/compress.js';
 
 /** A record as the pipeline hands it to an exporter (already snapshotted, attributes a null-prototype map). */
 export function makeRecord(fields: {
@@ -39,7 +40,7 @@ export function makeRecord(fields: {
  * request's path, classify the answer — so a protocol can be tested against a loopback receiver alone.
  */
 export async function sendOnce(protocol: Protocol, base: URL, records: readonly LogkitRecord[]): Promise<Verdict> {
-  const request = protocol.encode(records);
+  const request = await compressRequest(protocol.encode(records));
   const url = base.href.replace(/\/$/, '') + request.path;
   const response = await fetch(url, { method: 'POST', headers: request.headers, body: request.body });
   const wire: WireResponse = {
