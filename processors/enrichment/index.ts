@@ -3,8 +3,7 @@ import { currentExecution, executionDefaults, type Execution } from '../../src/c
 import { newId } from '../../src/core/ids.js';
 import { copyValue, type LogkitRecord, type LogMap, type LogValue } from '../../src/core/record.js';
 import type { LogStage, StageContext } from '../../src/core/stage.js';
-import { headerSanitizing } from '../../src/core/header-value.js';
-import { extractorFailures } from '../../src/integrations/http/incoming.js';
+import { extractorFailures, headerSanitizing } from '../../src/core/header-value.js';
 import { CORRELATION_ATTRIBUTES as A } from '../../src/core/attributes.js';
 import { ComponentTags } from './component-tags.js';
 import { SpanExecutions } from './span-executions.js';
