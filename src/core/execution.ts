@@ -57,7 +57,7 @@ export class Execution {
     fields: ExecutionFields,
     readonly parent?: Execution,
   ) {
-    this.globalId = fields.globalId ?? parent?.globalId ?? executionDefaults.newGlobalId();
+    this.globalId = fields.globalId ?? parent?.globalId ?? newGlobalId();
     this.sequence = parent && parent.globalId === this.globalId ? parent.sequence : new SequenceCounter();
     this.externalId = fields.externalId ?? parent?.externalId;
     this.userId = fields.userId ?? parent?.userId;
@@ -99,9 +99,6 @@ export interface ExecutionSettings {
 }
 
 const settings: ExecutionSettings = { globalIdFromTrace: true };
-
-/** @deprecated the enrichment stage still installs this; removed in the next step. */
-export const executionDefaults = { newGlobalId };
 
 /**
  * Sets how executions behave for the whole process. Called by the pipeline assembly, never by a stage:
