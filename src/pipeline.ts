@@ -75,7 +75,7 @@ export function createLogPipeline(options: LogkitOptions = {}): LogPipelineParts
   const redaction = createRedactionStage(ctx, exportStage);
   const sampling = createSamplingStage(ctx, redaction);
   const enrichment = createEnrichmentStage(ctx, sampling);
-  const processor = new LogkitProcessor(enrichment, config.limits, stats);
+  const processor = new LogkitProcessor(enrichment, config.limits, stats, sampling);
   if (options.meterProvider) stats.bindMeter(options.meterProvider);
   return {
     config,
