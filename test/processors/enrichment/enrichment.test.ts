@@ -214,19 +214,6 @@ describe('with an OTel tracer registered', () => {
     expect(inExecution!.attributes['correlation.global_id']).not.toBe(traceId);
   });
 
-  it('keeps taking the trace id as global id after a pipeline shuts down: no stage owns that rule', async () => {
-    await start().shutdown();
-    const { logger, records } = start();
-    let traceId = '';
-    tracing.tracer.startActiveSpan('request', (span) => {
-      traceId = span.spanContext().traceId;
-      runWithExecution(() => logger().emit(info('in execution')));
-      span.end();
-    });
-    const [record] = await records();
-    expect(record!.attributes['correlation.global_id']).toBe(traceId);
-  });
-
   it('copies only the allow-listed baggage entries to attributes', async () => {
     const { logger, records } = start({ OTEL_LOGKIT_BAGGAGE_KEYS: 'tenant,plan' });
     const bag = propagation.createBaggage({ tenant: { value: 'uk20' }, plan: { value: 'gold' }, secret: { value: 'nope' } });
