@@ -8,6 +8,7 @@ import { createRedactionStage } from '../processors/redaction/index.js';
 import { createSamplingStage } from '../processors/sampling/index.js';
 import { type LogkitConfig, type LogkitOptions, resolveConfig } from './config.js';
 import { LogkitError } from './core/errors.js';
+import { configureExecutions } from './core/execution.js';
 import { GuardedLoggerProvider } from './guarded-provider.js';
 import { LogkitProcessor } from './processor.js';
 import { buildResource } from './resource.js';
@@ -52,6 +53,7 @@ export interface LogPipelineParts extends LogPipeline {
  */
 export function createLogPipeline(options: LogkitOptions = {}): LogPipelineParts {
   const config = resolveConfig(options);
+  configureExecutions({ globalIdFromTrace: config.enrichment.globalIdFromTrace });
   const stats = new PipelineStats();
   const resource = buildResource(config.resource);
   const linkFor = createLinkFor(config.delivery);
@@ -73,7 +75,7 @@ export function createLogPipeline(options: LogkitOptions = {}): LogPipelineParts
   const redaction = createRedactionStage(config.redaction, ctx, exportStage);
   const sampling = createSamplingStage(config.sampling, ctx, redaction);
   const enrichment = createEnrichmentStage(config.enrichment, ctx, sampling);
-  const processor = new LogkitProcessor(enrichment, config.limits, stats);
+  const processor = new LogkitProcessor(enrichment, config.limits, stats, sampling);
   if (options.meterProvider) stats.bindMeter(options.meterProvider);
   return {
     config,

@@ -1,5 +1,7 @@
-import { diag, type Context } from '@opentelemetry/api';
+import { diag, type Context, type SeverityNumber } from '@opentelemetry/api';
+import type { InstrumentationScope } from '@opentelemetry/core';
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
+import type { EmitFilter } from './core/emit-filter.js';
 import { snapshotRecord, type SnapshotLimits, type SnapshotReport } from './core/record.js';
 import type { LogStage } from './core/stage.js';
 import type { PipelineStats } from './core/stats.js';
@@ -8,6 +10,11 @@ import type { PipelineStats } from './core/stats.js';
  * The one SDK `LogRecordProcessor` of the pipeline: it copies each record out of the SDK object (the
  * SDK freezes it when `onEmit` returns) and writes the copy to the first stage. Whatever happens
  * inside — a hostile value, a bug in a stage — `onEmit` returns normally and the failure is counted.
+ *
+ * Given an {@link EmitFilter} (the sampling stage), it answers the SDK's `enabled()`: false for a record
+ * below every threshold with nothing to defer it, so the SDK never builds, copies or enriches it. Such
+ * a record is counted where the stage counts its drops (`sampling.dropped.below_threshold`); so is a
+ * `logger.enabled()` that answered false, since its caller then skips the record.
  */
 export class LogkitProcessor implements LogRecordProcessor {
   private received = 0;
@@ -15,11 +22,15 @@ export class LogkitProcessor implements LogRecordProcessor {
   private afterShutdown = 0;
   private readonly snapshot: SnapshotReport = { truncated: 0, replaced: 0 };
   private closing: Promise<void> | undefined;
+  /** The logger and severity `enabled()` last refused, until the next `onEmit`. */
+  private refusedScope: InstrumentationScope | undefined;
+  private refusedSeverity: SeverityNumber | undefined;
 
   constructor(
     private readonly head: LogStage,
     private readonly limits: SnapshotLimits,
     stats: PipelineStats,
+    private readonly filter?: EmitFilter,
   ) {
     stats.register('pipeline', () => ({
       received: this.received,
@@ -30,6 +41,20 @@ export class LogkitProcessor implements LogRecordProcessor {
     }));
   }
 
+  enabled(options: { instrumentationScope: InstrumentationScope; severityNumber?: SeverityNumber }): boolean {
+    const filter = this.filter;
+    if (filter === undefined || this.closing) return true;
+    try {
+      if (filter.keeps(options.instrumentationScope.name, options.severityNumber)) return true;
+      filter.skipped();
+      this.refusedScope = options.instrumentationScope;
+      this.refusedSeverity = options.severityNumber;
+      return false;
+    } catch {
+      return true;
+    }
+  }
+
   onEmit(logRecord: ReadWriteLogRecord, context?: Context): void {
     this.received++;
     if (this.closing) {
@@ -37,6 +62,7 @@ export class LogkitProcessor implements LogRecordProcessor {
       return;
     }
     try {
+      if (this.refusedScope !== undefined && this.refusedEarlier(logRecord)) return;
       this.head.write(snapshotRecord(logRecord, this.limits, this.snapshot), context);
     } catch (error) {
       this.internalErrors++;
@@ -46,6 +72,17 @@ export class LogkitProcessor implements LogRecordProcessor {
         // diag itself failed; the counter above still shows the loss.
       }
     }
+  }
+
+  /**
+   * Another processor of the provider wanted a record ours refused: it was counted when refused, so
+   * it is not written (the stage would only drop and count it again). Asked again, so a refusal left
+   * over from a `logger.enabled()` call never costs a record the rules now keep.
+   */
+  private refusedEarlier(logRecord: ReadWriteLogRecord): boolean {
+    const same = logRecord.instrumentationScope === this.refusedScope && logRecord.severityNumber === this.refusedSeverity;
+    this.refusedScope = undefined;
+    return same && !this.filter!.keeps(logRecord.instrumentationScope.name, logRecord.severityNumber);
   }
 
   forceFlush(): Promise<void> {

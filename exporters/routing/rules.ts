@@ -1,11 +1,12 @@
 import type { SeverityNumber } from '@opentelemetry/api';
 import type { LogkitRecord } from '../../src/core/record.js';
+import { compileGlob } from '../../src/core/glob.js';
 import { resourceAttributes, toText } from '../../src/core/record-fields.js';
 import type { RouteTarget } from '../delivery/descriptor.js';
 
 /** One test a record must pass for its rule to apply. */
 export type RouteCondition =
-  /** The logger name (instrumentation scope), `*` matching any run of characters: `billing.*`. */
+  /** The logger name (instrumentation scope) as {@link compileGlob} reads it: `billing.*` is `billing` and below. */
   | { kind: 'scope'; pattern: string }
   /** Severity at least, below, or within the range of (`=error` is ERROR..ERROR4) a level. */
   | { kind: 'severity'; op: '>=' | '<' | '='; level: SeverityNumber }
@@ -32,7 +33,7 @@ export function targetKey(exporter: string, options: Readonly<Record<string, str
 }
 
 /**
- * A rule compiled for the hot path: glob patterns become regular expressions once, at startup, and
+ * A rule compiled for the hot path: glob patterns become matchers once, at startup, and
  * `matches` reads the record without allocating.
  */
 export class CompiledRule {
@@ -53,8 +54,8 @@ function compileCondition(condition: RouteCondition): (record: LogkitRecord) => 
     case 'any':
       return () => true;
     case 'scope': {
-      const pattern = globToRegExp(condition.pattern);
-      return (record) => pattern.test(record.instrumentationScope.name);
+      const matches = compileGlob(condition.pattern);
+      return (record) => matches(record.instrumentationScope.name);
     }
     case 'severity': {
       const { op, level } = condition;
@@ -66,22 +67,13 @@ function compileCondition(condition: RouteCondition): (record: LogkitRecord) => 
     case 'attribute': {
       const { key } = condition;
       const any = condition.pattern === '*';
-      const pattern = globToRegExp(condition.pattern);
+      const matches = compileGlob(condition.pattern);
       return (record) => {
         const own = record.attributes[key];
         const value = own !== undefined && own !== null ? own : resourceAttributes(record.resource)[key];
         if (value === undefined || value === null) return false;
-        return any || pattern.test(typeof value === 'string' ? value : toText(value as never));
+        return any || matches(typeof value === 'string' ? value : toText(value as never));
       };
     }
   }
-}
-
-/** `billing.*` → /^billing\..*$/: `*` is the only wildcard, everything else is literal. */
-export function globToRegExp(glob: string): RegExp {
-  const source = glob
-    .split('*')
-    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-    .join('.*');
-  return new RegExp(`^${source}$`);
 }

@@ -34,7 +34,7 @@ export class ComponentTags {
   private resolve(component: string): readonly string[] {
     if (this.rules.length === 0) return this.staticTags;
     const out = new Set(this.staticTags);
-    for (const rule of this.rules) if (rule.matcher.test(component)) for (const tag of rule.tags) out.add(tag);
+    for (const rule of this.rules) if (rule.matches(component)) for (const tag of rule.tags) out.add(tag);
     return Object.freeze([...out]);
   }
 }

@@ -1,5 +1,6 @@
 import type { SettingsReader } from '../../src/core/env.js';
 import { ConfigError } from '../../src/core/errors.js';
+import { compileGlob, type GlobMatcher } from '../../src/core/glob.js';
 
 /** Which W3C baggage entries become record attributes: a key allow-list (`*` = all) or a predicate. */
 export type BaggageSelector = readonly string[] | ((key: string) => boolean);
@@ -9,7 +10,8 @@ export interface EnrichmentOptions {
   /** Tags on every record. Overrides `OTEL_LOGKIT_TAGS` (comma list: `#shop,#eu`). */
   tags?: readonly string[];
   /**
-   * Tags per component (logger name pattern, `*` matches any run of characters), e.g.
+   * Tags per component (a logger name pattern as {@link compileGlob} reads it: `billing.*` is `billing`
+   * and everything below it), e.g.
    * `{ 'billing.*': ['#billing'] }`. Overrides `OTEL_LOGKIT_COMPONENT_TAGS`
    * (`billing.*=#billing|#money,http=#http`).
    */
@@ -26,7 +28,7 @@ export interface EnrichmentOptions {
 /** One component-tag rule, compiled once at startup. */
 export interface ComponentTagRule {
   pattern: string;
-  matcher: RegExp;
+  matches: GlobMatcher;
   tags: readonly string[];
 }
 
@@ -67,16 +69,7 @@ function compileRule(setting: string, pattern: string, tags: readonly string[]):
   if (pattern.trim() === '' || tags.some((t) => typeof t !== 'string' || t.trim() === '')) {
     throw new ConfigError(setting, `${pattern}=${tags.join('|')}`, COMPONENT_TAGS_FORM);
   }
-  return { pattern, matcher: globToRegExp(pattern), tags: unique(tags) };
-}
-
-/** `billing.*` → /^billing\..*$/ ; everything but `*` is literal. */
-function globToRegExp(pattern: string): RegExp {
-  const source = pattern
-    .split('*')
-    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-    .join('.*');
-  return new RegExp(`^${source}$`);
+  return { pattern, matches: compileGlob(pattern), tags: unique(tags) };
 }
 
 function baggageSelector(keys: readonly string[], option: BaggageSelector | undefined): ((key: string) => boolean) | undefined {

@@ -1,10 +1,9 @@
-import { context as otelContext, diag, isSpanContextValid, propagation, trace, type Context } from '@opentelemetry/api';
-import { currentExecution, executionDefaults, type Execution } from '../../src/core/execution.js';
+import { diag, isSpanContextValid, propagation, type Context } from '@opentelemetry/api';
+import { currentExecution, type Execution } from '../../src/core/execution.js';
 import { newId } from '../../src/core/ids.js';
 import { copyValue, type LogkitRecord, type LogMap, type LogValue } from '../../src/core/record.js';
 import type { LogStage, StageContext } from '../../src/core/stage.js';
-import { headerSanitizing } from '../../src/core/header-value.js';
-import { extractorFailures } from '../../src/integrations/http/incoming.js';
+import { extractorFailures, headerSanitizing } from '../../src/core/header-value.js';
 import { CORRELATION_ATTRIBUTES as A } from '../../src/core/attributes.js';
 import { ComponentTags } from './component-tags.js';
 import type { EnrichmentConfig } from './config.js';
@@ -27,7 +26,7 @@ export { CORRELATION_ATTRIBUTES } from '../../src/core/attributes.js';
  */
 export function createEnrichmentStage(config: EnrichmentConfig, ctx: StageContext, next: LogStage): LogStage {
   const componentTags = new ComponentTags(config.tags, config.componentTags);
-  const spanExecutions = new SpanExecutions(config.globalIdFromTrace);
+  const spanExecutions = new SpanExecutions();
   const baggage = config.baggage;
   const tags = new TagMerger();
   const executionKeys = new AttributeKeys();
@@ -35,11 +34,6 @@ export function createEnrichmentStage(config: EnrichmentConfig, ctx: StageContex
   let inExecution = 0;
   let inSpanOnly = 0;
   let failures = 0;
-
-  // New executions opened inside a trace take its trace id as their global id when so configured.
-  const previousNewGlobalId = executionDefaults.newGlobalId;
-  const installedNewGlobalId = config.globalIdFromTrace ? globalIdFromActiveTrace : newId;
-  executionDefaults.newGlobalId = installedNewGlobalId;
 
   ctx.stats.register('enrichment', () => ({
     records,
@@ -98,19 +92,11 @@ export function createEnrichmentStage(config: EnrichmentConfig, ctx: StageContex
       next.write(record, context);
     },
     forceFlush: () => next.forceFlush(),
-    shutdown: () => {
-      if (executionDefaults.newGlobalId === installedNewGlobalId) executionDefaults.newGlobalId = previousNewGlobalId;
-      return next.shutdown();
-    },
+    shutdown: () => next.shutdown(),
   };
 }
 
 const NO_TAGS: readonly string[] = Object.freeze([]);
-
-function globalIdFromActiveTrace(): string {
-  const span = trace.getSpanContext(otelContext.active());
-  return span !== undefined && isSpanContextValid(span) ? span.traceId : newId();
-}
 
 function setIfAbsent(attributes: LogMap, key: string, value: string | undefined): void {
   if (value !== undefined && attributes[key] === undefined) attributes[key] = value;

@@ -5,9 +5,8 @@ import { parseRedactionConfig, type RedactionConfig, type RedactionOptions } fro
 import { DetectorSet, type Span } from './detectors/index.js';
 import { isCardNumber } from './detectors/payment-card.js';
 import { KeyRules } from './key-rules.js';
-import { CORRELATION_ATTRIBUTES } from '../../src/core/attributes.js';
+import { AUDIT_ATTRIBUTES, CORRELATION_ATTRIBUTES } from '../../src/core/attributes.js';
 import { REDACTION_COUNT_ATTRIBUTE, REDACTION_KINDS_ATTRIBUTE, RedactionSummary } from './summary.js';
-import { AUDIT_ATTRIBUTES } from '../sampling/audit.js';
 
 /** The parts of a record the redactor reads: the body and the attributes (the event name is not a value). */
 export interface RedactableRecord {

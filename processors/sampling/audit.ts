@@ -1,22 +1,12 @@
 import { context, SeverityNumber, trace } from '@opentelemetry/api';
 import { hrTime } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
+import { AUDIT_ATTRIBUTES } from '../../src/core/attributes.js';
 import { currentExecution } from '../../src/core/execution.js';
 import type { LogkitRecord, LogMap } from '../../src/core/record.js';
 
 /** The instrumentation scope of the records the sampling stage makes itself. */
 export const AUDIT_SCOPE = { name: 'otel-logkit.sampling' };
-
-/** The attributes of an audit record (other stages, e.g. the redaction allow-list, must leave them readable). */
-export const AUDIT_ATTRIBUTES = {
-  audit: 'logkit.audit',
-  outcome: 'logkit.rules.outcome',
-  source: 'logkit.rules.source',
-  origin: 'logkit.rules.origin',
-  actor: 'logkit.rules.actor',
-  changes: 'logkit.rules.changes',
-  error: 'logkit.rules.error',
-} as const;
 
 /** What an audit record says: which rules source, what changed (or why it was refused), and who asked. */
 export interface RulesAudit {

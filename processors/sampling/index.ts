@@ -1,7 +1,7 @@
 import { type Context, diag, SeverityNumber } from '@opentelemetry/api';
+import type { EmitFilter } from '../../src/core/emit-filter.js';
 import { ConfigError } from '../../src/core/errors.js';
-import type { SamplingConfig } from './config.js';
-import { currentExecution, onExecutionEnd } from '../../src/core/execution.js';
+import { currentExecution, type Execution, onExecutionEnd } from '../../src/core/execution.js';
 import type { LogkitRecord } from '../../src/core/record.js';
 import { parseSeverity, SEVERITY_FORM } from '../../src/core/severity.js';
 import type { LogStage, StageContext } from '../../src/core/stage.js';
@@ -11,13 +11,17 @@ import { onLocalRootSpanError } from './deferred/flush-on-span-error.js';
 import { type RulesAudit, rulesAuditRecord } from './audit.js';
 import { keepByRatio } from './ratio-sampler.js';
 import { RateLimiter } from './rate-limiter.js';
+import type { SamplingConfig } from './config.js';
 import { RuleBook } from './rule-book.js';
 import { FileRuleSource, HttpRuleSource } from './rule-sources.js';
 import { checkPattern, type LevelRules, type RateLimitRule } from './rules.js';
 import type { CompiledRules } from './thresholds.js';
 
-/** The sampling stage, with runtime threshold control. */
-export interface SamplingStage extends LogStage {
+/**
+ * The sampling stage, with runtime threshold control; as an {@link EmitFilter} it tells the SDK
+ * processor which records it would drop before the SDK builds them.
+ */
+export interface SamplingStage extends LogStage, EmitFilter {
   /**
    * Changes a threshold at runtime, effective for the next record: `pattern` is a logger-name pattern
    * (`billing.*`, `http`) or `*` for the global level; `level` a severity name or number, or `default`
@@ -38,6 +42,11 @@ export interface SamplingStage extends LogStage {
  */
 export function createSamplingStage(config: SamplingConfig, ctx: StageContext, next: LogStage): SamplingStage {
   return new SeveritySampler(config, ctx, next);
+}
+
+/** The execution's own level when it has one (one request at DEBUG), else the logger's rule. */
+function thresholdOf(rules: CompiledRules, logger: string, execution: Execution | undefined): SeverityNumber {
+  return execution?.level ?? rules.thresholdFor(logger);
 }
 
 class SeveritySampler implements SamplingStage {
@@ -92,7 +101,7 @@ class SeveritySampler implements SamplingStage {
       const execution = currentExecution();
       const rules = this.rules.current;
       const logger = record.instrumentationScope.name;
-      const threshold = execution?.level ?? rules.thresholdFor(logger);
+      const threshold = thresholdOf(rules, logger, execution);
       const deferred = this.deferred;
       if (severity < threshold) {
         if (deferred === undefined) return this.dropped.add('below_threshold');
@@ -115,6 +124,17 @@ class SeveritySampler implements SamplingStage {
       this.internalErrors++;
       diag.error('otel-logkit: sampling failed for a record', error);
     }
+  }
+
+  /** Deferral holds (or passes) every record below the threshold, so only without it is a record sure to go. */
+  keeps(loggerName: string, severityNumber: SeverityNumber | undefined): boolean {
+    if (this.deferred !== undefined) return true;
+    const severity: number = severityNumber || SeverityNumber.INFO;
+    return severity >= thresholdOf(this.rules.current, loggerName, currentExecution());
+  }
+
+  skipped(): void {
+    this.dropped.add('below_threshold');
   }
 
   setLevel(pattern: string, level: SeverityNumber | string): void {

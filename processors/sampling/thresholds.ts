@@ -1,4 +1,5 @@
 import { SeverityNumber } from '@opentelemetry/api';
+import { compileGlob } from '../../src/core/glob.js';
 import { parseSeverity } from '../../src/core/severity.js';
 import { type LevelRules, type RateLimitRule, SEVERITY_RANGES } from './rules.js';
 
@@ -57,22 +58,8 @@ export class CompiledRules {
   }
 }
 
-/**
- * `billing` matches that name only; `billing.*` matches `billing` and every name below it; `*` inside a
- * pattern matches any run of characters (`*.db` matches `orders.db`); `*` alone sets the global level.
- */
+/** An exact name beats any wildcard; otherwise the pattern with more literal characters wins. */
 function compilePattern(pattern: string, level: SeverityNumber): CompiledPattern {
-  if (!pattern.includes('*')) return { test: (name) => name === pattern, level, specificity: Number.MAX_SAFE_INTEGER };
-  const literal = pattern.replaceAll('*', '').length;
-  if (pattern.endsWith('.*') && !pattern.slice(0, -2).includes('*')) {
-    const base = pattern.slice(0, -2);
-    const prefix = `${base}.`;
-    return { test: (name) => name === base || name.startsWith(prefix), level, specificity: literal };
-  }
-  const source = pattern
-    .split('*')
-    .map((part) => part.replace(/[.+?^${}()|[\]\\/]/g, '\\$&'))
-    .join('.*');
-  const regex = new RegExp(`^${source}$`);
-  return { test: (name) => regex.test(name), level, specificity: literal };
+  const specificity = pattern.includes('*') ? pattern.replaceAll('*', '').length : Number.MAX_SAFE_INTEGER;
+  return { test: compileGlob(pattern), level, specificity };
 }

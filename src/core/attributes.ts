@@ -13,3 +13,17 @@ export const CORRELATION_ATTRIBUTES = {
   sessionId: 'session.id',
   tags: 'tags',
 } as const;
+
+/**
+ * The attributes of the audit record the sampling stage writes when the logging rules change. Other
+ * stages must leave them readable (the redaction allow-list keeps them).
+ */
+export const AUDIT_ATTRIBUTES = {
+  audit: 'logkit.audit',
+  outcome: 'logkit.rules.outcome',
+  source: 'logkit.rules.source',
+  origin: 'logkit.rules.origin',
+  actor: 'logkit.rules.actor',
+  changes: 'logkit.rules.changes',
+  error: 'logkit.rules.error',
+} as const;

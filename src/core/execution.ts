@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { diag, type SeverityNumber } from '@opentelemetry/api';
+import { context, diag, isSpanContextValid, trace, type SeverityNumber } from '@opentelemetry/api';
 import { newId } from './ids.js';
 import type { LogMap } from './record.js';
 
@@ -57,7 +57,7 @@ export class Execution {
     fields: ExecutionFields,
     readonly parent?: Execution,
   ) {
-    this.globalId = fields.globalId ?? parent?.globalId ?? executionDefaults.newGlobalId();
+    this.globalId = fields.globalId ?? parent?.globalId ?? newGlobalId();
     this.sequence = parent && parent.globalId === this.globalId ? parent.sequence : new SequenceCounter();
     this.externalId = fields.externalId ?? parent?.externalId;
     this.userId = fields.userId ?? parent?.userId;
@@ -89,10 +89,38 @@ function mergeTags(inherited: readonly string[] | undefined, own: readonly strin
   return [...new Set([...inherited, ...own])];
 }
 
-/** Settings the pipeline installs at registration (e.g. how to make a new global id). */
-export const executionDefaults = {
-  newGlobalId: (): string => newId(),
-};
+/** How executions behave process-wide; only the assembly layer sets it, once per pipeline it builds. */
+export interface ExecutionSettings {
+  /**
+   * With an active trace and no incoming or inherited global id, the trace id is the global id
+   * (`OTEL_LOGKIT_GLOBAL_ID_FROM_TRACE`, default true); else a new id is generated.
+   */
+  globalIdFromTrace: boolean;
+}
+
+const settings: ExecutionSettings = { globalIdFromTrace: true };
+
+/**
+ * Sets how executions behave for the whole process. Called by the pipeline assembly, never by a stage:
+ * executions belong to the process, not to one pipeline.
+ *
+ * @example
+ * configureExecutions({ globalIdFromTrace: config.enrichment.globalIdFromTrace });
+ */
+export function configureExecutions(changes: Partial<ExecutionSettings>): void {
+  if (changes.globalIdFromTrace !== undefined) settings.globalIdFromTrace = changes.globalIdFromTrace;
+}
+
+/**
+ * The global id of a unit of work that was given none and inherits none: the trace id (of `traceId`,
+ * else of the active span, when valid) if so configured, else a new id.
+ */
+export function newGlobalId(traceId?: string): string {
+  if (!settings.globalIdFromTrace) return newId();
+  if (traceId !== undefined) return traceId;
+  const span = trace.getSpanContext(context.active());
+  return span !== undefined && isSpanContextValid(span) ? span.traceId : newId();
+}
 
 const storage = new AsyncLocalStorage<Execution>();
 type EndListener = (execution: Execution) => void;

@@ -15,6 +15,13 @@ export const HEADER_VALUE_FORM = 'letters, digits and - _ . : / + = @ ~';
 export const headerSanitizing = { cut: 0, replaced: 0 };
 
 /**
+ * Request extractors (the application's `extract` option of the HTTP helpers) that threw: the request
+ * went on without its user fields. Process-wide, like the helpers; the integrations count, the
+ * `enrichment` stats section shows it.
+ */
+export const extractorFailures = { count: 0 };
+
+/**
  * Makes an incoming header value safe to record, propagate and echo back. Several values (a repeated
  * header) count as the first one.
  */

@@ -3,11 +3,16 @@
  * the same LoggerProvider with a SimpleLogRecordProcessor and a no-op exporter (baseline), and with
  * the sampling stage added behind it (fed the SDK record directly, so only the stage is measured:
  * threshold lookup, deferral hold, ratio and rate-limit decisions). Median of several rounds.
+ *
+ * Then a dropped DEBUG through the whole pipeline (deferral off), where our processor's `enabled()`
+ * lets the SDK skip the record, against the stock SDK emitting the same record — and against our
+ * pipeline with `enabled()` hidden from the SDK, i.e. the record built, copied and enriched to be dropped.
  */
 import { type LogRecord, SeverityNumber } from '@opentelemetry/api';
 import { type LogRecordProcessor, LoggerProvider, type ReadWriteLogRecord, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { createSamplingStage } from '../../processors/sampling/index.js';
 import { resolveConfig } from '../../src/config.js';
+import { createLogPipeline } from '../../src/pipeline.js';
 import { beginExecution, endExecution, enterExecution } from '../../src/core/execution.js';
 import type { LogkitRecord } from '../../src/core/record.js';
 import { buildResource } from '../../src/resource.js';
@@ -140,4 +145,36 @@ for (const scenario of scenarios) {
   await baseline.shutdown();
   await withStage.shutdown();
   await alone.shutdown();
+}
+
+/** Our processors as the SDK saw them before `enabled()`: only onEmit, forceFlush and shutdown. */
+function withoutEnabled(processor: LogRecordProcessor): LogRecordProcessor {
+  return { onEmit: (r, c) => processor.onEmit(r, c), forceFlush: () => processor.forceFlush(), shutdown: () => processor.shutdown() };
+}
+
+{
+  const env = { OTEL_LOGS_EXPORTER: 'none', OTEL_LOGKIT_DEFERRED: 'false' };
+  const stock = new LoggerProvider({ processors: [new SimpleLogRecordProcessor({ exporter: noopExporter })] });
+  const gated = createLogPipeline({ env });
+  const ungated = createLogPipeline({ env });
+  const withEnabled = new LoggerProvider({ processors: gated.processors });
+  const built = new LoggerProvider({ processors: ungated.processors.map(withoutEnabled) });
+  const providers = [stock, withEnabled, built];
+  for (const provider of providers) pass(provider, SeverityNumber.DEBUG, false);
+  const times: number[][] = providers.map(() => []);
+  for (let r = 0; r < ROUNDS; r++) {
+    providers.forEach((provider, i) => {
+      globalThis.gc?.();
+      times[i]!.push(pass(provider, SeverityNumber.DEBUG, false));
+    });
+  }
+  const [s, e, b] = times.map(median) as [number, number, number];
+  console.log(`\nDEBUG dropped below the threshold (deferral off), full pipeline, ${N} standard records per round, median of ${ROUNDS} (ns/record)`);
+  console.log('| scenario | stock SDK emit (built, exported to a no-op) | ours | ratio |');
+  console.log('|---|---:|---:|---:|');
+  console.log(`| pipeline with enabled(): the SDK skips the record | ${s.toFixed(0)} | ${e.toFixed(0)} | ${(e / s).toFixed(2)}x |`);
+  console.log(`| pipeline without enabled(): built, copied, enriched, dropped | ${s.toFixed(0)} | ${b.toFixed(0)} | ${(b / s).toFixed(2)}x |`);
+  const dropped = Number((gated.stats().sampling?.dropped as Record<string, number> | undefined)?.below_threshold ?? 0);
+  if (gated.stats().pipeline?.received !== 0 || dropped === 0) throw new Error('enabled() did not skip the dropped DEBUG records');
+  for (const provider of providers) await provider.shutdown();
 }

@@ -3,7 +3,7 @@ import { W3CBaggagePropagator } from '@opentelemetry/core';
 import { beginExecution, endExecution, type Execution } from '../../core/execution.js';
 import { parseSeverity } from '../../core/severity.js';
 import type { CorrelationConfig, RequestFields } from './config.js';
-import { sanitizeHeaderValue } from '../../core/header-value.js';
+import { extractorFailures, sanitizeHeaderValue } from '../../core/header-value.js';
 
 /** Incoming headers as Node gives them (lower-case names). */
 export type IncomingHeaders = Readonly<Record<string, string | readonly string[] | undefined>>;
@@ -20,9 +20,6 @@ export interface HttpFailure {
   reason: 'server_error' | 'aborted';
   statusCode: number;
 }
-
-/** Extractors that threw (process-wide; shown in the `enrichment` stats section). */
-export const extractorFailures = { count: 0 };
 
 const baggagePropagator = new W3CBaggagePropagator();
 /** The longest severity name a level header may carry (`warning`, `debug4`). */

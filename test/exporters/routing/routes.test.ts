@@ -99,6 +99,10 @@ describe('route conditions', () => {
     expect(rule.matches(makeRecord({ scope: 'shipping' }))).toBe(false);
   });
 
+  it('scope=billing.* also matches the logger billing itself, as sampling rules and component tags do', () => {
+    expect(matcher('scope=billing.*').matches(makeRecord({ scope: 'billing' }))).toBe(true);
+  });
+
   it('severity >=, < and = (= covers the whole range, ERROR..ERROR4)', () => {
     const atLeastWarn = matcher('severity>=warn');
     const belowWarn = matcher('severity<warn');

@@ -126,6 +126,15 @@ describe('tags', () => {
     expect(plain!.attributes.tags).toEqual(['#shop', '#eu']);
   });
 
+  it('of billing.* go to the logger billing itself too, as sampling rules and routes read the pattern', async () => {
+    const { logger, records } = start({ OTEL_LOGKIT_COMPONENT_TAGS: 'billing.*=#billing' });
+    logger('billing').emit(info('the component itself'));
+    logger('billingx').emit(info('another component'));
+    const [billing, other] = await records();
+    expect(billing!.attributes.tags).toEqual(['#billing']);
+    expect(other!.attributes.tags).toBeUndefined();
+  });
+
   it('are absent when nothing asks for them', async () => {
     const { logger, records } = start();
     runWithExecution(() => logger().emit(info('x')));

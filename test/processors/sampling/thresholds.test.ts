@@ -27,6 +27,13 @@ describe('severity thresholds', () => {
     expect(await h.bodies()).toEqual(['billing debug', 'cards debug', 'http info']);
   });
 
+  it('read billing.* as the logger billing and everything below it, as routes and component tags do', async () => {
+    const h = startPipeline({ ...noDeferral, OTEL_LOGKIT_LEVEL: 'warn', OTEL_LOGKIT_LEVELS: 'billing.*=debug' });
+    emit(h.logger('billing'), DEBUG, 'billing');
+    emit(h.logger('billingx'), DEBUG, 'billingx');
+    expect(await h.bodies()).toEqual(['billing']);
+  });
+
   it('match * inside a pattern against any run of characters', async () => {
     const h = startPipeline({ ...noDeferral, OTEL_LOGKIT_LEVELS: '*.db=debug' });
     emit(h.logger('orders.db'), DEBUG, 'orders.db');

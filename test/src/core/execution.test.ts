@@ -1,5 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configureExecutions, type ExecutionFields } from '../../../src/core/execution.js';
 import { currentExecution, onExecutionEnd, runWithExecution, type Execution } from '../../../src/index.js';
+import { registerTracing } from '../../processors/enrichment/tracing.js';
 
 function collectEnds(): { ended: Execution[]; stop: () => void } {
   const ended: Execution[] = [];
@@ -92,5 +94,44 @@ describe('runWithExecution', () => {
     stopBad();
     stopGood();
     expect(calls).toEqual(['good']);
+  });
+});
+
+describe('the global id of an execution opened inside a trace', () => {
+  let tracing: ReturnType<typeof registerTracing>;
+  beforeAll(() => {
+    tracing = registerTracing();
+  });
+  afterAll(() => {
+    configureExecutions({ globalIdFromTrace: true });
+    tracing.unregister();
+  });
+
+  const inSpan = (fields: ExecutionFields = {}) =>
+    tracing.tracer.startActiveSpan('request', (span) => {
+      const ids = { traceId: span.spanContext().traceId, globalId: runWithExecution(fields, () => currentExecution()!.globalId) };
+      span.end();
+      return ids;
+    });
+
+  it('is the trace id by default', () => {
+    const { traceId, globalId } = inSpan();
+    expect(globalId).toBe(traceId);
+  });
+
+  it('is a new id when executions are configured with globalIdFromTrace false', () => {
+    configureExecutions({ globalIdFromTrace: false });
+    const { traceId, globalId } = inSpan();
+    configureExecutions({ globalIdFromTrace: true });
+    expect(globalId).toMatch(/^[0-9a-f]{32}$/);
+    expect(globalId).not.toBe(traceId);
+  });
+
+  it('is the given one when the caller gives one', () => {
+    expect(inSpan({ globalId: 'g-given' }).globalId).toBe('g-given');
+  });
+
+  it('is a new id outside any trace', () => {
+    expect(runWithExecution(() => currentExecution()!.globalId)).toMatch(/^[0-9a-f]{32}$/);
   });
 });
