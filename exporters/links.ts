@@ -73,9 +73,7 @@ export class LinkBuilder {
     loki?: Pick<LokiConfig, 'labels'>,
     elasticsearch?: Pick<ElasticsearchConfig, 'mapping'>,
   ) {
-    // LogQL needs a stream selector that is not empty-compatible; any value of the first label matches all streams.
-    const label = loki?.labels.find((key) => key !== 'severity') ?? 'service.name';
-    this.streamSelector = `{${lokiLabelName(label)}=~".+"}`;
+    this.streamSelector = lokiStreamSelector(loki?.labels);
     this.kibanaField = elasticsearch?.mapping === 'ecs' || elasticsearch === undefined ? CORRELATION_ATTRIBUTES.globalId : `attributes.${CORRELATION_ATTRIBUTES.globalId}`;
   }
 
@@ -104,6 +102,15 @@ export class LinkBuilder {
     }
     return links;
   }
+}
+
+/**
+ * A LogQL stream selector matching every stream our Loki exporter writes: LogQL needs one that is not
+ * empty-compatible, and any value of the first configured label (not the severity) matches them all.
+ */
+export function lokiStreamSelector(labels: readonly string[] = []): string {
+  const label = labels.find((key) => key !== 'severity') ?? 'service.name';
+  return `{${lokiLabelName(label)}=~".+"}`;
 }
 
 /** A Rison string literal (Kibana's URL state format): quoted with `'`, `!` escaping `'` and `!`. */

@@ -1,12 +1,16 @@
 #!/usr/bin/env node
 import { runDemo } from './cli/demo.js';
 import { runRedactCommand } from './cli/redact.js';
+import { runViewCommand } from './cli/view/command.js';
+import { runDoctorCommand } from './cli/doctor/command.js';
 
 const USAGE = `usage: otel-logkit <command>
 
 commands:
   demo            run a small simulated service through the full pipeline and summarise what happened
   redact [file]   redact newline-delimited JSON (a file, or stdin) to stdout with the configured rules
+  view <id> ...   one request's records across services, from the file output, Loki or Elasticsearch
+  doctor          check the configuration and probe every configured destination
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -17,6 +21,10 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'redact':
       return runRedactCommand(args, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
+    case 'view':
+      return runViewCommand(args, { stdout: process.stdout, stderr: process.stderr, env: process.env });
+    case 'doctor':
+      return runDoctorCommand(args, { stdout: process.stdout, stderr: process.stderr, env: process.env });
     case undefined:
     case '-h':
     case '--help':

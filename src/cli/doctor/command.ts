@@ -1,0 +1,138 @@
+import type { Writable } from 'node:stream';
+import { parseArgs } from 'node:util';
+import { type LogkitConfig, resolveConfig } from '../../config.js';
+import { ConfigError } from '../../core/errors.js';
+import { parseDuration } from '../view/command.js';
+import type { BackendVariables } from './connection.js';
+import { probeDirectory } from './directories.js';
+import { probeElasticsearch, probeLoki, probeOtlp, type ProbeOptions } from './probes.js';
+import { fail, hasProblems, ok, renderReport, type Section, showUrl } from './report.js';
+
+const USAGE = `usage: otel-logkit doctor [--no-write] [--read-back <duration>]
+
+Reads the configuration as the library does (the same OTEL_* variables), probes every configured
+destination — reachable, TLS handshake, credentials, and a test record written and read back where
+the backend allows it (Loki, Elasticsearch/OpenSearch; OTLP gets an empty export request) — checks
+that the spool and dead-letter directories are writable, and prints the fix for each problem.
+Exit code 0 only when all is well.
+
+options:
+  --no-write               make read-only requests only: no test record is written
+  --read-back <duration>   how long a test record may take to become searchable (default 15s)
+`;
+
+export interface DoctorIo {
+  stdout: Writable & { isTTY?: boolean };
+  stderr: Writable;
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * `otel-logkit doctor`: what a platform engineer runs in the pod before blaming the library. Test
+ * records carry `service.name=otel-logkit-doctor`. Exit code 0 when every check passed, 1 when one
+ * failed (the configuration included), 2 on a usage error.
+ *
+ * @example
+ * // kubectl exec deploy/checkout -- npx otel-logkit doctor
+ */
+export async function runDoctorCommand(args: string[], io: DoctorIo): Promise<number> {
+  let values;
+  try {
+    values = parseArgs({ args, options: { 'no-write': { type: 'boolean', default: false }, 'read-back': { type: 'string', default: '15s' }, help: { type: 'boolean', short: 'h', default: false } } }).values;
+  } catch (error) {
+    io.stderr.write(`otel-logkit doctor: ${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    io.stdout.write(USAGE);
+    return 0;
+  }
+  const readBackMs = parseDuration(values['read-back']);
+  if (readBackMs === undefined) {
+    io.stderr.write(`otel-logkit doctor: --read-back ${values['read-back']}: expected a number and a unit s, m or h, e.g. 15s\n`);
+    return 2;
+  }
+  const sections = await diagnose(io.env, { write: !values['no-write'], readBackMs });
+  io.stdout.write(renderReport(sections, io.stdout.isTTY === true && !io.env.NO_COLOR));
+  return hasProblems(sections) ? 1 : 0;
+}
+
+/** Every check, in report order. Never throws: a failure is a failed check. */
+export async function diagnose(env: NodeJS.ProcessEnv, options: ProbeOptions): Promise<Section[]> {
+  let config: LogkitConfig;
+  try {
+    config = resolveConfig({ env });
+  } catch (error) {
+    const check =
+      error instanceof ConfigError
+        ? fail('valid', error.message, `set ${error.setting} to ${error.expected}`)
+        : fail('valid', error instanceof Error ? error.message : String(error), 'correct the setting named above');
+    return [{ title: 'configuration', checks: [check] }];
+  }
+  const { delivery } = config;
+  const settings = delivery.settings;
+  const summary = [
+    `exporters ${config.exporters.join(', ') || 'none'}`,
+    delivery.routing.rules.length > 0 ? `${delivery.routing.rules.length} route(s)` : undefined,
+    settings.spoolDir ? `spool ${settings.spoolDir}` : 'no spool',
+    settings.deadLetterDir ? `dead-letter ${settings.deadLetterDir}` : 'no dead-letter directory',
+  ].filter(Boolean);
+  const configuration: Section = {
+    title: 'configuration',
+    checks: [ok('valid', config.disabled ? 'OTEL_SDK_DISABLED=true: the pipeline is off and sends nothing' : summary.join('; '))],
+  };
+  const probes: Promise<Section>[] = [];
+  if (delivery.otlp) {
+    const otlp = delivery.otlp;
+    probes.push(probeOtlp(otlp, otlpVariables(env)).then((checks) => ({ title: 'otlp', target: showUrl(otlp.endpoint), checks })));
+  }
+  if (delivery.loki) {
+    const loki = delivery.loki;
+    probes.push(probeLoki(loki, connectionVariables('OTEL_LOGKIT_LOKI', 'Loki', 'BEARER_TOKEN'), options).then((checks) => ({ title: 'loki', target: showUrl(loki.endpoint), checks })));
+  }
+  if (delivery.elasticsearch) {
+    const es = delivery.elasticsearch;
+    probes.push(
+      probeElasticsearch(es, connectionVariables('OTEL_LOGKIT_ELASTICSEARCH', 'Elasticsearch/OpenSearch', 'API_KEY'), options).then((checks) => ({ title: 'elasticsearch', target: showUrl(es.endpoint), checks })),
+    );
+  }
+  if (delivery.file) {
+    const dir = delivery.file.dir;
+    probes.push(probeDirectory(dir, 'OTEL_LOGKIT_FILE_DIR').then((check) => ({ title: 'file', target: dir, checks: [check] })));
+  }
+  if (delivery.console) probes.push(Promise.resolve({ title: 'console', checks: [ok('ready', 'writes to this process’s standard output; nothing to probe')] }));
+  if (settings.spoolDir) {
+    const dir = settings.spoolDir;
+    probes.push(probeDirectory(dir, 'OTEL_LOGKIT_SPOOL_DIR').then((check) => ({ title: 'spool', target: dir, checks: [check] })));
+  }
+  if (settings.deadLetterDir) {
+    const dir = settings.deadLetterDir;
+    probes.push(probeDirectory(dir, 'OTEL_LOGKIT_DEAD_LETTER_DIR').then((check) => ({ title: 'dead-letter', target: dir, checks: [check] })));
+  }
+  return [configuration, ...(await Promise.all(probes))];
+}
+
+/** The variables behind the OTLP exporter's settings: the logs-specific one unless only the generic one is set. */
+function otlpVariables(env: NodeJS.ProcessEnv): BackendVariables {
+  const name = (suffix: string) => (env[`OTEL_EXPORTER_OTLP_LOGS_${suffix}`] === undefined && env[`OTEL_EXPORTER_OTLP_${suffix}`] !== undefined ? `OTEL_EXPORTER_OTLP_${suffix}` : `OTEL_EXPORTER_OTLP_LOGS_${suffix}`);
+  return {
+    backend: 'the OTLP receiver (e.g. the Collector on port 4318)',
+    endpoint: name('ENDPOINT'),
+    auth: `${name('HEADERS')} (e.g. Authorization=Bearer <token>)`,
+    ca: name('CERTIFICATE'),
+    clientCertificate: `${name('CLIENT_CERTIFICATE')} and ${name('CLIENT_KEY')}`,
+    timeout: name('TIMEOUT'),
+  };
+}
+
+/** The variables `readConnection` reads for a native exporter. */
+function connectionVariables(prefix: string, backend: string, token: string): BackendVariables {
+  return {
+    backend,
+    endpoint: `${prefix}_ENDPOINT`,
+    auth: `${prefix}_USERNAME/${prefix}_PASSWORD or ${prefix}_${token}`,
+    ca: `${prefix}_CERTIFICATE`,
+    clientCertificate: `${prefix}_CLIENT_CERTIFICATE and ${prefix}_CLIENT_KEY`,
+    timeout: `${prefix}_TIMEOUT`,
+  };
+}
