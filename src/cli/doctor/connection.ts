@@ -26,19 +26,19 @@ export async function probeConnection(url: URL, http: HttpSettings, vars: Backen
   const port = Number(url.port || (secure ? 443 : 80));
   const where = `${url.hostname}:${port}`;
   try {
-    await open(() => netConnect({ host, port }), 'connect', http.timeoutMs);
+    await open(() => netConnect({ host, port }), 'connect', http.timeoutMs, () => '');
   } catch (error) {
     return [networkFailure('reachable', error, where, vars)];
   }
   const checks = [ok('reachable', `${where} accepts connections`)];
   if (!secure) return checks;
   try {
-    const socket = await open(
+    const protocol = await open(
       () => tlsConnect({ host, port, servername: isIp(host) ? undefined : host, ca: http.tls.ca, cert: http.tls.cert, key: http.tls.key }),
       'secureConnect',
       http.timeoutMs,
+      (socket) => (socket as TLSSocket).getProtocol() ?? 'TLS',
     );
-    const protocol = (socket as TLSSocket).getProtocol?.() ?? 'TLS';
     checks.push(ok('TLS', `${protocol} handshake, certificate verified for ${url.hostname}${http.tls.cert ? ', client certificate offered' : ''}`));
   } catch (error) {
     checks.push(networkFailure('TLS', error, where, vars));
@@ -46,16 +46,17 @@ export async function probeConnection(url: URL, http: HttpSettings, vars: Backen
   return checks;
 }
 
-/** Opens a socket, waits for `event`, closes it; rejects on error or timeout. */
-function open(create: () => Socket, event: string, timeoutMs: number): Promise<Socket> {
+/** Opens a socket, waits for `event`, reads what `inspect` wants of it, closes it; rejects on error or timeout. */
+function open(create: () => Socket, event: string, timeoutMs: number, inspect: (socket: Socket) => string): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = create();
     const timer = setTimeout(() => socket.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })), timeoutMs);
     socket.once(event, () => {
       clearTimeout(timer);
+      const seen = inspect(socket);
       socket.end();
       socket.destroy();
-      resolve(socket);
+      resolve(seen);
     });
     socket.once('error', (error) => {
       clearTimeout(timer);
