@@ -3,6 +3,7 @@ import { ConfigError } from '../src/core/errors.js';
 import { currentExecution } from '../src/core/execution.js';
 import { CORRELATION_ATTRIBUTES } from '../src/core/attributes.js';
 import type { ElasticsearchConfig } from './elasticsearch/config.js';
+import type { FileExporterConfig } from './file/config.js';
 import { type LokiConfig, lokiLabelName } from './loki/config.js';
 
 /** Options given in code for deep links; each overrides the variable in its comment. */
@@ -34,6 +35,17 @@ export interface LogLinks {
   grafana?: string;
   /** Kibana Discover with a KQL query on the correlation id field. */
   kibana?: string;
+  /**
+   * The `otel-logkit view` command line that prints (or, with `--html`, writes a page of) the request's
+   * timeline from the first configured store: Loki, else Elasticsearch, else the file output.
+   */
+  view?: string;
+}
+
+/** Where `otel-logkit view` reads a request from: the source option and its value. */
+export interface ViewSource {
+  option: '--loki' | '--elasticsearch' | '--file';
+  target: string;
 }
 
 export function parseLinkConfig(read: SettingsReader, options: LinkOptions = {}): LinkConfig {
@@ -68,13 +80,20 @@ export class LinkBuilder {
   private readonly streamSelector: string;
   private readonly kibanaField: string;
 
+  private readonly viewCommand?: { head: string; tail: string };
+
   constructor(
     private readonly config: LinkConfig,
     loki?: Pick<LokiConfig, 'labels'>,
     elasticsearch?: Pick<ElasticsearchConfig, 'mapping'>,
+    view?: ViewSource,
   ) {
     this.streamSelector = lokiStreamSelector(loki?.labels);
     this.kibanaField = elasticsearch?.mapping === 'ecs' || elasticsearch === undefined ? CORRELATION_ATTRIBUTES.globalId : `attributes.${CORRELATION_ATTRIBUTES.globalId}`;
+    if (view) {
+      const since = view.option === '--file' ? '' : ` --since ${config.from.replace(/^now-/, '')}`;
+      this.viewCommand = { head: 'npx otel-logkit view', tail: `${view.option} ${shellQuote(view.target)}${since}` };
+    }
   }
 
   linkFor(correlationId: string): LogLinks {
@@ -100,8 +119,36 @@ export class LinkBuilder {
       const a = `(${kibana.dataView ? `dataView:${rison(kibana.dataView)},` : ''}query:(language:kuery,query:${rison(kql)}))`;
       links.kibana = `${kibana.base.href.replace(/\/$/, '')}/app/discover#/?_g=${encodeURIComponent(g)}&_a=${encodeURIComponent(a)}`;
     }
+    if (this.viewCommand) {
+      const { head, tail } = this.viewCommand;
+      const id = shellQuote(correlationId);
+      // An id that looks like an option is given after `--`, so it is read as the id.
+      links.view = correlationId.startsWith('-') ? `${head} ${tail} -- ${id}` : `${head} ${id} ${tail}`;
+    }
     return links;
   }
+}
+
+/** An endpoint as it may be shown or printed: no user info, query or fragment (each may carry a secret). */
+export function bareUrl(url: URL): string {
+  return `${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`;
+}
+
+/** A word for a POSIX shell: as it is when it is plainly safe, else single-quoted (a hostile id stays one argument). */
+export function shellQuote(word: string): string {
+  return /^[\w.,:@%+=/-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The store `otel-logkit view` should read: Loki, else Elasticsearch, else the file output. A URL is
+ * shown without user info, query or fragment (they may carry secrets); credentials come from the
+ * same variables on the machine that runs the command.
+ */
+export function viewSource(delivery: { loki?: { endpoint: URL }; elasticsearch?: { endpoint: URL }; file?: Pick<FileExporterConfig, 'dir'> }): ViewSource | undefined {
+  if (delivery.loki) return { option: '--loki', target: bareUrl(delivery.loki.endpoint) };
+  if (delivery.elasticsearch) return { option: '--elasticsearch', target: bareUrl(delivery.elasticsearch.endpoint) };
+  if (delivery.file) return { option: '--file', target: delivery.file.dir };
+  return undefined;
 }
 
 /**
@@ -119,7 +166,12 @@ export function rison(text: string): string {
 }
 
 /** The handle's `linkFor`: links for the given id, or for the current execution's global id when none is given. */
-export function createLinkFor(delivery: { links: LinkConfig; loki?: Pick<LokiConfig, 'labels'>; elasticsearch?: Pick<ElasticsearchConfig, 'mapping'> }): (correlationId?: string) => LogLinks {
-  const builder = new LinkBuilder(delivery.links, delivery.loki, delivery.elasticsearch);
+export function createLinkFor(delivery: {
+  links: LinkConfig;
+  loki?: Pick<LokiConfig, 'labels' | 'endpoint'>;
+  elasticsearch?: Pick<ElasticsearchConfig, 'mapping' | 'endpoint'>;
+  file?: Pick<FileExporterConfig, 'dir'>;
+}): (correlationId?: string) => LogLinks {
+  const builder = new LinkBuilder(delivery.links, delivery.loki, delivery.elasticsearch, viewSource(delivery));
   return (correlationId = currentExecution()?.globalId) => (correlationId === undefined ? {} : builder.linkFor(correlationId));
 }

@@ -27,7 +27,8 @@ export interface LogPipeline {
   setLevel(pattern: string, level: SeverityNumber | string): void;
   /**
    * Links that open the records of one correlation id (default: the current execution's global id) in
-   * Grafana Explore and Kibana Discover, for alert messages; empty when no `OTEL_LOGKIT_LINK_BASE_*` is set.
+   * Grafana Explore and Kibana Discover, for alert messages (empty when no `OTEL_LOGKIT_LINK_BASE_*` is
+   * set), and the `otel-logkit view` command line when a Loki, Elasticsearch or file output is configured.
    */
   linkFor(correlationId?: string): LogLinks;
   /** The validated configuration the pipeline runs with. */

@@ -66,6 +66,18 @@ describe('deep links to the records of a correlation id', () => {
     expect(rison(`it's!`)).toBe(`'it!'s!!'`);
   });
 
+  it('gives the otel-logkit view command line for the first configured store, without credentials, and quotes a hostile id as one argument', () => {
+    const loki = pipeline({ OTEL_LOGS_EXPORTER: 'loki,file', OTEL_LOGKIT_LOKI_ENDPOINT: 'https://ops:secret@loki.example:3100/eu?x=1', OTEL_LOGKIT_LINK_LOOKBACK: '7d' });
+    expect(loki.linkFor(ID).view).toBe(`npx otel-logkit view ${ID} --loki https://loki.example:3100/eu --since 7d`);
+    expect(loki.linkFor(`it's; rm -rf /`).view).toBe(`npx otel-logkit view 'it'\\''s; rm -rf /' --loki https://loki.example:3100/eu --since 7d`);
+    expect(loki.linkFor('-rf').view).toBe('npx otel-logkit view --loki https://loki.example:3100/eu --since 7d -- -rf');
+    const es = pipeline({ OTEL_LOGS_EXPORTER: 'elasticsearch', OTEL_LOGKIT_ELASTICSEARCH_ENDPOINT: 'http://es:9200/?pipeline=p' });
+    expect(es.linkFor(ID).view).toBe(`npx otel-logkit view ${ID} --elasticsearch http://es:9200 --since 24h`);
+    const file = pipeline({ OTEL_LOGS_EXPORTER: 'file', OTEL_LOGKIT_FILE_DIR: '/var/log/my app' });
+    expect(file.linkFor(ID).view).toBe(`npx otel-logkit view ${ID} --file '/var/log/my app'`);
+    expect(pipeline({ OTEL_LOGS_EXPORTER: 'otlp' }).linkFor(ID).view).toBeUndefined();
+  });
+
   it('refuses a lookback it cannot express, naming the variable', () => {
     expect(() => pipeline({ OTEL_LOGKIT_LINK_LOOKBACK: 'yesterday' })).toThrow('OTEL_LOGKIT_LINK_LOOKBACK=yesterday: expected a number and a unit s, m, h, d or w, e.g. 24h');
     expect(() => pipeline({ OTEL_LOGKIT_LINK_BASE_GRAFANA: 'grafana' })).toThrow(/OTEL_LOGKIT_LINK_BASE_GRAFANA=grafana/);

@@ -6,7 +6,8 @@ import { parseDuration } from '../view/command.js';
 import type { BackendVariables } from './connection.js';
 import { probeDirectory } from './directories.js';
 import { probeElasticsearch, probeLoki, probeOtlp, type ProbeOptions } from './probes.js';
-import { fail, hasProblems, ok, renderReport, type Section, showUrl } from './report.js';
+import { bareUrl } from '../../../exporters/links.js';
+import { fail, hasProblems, ok, renderReport, type Section } from './report.js';
 
 const USAGE = `usage: otel-logkit doctor [--no-write] [--read-back <duration>]
 
@@ -84,16 +85,16 @@ export async function diagnose(env: NodeJS.ProcessEnv, options: ProbeOptions): P
   const probes: Promise<Section>[] = [];
   if (delivery.otlp) {
     const otlp = delivery.otlp;
-    probes.push(probeOtlp(otlp, otlpVariables(env)).then((checks) => ({ title: 'otlp', target: showUrl(otlp.endpoint), checks })));
+    probes.push(probeOtlp(otlp, otlpVariables(env)).then((checks) => ({ title: 'otlp', target: bareUrl(otlp.endpoint), checks })));
   }
   if (delivery.loki) {
     const loki = delivery.loki;
-    probes.push(probeLoki(loki, connectionVariables('OTEL_LOGKIT_LOKI', 'Loki', 'BEARER_TOKEN'), options).then((checks) => ({ title: 'loki', target: showUrl(loki.endpoint), checks })));
+    probes.push(probeLoki(loki, connectionVariables('OTEL_LOGKIT_LOKI', 'Loki', 'BEARER_TOKEN'), options).then((checks) => ({ title: 'loki', target: bareUrl(loki.endpoint), checks })));
   }
   if (delivery.elasticsearch) {
     const es = delivery.elasticsearch;
     probes.push(
-      probeElasticsearch(es, connectionVariables('OTEL_LOGKIT_ELASTICSEARCH', 'Elasticsearch/OpenSearch', 'API_KEY'), options).then((checks) => ({ title: 'elasticsearch', target: showUrl(es.endpoint), checks })),
+      probeElasticsearch(es, connectionVariables('OTEL_LOGKIT_ELASTICSEARCH', 'Elasticsearch/OpenSearch', 'API_KEY'), options).then((checks) => ({ title: 'elasticsearch', target: bareUrl(es.endpoint), checks })),
     );
   }
   if (delivery.file) {

@@ -47,8 +47,3 @@ export function renderReport(sections: readonly Section[], color: boolean): stri
 export function hasProblems(sections: readonly Section[]): boolean {
   return sections.some((s) => s.checks.some((c) => !c.ok));
 }
-
-/** An endpoint as it may be shown: no user info, no query (either may carry a secret). */
-export function showUrl(url: URL): string {
-  return `${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`;
-}

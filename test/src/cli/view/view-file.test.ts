@@ -1,8 +1,11 @@
+import { execFile } from 'node:child_process';
 import { appendFileSync, copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runViewCommand } from '../../../../src/cli/view/command.js';
+import { createLogPipeline } from '../../../../src/index.js';
 import { emitRequestAcrossServices, type EmittedRequest } from '../request-across-services.js';
 import { runCaptured } from './capture.js';
 
@@ -43,6 +46,16 @@ describe('otel-logkit view --file (records written by the real pipeline to the f
     ]);
     // Offsets are from the request's first record, so the services line up: payments started 12 ms in.
     expect(lines[3]).toMatch(/^ {4}\+12\.0 ms/);
+  });
+
+  it('runs as the command line linkFor() gives for the file output', async () => {
+    const pipeline = createLogPipeline({ env: { OTEL_LOGS_EXPORTER: 'file', OTEL_LOGKIT_FILE_DIR: out } });
+    const view = pipeline.linkFor(request.globalId).view!;
+    await pipeline.shutdown();
+    expect(view).toBe(`npx otel-logkit view ${request.globalId} --file ${out}`);
+    const cli = `${process.execPath} --import tsx ${join(import.meta.dirname, '../../../../src/cli.ts')}`;
+    const { stdout } = await promisify(execFile)('sh', ['-c', view.replace('npx otel-logkit', cli)], { env: { PATH: process.env.PATH } });
+    expect(stdout).toContain(`request ${request.globalId}: 5 records`);
   });
 
   it('reads one file of the output as well as its directory', async () => {
