@@ -1,8 +1,6 @@
 #!/usr/bin/env node
 import { runDemo } from './cli/demo.js';
 import { runRedactCommand } from './cli/redact.js';
-import { runViewCommand } from './cli/view/command.js';
-import { runDoctorCommand } from './cli/doctor/command.js';
 
 const USAGE = `usage: otel-logkit <command>
 
@@ -21,10 +19,11 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'redact':
       return runRedactCommand(args, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
+    // view and doctor are loaded when asked for (their own chunks): the other commands start without them.
     case 'view':
-      return runViewCommand(args, { stdout: process.stdout, stderr: process.stderr, env: process.env });
+      return (await import('./cli/view/command.js')).runViewCommand(args, { stdout: process.stdout, stderr: process.stderr, env: process.env });
     case 'doctor':
-      return runDoctorCommand(args, { stdout: process.stdout, stderr: process.stderr, env: process.env });
+      return (await import('./cli/doctor/command.js')).runDoctorCommand(args, { stdout: process.stdout, stderr: process.stderr, env: process.env });
     case undefined:
     case '-h':
     case '--help':
