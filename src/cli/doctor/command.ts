@@ -6,7 +6,9 @@ import { parseDuration } from '../view/command.js';
 import type { BackendVariables } from './connection.js';
 import { probeDirectory } from './directories.js';
 import { probeElasticsearch, probeLoki, probeOtlp, type ProbeOptions } from './probes.js';
+import { elasticsearchConfigForRoute } from '../../../exporters/elasticsearch/index.js';
 import { bareUrl } from '../../../exporters/links.js';
+import { lokiConfigForRoute } from '../../../exporters/loki/index.js';
 import { fail, hasProblems, ok, renderReport, type Section } from './report.js';
 
 const USAGE = `usage: otel-logkit doctor [--no-write] [--read-back <duration>]
@@ -87,15 +89,25 @@ export async function diagnose(env: NodeJS.ProcessEnv, options: ProbeOptions): P
     const otlp = delivery.otlp;
     probes.push(probeOtlp(otlp, otlpVariables(env)).then((checks) => ({ title: 'otlp', target: bareUrl(otlp.endpoint), checks })));
   }
+  // A route target with settings of its own (`loki(tenant=security)`) is a destination of its own: probed as such.
+  const routed = new Map(delivery.routing.rules.flatMap((rule) => rule.targets.filter((t) => Object.keys(t.options).length > 0).map((t) => [t.key, t] as const)));
+  const lokiVars = connectionVariables('OTEL_LOGKIT_LOKI', 'Loki', 'BEARER_TOKEN');
+  const esVars = connectionVariables('OTEL_LOGKIT_ELASTICSEARCH', 'Elasticsearch/OpenSearch', 'API_KEY');
+  const title = (name: string, route?: { options: Readonly<Record<string, string>> }) =>
+    route ? `${name}(${Object.entries(route.options).map(([k, v]) => `${k}=${v}`).join(', ')})` : name;
   if (delivery.loki) {
-    const loki = delivery.loki;
-    probes.push(probeLoki(loki, connectionVariables('OTEL_LOGKIT_LOKI', 'Loki', 'BEARER_TOKEN'), options).then((checks) => ({ title: 'loki', target: bareUrl(loki.endpoint), checks })));
+    const base = delivery.loki;
+    for (const route of [undefined, ...[...routed.values()].filter((t) => t.exporter === 'loki')]) {
+      const loki = route ? lokiConfigForRoute(base, route.options) : base;
+      probes.push(probeLoki(loki, lokiVars, options).then((checks) => ({ title: title('loki', route), target: bareUrl(loki.endpoint), checks })));
+    }
   }
   if (delivery.elasticsearch) {
-    const es = delivery.elasticsearch;
-    probes.push(
-      probeElasticsearch(es, connectionVariables('OTEL_LOGKIT_ELASTICSEARCH', 'Elasticsearch/OpenSearch', 'API_KEY'), options).then((checks) => ({ title: 'elasticsearch', target: bareUrl(es.endpoint), checks })),
-    );
+    const base = delivery.elasticsearch;
+    for (const route of [undefined, ...[...routed.values()].filter((t) => t.exporter === 'elasticsearch')]) {
+      const es = route ? elasticsearchConfigForRoute(base, route.options) : base;
+      probes.push(probeElasticsearch(es, esVars, options).then((checks) => ({ title: title('elasticsearch', route), target: bareUrl(es.endpoint), checks })));
+    }
   }
   if (delivery.file) {
     const dir = delivery.file.dir;

@@ -14,6 +14,8 @@ let secure: LoopbackReceiver;
 let certificates: TestCertificates;
 let unauthorized: Server;
 let unauthorizedUrl: string;
+/** The X-Scope-OrgID of every request the 401 server saw. */
+const tenants: (string | undefined)[] = [];
 let refusedUrl: string;
 let dir: string;
 
@@ -22,6 +24,7 @@ beforeAll(async () => {
   certificates = generateCertificates();
   secure = await LoopbackReceiver.start({ cert: certificates.serverCert, key: certificates.serverKey });
   unauthorized = createServer((req, res) => {
+    tenants.push(req.headers['x-scope-orgid'] as string | undefined);
     req.resume();
     req.on('end', () => res.writeHead(401, { 'WWW-Authenticate': 'Basic' }).end('no credentials'));
   });
@@ -80,6 +83,19 @@ describe('otel-logkit doctor', () => {
     expect(loki.stdout).toMatch(/loki {2}http:\/\/127\.0\.0\.1:\d+\n {2}reachable +ok .*\n {2}auth +FAIL {2}credentials refused \(HTTP 401/);
     expect(loki.stdout).toContain('fix: set OTEL_LOGKIT_LOKI_USERNAME/OTEL_LOGKIT_LOKI_PASSWORD or OTEL_LOGKIT_LOKI_BEARER_TOKEN to valid credentials');
     expect(loki.stdout).not.toContain('hunter2');
+  });
+
+  it('probes a route target with settings of its own (a Loki tenant) as a destination of its own', async () => {
+    tenants.length = 0;
+    const { code, stdout } = await doctor({
+      OTEL_LOGS_EXPORTER: 'loki',
+      OTEL_LOGKIT_LOKI_ENDPOINT: unauthorizedUrl,
+      OTEL_LOGKIT_ROUTES: 'log.type=audit -> loki(tenant=security)',
+    });
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/^loki {2}http/m);
+    expect(stdout).toMatch(/^loki\(tenant=security\) {2}http/m);
+    expect(tenants.sort()).toEqual(['security', undefined]);
   });
 
   it('tells an untrusted server certificate from a good TLS handshake, naming the CA variable', async () => {
