@@ -1,12 +1,12 @@
-import { diag, type Context } from '@opentelemetry/api';
+import type { Context } from '@opentelemetry/api';
 import { defaultResource } from '@opentelemetry/resources';
-import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
+import type { ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import { parseEnrichmentConfig, type EnrichmentOptions } from '../../processors/enrichment/config.js';
 import { createEnrichmentStage } from '../../processors/enrichment/index.js';
 import { type Env, SettingsReader } from '../core/env.js';
 import { configureExecutions } from '../core/execution.js';
 import type { LogStage } from '../core/stage.js';
-import { PipelineStats, type StatsSection } from '../core/stats.js';
+import { InPlaceProcessor } from './in-place-processor.js';
 import { END_OF_STAGE, stageView, writeBack } from './sdk-record.js';
 
 export interface EnrichmentProcessorOptions extends EnrichmentOptions {
@@ -26,12 +26,12 @@ export interface EnrichmentProcessorOptions extends EnrichmentOptions {
  *   logRecordProcessors: [new EnrichmentLogRecordProcessor({ tags: ['#shop'] }), new BatchLogRecordProcessor({ exporter: new OTLPLogExporter() })],
  * });
  */
-export class EnrichmentLogRecordProcessor implements LogRecordProcessor {
+export class EnrichmentLogRecordProcessor extends InPlaceProcessor {
   private readonly stage: LogStage;
-  private readonly pipelineStats = new PipelineStats();
   private internalErrors = 0;
 
   constructor(options: EnrichmentProcessorOptions = {}) {
+    super();
     const { env, ...own } = options;
     const config = parseEnrichmentConfig(new SettingsReader(env ?? process.env), own);
     // Assembly's job: the execution context is per process (see configureExecutions).
@@ -43,29 +43,12 @@ export class EnrichmentLogRecordProcessor implements LogRecordProcessor {
   onEmit(logRecord: ReadWriteLogRecord, context?: Context): void {
     try {
       const original = { body: logRecord.body, attributes: logRecord.attributes };
-      const view = stageView(logRecord, false);
+      const view = stageView(logRecord);
       this.stage.write(view, context);
       writeBack(logRecord, view, original);
     } catch (error) {
       this.internalErrors++;
-      try {
-        diag.error('otel-logkit: enrichment failed for a record', error);
-      } catch {
-        // the counter shows it
-      }
+      this.report('enrichment failed for a record', error);
     }
-  }
-
-  forceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-
-  shutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-
-  /** `enrichment`: records, in_execution, in_span_only, uncorrelated …; `processor`: internal_errors. */
-  stats(): Record<string, StatsSection> {
-    return this.pipelineStats.snapshot();
   }
 }

@@ -1,11 +1,11 @@
-import { diag, type Context } from '@opentelemetry/api';
+import type { Context } from '@opentelemetry/api';
 import { defaultResource } from '@opentelemetry/resources';
-import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
+import type { ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import { createRedactionStage, parseRedactionConfig, type RedactionOptions } from '../../processors/redaction/index.js';
 import { type Env, SettingsReader } from '../core/env.js';
-import type { LogkitRecord } from '../core/record.js';
+import type { LogkitRecord, SnapshotReport } from '../core/record.js';
 import type { LogStage } from '../core/stage.js';
-import { PipelineStats, type StatsSection } from '../core/stats.js';
+import { InPlaceProcessor } from './in-place-processor.js';
 import { stageView, writeBack } from './sdk-record.js';
 
 export interface RedactionProcessorOptions extends RedactionOptions {
@@ -32,48 +32,34 @@ export const UNREDACTABLE_BODY = '[otel-logkit: record withheld, redaction faile
  *   processors: [new RedactionLogRecordProcessor({ blockedKeys: ['x-api-key'] }), new BatchLogRecordProcessor({ exporter: new OTLPLogExporter() })],
  * });
  */
-export class RedactionLogRecordProcessor implements LogRecordProcessor {
+export class RedactionLogRecordProcessor extends InPlaceProcessor {
   private readonly stage: LogStage;
-  private readonly pipelineStats = new PipelineStats();
   /** The record the stage passed on for the current `onEmit`; unset when the stage withheld it. */
   private passed: LogkitRecord | undefined;
+  /** What copying hostile values changed (cut strings, replaced cycles), as the pipeline counts it. */
+  private readonly copies: SnapshotReport = { truncated: 0, replaced: 0 };
 
   constructor(options: RedactionProcessorOptions = {}) {
+    super();
     const { env, ...own } = options;
     const config = parseRedactionConfig(new SettingsReader(env ?? process.env), own);
     const end: LogStage = { write: (record) => void (this.passed = record), forceFlush: async () => {}, shutdown: async () => {} };
     this.stage = createRedactionStage(config, { stats: this.pipelineStats, resource: defaultResource() }, end);
+    this.pipelineStats.register('processor', () => ({ values_truncated: this.copies.truncated, values_replaced: this.copies.replaced }));
   }
 
   onEmit(logRecord: ReadWriteLogRecord, context?: Context): void {
     this.passed = undefined;
     try {
       const original = { body: logRecord.body, attributes: { ...logRecord.attributes } };
-      const view = stageView(logRecord, true);
+      const view = stageView(logRecord, this.copies);
       this.stage.write(view, context);
       if (this.passed === view) writeBack(logRecord, view, original);
       else withhold(logRecord);
     } catch (error) {
       withhold(logRecord);
-      try {
-        diag.error('otel-logkit: redaction failed; the record was emptied rather than passed on unredacted', error);
-      } catch {
-        // withheld either way
-      }
+      this.report('redaction failed; the record was emptied rather than passed on unredacted', error);
     }
-  }
-
-  forceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-
-  shutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-
-  /** `redaction`: records (changed), values (replaced or removed), kinds, dropped. */
-  stats(): Record<string, StatsSection> {
-    return this.pipelineStats.snapshot();
   }
 }
 

@@ -1,6 +1,6 @@
 import type { AnyValue, Attributes, Context } from '@opentelemetry/api';
 import type { ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
-import { copyValue, type LogkitRecord, type LogMap, type LogValue } from '../core/record.js';
+import { copyValue, DEFAULT_SNAPSHOT_LIMITS, type LogkitRecord, type LogMap, type LogValue, type SnapshotReport } from '../core/record.js';
 import type { LogStage } from '../core/stage.js';
 
 /**
@@ -9,20 +9,22 @@ import type { LogStage } from '../core/stage.js';
  * {@link writeBack} applies what changed to the SDK record through its own setters (`setAttribute`,
  * `setBody`), so the SDK's attribute limits apply and every later processor sees the result.
  *
- * `deep`: structured values are copied too (redaction rewrites maps and arrays in place, and those
- * may belong to the application); a shallow copy is enough for a stage that only adds attributes.
+ * `copies`: structured values are copied too, under the pipeline's value limits, counted in the
+ * report (redaction rewrites maps and arrays in place, and those may belong to the application);
+ * without it the copy is shallow, enough for a stage that only adds attributes.
  */
-export function stageView(record: ReadWriteLogRecord, deep: boolean): LogkitRecord {
+export function stageView(record: ReadWriteLogRecord, copies?: SnapshotReport): LogkitRecord {
   const attributes: LogMap = {};
   const source = record.attributes as Record<string, unknown>;
-  for (const key in source) attributes[key] = deep ? copyValue(source[key]) : (source[key] as LogValue);
+  const deep = copies !== undefined;
+  for (const key in source) attributes[key] = deep ? copyValue(source[key], DEFAULT_SNAPSHOT_LIMITS, copies) : (source[key] as LogValue);
   return {
     hrTime: record.hrTime,
     hrTimeObserved: record.hrTimeObserved,
     spanContext: record.spanContext,
     severityNumber: record.severityNumber,
     severityText: record.severityText,
-    body: deep ? copyValue(record.body) : (record.body as LogValue),
+    body: deep ? copyValue(record.body, DEFAULT_SNAPSHOT_LIMITS, copies) : (record.body as LogValue),
     eventName: record.eventName,
     resource: record.resource,
     instrumentationScope: record.instrumentationScope,

@@ -103,6 +103,30 @@ describe('the stage processors with the stock OTLP exporters', () => {
     expect(r.records.map((x) => Number(attribute(x, 'log.record.sequence')))).toEqual([1, 2]);
   });
 
+  for (const [name, build] of [
+    ['enrichment alone', (exporter: LogRecordProcessor) => [new EnrichmentLogRecordProcessor({ env }), exporter]],
+    ['redaction alone', (exporter: LogRecordProcessor) => [new RedactionLogRecordProcessor({ env }), exporter]],
+    ['sampling alone', (exporter: LogRecordProcessor) => [new SamplingLogRecordProcessor({ env, next: [exporter] })]],
+    ['redaction before enrichment', (exporter: LogRecordProcessor) => [new RedactionLogRecordProcessor({ env }), new EnrichmentLogRecordProcessor({ env }), exporter]],
+  ] as const) {
+    it(`${name}, in NodeSDK in front of the stock OTLP/HTTP protobuf exporter, delivers the record`, async () => {
+      const r = await receiver();
+      const batch = new BatchLogRecordProcessor({ exporter: new OtlpProtoExporter({ url: r.url }), scheduledDelayMillis: 5 });
+      const sdk = new NodeSDK({ logRecordProcessors: build(batch) });
+      sdk.start();
+      try {
+        logs.getLogger('alone').emit({ severityNumber: SeverityNumber.WARN, body: 'mail bob@example.com' });
+      } finally {
+        await sdk.shutdown();
+        logs.disable();
+      }
+      expect(r.records).toHaveLength(1);
+      const body = text(r.records[0]!.body);
+      expect(body).toBe(name.startsWith('redaction') ? 'mail [REDACTED:email]' : 'mail bob@example.com');
+      expect(attribute(r.records[0]!, 'log.record.uid') !== undefined).toBe(name.includes('enrichment'));
+    });
+  }
+
   it('sampling drops below the threshold with deferral off, tells the SDK so through enabled(), and counts it', async () => {
     const memory = new InMemoryLogRecordExporter();
     const sampling = new SamplingLogRecordProcessor({ env, level: 'warn', deferred: { enabled: false }, next: [new SimpleLogRecordProcessor({ exporter: memory })] });
