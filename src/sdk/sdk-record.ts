@@ -9,28 +9,32 @@ import type { LogStage } from '../core/stage.js';
  * {@link writeBack} applies what changed to the SDK record through its own setters (`setAttribute`,
  * `setBody`), so the SDK's attribute limits apply and every later processor sees the result.
  *
- * `copies`: structured values are copied too, under the pipeline's value limits, counted in the
- * report (redaction rewrites maps and arrays in place, and those may belong to the application);
- * without it the copy is shallow, enough for a stage that only adds attributes.
+ * `copies`: maps and arrays are copied too, under the pipeline's value limits, counted in the
+ * report — redaction rewrites them in place, and they may belong to the application. Strings and
+ * numbers are immutable and stay as they are. Without it the copy is shallow, enough for a stage that
+ * only adds attributes.
  */
 export function stageView(record: ReadWriteLogRecord, copies?: SnapshotReport): LogkitRecord {
   const attributes: LogMap = {};
   const source = record.attributes as Record<string, unknown>;
-  const deep = copies !== undefined;
-  for (const key in source) attributes[key] = deep ? copyValue(source[key], DEFAULT_SNAPSHOT_LIMITS, copies) : (source[key] as LogValue);
+  for (const key in source) attributes[key] = copies ? ownCopy(source[key], copies) : (source[key] as LogValue);
   return {
     hrTime: record.hrTime,
     hrTimeObserved: record.hrTimeObserved,
     spanContext: record.spanContext,
     severityNumber: record.severityNumber,
     severityText: record.severityText,
-    body: deep ? copyValue(record.body, DEFAULT_SNAPSHOT_LIMITS, copies) : (record.body as LogValue),
+    body: copies ? ownCopy(record.body, copies) : (record.body as LogValue),
     eventName: record.eventName,
     resource: record.resource,
     instrumentationScope: record.instrumentationScope,
     attributes,
     droppedAttributesCount: record.droppedAttributesCount,
   };
+}
+
+function ownCopy(value: unknown, copies: SnapshotReport): LogValue {
+  return typeof value === 'object' && value !== null ? copyValue(value, DEFAULT_SNAPSHOT_LIMITS, copies) : (value as LogValue);
 }
 
 /**
