@@ -190,6 +190,12 @@ otel_logkit:
     expect(errorOf(() => resolveConfig({ env: { OTEL_CONFIG_FILE: join(dir, 'missing.yaml') } })).setting).toBe('OTEL_CONFIG_FILE');
   });
 
+  it('disabled: true in the file turns the pipeline off, whatever OTEL_SDK_DISABLED says', () => {
+    const pipeline = createLogPipeline({ env: { OTEL_CONFIG_FILE: configFile('file_format: "1.0"\ndisabled: true\n'), OTEL_SDK_DISABLED: 'false' } });
+    expect(pipeline.config.disabled).toBe(true);
+    expect(pipeline.processors).toEqual([]);
+  });
+
   it('a pipeline configured only by the file delivers to the otlp_http exporter it names', async () => {
     const receiver = await LoopbackReceiver.start();
     receivers.push(receiver);

@@ -155,6 +155,28 @@ describe('the stage processors with the stock OTLP exporters', () => {
     await provider.shutdown();
   });
 
+  it('hostile values never make emit() throw: a cyclic body and a 5,000-deep map pass every processor as safe values', async () => {
+    const memory = new InMemoryLogRecordExporter();
+    const provider = new LoggerProvider({
+      processors: [
+        new EnrichmentLogRecordProcessor({ env }),
+        new SamplingLogRecordProcessor({ env, next: [new RedactionLogRecordProcessor({ env }), new SimpleLogRecordProcessor({ exporter: memory })] }),
+      ],
+    });
+    const cyclic: Record<string, unknown> = { note: 'card 4111 1111 1111 1111' };
+    cyclic.self = cyclic;
+    let deep: Record<string, unknown> = { leaf: true };
+    for (let i = 0; i < 5000; i++) deep = { deep };
+    const logger = provider.getLogger('hostile');
+    expect(() => logger.emit({ severityNumber: SeverityNumber.INFO, body: cyclic as never })).not.toThrow();
+    expect(() => logger.emit({ severityNumber: SeverityNumber.INFO, body: deep as never })).not.toThrow();
+    const [first, second] = memory.getFinishedLogRecords();
+    expect(JSON.stringify(first!.body)).toContain('[circular]');
+    expect(JSON.stringify(first!.body)).not.toContain('4111 1111 1111 1111');
+    expect(JSON.stringify(second!.body)).toContain('[depth limit]');
+    await provider.shutdown();
+  });
+
   it('bad options fail at construction, naming the option', () => {
     expect(() => new SamplingLogRecordProcessor({ env, level: 'loud', next: [] })).toThrow(/OTEL_LOGKIT_LEVEL=loud: expected a severity name/);
     expect(() => new EnrichmentLogRecordProcessor({ env: { OTEL_LOGKIT_GLOBAL_ID_FROM_TRACE: 'maybe' } })).toThrow(/OTEL_LOGKIT_GLOBAL_ID_FROM_TRACE=maybe/);
