@@ -6,6 +6,7 @@ import { SeverityNumber } from '@opentelemetry/api';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogPipeline } from '../../../src/index.js';
+import { LokiReceiver } from '../../exporters/loki/loki-receiver.js';
 import { LoopbackReceiver, text } from '../../exporters/receiver.js';
 
 const root = join(import.meta.dirname, '../../..');
@@ -131,6 +132,24 @@ describe('otel-logkit dead-letter', () => {
     expect(replayed.code).toBe(0);
     expect(readFileSync(join(out, 'logs.jsonl'), 'utf8')).toContain('rerouted');
     expect(files(dir)).toEqual([]);
+  });
+
+  it('replay finds a route target (loki(tenant=security)) among the configured routes and sends with its settings', async () => {
+    const dir = tempDir();
+    const loki = await LokiReceiver.start();
+    cleanups.push(() => loki.close());
+    const env = { OTEL_LOGS_EXPORTER: 'none', OTEL_LOGKIT_ROUTES: 'log.type=audit -> loki(tenant=security)', OTEL_LOGKIT_LOKI_ENDPOINT: loki.url.href, OTEL_LOGKIT_DEAD_LETTER_DIR: dir };
+    loki.answers.push({ status: 400, body: 'entry out of order' });
+    const pipeline = createLogPipeline({ env: { ...env, OTEL_BLRP_SCHEDULE_DELAY: '5' } });
+    const provider = new LoggerProvider({ processors: pipeline.processors, resource: pipeline.resource });
+    provider.getLogger('audit').emit({ severityNumber: SeverityNumber.INFO, body: 'role granted', attributes: { 'log.type': 'audit' } });
+    await provider.shutdown();
+    expect(files(dir)).toEqual([expect.stringMatching(/^loki_tenant_security-/)]);
+
+    const replayed = await cli(['replay'], env);
+    expect(replayed.code).toBe(0);
+    expect(replayed.stdout).toContain('delivered to loki_tenant_security');
+    expect(loki.entries().map((e) => [e.line, e.tenant])).toEqual([['role granted', 'security']]);
   });
 
   it('usage and configuration errors exit 2 and say what is wrong', async () => {
