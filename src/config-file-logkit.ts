@@ -170,7 +170,8 @@ function track<T extends object>(value: T, path: string, tracker: { last?: strin
       const item: unknown = Reflect.get(target, key, receiver);
       if (typeof key !== 'string') return item;
       const itemPath = path === '' ? key : `${path}.${key}`;
-      if (isMap(item) || Array.isArray(item)) return track(item, itemPath, tracker);
+      // Only the plain data of the options: objects given in code (an exporter, a meter provider) are handed on untouched.
+      if (isPlainData(item)) return track(item, itemPath, tracker);
       if (item !== undefined && typeof item !== 'function') tracker.last = itemPath;
       return item;
     },
@@ -187,6 +188,13 @@ function locate(paths: ReadonlyMap<string, string>, optionPath: string): string 
     prefix = dot === -1 ? '' : prefix.slice(0, dot);
   }
   return undefined;
+}
+
+function isPlainData(value: unknown): value is object {
+  if (Array.isArray(value)) return true;
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
 }
 
 function isMap(value: unknown): value is Record<string, unknown> {

@@ -190,6 +190,27 @@ otel_logkit:
     expect(errorOf(() => resolveConfig({ env: { OTEL_CONFIG_FILE: join(dir, 'missing.yaml') } })).setting).toBe('OTEL_CONFIG_FILE');
   });
 
+  it('objects given in code next to the file (an exporter with private state) reach the pipeline as they are', async () => {
+    class PrivateExporter {
+      #bodies: unknown[] = [];
+      get bodies() {
+        return this.#bodies;
+      }
+      export(records: { body?: unknown }[], done: (r: { code: number }) => void) {
+        for (const r of records) this.#bodies.push(r.body);
+        done({ code: 0 });
+      }
+      async forceFlush() {}
+      async shutdown() {}
+    }
+    const exporter = new PrivateExporter();
+    const pipeline = createLogPipeline({ env: { OTEL_CONFIG_FILE: configFile('file_format: "1.0"\n') }, exporter: exporter as never, delivery: { scheduleDelayMs: 1 } });
+    const provider = new LoggerProvider({ processors: pipeline.processors });
+    provider.getLogger('code').emit({ severityNumber: SeverityNumber.INFO, body: 'to the exporter given in code' });
+    await provider.shutdown();
+    expect(exporter.bodies).toEqual(['to the exporter given in code']);
+  });
+
   it('disabled: true in the file turns the pipeline off, whatever OTEL_SDK_DISABLED says', () => {
     const pipeline = createLogPipeline({ env: { OTEL_CONFIG_FILE: configFile('file_format: "1.0"\ndisabled: true\n'), OTEL_SDK_DISABLED: 'false' } });
     expect(pipeline.config.disabled).toBe(true);
