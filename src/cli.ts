@@ -9,6 +9,7 @@ commands:
   redact [file]   redact newline-delimited JSON (a file, or stdin) to stdout with the configured rules
   view <id> ...   one request's records across services, from the file output, Loki or Elasticsearch
   doctor          check the configuration and probe every configured destination
+  dead-letter     list | show <file> | replay [--destination <name>]: the batches backends refused
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -19,11 +20,13 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'redact':
       return runRedactCommand(args, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
-    // view and doctor are loaded when asked for (their own chunks): the other commands start without them.
+    // view, doctor and dead-letter are loaded when asked for (their own chunks): the other commands start without them.
     case 'view':
       return (await import('./cli/view/command.js')).runViewCommand(args, { stdout: process.stdout, stderr: process.stderr, env: process.env });
     case 'doctor':
       return (await import('./cli/doctor/command.js')).runDoctorCommand(args, { stdout: process.stdout, stderr: process.stderr, env: process.env });
+    case 'dead-letter':
+      return (await import('./cli/dead-letter.js')).runDeadLetterCommand(args, { stdout: process.stdout, stderr: process.stderr, env: process.env });
     case undefined:
     case '-h':
     case '--help':

@@ -1,10 +1,12 @@
-import type { MeterProvider } from '@opentelemetry/api';
+import type { AttributeValue, MeterProvider } from '@opentelemetry/api';
 import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
 import { parseDeliveryConfig, type DeliveryConfig, type DeliveryOptions } from '../exporters/config.js';
 import { EXPORTER_NAMES, type ExporterName } from '../exporters/registry.js';
 import { parseEnrichmentConfig, type EnrichmentConfig, type EnrichmentOptions } from '../processors/enrichment/config.js';
 import { parseRedactionConfig, type RedactionConfig, type RedactionOptions } from '../processors/redaction/config.js';
 import { parseSamplingConfig, type SamplingConfig, type SamplingOptions } from '../processors/sampling/config.js';
+import { readConfigFile, mergeOptions } from './config-file.js';
+import { explainWithFilePaths, LOGKIT_SECTION_KEYS } from './config-file-logkit.js';
 import { type Env, SettingsReader } from './core/env.js';
 import { ConfigError } from './core/errors.js';
 import { DEFAULT_SNAPSHOT_LIMITS, type SnapshotLimits } from './core/record.js';
@@ -19,6 +21,12 @@ export { EXPORTER_NAMES, type ExporterName };
 export interface LogkitOptions {
   /** The environment to read instead of `process.env` (tests, embedding). */
   env?: Env;
+  /**
+   * Overrides `OTEL_CONFIG_FILE`: an OTel declarative configuration file (YAML). When one is given,
+   * the file wins over every other `OTEL_*` variable (they count only through `${VAR}` substitution in
+   * the file), and the options given here win over the file.
+   */
+  configFile?: string;
   /** Overrides `OTEL_SDK_DISABLED`. */
   disabled?: boolean;
   /** Overrides `OTEL_SERVICE_NAME`. */
@@ -26,7 +34,7 @@ export interface LogkitOptions {
   /** `service.version`; defaults to `npm_package_version` when run through npm. */
   serviceVersion?: string;
   /** Merged over `OTEL_RESOURCE_ATTRIBUTES`. */
-  resourceAttributes?: Record<string, string>;
+  resourceAttributes?: Record<string, AttributeValue>;
   /** Overrides `OTEL_LOGS_EXPORTER`. */
   exporters?: ExporterName[];
   /** Any SDK exporter(s) — a vendor's, or `InMemoryLogRecordExporter` — fed by our pipeline, in addition to `exporters`. */
@@ -52,7 +60,7 @@ export interface ResourceConfig {
   serviceName?: string;
   serviceVersion?: string;
   commit?: string;
-  attributes: Record<string, string>;
+  attributes: Record<string, AttributeValue>;
 }
 
 /** The one typed, validated configuration, built once at startup. */
@@ -71,12 +79,35 @@ export interface LogkitConfig {
 /** CI and hosting variables that carry the commit being run, in the order they are trusted. */
 const COMMIT_VARIABLES = ['OTEL_LOGKIT_COMMIT', 'GIT_COMMIT', 'GITHUB_SHA', 'CI_COMMIT_SHA', 'SOURCE_VERSION', 'VERCEL_GIT_COMMIT_SHA', 'COMMIT_SHA'];
 
+/** Every option is either accepted in the file's `otel_logkit` section or named code-only: checked here by the compiler. */
+LOGKIT_SECTION_KEYS satisfies Record<keyof LogkitOptions, 0 | 1>;
+
 /**
  * Parses and validates the whole configuration. Throws a {@link ConfigError} naming the first bad
- * variable; nothing configuration-related can fail later.
+ * variable (or the YAML path in the configuration file); nothing configuration-related can fail later.
+ *
+ * Precedence: options given in code, then `OTEL_CONFIG_FILE` when set — which then replaces every
+ * other `OTEL_*` variable, as the OTel configuration spec asks (they still count through `${VAR}`
+ * substitution inside the file) — else the environment variables, then the defaults.
  */
 export function resolveConfig(options: LogkitOptions = {}): LogkitConfig {
-  const read = new SettingsReader(options.env ?? process.env);
+  const env = options.env ?? process.env;
+  const file = new SettingsReader(env).string('OTEL_CONFIG_FILE', undefined, options.configFile);
+  if (file === undefined) return resolveFrom(options, env);
+  const fromFile = readConfigFile(file, env);
+  const { env: _env, configFile: _file, ...code } = options;
+  // Code options win over the file, leaf by leaf; what code sets is no longer the file's to explain.
+  const merged = mergeOptions(fromFile.options, code as Record<string, unknown>, (path) => fromFile.paths.delete(path));
+  return explainWithFilePaths(merged, fromFile.paths, (tracked) => resolveFrom(tracked as LogkitOptions, withoutOtelVariables(env)));
+}
+
+/** With a configuration file, the other OTEL_* variables are not read (the spec: the file is the configuration). */
+function withoutOtelVariables(env: Env): Env {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith('OTEL_')));
+}
+
+function resolveFrom(options: LogkitOptions, env: Env): LogkitConfig {
+  const read = new SettingsReader(env);
   const disabled = read.bool('OTEL_SDK_DISABLED', false, options.disabled);
   const exporters = parseExporters(read, options.exporters);
   return {

@@ -65,3 +65,14 @@ export {
   type RedactionConfig,
   type RedactionOptions,
 } from '../processors/redaction/index.js';
+
+// Standard SDK parts: each stage as a LogRecordProcessor, each destination as a LogRecordExporter.
+export { EnrichmentLogRecordProcessor, type EnrichmentProcessorOptions } from './sdk/enrichment-processor.js';
+export { SamplingLogRecordProcessor, type SamplingProcessorOptions } from './sdk/sampling-processor.js';
+export { RedactionLogRecordProcessor, UNREDACTABLE_BODY, type RedactionProcessorOptions } from './sdk/redaction-processor.js';
+export { ReleasedLogRecord } from './sdk/sdk-record.js';
+export { DestinationLogRecordExporter, type DestinationExporterOptions } from '../exporters/delivery/log-record-exporter.js';
+export { OtlpLogRecordExporter } from '../exporters/otlp/log-record-exporter.js';
+export { LokiLogRecordExporter } from '../exporters/loki/log-record-exporter.js';
+export { ElasticsearchLogRecordExporter } from '../exporters/elasticsearch/log-record-exporter.js';
+export { FileLogRecordExporter } from '../exporters/file/log-record-exporter.js';

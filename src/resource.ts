@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { AttributeValue } from '@opentelemetry/api';
 import { arch, hostname } from 'node:os';
 import { defaultResource, detectResources, processDetector, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import type { ResourceConfig } from './config.js';
@@ -13,7 +14,7 @@ import type { ResourceConfig } from './config.js';
  * about 1.4 µs per read on the export path. We read the machine id once, here, instead.
  */
 export function buildResource(config: ResourceConfig): Resource {
-  const explicit: Record<string, string> = { ...config.attributes };
+  const explicit: Record<string, AttributeValue> = { ...config.attributes };
   if (config.serviceName) explicit['service.name'] = config.serviceName;
   if (config.serviceVersion && !explicit['service.version']) explicit['service.version'] = config.serviceVersion;
   if (config.commit && !explicit['vcs.ref.head.revision']) explicit['vcs.ref.head.revision'] = config.commit;

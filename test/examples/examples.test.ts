@@ -37,4 +37,36 @@ describe('examples run and deliver their records', () => {
     expect(stdout).toContain("body: 'payment failed through winston'");
     expect(stats.console).toMatchObject({ received: 2, exported: 2 });
   });
+
+  it('sdk-parts: our stages as SDK processors around a stock batch processor hold, release, enrich and redact', async () => {
+    const { stdout, stats } = await runExample('sdk-parts.ts');
+    expect(stdout).toContain("body: 'paying with card [REDACTED:card]'");
+    expect(stdout).toContain("'logkit.deferred': true");
+    expect(stdout).toContain("'user.id': 'u-42'");
+    expect(stdout).not.toContain('4111 1111 1111 1111');
+    expect(stdout).not.toContain('its DEBUG history is discarded');
+    expect(stats.deferred).toMatchObject({ buffered: 2, flushed: 1, discarded: 1 });
+  });
+
+  it('durable-exporter: a destination under the stock BatchLogRecordProcessor writes every record', async () => {
+    const { stdout, stats } = await runExample('durable-exporter.ts');
+    expect(stdout).toContain('OTLP-JSON line(s)');
+    expect(stats.file).toMatchObject({ received: 3, exported: 3, failed: 0 });
+  });
+
+  it('config-file: OTEL_CONFIG_FILE drives resource, exporter, levels and our stages', async () => {
+    const { stdout, stats } = await runExample('config-file.ts', { OTEL_CONFIG_FILE: join(root, 'examples/otel-config.yaml'), SERVICE_NAME: 'from-substitution' });
+    expect(stdout).toContain("'service.name': 'from-substitution'");
+    expect(stdout).toContain("body: 'billing logs DEBUG: the file says so'");
+    expect(stdout).not.toContain('s3cr3t');
+    expect(stdout).not.toContain('held: below the default minimum severity');
+    expect(stats.console).toMatchObject({ received: 2, exported: 2 });
+  });
+
+  it('dead-letter: a refused batch is listed, then replayed and removed once the backend accepts it', async () => {
+    const { stdout, stats } = await runExample('dead-letter.ts');
+    expect(stdout).toMatch(/otlp\s+1 records\s+\S+\s+HTTP 400/);
+    expect(stdout).toContain('1 records accepted, 0 refused again');
+    expect(stats).toEqual({ list: 0, replay: 0, left: 0 });
+  });
 });
