@@ -8,7 +8,9 @@ import { createRedactionStage } from '../processors/redaction/index.js';
 import { createSamplingStage } from '../processors/sampling/index.js';
 import { type LogkitConfig, type LogkitOptions, resolveConfig } from './config.js';
 import { LogkitError } from './core/errors.js';
+import { BackendHealth } from './core/backend-health.js';
 import { configureExecutions } from './core/execution.js';
+import { ExitFlush } from './exit-flush.js';
 import { GuardedLoggerProvider } from './guarded-provider.js';
 import { LogkitProcessor } from './processor.js';
 import { buildResource } from './resource.js';
@@ -52,13 +54,18 @@ export interface LogPipelineParts extends LogPipeline {
  * sdk.start();
  */
 export function createLogPipeline(options: LogkitOptions = {}): LogPipelineParts {
+  return buildPipeline(options).parts;
+}
+
+/** The parts plus what `registerLogPipeline` needs for the process events: the bounded exit flush. */
+function buildPipeline(options: LogkitOptions): { parts: LogPipelineParts; exit?: ExitFlush } {
   const config = resolveConfig(options);
   configureExecutions({ globalIdFromTrace: config.enrichment.globalIdFromTrace });
   const stats = new PipelineStats();
   const resource = buildResource(config.resource);
   const linkFor = createLinkFor(config.delivery);
   if (config.disabled) {
-    return {
+    const parts: LogPipelineParts = {
       config,
       resource,
       processors: [],
@@ -68,16 +75,19 @@ export function createLogPipeline(options: LogkitOptions = {}): LogPipelineParts
       setLevel: () => {},
       linkFor,
     };
+    return { parts };
   }
-  const ctx: StageContext = { stats, resource };
+  const health = new BackendHealth();
+  const ctx: StageContext = { stats, resource, health };
   const userExporters: LogRecordExporter[] = options.exporter === undefined ? [] : ([] as LogRecordExporter[]).concat(options.exporter);
   const exportStage = createExportStage(config.exporters, config.delivery, ctx, userExporters);
   const redaction = createRedactionStage(config.redaction, ctx, exportStage);
   const sampling = createSamplingStage(config.sampling, ctx, redaction);
   const enrichment = createEnrichmentStage(config.enrichment, ctx, sampling);
-  const processor = new LogkitProcessor(enrichment, config.limits, stats, sampling);
+  const exit = new ExitFlush(stats, health, { timeoutMs: config.exitTimeoutMs, spoolDir: config.delivery.settings.spoolDir });
+  const processor = new ExitBoundProcessor(exit, enrichment, config.limits, stats, sampling);
   if (options.meterProvider) stats.bindMeter(options.meterProvider);
-  return {
+  const parts: LogPipelineParts = {
     config,
     resource,
     processors: [processor],
@@ -87,6 +97,27 @@ export function createLogPipeline(options: LogkitOptions = {}): LogPipelineParts
     setLevel: (pattern, level) => sampling.setLevel(pattern, level),
     linkFor,
   };
+  return { parts, exit };
+}
+
+/**
+ * Shutdown is the end of the process in practice (NodeSDK's `sdk.shutdown()`, our signal handlers):
+ * it waits for delivery only as long as the exit flush allows (see {@link ExitFlush}).
+ */
+class ExitBoundProcessor extends LogkitProcessor {
+  private bounded: Promise<void> | undefined;
+
+  constructor(
+    private readonly exit: ExitFlush,
+    ...rest: ConstructorParameters<typeof LogkitProcessor>
+  ) {
+    super(...rest);
+  }
+
+  override shutdown(): Promise<void> {
+    this.bounded ??= this.exit.run(() => super.shutdown()).then(() => {});
+    return this.bounded;
+  }
 }
 
 export interface RegisterOptions extends LogkitOptions {
@@ -94,8 +125,8 @@ export interface RegisterOptions extends LogkitOptions {
   handleProcessEvents?: boolean;
 }
 
-/** How long a signal handler waits for the last records before letting the process go. */
-const SIGNAL_FLUSH_TIMEOUT_MS = 5000;
+/** How much longer than the exit flush a signal handler waits before letting the process go anyway. */
+const SIGNAL_GRACE_MS = 1000;
 
 /**
  * One call: builds the pipeline, a `LoggerProvider` with our resource and limits, sets it as the
@@ -108,7 +139,7 @@ const SIGNAL_FLUSH_TIMEOUT_MS = 5000;
  * logs.getLogger('billing').emit({ severityNumber: SeverityNumber.INFO, body: 'card charged' });
  */
 export function registerLogPipeline(options: RegisterOptions = {}): LogPipeline & { readonly provider: LoggerProvider } {
-  const parts = createLogPipeline(options);
+  const { parts, exit } = buildPipeline(options);
   const provider = new LoggerProvider({
     resource: parts.resource,
     processors: parts.processors,
@@ -143,11 +174,11 @@ export function registerLogPipeline(options: RegisterOptions = {}): LogPipeline 
       return closing;
     },
   };
-  if (options.handleProcessEvents !== false) release = flushOnProcessEvents(handle);
+  if (options.handleProcessEvents !== false) release = flushOnProcessEvents(handle, exit, parts.config.exitTimeoutMs + SIGNAL_GRACE_MS);
   return handle;
 }
 
-function flushOnProcessEvents(pipeline: LogPipeline): () => void {
+function flushOnProcessEvents(pipeline: LogPipeline, exit: ExitFlush | undefined, signalTimeoutMs: number): () => void {
   const onSignal = (signal: NodeJS.Signals) => {
     const done = () => {
       process.off('SIGTERM', onSignal);
@@ -155,8 +186,10 @@ function flushOnProcessEvents(pipeline: LogPipeline): () => void {
       // We replaced Node's default handler; if nobody else listens, end the process the way it would have.
       if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
     };
-    const timer = setTimeout(done, SIGNAL_FLUSH_TIMEOUT_MS);
-    void pipeline.shutdown().finally(() => {
+    const timer = setTimeout(done, signalTimeoutMs);
+    // The process ends right after: a backend that is down is not waited for.
+    const closing = exit ? exit.run(() => pipeline.shutdown(), { stopWhenDown: true }) : pipeline.shutdown();
+    void closing.finally(() => {
       clearTimeout(timer);
       done();
     });
@@ -167,7 +200,12 @@ function flushOnProcessEvents(pipeline: LogPipeline): () => void {
     const received = Number(pipeline.stats().pipeline?.received ?? 0);
     if (received === flushedAt) return;
     flushedAt = received;
-    void pipeline.forceFlush();
+    if (!exit) return;
+    void exit.run(() => pipeline.forceFlush(), { stopWhenDown: true }).then((outcome) => {
+      // The event loop was empty when beforeExit fired: only our delivery keeps the process up, and it
+      // gave up. End it now, with the exit code it would have had, rather than when retries time out.
+      if (outcome !== 'flushed') process.exit();
+    });
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
