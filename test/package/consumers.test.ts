@@ -109,6 +109,20 @@ describe('a consumer project', () => {
     expect(await runApp('esm', ['bundle.cjs'])).toContain('hello from a CommonJS bundle');
   });
 
+  it('loading both the ESM and the CommonJS build has one execution context: an execution opened through one copy is seen by the other', async () => {
+    const { dir, env } = setUp('dual');
+    const result = await run(process.execPath, ['app.js'], { cwd: dir, env, timeout: 15_000 });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('esm sees u-cjs');
+    expect(result.stdout).toContain('second registration: LOGKIT_ALREADY_REGISTERED');
+    const byBody = new Map(otlpRecords(dir).map((r) => [r.body, r.attributes]));
+    expect(byBody.get('opened through ESM')).toMatchObject({ 'user.id': 'u-esm', tags: ['#dual'], 'correlation.global_id': expect.stringMatching(/^[0-9a-f]{32}$/) });
+    expect(byBody.get('opened through ESM')).toHaveProperty('correlation.local_id');
+    expect(byBody.get('opened through CommonJS')).toMatchObject({ 'user.id': 'u-cjs' });
+    // The CommonJS pipeline heard the end of an execution the ESM copy opened, and flushed its held DEBUG record.
+    expect(byBody.get('held debug, flushed when the execution fails')).toMatchObject({ 'user.id': 'u-failing', 'logkit.deferred': true });
+  });
+
   it('as a NodeSDK script that awaits sdk.shutdown() at its end keeps its last record', async () => {
     expect(await runApp('nodesdk', ['script.js'])).toContain('nightly report done');
   });
@@ -177,6 +191,18 @@ function setUp(project: string): { dir: string; env: NodeJS.ProcessEnv } {
       OTEL_METRICS_EXPORTER: 'none',
     },
   };
+}
+
+/** The records of the file exporter's OTLP-JSON lines, with attributes as plain values. */
+function otlpRecords(dir: string): { body: unknown; attributes: Record<string, unknown> }[] {
+  type Value = { stringValue?: string; boolValue?: boolean; intValue?: string; arrayValue?: { values?: Value[] } };
+  const plain = (v: Value): unknown => v.stringValue ?? v.boolValue ?? v.intValue ?? v.arrayValue?.values?.map(plain);
+  return records(dir)
+    .trim()
+    .split('\n')
+    .flatMap((line) => (JSON.parse(line) as { resourceLogs: { scopeLogs: { logRecords: { body: Value; attributes?: { key: string; value: Value }[] }[] }[] }[] }).resourceLogs)
+    .flatMap((r) => r.scopeLogs.flatMap((s) => s.logRecords))
+    .map((r) => ({ body: plain(r.body), attributes: Object.fromEntries((r.attributes ?? []).map((a) => [a.key, plain(a.value)])) }));
 }
 
 function records(dir: string): string {
