@@ -1,4 +1,4 @@
-export { createLogPipeline, registerLogPipeline, type LogPipeline, type LogPipelineParts, type RegisterOptions } from './pipeline.js';
+export { createLogPipeline, registerLogPipeline, type LogPipeline, type LogPipelineParts, type RegisterOptions, type RegisteredLogPipeline } from './pipeline.js';
 export { resolveConfig, EXPORTER_NAMES, type ExporterName, type LogkitConfig, type LogkitOptions } from './config.js';
 export {
   runWithExecution,
@@ -65,3 +65,18 @@ export {
   type RedactionConfig,
   type RedactionOptions,
 } from '../processors/redaction/index.js';
+// Typed stats() (issue 13)
+export type {
+  LogkitStats,
+  ReasonCounts,
+  PipelineStatsSection,
+  EnrichmentStatsSection,
+  SamplingStatsSection,
+  DeferredStatsSection,
+  RedactionStatsSection,
+  RoutingStatsSection,
+  DeliveryStatsSection,
+  SdkExporterStatsSection,
+  ExitStatsSection,
+  SdkStatsSection,
+} from './stats.js';

@@ -15,7 +15,8 @@ import { GuardedLoggerProvider } from './guarded-provider.js';
 import { LogkitProcessor } from './processor.js';
 import { buildResource } from './resource.js';
 import type { StageContext } from './core/stage.js';
-import { PipelineStats, type StatsSection } from './core/stats.js';
+import { PipelineStats } from './core/stats.js';
+import { disabledStats, type LogkitStats, type SdkStatsSection } from './stats.js';
 
 /** What `createLogPipeline` and `registerLogPipeline` give back. */
 export interface LogPipeline {
@@ -24,7 +25,7 @@ export interface LogPipeline {
   /** Flushes and stops every stage; idempotent. Never rejects. */
   shutdown(): Promise<void>;
   /** What happened to the records, per stage: received, dropped by reason, exported, failed … */
-  stats(): Record<string, StatsSection>;
+  stats(): LogkitStats;
   /** Changes a severity threshold at runtime; `pattern` is a logger-name pattern (`billing.*`) or `*`. */
   setLevel(pattern: string, level: SeverityNumber | string): void;
   /**
@@ -71,7 +72,7 @@ function buildPipeline(options: LogkitOptions): { parts: LogPipelineParts; exit?
       processors: [],
       forceFlush: async () => {},
       shutdown: async () => {},
-      stats: () => stats.snapshot(),
+      stats: disabledStats,
       setLevel: () => {},
       linkFor,
     };
@@ -93,7 +94,7 @@ function buildPipeline(options: LogkitOptions): { parts: LogPipelineParts; exit?
     processors: [processor],
     forceFlush: () => processor.forceFlush(),
     shutdown: () => processor.shutdown(),
-    stats: () => stats.snapshot(),
+    stats: () => stats.snapshot() as LogkitStats,
     setLevel: (pattern, level) => sampling.setLevel(pattern, level),
     linkFor,
   };
@@ -120,6 +121,12 @@ class ExitBoundProcessor extends LogkitProcessor {
   }
 }
 
+/** What `registerLogPipeline` gives back: the pipeline, the provider it registered, and the provider's numbers in `stats().sdk`. */
+export interface RegisteredLogPipeline extends LogPipeline {
+  readonly provider: LoggerProvider;
+  stats(): LogkitStats & { sdk: SdkStatsSection };
+}
+
 export interface RegisterOptions extends LogkitOptions {
   /** Flush on SIGTERM/SIGINT (then let the signal end the process as usual) and on `beforeExit`. Default true. */
   handleProcessEvents?: boolean;
@@ -138,7 +145,7 @@ const SIGNAL_GRACE_MS = 1000;
  * registerLogPipeline();
  * logs.getLogger('billing').emit({ severityNumber: SeverityNumber.INFO, body: 'card charged' });
  */
-export function registerLogPipeline(options: RegisterOptions = {}): LogPipeline & { readonly provider: LoggerProvider } {
+export function registerLogPipeline(options: RegisterOptions = {}): RegisteredLogPipeline {
   const { parts, exit } = buildPipeline(options);
   const provider = new LoggerProvider({
     resource: parts.resource,
@@ -197,7 +204,7 @@ function flushOnProcessEvents(pipeline: LogPipeline, exit: ExitFlush | undefined
   let flushedAt = -1;
   const onBeforeExit = () => {
     // beforeExit fires again after our async flush; flush only when something new arrived.
-    const received = Number(pipeline.stats().pipeline?.received ?? 0);
+    const received = pipeline.stats().pipeline.received;
     if (received === flushedAt) return;
     flushedAt = received;
     if (!exit) return;

@@ -11,9 +11,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
-import { registerLogPipeline, runWithExecution, type StatsSection } from '../index.js';
+import { registerLogPipeline, runWithExecution, type LogkitStats } from '../index.js';
 
-export async function runDemo({ out, env = process.env }: { out: Writable; env?: NodeJS.ProcessEnv }): Promise<Record<string, StatsSection>> {
+export async function runDemo({ out, env = process.env }: { out: Writable; env?: NodeJS.ProcessEnv }): Promise<LogkitStats> {
   const demoEnv: NodeJS.ProcessEnv = { OTEL_SERVICE_NAME: 'demo-shop', ...env };
   const hasDestination = demoEnv.OTEL_LOGS_EXPORTER || demoEnv.OTEL_EXPORTER_OTLP_LOGS_ENDPOINT || demoEnv.OTEL_EXPORTER_OTLP_ENDPOINT;
   if (!hasDestination) {
@@ -54,7 +54,7 @@ export async function runDemo({ out, env = process.env }: { out: Writable; env?:
   return stats;
 }
 
-function summarise(stats: Record<string, StatsSection>, failures: number, env: NodeJS.ProcessEnv): string {
+function summarise(stats: LogkitStats, failures: number, env: NodeJS.ProcessEnv): string {
   const num = (section: string, key: string): number => {
     const value = stats[section]?.[key];
     return typeof value === 'number' ? value : value ? Object.values(value).reduce((a, b) => a + b, 0) : 0;

@@ -89,7 +89,7 @@ describe('a consumer project', () => {
     expect(await runApp('ts-cjs', ['out/app.js'])).toContain('hello from TypeScript CommonJS');
   });
 
-  it('in TypeScript ESM (nodenext) type-checks against the ESM declarations and runs', async () => {
+  it('in TypeScript ESM (nodenext) type-checks against the ESM declarations (stats() typed per section) and runs', async () => {
     await typecheck('ts-esm');
     const lines = await runApp('ts-esm', ['out/app.js']);
     expect(lines).toContain('hello from TypeScript ESM');
