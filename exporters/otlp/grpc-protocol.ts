@@ -79,48 +79,50 @@ export function retryInfoDelayMs(response: Pick<WireResponse, 'headers'>): numbe
   const raw = response.headers[STATUS_DETAILS_HEADER];
   if (typeof raw !== 'string' || raw === '') return undefined;
   try {
-    const status = protobuf.Reader.create(Buffer.from(raw, 'base64'));
-    while (status.pos < status.len) {
-      const tag = status.uint32();
-      if (tag !== ((3 << 3) | 2)) {
-        status.skipType(tag & 7);
-        continue;
-      }
-      const any = protobuf.Reader.create(status.bytes());
+    let delay: number | undefined;
+    eachField(Buffer.from(raw, 'base64'), (field, reader) => {
+      if (field !== 3) return false;
       let type = '';
       let value: Uint8Array | undefined;
-      while (any.pos < any.len) {
-        const field = any.uint32();
-        if (field === ((1 << 3) | 2)) type = any.string();
-        else if (field === ((2 << 3) | 2)) value = any.bytes();
-        else any.skipType(field & 7);
-      }
-      if (type === RETRY_INFO_TYPE && value !== undefined) return durationMs(value);
-    }
+      eachField(reader.bytes(), (inner, any) => {
+        if (inner === 1) type = any.string();
+        else if (inner === 2) value = any.bytes();
+        else return false;
+        return true;
+      });
+      if (type === RETRY_INFO_TYPE && value !== undefined) delay = durationMs(value);
+      return true;
+    });
+    return delay;
   } catch {
     // An unreadable detail is no instruction: the retry policy's own backoff applies.
+    return undefined;
   }
-  return undefined;
 }
 
 function durationMs(retryInfo: Uint8Array): number | undefined {
-  const info = protobuf.Reader.create(retryInfo);
-  while (info.pos < info.len) {
-    const tag = info.uint32();
-    if (tag !== ((1 << 3) | 2)) {
-      info.skipType(tag & 7);
-      continue;
-    }
-    const duration = protobuf.Reader.create(info.bytes());
+  let ms: number | undefined;
+  eachField(retryInfo, (field, info) => {
+    if (field !== 1) return false;
     let seconds = 0;
     let nanos = 0;
-    while (duration.pos < duration.len) {
-      const field = duration.uint32();
-      if (field === ((1 << 3) | 0)) seconds = Number(duration.int64());
-      else if (field === ((2 << 3) | 0)) nanos = duration.int32();
-      else duration.skipType(field & 7);
-    }
-    return Math.max(0, seconds * 1000 + Math.round(nanos / 1e6));
+    eachField(info.bytes(), (inner, duration) => {
+      if (inner === 1) seconds = Number(duration.int64());
+      else if (inner === 2) nanos = duration.int32();
+      else return false;
+      return true;
+    });
+    ms = Math.max(0, seconds * 1000 + Math.round(nanos / 1e6));
+    return true;
+  });
+  return ms;
+}
+
+/** Calls `read` with each field number of a protobuf message; a field it does not read (returns false) is skipped. */
+function eachField(bytes: Uint8Array, read: (field: number, reader: protobuf.Reader) => boolean): void {
+  const reader = protobuf.Reader.create(bytes);
+  while (reader.pos < reader.len) {
+    const tag = reader.uint32();
+    if (!read(tag >>> 3, reader)) reader.skipType(tag & 7);
   }
-  return undefined;
 }
