@@ -25,6 +25,12 @@ export class ExitFlush {
   private kept = 0;
   private reported = false;
 
+  /**
+   * Aborted when an exit flush stops waiting: stages that hold a flush open (the delivery core's wait
+   * for idle) can let go at once instead of at their own timeout. Given to stages in the StageContext.
+   */
+  readonly given = new AbortController();
+
   constructor(
     private readonly stats: PipelineStats,
     private readonly health: BackendHealth,
@@ -34,11 +40,12 @@ export class ExitFlush {
   }
 
   /**
-   * Runs `flush` within the bound. `stopWhenDown`: the caller ends the process right after (beforeExit,
-   * a signal), so a backend that is down is not waited for; an explicit `shutdown()` waits for the
-   * retries up to the bound instead, so what the core gives up is counted where it belongs.
+   * Runs `flush` within the bound. `processEnding`: the caller ends the process right after (beforeExit,
+   * a signal), so a backend that is down is not waited for, and what is still queued is counted here
+   * (`exit.lost`) since the core will not get to count it. An explicit `shutdown()` waits for the
+   * retries up to the bound instead, and leaves the counting to the delivery core (`failed`).
    */
-  async run(flush: () => Promise<void>, { stopWhenDown = false }: { stopWhenDown?: boolean } = {}): Promise<ExitOutcome> {
+  async run(flush: () => Promise<void>, { processEnding = false }: { processEnding?: boolean } = {}): Promise<ExitOutcome> {
     const failedBefore = this.failedBy();
     let timer: NodeJS.Timeout | undefined;
     let poll: NodeJS.Timeout | undefined;
@@ -49,12 +56,13 @@ export class ExitFlush {
     const givenUp = new Promise<ExitOutcome>((resolve) => {
       // Referenced: the process waits for its records, but never longer than this.
       timer = setTimeout(() => resolve('deadline'), this.settings.timeoutMs);
-      if (stopWhenDown) poll = setInterval(() => this.allPendingDown() && resolve('backend_down'), DOWN_POLL_MS).unref();
+      if (processEnding) poll = setInterval(() => this.allPendingDown() && resolve('backend_down'), DOWN_POLL_MS).unref();
     });
     const outcome = await Promise.race([flushed, givenUp]);
     clearTimeout(timer);
     clearInterval(poll);
-    this.report(outcome, failedBefore);
+    this.report(outcome, failedBefore, processEnding);
+    if (outcome !== 'flushed') this.given.abort();
     return outcome;
   }
 
@@ -83,11 +91,12 @@ export class ExitFlush {
   }
 
   /**
-   * Says once what did not make it: records still queued (lost, counted here in `exit.lost`, or kept
-   * in the spool) and records the core gave up during the flush (already counted as `failed`).
+   * Says once what did not make it: records still queued (lost — counted here in `exit.lost` when the
+   * process ends now, else by the core when it gives them up — or kept in the spool) and records the
+   * core gave up during the flush (already counted as `failed`).
    * Silent when everything was delivered.
    */
-  private report(outcome: ExitOutcome, failedBefore: Map<string, number>): void {
+  private report(outcome: ExitOutcome, failedBefore: Map<string, number>, processEnding: boolean): void {
     if (this.reported) return;
     const pending = this.pending();
     const gaveUp = new Map<string, number>();
@@ -98,7 +107,7 @@ export class ExitFlush {
     const spooled = this.settings.spoolDir !== undefined;
     const queued = [...pending.values()].reduce((sum, n) => sum + n, 0);
     if (spooled) this.kept += queued;
-    else this.lost += queued;
+    else if (processEnding) this.lost += queued;
     const parts = names.map((name) => `${records((pending.get(name) ?? 0) + (gaveUp.get(name) ?? 0))} for ${name}${this.outage(name)}`);
     const when = outcome === 'deadline' ? `within OTEL_LOGKIT_EXIT_TIMEOUT (${this.settings.timeoutMs} ms)` : 'before exit';
     const fate =

@@ -79,13 +79,13 @@ function buildPipeline(options: LogkitOptions): { parts: LogPipelineParts; exit?
     return { parts };
   }
   const health = new BackendHealth();
-  const ctx: StageContext = { stats, resource, health };
+  const exit = new ExitFlush(stats, health, { timeoutMs: config.exitTimeoutMs, spoolDir: config.delivery.settings.spoolDir });
+  const ctx: StageContext = { stats, resource, health, exitSignal: exit.given.signal };
   const userExporters: LogRecordExporter[] = options.exporter === undefined ? [] : ([] as LogRecordExporter[]).concat(options.exporter);
   const exportStage = createExportStage(config.exporters, config.delivery, ctx, userExporters);
   const redaction = createRedactionStage(config.redaction, ctx, exportStage);
   const sampling = createSamplingStage(config.sampling, ctx, redaction);
   const enrichment = createEnrichmentStage(config.enrichment, ctx, sampling);
-  const exit = new ExitFlush(stats, health, { timeoutMs: config.exitTimeoutMs, spoolDir: config.delivery.settings.spoolDir });
   const processor = new ExitBoundProcessor(exit, enrichment, config.limits, stats, sampling);
   if (options.meterProvider) stats.bindMeter(options.meterProvider);
   const parts: LogPipelineParts = {
@@ -195,7 +195,7 @@ function flushOnProcessEvents(pipeline: LogPipeline, exit: ExitFlush | undefined
     };
     const timer = setTimeout(done, signalTimeoutMs);
     // The process ends right after: a backend that is down is not waited for.
-    const closing = exit ? exit.run(() => pipeline.shutdown(), { stopWhenDown: true }) : pipeline.shutdown();
+    const closing = exit ? exit.run(() => pipeline.shutdown(), { processEnding: true }) : pipeline.shutdown();
     void closing.finally(() => {
       clearTimeout(timer);
       done();
@@ -208,7 +208,7 @@ function flushOnProcessEvents(pipeline: LogPipeline, exit: ExitFlush | undefined
     if (received === flushedAt) return;
     flushedAt = received;
     if (!exit) return;
-    void exit.run(() => pipeline.forceFlush(), { stopWhenDown: true }).then((outcome) => {
+    void exit.run(() => pipeline.forceFlush(), { processEnding: true }).then((outcome) => {
       // The event loop was empty when beforeExit fired: only our delivery keeps the process up, and it
       // gave up. End it now, with the exit code it would have had, rather than when retries time out.
       if (outcome !== 'flushed') process.exit();

@@ -24,4 +24,10 @@ export interface StageContext {
   readonly resource: Resource;
   /** Which backends answer: transports report to it; the pipeline reads it at exit. Absent in bare tests. */
   readonly health?: BackendHealth;
+  /**
+   * Aborted when the exit flush stops waiting (OTEL_LOGKIT_EXIT_TIMEOUT, or every pending backend
+   * down): a stage holding a flush or shutdown open should stop waiting, give up what it still
+   * retries (counted, or left in the spool) and release its timers, so the process can end.
+   */
+  readonly exitSignal?: AbortSignal;
 }
