@@ -5,6 +5,9 @@ import { warnUser } from './core/user-warning.js';
 /** How an exit flush ended: everything went (or is safe on disk), or we stopped waiting. */
 export type ExitOutcome = 'flushed' | 'deadline' | 'backend_down';
 
+/** How long the exit flush waits, once it told the stages to let go, for them to count what they gave up. */
+const LET_GO_GRACE_MS = 200;
+
 /** How often the exit flush looks whether every destination still holding records is down. */
 const DOWN_POLL_MS = 50;
 
@@ -61,8 +64,13 @@ export class ExitFlush {
     const outcome = await Promise.race([flushed, givenUp]);
     clearTimeout(timer);
     clearInterval(poll);
+    if (outcome !== 'flushed') {
+      this.given.abort();
+      // Stages that honour the signal give up at once and count what they drop; when the application
+      // goes on after shutdown(), a moment for that, so the report and stats() agree with them.
+      if (!processEnding) await Promise.race([flushed, new Promise((resolve) => setTimeout(resolve, LET_GO_GRACE_MS).unref())]);
+    }
     this.report(outcome, failedBefore, processEnding);
-    if (outcome !== 'flushed') this.given.abort();
     return outcome;
   }
 
