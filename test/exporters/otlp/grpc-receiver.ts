@@ -38,20 +38,27 @@ export class GrpcLoopbackReceiver {
   answer: (n: number) => GrpcAnswer = () => ({ code: status.OK });
   private port = 0;
 
-  private constructor(private readonly server: Server) {}
+  private constructor(
+    private readonly server: Server,
+    private readonly secure: boolean,
+  ) {}
 
-  static async start(): Promise<GrpcLoopbackReceiver> {
+  /** `tls`: serve over TLS with this certificate; with `ca`, also require a client certificate signed by it (mTLS). */
+  static async start(tls?: { cert: Buffer; key: Buffer; ca?: Buffer }): Promise<GrpcLoopbackReceiver> {
     const server = new Server();
-    const receiver = new GrpcLoopbackReceiver(server);
+    const receiver = new GrpcLoopbackReceiver(server, tls !== undefined);
+    const serverCredentials = tls
+      ? ServerCredentials.createSsl(tls.ca ?? null, [{ cert_chain: tls.cert, private_key: tls.key }], tls.ca !== undefined)
+      : ServerCredentials.createInsecure();
     server.addService(LOGS_SERVICE, { Export: (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => receiver.handle(call, callback) });
     receiver.port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, port) => (error ? reject(error) : resolve(port))),
+      server.bindAsync('127.0.0.1:0', serverCredentials, (error, port) => (error ? reject(error) : resolve(port))),
     );
     return receiver;
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `${this.secure ? 'https' : 'http'}://127.0.0.1:${this.port}`;
   }
 
   get records(): OtlpLogRecord[] {

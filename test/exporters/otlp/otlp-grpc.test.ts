@@ -5,10 +5,11 @@ import { mkdtempSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { OtlpGrpcProtocol } from '../../../exporters/otlp/grpc-protocol.js';
 import { createLogPipeline, resolveConfig } from '../../../src/index.js';
 import { text } from '../receiver.js';
+import { generateCertificates, type TestCertificates } from '../tls.js';
 import { GrpcLoopbackReceiver } from './grpc-receiver.js';
 
 const receivers: GrpcLoopbackReceiver[] = [];
@@ -111,6 +112,24 @@ describe('the OTLP/gRPC exporter (OTEL_EXPORTER_OTLP_PROTOCOL=grpc)', () => {
     const second = await send({ OTEL_EXPORTER_OTLP_ENDPOINT: r.url, OTEL_LOGKIT_SPOOL_DIR: spool }, 0);
     expect(bodies(r)).toEqual(expected(7));
     expect(second).toMatchObject({ replayed: 7, failed: 0 });
+  });
+
+  describe('over TLS (https:// endpoint)', () => {
+    let certs: TestCertificates;
+    beforeAll(() => {
+      certs = generateCertificates();
+    });
+
+    it('trusts the CA of OTEL_EXPORTER_OTLP_CERTIFICATE and presents the client certificate for mTLS; without it a server requiring one gets nothing', async () => {
+      const r = await GrpcLoopbackReceiver.start({ cert: certs.serverCert, key: certs.serverKey, ca: certs.ca });
+      receivers.push(r);
+      const tls = { OTEL_EXPORTER_OTLP_ENDPOINT: r.url, OTEL_EXPORTER_OTLP_CERTIFICATE: certs.caPath };
+      const withCert = await send({ ...tls, OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: certs.clientCertPath, OTEL_EXPORTER_OTLP_CLIENT_KEY: certs.clientKeyPath }, 4);
+      expect(withCert).toMatchObject({ exported: 4, failed: 0 });
+      const without = await send({ ...tls, OTEL_LOGKIT_RETRY_MAX_ELAPSED: '100' }, 2);
+      expect(without).toMatchObject({ exported: 0, failed: 2 });
+      expect(bodies(r)).toEqual(expected(4));
+    });
   });
 
   it('gives up on an unreachable server as a network failure, counted by reason, and names the error plainly', async () => {
