@@ -36,6 +36,7 @@ export const LOGKIT_SECTION_KEYS = {
   sampling: 1,
   redaction: 1,
   delivery: 1,
+  exitTimeoutMs: 1,
 } as const;
 
 const CONNECTION = { endpoint: 1, headers: 1, username: 1, password: 1, timeoutMs: 1, certificate: 1, clientCertificate: 1, clientKey: 1 } as const;

@@ -47,6 +47,8 @@ export interface LogkitOptions {
   sampling?: SamplingOptions;
   redaction?: RedactionOptions;
   delivery?: DeliveryOptions;
+  /** Overrides `OTEL_LOGKIT_EXIT_TIMEOUT`: the longest the exit flush waits (ms) before undelivered records are spooled or counted lost. */
+  exitTimeoutMs?: number;
 }
 
 export interface LimitsConfig extends SnapshotLimits {
@@ -74,7 +76,12 @@ export interface LogkitConfig {
   sampling: SamplingConfig;
   redaction: RedactionConfig;
   delivery: DeliveryConfig;
+  /** `OTEL_LOGKIT_EXIT_TIMEOUT`: the bound of the flush at exit (beforeExit, SIGTERM/SIGINT, shutdown()). */
+  exitTimeoutMs: number;
 }
+
+/** The default bound of the exit flush: a few seconds for a slow backend; one that is down is not waited for. */
+export const DEFAULT_EXIT_TIMEOUT_MS = 5000;
 
 /** CI and hosting variables that carry the commit being run, in the order they are trusted. */
 const COMMIT_VARIABLES = ['OTEL_LOGKIT_COMMIT', 'GIT_COMMIT', 'GITHUB_SHA', 'CI_COMMIT_SHA', 'SOURCE_VERSION', 'VERCEL_GIT_COMMIT_SHA', 'COMMIT_SHA'];
@@ -135,6 +142,7 @@ function resolveFrom(options: LogkitOptions, env: Env): LogkitConfig {
     sampling: parseSamplingConfig(read, options.sampling),
     redaction: parseRedactionConfig(read, options.redaction),
     delivery: parseDeliveryConfig(read, exporters, options.delivery),
+    exitTimeoutMs: read.int('OTEL_LOGKIT_EXIT_TIMEOUT', DEFAULT_EXIT_TIMEOUT_MS, { min: 0, max: 600_000 }, options.exitTimeoutMs),
   };
 }
 

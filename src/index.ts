@@ -1,4 +1,4 @@
-export { createLogPipeline, registerLogPipeline, type LogPipeline, type LogPipelineParts, type RegisterOptions } from './pipeline.js';
+export { createLogPipeline, registerLogPipeline, type LogPipeline, type LogPipelineParts, type RegisterOptions, type RegisteredLogPipeline } from './pipeline.js';
 export { resolveConfig, EXPORTER_NAMES, type ExporterName, type LogkitConfig, type LogkitOptions } from './config.js';
 export {
   runWithExecution,
@@ -76,3 +76,19 @@ export { OtlpLogRecordExporter } from '../exporters/otlp/log-record-exporter.js'
 export { LokiLogRecordExporter } from '../exporters/loki/log-record-exporter.js';
 export { ElasticsearchLogRecordExporter } from '../exporters/elasticsearch/log-record-exporter.js';
 export { FileLogRecordExporter } from '../exporters/file/log-record-exporter.js';
+
+// The typed sections of stats().
+export type {
+  LogkitStats,
+  ReasonCounts,
+  PipelineStatsSection,
+  EnrichmentStatsSection,
+  SamplingStatsSection,
+  DeferredStatsSection,
+  RedactionStatsSection,
+  RoutingStatsSection,
+  DeliveryStatsSection,
+  SdkExporterStatsSection,
+  ExitStatsSection,
+  SdkStatsSection,
+} from './stats.js';

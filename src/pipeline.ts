@@ -8,12 +8,15 @@ import { createRedactionStage } from '../processors/redaction/index.js';
 import { createSamplingStage } from '../processors/sampling/index.js';
 import { type LogkitConfig, type LogkitOptions, resolveConfig } from './config.js';
 import { LogkitError } from './core/errors.js';
+import { BackendHealth } from './core/backend-health.js';
 import { configureExecutions } from './core/execution.js';
+import { ExitFlush } from './exit-flush.js';
 import { GuardedLoggerProvider } from './guarded-provider.js';
 import { LogkitProcessor } from './processor.js';
 import { buildResource } from './resource.js';
 import type { StageContext } from './core/stage.js';
-import { PipelineStats, type StatsSection } from './core/stats.js';
+import { PipelineStats } from './core/stats.js';
+import { disabledStats, type LogkitStats, type SdkStatsSection } from './stats.js';
 
 /** What `createLogPipeline` and `registerLogPipeline` give back. */
 export interface LogPipeline {
@@ -22,7 +25,7 @@ export interface LogPipeline {
   /** Flushes and stops every stage; idempotent. Never rejects. */
   shutdown(): Promise<void>;
   /** What happened to the records, per stage: received, dropped by reason, exported, failed … */
-  stats(): Record<string, StatsSection>;
+  stats(): LogkitStats;
   /** Changes a severity threshold at runtime; `pattern` is a logger-name pattern (`billing.*`) or `*`. */
   setLevel(pattern: string, level: SeverityNumber | string): void;
   /**
@@ -53,41 +56,76 @@ export interface LogPipelineParts extends LogPipeline {
  * sdk.start();
  */
 export function createLogPipeline(options: LogkitOptions = {}): LogPipelineParts {
+  return buildPipeline(options).parts;
+}
+
+/** The parts plus what `registerLogPipeline` needs for the process events: the bounded exit flush. */
+function buildPipeline(options: LogkitOptions): { parts: LogPipelineParts; exit?: ExitFlush } {
   const config = resolveConfig(options);
   configureExecutions({ globalIdFromTrace: config.enrichment.globalIdFromTrace });
   const stats = new PipelineStats();
   const resource = buildResource(config.resource);
   const linkFor = createLinkFor(config.delivery);
   if (config.disabled) {
-    return {
+    const parts: LogPipelineParts = {
       config,
       resource,
       processors: [],
       forceFlush: async () => {},
       shutdown: async () => {},
-      stats: () => stats.snapshot(),
+      stats: disabledStats,
       setLevel: () => {},
       linkFor,
     };
+    return { parts };
   }
-  const ctx: StageContext = { stats, resource };
+  const health = new BackendHealth();
+  const exit = new ExitFlush(stats, health, { timeoutMs: config.exitTimeoutMs, spoolDir: config.delivery.settings.spoolDir });
+  const ctx: StageContext = { stats, resource, health, exitSignal: exit.given.signal };
   const userExporters: LogRecordExporter[] = options.exporter === undefined ? [] : ([] as LogRecordExporter[]).concat(options.exporter);
   const exportStage = createExportStage(config.exporters, config.delivery, ctx, userExporters);
   const redaction = createRedactionStage(config.redaction, ctx, exportStage);
   const sampling = createSamplingStage(config.sampling, ctx, redaction);
   const enrichment = createEnrichmentStage(config.enrichment, ctx, sampling);
-  const processor = new LogkitProcessor(enrichment, config.limits, stats, sampling);
+  const processor = new ExitBoundProcessor(exit, enrichment, config.limits, stats, sampling);
   if (options.meterProvider) stats.bindMeter(options.meterProvider);
-  return {
+  const parts: LogPipelineParts = {
     config,
     resource,
     processors: [processor],
     forceFlush: () => processor.forceFlush(),
     shutdown: () => processor.shutdown(),
-    stats: () => stats.snapshot(),
+    stats: () => stats.snapshot() as LogkitStats,
     setLevel: (pattern, level) => sampling.setLevel(pattern, level),
     linkFor,
   };
+  return { parts, exit };
+}
+
+/**
+ * Shutdown is the end of the process in practice (NodeSDK's `sdk.shutdown()`, our signal handlers):
+ * it waits for delivery only as long as the exit flush allows (see {@link ExitFlush}).
+ */
+class ExitBoundProcessor extends LogkitProcessor {
+  private bounded: Promise<void> | undefined;
+
+  constructor(
+    private readonly exit: ExitFlush,
+    ...rest: ConstructorParameters<typeof LogkitProcessor>
+  ) {
+    super(...rest);
+  }
+
+  override shutdown(): Promise<void> {
+    this.bounded ??= this.exit.run(() => super.shutdown()).then(() => {});
+    return this.bounded;
+  }
+}
+
+/** What `registerLogPipeline` gives back: the pipeline, the provider it registered, and the provider's numbers in `stats().sdk`. */
+export interface RegisteredLogPipeline extends LogPipeline {
+  readonly provider: LoggerProvider;
+  stats(): LogkitStats & { sdk: SdkStatsSection };
 }
 
 export interface RegisterOptions extends LogkitOptions {
@@ -95,8 +133,8 @@ export interface RegisterOptions extends LogkitOptions {
   handleProcessEvents?: boolean;
 }
 
-/** How long a signal handler waits for the last records before letting the process go. */
-const SIGNAL_FLUSH_TIMEOUT_MS = 5000;
+/** How much longer than the exit flush a signal handler waits before letting the process go anyway. */
+const SIGNAL_GRACE_MS = 1000;
 
 /**
  * One call: builds the pipeline, a `LoggerProvider` with our resource and limits, sets it as the
@@ -108,8 +146,8 @@ const SIGNAL_FLUSH_TIMEOUT_MS = 5000;
  * registerLogPipeline();
  * logs.getLogger('billing').emit({ severityNumber: SeverityNumber.INFO, body: 'card charged' });
  */
-export function registerLogPipeline(options: RegisterOptions = {}): LogPipeline & { readonly provider: LoggerProvider } {
-  const parts = createLogPipeline(options);
+export function registerLogPipeline(options: RegisterOptions = {}): RegisteredLogPipeline {
+  const { parts, exit } = buildPipeline(options);
   const provider = new LoggerProvider({
     resource: parts.resource,
     processors: parts.processors,
@@ -144,11 +182,11 @@ export function registerLogPipeline(options: RegisterOptions = {}): LogPipeline 
       return closing;
     },
   };
-  if (options.handleProcessEvents !== false) release = flushOnProcessEvents(handle);
+  if (options.handleProcessEvents !== false) release = flushOnProcessEvents(handle, exit, parts.config.exitTimeoutMs + SIGNAL_GRACE_MS);
   return handle;
 }
 
-function flushOnProcessEvents(pipeline: LogPipeline): () => void {
+function flushOnProcessEvents(pipeline: LogPipeline, exit: ExitFlush | undefined, signalTimeoutMs: number): () => void {
   const onSignal = (signal: NodeJS.Signals) => {
     const done = () => {
       process.off('SIGTERM', onSignal);
@@ -156,8 +194,10 @@ function flushOnProcessEvents(pipeline: LogPipeline): () => void {
       // We replaced Node's default handler; if nobody else listens, end the process the way it would have.
       if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
     };
-    const timer = setTimeout(done, SIGNAL_FLUSH_TIMEOUT_MS);
-    void pipeline.shutdown().finally(() => {
+    const timer = setTimeout(done, signalTimeoutMs);
+    // The process ends right after: a backend that is down is not waited for.
+    const closing = exit ? exit.run(() => pipeline.shutdown(), { processEnding: true }) : pipeline.shutdown();
+    void closing.finally(() => {
       clearTimeout(timer);
       done();
     });
@@ -165,10 +205,15 @@ function flushOnProcessEvents(pipeline: LogPipeline): () => void {
   let flushedAt = -1;
   const onBeforeExit = () => {
     // beforeExit fires again after our async flush; flush only when something new arrived.
-    const received = Number(pipeline.stats().pipeline?.received ?? 0);
+    const received = pipeline.stats().pipeline.received;
     if (received === flushedAt) return;
     flushedAt = received;
-    void pipeline.forceFlush();
+    if (!exit) return;
+    void exit.run(() => pipeline.forceFlush(), { processEnding: true }).then((outcome) => {
+      // The event loop was empty when beforeExit fired: only our delivery keeps the process up, and it
+      // gave up. End it now, with the exit code it would have had, rather than when retries time out.
+      if (outcome !== 'flushed') process.exit();
+    });
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);

@@ -3,12 +3,12 @@ import { ConfigError } from '../../src/core/errors.js';
 import { COMPRESSIONS, type Compression } from '../delivery/compress.js';
 import type { HttpSettings } from '../delivery/settings.js';
 
-export const OTLP_PROTOCOLS = ['http/protobuf', 'http/json'] as const;
+export const OTLP_PROTOCOLS = ['http/protobuf', 'http/json', 'grpc'] as const;
 export type OtlpProtocolName = (typeof OTLP_PROTOCOLS)[number];
 
 /** Options given in code; each overrides its `OTEL_EXPORTER_OTLP_LOGS_*` variable. */
 export interface OtlpExporterOptions {
-  /** The full URL records are posted to (used as is, like `OTEL_EXPORTER_OTLP_LOGS_ENDPOINT`). */
+  /** The full URL records are posted to (used as is, like `OTEL_EXPORTER_OTLP_LOGS_ENDPOINT`); for grpc, the server's URL. */
   endpoint?: string;
   headers?: Record<string, string>;
   timeoutMs?: number;
@@ -28,17 +28,25 @@ export interface OtlpExporterConfig {
 }
 
 const DEFAULT_ENDPOINT = 'http://localhost:4318';
+const DEFAULT_GRPC_ENDPOINT = 'http://localhost:4317';
 
 /**
  * The standard OTLP exporter variables, the logs-specific one before the generic one. As the spec
  * says, `OTEL_EXPORTER_OTLP_LOGS_ENDPOINT` is used as is while `OTEL_EXPORTER_OTLP_ENDPOINT` is a base
- * to which `/v1/logs` is appended.
+ * to which `/v1/logs` is appended — except for grpc, where both name the server (default
+ * `http://localhost:4317`; `https://` for TLS) and gRPC has its own compression (gzip only).
  */
 export function parseOtlpExporterConfig(read: SettingsReader, options: OtlpExporterOptions = {}): OtlpExporterConfig {
+  const chosen = protocol(read, options.protocol);
+  const compression = pick<Compression>(read, 'COMPRESSION', (name, fallback) => read.oneOf(name, COMPRESSIONS, fallback), 'none', options.compression);
+  if (chosen === 'grpc' && compression === 'zstd') {
+    const set = options.compression !== undefined ? 'option overriding OTEL_EXPORTER_OTLP_LOGS_COMPRESSION' : (read.first('OTEL_EXPORTER_OTLP_LOGS_COMPRESSION', 'OTEL_EXPORTER_OTLP_COMPRESSION')?.name ?? 'OTEL_EXPORTER_OTLP_COMPRESSION');
+    throw new ConfigError(set, compression, 'none or gzip with OTEL_EXPORTER_OTLP_PROTOCOL=grpc (gRPC has no zstd)');
+  }
   return {
-    endpoint: endpoint(read, options.endpoint),
-    protocol: protocol(read, options.protocol),
-    compression: pick(read, 'COMPRESSION', (name, fallback) => read.oneOf(name, COMPRESSIONS, fallback), 'none', options.compression),
+    endpoint: chosen === 'grpc' ? grpcEndpoint(read, options.endpoint) : endpoint(read, options.endpoint),
+    protocol: chosen,
+    compression,
     http: {
       headers: { ...read.keyValues('OTEL_EXPORTER_OTLP_HEADERS'), ...read.keyValues('OTEL_EXPORTER_OTLP_LOGS_HEADERS', options.headers) },
       timeoutMs: pick(read, 'TIMEOUT', (name, fallback) => read.int(name, fallback, { min: 1 }), 10_000, options.timeoutMs),
@@ -72,12 +80,14 @@ function endpoint(read: SettingsReader, option: string | undefined): URL {
   return url;
 }
 
+/** The gRPC server: the logs-specific variable, else the generic one, used as they are (no path). */
+function grpcEndpoint(read: SettingsReader, option: string | undefined): URL {
+  return read.url('OTEL_EXPORTER_OTLP_LOGS_ENDPOINT', option) ?? read.url('OTEL_EXPORTER_OTLP_ENDPOINT') ?? new URL(DEFAULT_GRPC_ENDPOINT);
+}
+
 function protocol(read: SettingsReader, option: OtlpProtocolName | undefined): OtlpProtocolName {
   if (option !== undefined) return read.oneOf('OTEL_EXPORTER_OTLP_LOGS_PROTOCOL', OTLP_PROTOCOLS, 'http/protobuf', option);
   const set = read.first('OTEL_EXPORTER_OTLP_LOGS_PROTOCOL', 'OTEL_EXPORTER_OTLP_PROTOCOL');
   if (set === undefined) return 'http/protobuf';
-  if (set.value.toLowerCase() === 'grpc') {
-    throw new ConfigError(set.name, set.value, 'http/protobuf or http/json (gRPC is not supported by otel-logkit; use http/protobuf on port 4318)');
-  }
   return read.oneOf(set.name, OTLP_PROTOCOLS, 'http/protobuf');
 }

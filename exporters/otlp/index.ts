@@ -1,14 +1,31 @@
 import type { LogStage, StageContext } from '../../src/core/stage.js';
 import type { DestinationDescriptor } from '../delivery/descriptor.js';
-import { createHttpDestination } from '../delivery/destination.js';
+import { createDestination } from '../delivery/destination.js';
 import type { DeliverySettings } from '../delivery/settings.js';
+import { HttpTransport } from '../delivery/transport.js';
+import { watchedTransport } from '../delivery/watched-transport.js';
 import { type OtlpExporterConfig, type OtlpExporterOptions, parseOtlpExporterConfig } from './config.js';
+import { OtlpGrpcProtocol } from './grpc-protocol.js';
+import { GrpcTransport } from './grpc-transport.js';
 import { OtlpProtocol } from './protocol.js';
 
-/** `OTEL_LOGS_EXPORTER=otlp`: OTLP/HTTP to a Collector or any OTLP backend, through the shared delivery core. */
+/**
+ * `OTEL_LOGS_EXPORTER=otlp`: OTLP/HTTP (protobuf or JSON) or OTLP/gRPC to a Collector or any OTLP
+ * backend. Both are a protocol and a transport on the shared delivery core: batching, spool,
+ * retries, dead-letter and stats are the same whichever the wire.
+ */
 export function createOtlpDestination(config: OtlpExporterConfig, delivery: DeliverySettings, ctx: StageContext): LogStage {
-  return createHttpDestination(
-    { name: 'otlp', protocol: new OtlpProtocol(config.protocol, config.compression), endpoint: config.endpoint, http: config.http, delivery },
+  const { protocol, transport } =
+    config.protocol === 'grpc'
+      ? { protocol: new OtlpGrpcProtocol(), transport: new GrpcTransport(config.endpoint, config.http, config.compression) }
+      : { protocol: new OtlpProtocol(config.protocol, config.compression), transport: new HttpTransport(config.endpoint, config.http, delivery.batch.maxInFlight) };
+  return createDestination(
+    {
+      name: 'otlp',
+      protocol,
+      transport: watchedTransport(transport, ctx.health?.watch('otlp', config.endpoint)),
+      delivery,
+    },
     ctx,
   );
 }

@@ -18,7 +18,7 @@ export class OtlpProtocol implements Protocol {
   private readonly contentType: string;
 
   constructor(
-    private readonly format: OtlpProtocolName,
+    private readonly format: Exclude<OtlpProtocolName, 'grpc'>,
     private readonly compression: Compression,
   ) {
     this.contentType = format === 'http/json' ? 'application/json' : 'application/x-protobuf';

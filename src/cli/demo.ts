@@ -1,20 +1,28 @@
 /**
  * The demo: a small simulated shop service. Requests succeed or fail, handlers log at DEBUG and INFO,
  * one line carries a card number and a token. Everything goes through the full pipeline to the
- * embedded default sink (OTLP-JSON files under ./otel-logs/) unless OTEL_* variables point elsewhere.
+ * embedded default sink unless OTEL_* variables point elsewhere: OTLP-JSON files and the spool under a new
+ * temporary directory, named in the summary, so the demo leaves nothing in the user's directory.
  *
  * Run: npm run demo   (or: npx otel-logkit demo)
  */
 import { logs, SeverityNumber } from '@opentelemetry/api';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Writable } from 'node:stream';
-import { registerLogPipeline, runWithExecution, type StatsSection } from '../index.js';
+import { registerLogPipeline, runWithExecution, type LogkitStats } from '../index.js';
 
-export async function runDemo({ out, env = process.env }: { out: Writable; env?: NodeJS.ProcessEnv }): Promise<Record<string, StatsSection>> {
+export async function runDemo({ out, env = process.env }: { out: Writable; env?: NodeJS.ProcessEnv }): Promise<LogkitStats> {
   const demoEnv: NodeJS.ProcessEnv = { OTEL_SERVICE_NAME: 'demo-shop', ...env };
   const hasDestination = demoEnv.OTEL_LOGS_EXPORTER || demoEnv.OTEL_EXPORTER_OTLP_LOGS_ENDPOINT || demoEnv.OTEL_EXPORTER_OTLP_ENDPOINT;
   if (!hasDestination) {
     demoEnv.OTEL_LOGS_EXPORTER = 'file';
-    demoEnv.OTEL_LOGKIT_SPOOL_DIR ??= './otel-logs/spool';
+    if (!demoEnv.OTEL_LOGKIT_FILE_DIR || !demoEnv.OTEL_LOGKIT_SPOOL_DIR) {
+      const dir = mkdtempSync(join(tmpdir(), 'otel-logkit-demo-'));
+      demoEnv.OTEL_LOGKIT_FILE_DIR ||= dir;
+      demoEnv.OTEL_LOGKIT_SPOOL_DIR ||= join(dir, 'spool');
+    }
   }
   const pipeline = registerLogPipeline({ env: demoEnv, handleProcessEvents: false });
   const logger = logs.getLogger('shop.checkout');
@@ -46,7 +54,7 @@ export async function runDemo({ out, env = process.env }: { out: Writable; env?:
   return stats;
 }
 
-function summarise(stats: Record<string, StatsSection>, failures: number, env: NodeJS.ProcessEnv): string {
+function summarise(stats: LogkitStats, failures: number, env: NodeJS.ProcessEnv): string {
   const num = (section: string, key: string): number => {
     const value = stats[section]?.[key];
     return typeof value === 'number' ? value : value ? Object.values(value).reduce((a, b) => a + b, 0) : 0;
@@ -59,7 +67,7 @@ function summarise(stats: Record<string, StatsSection>, failures: number, env: N
     `  deferred:             ${num('deferred', 'buffered')} held, ${num('deferred', 'flushed')} flushed on failure, ${num('deferred', 'discarded')} discarded on success`,
     `  redacted:             ${num('redaction', 'values')} values in ${num('redaction', 'records')} records`,
     ...destinations.map((d) => `  exported (${d}): ${' '.repeat(Math.max(0, 8 - d.length))}${num(d, 'exported')}, failed ${num(d, 'failed')}, dropped ${num(d, 'dropped')}`),
-    env.OTEL_LOGS_EXPORTER === 'file' ? `  written to:           ${env.OTEL_LOGKIT_FILE_DIR ?? './otel-logs/'}` : `  sent to:              ${env.OTEL_LOGS_EXPORTER ?? 'otlp'}`,
+    env.OTEL_LOGS_EXPORTER === 'file' ? `  written to:           ${join(env.OTEL_LOGKIT_FILE_DIR ?? './otel-logs', 'logs.jsonl')}` : `  sent to:              ${env.OTEL_LOGS_EXPORTER ?? 'otlp'}`,
     '',
   ];
   return lines.join('\n');

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { context, diag, isSpanContextValid, trace, type SeverityNumber } from '@opentelemetry/api';
 import { newId } from './ids.js';
+import { processWide } from './process-state.js';
 import type { LogMap } from './record.js';
 
 /** What the caller may say about a unit of work; everything is optional and inherited by nested executions. */
@@ -98,7 +99,18 @@ export interface ExecutionSettings {
   globalIdFromTrace: boolean;
 }
 
-const settings: ExecutionSettings = { globalIdFromTrace: true };
+type EndListener = (execution: Execution) => void;
+
+/**
+ * The one execution context of the process, shared by every copy of the package (see processWide).
+ * Bump the version when the shape of this state or of {@link Execution} changes incompatibly.
+ */
+const shared = processWide('executions', 1, () => ({
+  storage: new AsyncLocalStorage<Execution>(),
+  endListeners: new Set<EndListener>(),
+  settings: { globalIdFromTrace: true } as ExecutionSettings,
+}));
+const { storage, endListeners, settings } = shared;
 
 /**
  * Sets how executions behave for the whole process. Called by the pipeline assembly, never by a stage:
@@ -121,10 +133,6 @@ export function newGlobalId(traceId?: string): string {
   const span = trace.getSpanContext(context.active());
   return span !== undefined && isSpanContextValid(span) ? span.traceId : newId();
 }
-
-const storage = new AsyncLocalStorage<Execution>();
-type EndListener = (execution: Execution) => void;
-const endListeners = new Set<EndListener>();
 
 /** The execution the current code runs in, if any. */
 export function currentExecution(): Execution | undefined {

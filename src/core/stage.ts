@@ -1,5 +1,6 @@
 import type { Context } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
+import type { BackendHealth } from './backend-health.js';
 import type { LogkitRecord } from './record.js';
 import type { PipelineStats } from './stats.js';
 
@@ -21,4 +22,12 @@ export interface StageContext {
   readonly stats: PipelineStats;
   /** The resource of this pipeline, for records a stage makes itself (e.g. audit records). */
   readonly resource: Resource;
+  /** Which backends answer: transports report to it; the pipeline reads it at exit. Absent in bare tests. */
+  readonly health?: BackendHealth;
+  /**
+   * Aborted when the exit flush stops waiting (OTEL_LOGKIT_EXIT_TIMEOUT, or every pending backend
+   * down): a stage holding a flush or shutdown open should stop waiting, give up what it still
+   * retries (counted, or left in the spool) and release its timers, so the process can end.
+   */
+  readonly exitSignal?: AbortSignal;
 }

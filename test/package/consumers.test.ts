@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runChild as run, type Outcome } from '../fixtures/run-child.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const fixtures = join(import.meta.dirname, 'fixtures');
@@ -89,7 +90,7 @@ describe('a consumer project', () => {
     expect(await runApp('ts-cjs', ['out/app.js'])).toContain('hello from TypeScript CommonJS');
   });
 
-  it('in TypeScript ESM (nodenext) type-checks against the ESM declarations and runs', async () => {
+  it('in TypeScript ESM (nodenext) type-checks against the ESM declarations (stats() typed per section) and runs', async () => {
     await typecheck('ts-esm');
     const lines = await runApp('ts-esm', ['out/app.js']);
     expect(lines).toContain('hello from TypeScript ESM');
@@ -107,6 +108,20 @@ describe('a consumer project', () => {
       logLevel: 'error',
     });
     expect(await runApp('esm', ['bundle.cjs'])).toContain('hello from a CommonJS bundle');
+  });
+
+  it('loading both the ESM and the CommonJS build has one execution context: an execution opened through one copy is seen by the other', async () => {
+    const { dir, env } = setUp('dual');
+    const result = await run(process.execPath, ['app.js'], { cwd: dir, env, timeout: 15_000 });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('esm sees u-cjs');
+    expect(result.stdout).toContain('second registration: LOGKIT_ALREADY_REGISTERED');
+    const byBody = new Map(otlpRecords(dir).map((r) => [r.body, r.attributes]));
+    expect(byBody.get('opened through ESM')).toMatchObject({ 'user.id': 'u-esm', tags: ['#dual'], 'correlation.global_id': expect.stringMatching(/^[0-9a-f]{32}$/) });
+    expect(byBody.get('opened through ESM')).toHaveProperty('correlation.local_id');
+    expect(byBody.get('opened through CommonJS')).toMatchObject({ 'user.id': 'u-cjs' });
+    // The CommonJS pipeline heard the end of an execution the ESM copy opened, and flushed its held DEBUG record.
+    expect(byBody.get('held debug, flushed when the execution fails')).toMatchObject({ 'user.id': 'u-failing', 'logkit.deferred': true });
   });
 
   it('as a NodeSDK script that awaits sdk.shutdown() at its end keeps its last record', async () => {
@@ -179,6 +194,18 @@ function setUp(project: string): { dir: string; env: NodeJS.ProcessEnv } {
   };
 }
 
+/** The records of the file exporter's OTLP-JSON lines, with attributes as plain values. */
+function otlpRecords(dir: string): { body: unknown; attributes: Record<string, unknown> }[] {
+  type Value = { stringValue?: string; boolValue?: boolean; intValue?: string; arrayValue?: { values?: Value[] } };
+  const plain = (v: Value): unknown => v.stringValue ?? v.boolValue ?? v.intValue ?? v.arrayValue?.values?.map(plain);
+  return records(dir)
+    .trim()
+    .split('\n')
+    .flatMap((line) => (JSON.parse(line) as { resourceLogs: { scopeLogs: { logRecords: { body: Value; attributes?: { key: string; value: Value }[] }[] }[] }[] }).resourceLogs)
+    .flatMap((r) => r.scopeLogs.flatMap((s) => s.logRecords))
+    .map((r) => ({ body: plain(r.body), attributes: Object.fromEntries((r.attributes ?? []).map((a) => [a.key, plain(a.value)])) }));
+}
+
 function records(dir: string): string {
   const file = join(dir, 'otel-logs', 'logs.jsonl');
   return existsSync(file) ? readFileSync(file, 'utf8') : '';
@@ -210,26 +237,6 @@ function compare(a: string, b: string): number {
   const [x, y] = [a.split('.').map(Number), b.split('.').map(Number)];
   for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return (x[i] ?? 0) - (y[i] ?? 0);
   return 0;
-}
-
-interface Outcome {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-function run(command: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeout?: number } = {}): Promise<Outcome> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], timeout: options.timeout ?? 30_000 });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr, ms: Date.now() - started }));
-  });
 }
 
 async function succeed(command: string, args: string[], options: { cwd?: string; timeout?: number } = {}): Promise<Outcome> {

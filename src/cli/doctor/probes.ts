@@ -14,6 +14,8 @@ import { installIndexTemplate } from '../../../exporters/elasticsearch/template.
 import type { LokiConfig } from '../../../exporters/loki/config.js';
 import { LokiProtocol } from '../../../exporters/loki/protocol.js';
 import type { OtlpExporterConfig } from '../../../exporters/otlp/config.js';
+import { GrpcTransport } from '../../../exporters/otlp/grpc-transport.js';
+import { OtlpGrpcProtocol } from '../../../exporters/otlp/grpc-protocol.js';
 import { OtlpProtocol } from '../../../exporters/otlp/protocol.js';
 import { httpCall, type HttpAnswer } from '../http-client.js';
 import { readFromElasticsearch } from '../view/read-elasticsearch.js';
@@ -39,10 +41,30 @@ export const PROBE_SERVICE = 'otel-logkit-doctor';
 export async function probeOtlp(config: OtlpExporterConfig, vars: BackendVariables): Promise<Check[]> {
   const checks = await probeConnection(config.endpoint, config.http, vars);
   if (checks.some((c) => !c.ok)) return checks;
+  if (config.protocol === 'grpc') {
+    checks.push(await probeOtlpGrpc(config, vars));
+    return checks;
+  }
   const protocol = new OtlpProtocol(config.protocol, config.compression);
   const notFound = `${vars.endpoint} is used as is and must end in /v1/logs (or set OTEL_EXPORTER_OTLP_ENDPOINT to the base URL)`;
   checks.push(await send('accepts logs', protocol, [], config.endpoint, config.http, vars, notFound, (answer) => `an empty ${config.protocol} export request was accepted (HTTP ${answer.status})`));
   return checks;
+}
+
+/** OTLP/gRPC: an empty `ExportLogsServiceRequest` through the exporter's own gRPC transport; the answer is a gRPC status. */
+async function probeOtlpGrpc(config: OtlpExporterConfig, vars: BackendVariables): Promise<Check> {
+  const protocol = new OtlpGrpcProtocol();
+  const transport = new GrpcTransport(config.endpoint, config.http, config.compression);
+  try {
+    const verdict = protocol.classify(await transport.send(protocol.encode([])));
+    if (verdict.kind === 'ok') return ok('accepts logs', 'an empty grpc export request was accepted (status OK)');
+    const message = verdict.kind === 'partial' ? 'partial answer' : (verdict.message ?? verdict.reason);
+    return fail('accepts logs', `the gRPC export was refused: ${message}`, `check ${vars.endpoint} is an OTLP/gRPC receiver (port 4317) and its credentials`);
+  } catch (error) {
+    return networkFailure('accepts logs', error, config.endpoint.host, vars);
+  } finally {
+    await transport.close();
+  }
 }
 
 /** Loki: the connection, the query API with the credentials and tenant, then a test record pushed and read back. */

@@ -7,6 +7,8 @@ import { freePort } from './ports.js';
 export interface CollectorBackend extends BackendLifecycle {
   /** Base URL of the OTLP/HTTP receiver; logs go to `${otlpHttpUrl}/v1/logs`. */
   readonly otlpHttpUrl: string;
+  /** URL of the OTLP/gRPC receiver (`OTEL_EXPORTER_OTLP_ENDPOINT` with `OTEL_EXPORTER_OTLP_PROTOCOL=grpc`). */
+  readonly otlpGrpcUrl: string;
   /**
    * Everything the file exporter has written so far: one OTLP JSON `ExportLogsServiceRequest`
    * object per line, in the order the collector exported them. Survives restarts (`append: true`).
@@ -16,7 +18,8 @@ export interface CollectorBackend extends BackendLifecycle {
 
 /**
  * Starts the OpenTelemetry Collector built by scripts/install-collector.sh: OTLP/HTTP receiver
- * (protobuf and JSON, gzip/zstd) on a free loopback port, file exporter writing OTLP JSON.
+ * (protobuf and JSON, gzip/zstd) and OTLP/gRPC receiver, each on a free loopback port, file exporter
+ * writing OTLP JSON.
  *
  * @example
  * const collector = await startCollector();
@@ -28,6 +31,7 @@ export async function startCollector(): Promise<CollectorBackend> {
   const binary = await ensureInstalled('collector');
   const dataDir = await makeDataDir('collector');
   const port = await freePort();
+  const grpcPort = await freePort();
   const exportFile = join(dataDir, 'exported.jsonl');
   const configFile = join(dataDir, 'config.yaml');
   await writeFile(
@@ -38,6 +42,8 @@ export async function startCollector(): Promise<CollectorBackend> {
       '    protocols:',
       '      http:',
       `        endpoint: 127.0.0.1:${port}`,
+      '      grpc:',
+      `        endpoint: 127.0.0.1:${grpcPort}`,
       'exporters:',
       '  file:',
       `    path: ${exportFile}`,
@@ -66,6 +72,7 @@ export async function startCollector(): Promise<CollectorBackend> {
   await backend.start();
   return Object.assign(backend, {
     otlpHttpUrl,
+    otlpGrpcUrl: `http://127.0.0.1:${grpcPort}`,
     async readExported(): Promise<object[]> {
       const text = await readFile(exportFile, 'utf8').catch(() => '');
       return text

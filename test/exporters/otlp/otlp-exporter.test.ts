@@ -63,9 +63,9 @@ describe('the OTLP/HTTP exporter', () => {
     expect(r.received[0]!.headers).toMatchObject({ 'x-tenant': 'a', 'x-shared': 'logs only' });
   });
 
-  it('refuses grpc at startup with an error naming the variable and the way out', () => {
-    expect(() => resolveConfig({ env: { OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: 'grpc' } })).toThrow(
-      expect.objectContaining({ code: 'LOGKIT_CONFIG_INVALID', message: expect.stringMatching(/^OTEL_EXPORTER_OTLP_LOGS_PROTOCOL=grpc: expected http\/protobuf or http\/json.*not supported/) }),
+  it('refuses bad settings at startup with an error naming the variable and the accepted form', () => {
+    expect(() => resolveConfig({ env: { OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: 'thrift' } })).toThrow(
+      expect.objectContaining({ code: 'LOGKIT_CONFIG_INVALID', message: 'OTEL_EXPORTER_OTLP_LOGS_PROTOCOL=thrift: expected one of http/protobuf, http/json, grpc' }),
     );
     expect(() => resolveConfig({ env: { OTEL_EXPORTER_OTLP_COMPRESSION: 'brotli' } })).toThrow('OTEL_EXPORTER_OTLP_COMPRESSION=brotli: expected one of none, gzip, zstd');
     expect(() => resolveConfig({ env: { OTEL_EXPORTER_OTLP_LOGS_CERTIFICATE: '/nonexistent/ca.pem' } })).toThrow(/OTEL_EXPORTER_OTLP_LOGS_CERTIFICATE=\/nonexistent\/ca.pem: expected the path of a readable file/);
