@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { runAuditCommand } from './cli/audit.js';
 import { runDemo } from './cli/demo.js';
 import { runRedactCommand } from './cli/redact.js';
 
@@ -7,6 +8,7 @@ const USAGE = `usage: otel-logkit <command>
 commands:
   demo            run a small simulated service through the full pipeline and summarise what happened
   redact [file]   redact newline-delimited JSON (a file, or stdin) to stdout with the configured rules
+  audit verify    check an audit stream read back from the file output, Loki or Elasticsearch/OpenSearch
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -17,6 +19,8 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'redact':
       return runRedactCommand(args, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
+    case 'audit':
+      return runAuditCommand(args, { stdout: process.stdout, stderr: process.stderr });
     case undefined:
     case '-h':
     case '--help':

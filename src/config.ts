@@ -1,5 +1,7 @@
+import { join } from 'node:path';
 import type { MeterProvider } from '@opentelemetry/api';
 import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
+import { parseAuditConfig, type AuditConfig, type AuditOptions } from '../processors/audit/config.js';
 import { parseDeliveryConfig, type DeliveryConfig, type DeliveryOptions } from '../exporters/config.js';
 import { EXPORTER_NAMES, type ExporterName } from '../exporters/registry.js';
 import { parseEnrichmentConfig, type EnrichmentConfig, type EnrichmentOptions } from '../processors/enrichment/config.js';
@@ -39,6 +41,8 @@ export interface LogkitOptions {
   sampling?: SamplingOptions;
   redaction?: RedactionOptions;
   delivery?: DeliveryOptions;
+  /** The tamper-evident audit trail (`OTEL_LOGKIT_AUDIT_*`). */
+  audit?: AuditOptions;
 }
 
 export interface LimitsConfig extends SnapshotLimits {
@@ -66,6 +70,7 @@ export interface LogkitConfig {
   sampling: SamplingConfig;
   redaction: RedactionConfig;
   delivery: DeliveryConfig;
+  audit: AuditConfig;
 }
 
 /** CI and hosting variables that carry the commit being run, in the order they are trusted. */
@@ -79,10 +84,12 @@ export function resolveConfig(options: LogkitOptions = {}): LogkitConfig {
   const read = new SettingsReader(options.env ?? process.env);
   const disabled = read.bool('OTEL_SDK_DISABLED', false, options.disabled);
   const exporters = parseExporters(read, options.exporters);
+  const serviceName = read.string('OTEL_SERVICE_NAME', undefined, options.serviceName);
+  const delivery = parseDeliveryConfig(read, exporters, options.delivery);
   return {
     disabled,
     resource: {
-      serviceName: read.string('OTEL_SERVICE_NAME', undefined, options.serviceName),
+      serviceName,
       serviceVersion: options.serviceVersion ?? read.raw('npm_package_version'),
       commit: read.first(...COMMIT_VARIABLES)?.value,
       attributes: { ...read.keyValues('OTEL_RESOURCE_ATTRIBUTES'), ...options.resourceAttributes },
@@ -103,8 +110,19 @@ export function resolveConfig(options: LogkitOptions = {}): LogkitConfig {
     enrichment: parseEnrichmentConfig(read, options.enrichment),
     sampling: parseSamplingConfig(read, options.sampling),
     redaction: parseRedactionConfig(read, options.redaction),
-    delivery: parseDeliveryConfig(read, exporters, options.delivery),
+    delivery,
+    audit: auditBesideSpool(parseAuditConfig(read, serviceName, options.audit), delivery),
   };
+}
+
+/** The audit trail travels through the spool and keeps its chain state beside it: no spool, no audit. */
+function auditBesideSpool(audit: AuditConfig, delivery: DeliveryConfig): AuditConfig {
+  if (!audit.enabled) return audit;
+  const spoolDir = delivery.settings.spoolDir;
+  if (spoolDir === undefined) {
+    throw new ConfigError('OTEL_LOGKIT_SPOOL_DIR', '', 'a directory when OTEL_LOGKIT_AUDIT is on: audit records travel through the spool, and the chain state is kept beside it');
+  }
+  return { ...audit, stateDir: join(spoolDir, 'audit-chain') };
 }
 
 function parseExporters(read: SettingsReader, option: ExporterName[] | undefined): Exclude<ExporterName, 'none'>[] {

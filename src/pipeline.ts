@@ -3,6 +3,7 @@ import { LoggerProvider, type LogRecordExporter, type LogRecordProcessor } from 
 import type { Resource } from '@opentelemetry/resources';
 import { createExportStage } from '../exporters/index.js';
 import { createLinkFor, type LogLinks } from '../exporters/links.js';
+import { createAuditStage } from '../processors/audit/index.js';
 import { createEnrichmentStage } from '../processors/enrichment/index.js';
 import { createRedactionStage } from '../processors/redaction/index.js';
 import { createSamplingStage } from '../processors/sampling/index.js';
@@ -72,7 +73,8 @@ export function createLogPipeline(options: LogkitOptions = {}): LogPipelineParts
   const ctx: StageContext = { stats, resource };
   const userExporters: LogRecordExporter[] = options.exporter === undefined ? [] : ([] as LogRecordExporter[]).concat(options.exporter);
   const exportStage = createExportStage(config.exporters, config.delivery, ctx, userExporters);
-  const redaction = createRedactionStage(config.redaction, ctx, exportStage);
+  const audit = createAuditStage(config.audit, ctx, exportStage);
+  const redaction = createRedactionStage(config.redaction, ctx, audit);
   const sampling = createSamplingStage(config.sampling, ctx, redaction);
   const enrichment = createEnrichmentStage(config.enrichment, ctx, sampling);
   const processor = new LogkitProcessor(enrichment, config.limits, stats, sampling);
