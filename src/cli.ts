@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { runArchiveCommand } from './cli/archive.js';
 import { runAuditCommand } from './cli/audit.js';
 import { runDemo } from './cli/demo.js';
 import { runRedactCommand } from './cli/redact.js';
@@ -9,6 +10,7 @@ commands:
   demo            run a small simulated service through the full pipeline and summarise what happened
   redact [file]   redact newline-delimited JSON (a file, or stdin) to stdout with the configured rules
   audit verify    check an audit stream read back from the file output, Loki or Elasticsearch/OpenSearch
+  archive get     fetch an archived payload by its reference and check its hash
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -21,6 +23,8 @@ async function main(argv: string[]): Promise<number> {
       return runRedactCommand(args, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
     case 'audit':
       return runAuditCommand(args, { stdout: process.stdout, stderr: process.stderr });
+    case 'archive':
+      return runArchiveCommand(args, { stdout: process.stdout, stderr: process.stderr, env: process.env });
     case undefined:
     case '-h':
     case '--help':

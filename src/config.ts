@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { MeterProvider } from '@opentelemetry/api';
 import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
+import { parseArchiveConfig, type ArchiveConfig, type ArchiveSettingsOptions } from './archive/config.js';
 import { parseAuditConfig, type AuditConfig, type AuditOptions } from '../processors/audit/config.js';
 import { parseDeliveryConfig, type DeliveryConfig, type DeliveryOptions } from '../exporters/config.js';
 import { EXPORTER_NAMES, type ExporterName } from '../exporters/registry.js';
@@ -43,6 +44,8 @@ export interface LogkitOptions {
   delivery?: DeliveryOptions;
   /** The tamper-evident audit trail (`OTEL_LOGKIT_AUDIT_*`). */
   audit?: AuditOptions;
+  /** Message archiving (`OTEL_LOGKIT_ARCHIVE_*`). */
+  archive?: ArchiveSettingsOptions;
 }
 
 export interface LimitsConfig extends SnapshotLimits {
@@ -71,6 +74,7 @@ export interface LogkitConfig {
   redaction: RedactionConfig;
   delivery: DeliveryConfig;
   audit: AuditConfig;
+  archive: ArchiveConfig;
 }
 
 /** CI and hosting variables that carry the commit being run, in the order they are trusted. */
@@ -112,6 +116,7 @@ export function resolveConfig(options: LogkitOptions = {}): LogkitConfig {
     redaction: parseRedactionConfig(read, options.redaction),
     delivery,
     audit: auditBesideSpool(parseAuditConfig(read, serviceName, options.audit), delivery),
+    archive: parseArchiveConfig(read, options.archive),
   };
 }
 
