@@ -74,3 +74,49 @@ export function canonicalJson(value: unknown): string {
 export function hashContent(content: AuditContent): string {
   return createHash('sha256').update(canonicalJson(content), 'utf8').digest('hex');
 }
+
+/**
+ * `hashContent(contentOf(record))` without building the content first: the canonical JSON is written
+ * straight from the record's values (the emit path's version; the verifier uses `hashContent`, and a
+ * test holds the two equal).
+ */
+export function hashRecord(record: LogkitRecord): string {
+  const attributes = record.attributes;
+  const keys = Object.keys(attributes).sort();
+  let json = '{"attributes":{';
+  let first = true;
+  for (const key of keys) {
+    if (key === AUDIT_CHAIN_ATTRIBUTES.hash) continue;
+    json += `${first ? '' : ','}${JSON.stringify(key)}:${canonicalValue(attributes[key])}`;
+    first = false;
+  }
+  const body = record.body;
+  json += `},"body":${body !== null && typeof body === 'object' && !(body instanceof Uint8Array) ? canonicalValue(body) : JSON.stringify(toText(body))}`;
+  if (record.eventName) json += `,"event_name":${JSON.stringify(record.eventName)}`;
+  json += `,"scope":${JSON.stringify(record.instrumentationScope.name ?? '')},"severity":${JSON.stringify(severityTextOf(record.severityText, record.severityNumber))}`;
+  json += `,"time_unix_nano":"${unixNanosString(recordTime(record))}"}`;
+  return createHash('sha256').update(json, 'utf8').digest('hex');
+}
+
+/** A record value in canonical JSON, by the rules of `toJsonValue` (record-fields.ts). */
+function canonicalValue(value: LogValue): string {
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'number':
+      return Number.isFinite(value) ? JSON.stringify(value) : `"${String(value)}"`;
+    case 'bigint':
+    case 'undefined':
+      return JSON.stringify(toJsonValue(value));
+    default:
+      break;
+  }
+  if (value === null) return 'null';
+  if (value instanceof Uint8Array || Array.isArray(value)) return canonicalJson(toJsonValue(value));
+  const keys = Object.keys(value).sort();
+  let json = '{';
+  for (let i = 0; i < keys.length; i++) json += `${i === 0 ? '' : ','}${JSON.stringify(keys[i])}:${canonicalValue(value[keys[i]!])}`;
+  return `${json}}`;
+}

@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fsync, fsyncSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import * as zlib from 'node:zlib';
 import { GENESIS_HASH } from './canonical.js';
@@ -27,12 +27,15 @@ const HEADER_BYTES = 8;
  * file has two fixed slots, written alternately with one positioned write each; a slot is
  * `u32 length, u32 CRC-32, JSON` with a write counter, and loading takes the intact slot with the
  * higher counter. A write torn by a crash damages only the slot being written; the other holds the
- * previous position. fsync happens at each digest and at shutdown (a process crash loses nothing;
- * power loss may lose the positions since the last digest, as the spool's `batch` policy may).
+ * previous position. fsync happens after each digest, asynchronously on libuv's thread pool (a flush
+ * to disk takes milliseconds, too long for the emit path), and synchronously at shutdown: a process
+ * crash loses nothing; power loss may lose the positions since the last digest, as the spool's
+ * `batch` policy may.
  */
 export class ChainStateFile {
   private fd: number | undefined;
   private counter = 0;
+  private syncing = false;
 
   private constructor(readonly path: string) {}
 
@@ -59,13 +62,20 @@ export class ChainStateFile {
     writeSync(this.fd, slot, 0, slot.length, (this.counter % 2) * SLOT_BYTES);
   }
 
-  sync(): void {
-    if (this.fd !== undefined) fsyncSync(this.fd);
+  /** Starts a flush to disk off the application's thread, unless one is already running. */
+  syncSoon(onError: (error: Error) => void): void {
+    if (this.fd === undefined || this.syncing) return;
+    this.syncing = true;
+    fsync(this.fd, (error) => {
+      this.syncing = false;
+      if (error && this.fd !== undefined) onError(error); // after close, the synchronous flush there has it
+
+    });
   }
 
   close(): void {
     if (this.fd === undefined) return;
-    this.sync();
+    fsyncSync(this.fd);
     closeSync(this.fd);
     this.fd = undefined;
   }

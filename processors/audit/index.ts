@@ -2,14 +2,15 @@ import { type Context, diag } from '@opentelemetry/api';
 import { AUDIT_CHAIN_ATTRIBUTES, isAuditRecord } from '../../src/core/audit-record.js';
 import type { LogkitRecord } from '../../src/core/record.js';
 import type { LogStage, StageContext } from '../../src/core/stage.js';
-import { contentOf, hashContent } from './canonical.js';
+import { ReasonCounter } from '../../src/core/stats.js';
+import { hashRecord } from './canonical.js';
 import { type ChainPosition, ChainStateFile } from './chain-state.js';
 import type { AuditConfig } from './config.js';
 import { digestBody, digestRecord } from './digest.js';
 import { signDigest } from './signature.js';
 
 export { parseAuditConfig, type AuditConfig, type AuditOptions } from './config.js';
-export { canonicalJson, contentOf, hashContent, bodyOf, severityTextOf, GENESIS_HASH, type AuditContent } from './canonical.js';
+export { canonicalJson, contentOf, hashContent, hashRecord, bodyOf, severityTextOf, GENESIS_HASH, type AuditContent } from './canonical.js';
 export { digestSignatureValid, publicKeyId, type DigestBody } from './signature.js';
 export { DIGEST_FIELDS } from './digest.js';
 
@@ -35,7 +36,7 @@ class AuditChainStage implements LogStage {
   private readonly timer: NodeJS.Timeout;
   private records = 0;
   private digests = 0;
-  private readonly errors: Record<string, number> = {};
+  private readonly errors = new ReasonCounter();
   private closing: Promise<void> | undefined;
 
   constructor(
@@ -47,7 +48,7 @@ class AuditChainStage implements LogStage {
     this.state = opened.file;
     this.position = opened.position;
     this.timer = setInterval(() => this.digestIfPending(), config.digestIntervalMs).unref();
-    ctx.stats.register('audit', () => ({ records: this.records, digests: this.digests, seq: this.position.seq, errors: { ...this.errors } }), { gauges: ['seq'] });
+    ctx.stats.register('audit', () => ({ records: this.records, digests: this.digests, seq: this.position.seq, errors: this.errors.toJSON() }), { gauges: ['seq'] });
   }
 
   write(record: LogkitRecord, context?: Context): void {
@@ -59,8 +60,7 @@ class AuditChainStage implements LogStage {
       attributes[AUDIT_CHAIN_ATTRIBUTES.stream] = this.config.stream;
       attributes[AUDIT_CHAIN_ATTRIBUTES.seq] = seq;
       attributes[AUDIT_CHAIN_ATTRIBUTES.prevHash] = position.lastHash;
-      delete attributes[AUDIT_CHAIN_ATTRIBUTES.hash];
-      const hash = hashContent(contentOf(record));
+      const hash = hashRecord(record);
       attributes[AUDIT_CHAIN_ATTRIBUTES.hash] = hash;
       position.seq = seq;
       position.lastHash = hash;
@@ -112,7 +112,10 @@ class AuditChainStage implements LogStage {
       position.digestSignature = signature;
       position.coveredThrough = body.last_seq;
       this.persist();
-      this.state.sync();
+      this.state.syncSoon((error) => {
+        this.count('state_write');
+        diag.error(`otel-logkit: the audit chain state ${this.state.path} could not be flushed to disk`, error);
+      });
       this.digests++;
       this.next.write(digestRecord(this.ctx.resource, body, signature));
     } catch (error) {
@@ -131,6 +134,6 @@ class AuditChainStage implements LogStage {
   }
 
   private count(reason: string): void {
-    this.errors[reason] = (this.errors[reason] ?? 0) + 1;
+    this.errors.add(reason);
   }
 }

@@ -35,7 +35,7 @@ const WARMUP = 3;
 const WORKING_SET = 512;
 
 const dir = mkdtempSync(join(tmpdir(), 'logkit-audit-bench-'));
-const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+const { privateKey } = generateKeyPairSync('ed25519');
 writeFileSync(join(dir, 'key.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
 let streams = 0;
 /** A fresh stream per stage, so each one starts its own chain and state file. */
