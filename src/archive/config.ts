@@ -1,3 +1,4 @@
+import { parseKey } from '../../exporters/delivery/config.js';
 import type { SettingsReader } from '../core/env.js';
 import { ConfigError } from '../core/errors.js';
 
@@ -50,7 +51,7 @@ export function parseArchiveConfig(read: SettingsReader, options: ArchiveSetting
   }
   const config: ArchiveConfig = {
     dir,
-    key: parseArchiveKey(read, options.key),
+    key: parseKey(read, options.key, 'OTEL_LOGKIT_ARCHIVE_KEY'),
     thresholdBytes: read.bytes('OTEL_LOGKIT_ARCHIVE_THRESHOLD', 0, options.thresholdBytes),
   };
   if (config.thresholdBytes > 0 && dir === undefined && bucket === undefined) {
@@ -68,14 +69,4 @@ function parseS3(read: SettingsReader, bucket: string, options: ArchiveSettingsO
   if (accessKeyId === undefined) throw new ConfigError('AWS_ACCESS_KEY_ID', '', 'an access key id when OTEL_LOGKIT_ARCHIVE_S3_BUCKET is set');
   if (secretAccessKey === undefined) throw new ConfigError('AWS_SECRET_ACCESS_KEY', '', 'a secret access key when OTEL_LOGKIT_ARCHIVE_S3_BUCKET is set');
   return { bucket, endpoint, region, prefix: read.string('OTEL_LOGKIT_ARCHIVE_S3_PREFIX', 'otel-logkit/', options.s3Prefix), accessKeyId, secretAccessKey, sessionToken: read.string('AWS_SESSION_TOKEN') };
-}
-
-/** The same accepted form as `OTEL_LOGKIT_SPOOL_KEY`: 64 hex digits, or the base64 of 32 bytes. */
-function parseArchiveKey(read: SettingsReader, option: string | undefined): Buffer | undefined {
-  const name = 'OTEL_LOGKIT_ARCHIVE_KEY';
-  const text = read.string(name, undefined, option);
-  if (text === undefined) return undefined;
-  const key = /^[0-9a-f]{64}$/i.test(text) ? Buffer.from(text, 'hex') : Buffer.from(text, 'base64');
-  if (key.length !== 32) throw new ConfigError(option !== undefined ? `option overriding ${name}` : name, text, 'a 256-bit key: 64 hex digits or the base64 of 32 bytes');
-  return key;
 }

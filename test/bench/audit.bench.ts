@@ -27,6 +27,7 @@ import type { LogStage } from '../../src/core/stage.js';
 import { PipelineStats } from '../../src/core/stats.js';
 import { buildResource } from '../../src/resource.js';
 import { noopExporter as exporter, noopStage as sink } from './sdk-baseline.js';
+import { cpuNsPerCall } from './cpu-time.js';
 import { standardRecord } from './standard-record.js';
 
 const N = 20_000;
@@ -46,20 +47,7 @@ const resource = buildResource(base.resource);
 const auditStage = (next: LogStage = sink) => createAuditStage(config().audit, { stats: new PipelineStats(), resource }, next);
 
 function time(run: (i: number) => void): number {
-  let best = Infinity;
-  for (let pass = 0; pass < 2; pass++) {
-    globalThis.gc?.();
-    const perRound: number[] = [];
-    for (let r = 0; r < WARMUP + ROUNDS; r++) {
-      const start = process.cpuUsage();
-      for (let i = 0; i < N; i++) run(i);
-      const used = process.cpuUsage(start);
-      if (r >= WARMUP) perRound.push(((used.user + used.system) * 1000) / N);
-    }
-    perRound.sort((a, b) => a - b);
-    best = Math.min(best, perRound[Math.floor(perRound.length / 2)]!);
-  }
-  return best;
+  return cpuNsPerCall(run, { n: N, rounds: ROUNDS, warmup: WARMUP });
 }
 
 const auditRecord = (i: number): LogRecord => {

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,25 +7,13 @@ import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { describe, expect, it } from 'vitest';
 import { archive } from '../../../src/archive/index.js';
 import { createLogPipeline } from '../../../src/pipeline.js';
+import { runCli as cli } from '../cli/run-cli.js';
 
-const ROOT = join(import.meta.dirname, '..', '..', '..');
 const KEY = 'ab'.repeat(32);
 
 function objectPath(dir: string, ref: string): string {
   const address = ref.slice('sha256:'.length);
   return join(dir, 'sha256', address.slice(0, 2), address);
-}
-
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: Buffer; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), ...args], { cwd: ROOT, env: { PATH: process.env.PATH, ...env } });
-    const out: Buffer[] = [];
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out), stderr }));
-  });
 }
 
 describe('archive(payload)', () => {
@@ -58,7 +45,7 @@ describe('archive(payload)', () => {
     expect(readFileSync(path).toString('latin1')).not.toContain('full request body');
 
     const got = await cli(['archive', 'get', ref['archive.ref']], env);
-    expect(got.stdout.toString('utf8')).toBe('the full request body, 1 MB in real life');
+    expect(got.stdout).toBe('the full request body, 1 MB in real life');
     expect(got.code).toBe(0);
     const bytes = readFileSync(path);
     bytes[bytes.length - 1]! ^= 1;

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,20 +6,9 @@ import { hashContent } from '../../../processors/audit/canonical.js';
 import { readAuditFile } from '../../../src/cli/audit-sources.js';
 import { exitCodeOf, type StoredAuditEntry, verifyAuditEntries } from '../../../src/cli/audit-verify.js';
 import { auditWorkspace, writeAuditRecords } from '../../processors/audit/audit-fixture.js';
+import { runCli } from './run-cli.js';
 
-const ROOT = join(import.meta.dirname, '..', '..', '..');
-
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), ...args], { cwd: ROOT, env: { PATH: process.env.PATH } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[]) => runCli(args);
 
 let ws: ReturnType<typeof auditWorkspace>;
 let entries: StoredAuditEntry[];
