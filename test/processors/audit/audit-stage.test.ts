@@ -6,7 +6,9 @@ import { verifyAuditEntries, exitCodeOf } from '../../../src/cli/audit-verify.js
 import { createPublicKey } from 'node:crypto';
 import { auditWorkspace, writeAuditRecords } from './audit-fixture.js';
 import { ChainStateFile } from '../../../processors/audit/chain-state.js';
+import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { resolveConfig } from '../../../src/config.js';
+import { createLogPipeline } from '../../../src/pipeline.js';
 
 describe('the audit stage', () => {
   it('chains audit records across a restart, never samples them, redacts them, and signs digests', async () => {
@@ -29,6 +31,19 @@ describe('the audit stage', () => {
     expect(report.findings).toEqual([]);
     expect(report.streams).toEqual([{ stream: 'billing', records: 9, digests: 3, lastSeq: 9, verifiedThrough: 9 }]);
     expect(exitCodeOf(report)).toBe(0);
+  });
+
+  it('signs a digest after the interval when fewer records than the digest count came', async () => {
+    const ws = auditWorkspace();
+    const pipeline = createLogPipeline({
+      env: { OTEL_LOGS_EXPORTER: 'none', OTEL_LOGKIT_SPOOL_DIR: ws.spoolDir, OTEL_LOGKIT_AUDIT_SIGNING_KEY_FILE: ws.privateKeyFile, OTEL_LOGKIT_AUDIT_DIGEST_INTERVAL: '20' },
+    });
+    const provider = new LoggerProvider({ resource: pipeline.resource, processors: pipeline.processors });
+    provider.getLogger('admin').emit({ body: 'role granted', attributes: { 'log.type': 'audit' } });
+    while ((pipeline.stats().audit!.digests as number) === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(pipeline.stats().audit).toMatchObject({ records: 1, digests: 1, seq: 1 });
+    await provider.shutdown();
+    expect(pipeline.stats().audit).toMatchObject({ digests: 1 }); // nothing new to cover at shutdown
   });
 
   it('refuses to start auditing without a spool, naming the variable', () => {
