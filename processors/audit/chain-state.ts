@@ -36,6 +36,8 @@ export class ChainStateFile {
   private fd: number | undefined;
   private counter = 0;
   private syncing = false;
+  /** Reused for every write: the emit path allocates nothing for the state. */
+  private readonly slot = Buffer.alloc(SLOT_BYTES);
 
   private constructor(readonly path: string) {}
 
@@ -53,13 +55,12 @@ export class ChainStateFile {
   write(position: ChainPosition): void {
     if (this.fd === undefined) return;
     this.counter++;
-    const json = Buffer.from(JSON.stringify({ n: this.counter, ...position }), 'utf8');
-    if (json.length > SLOT_BYTES - HEADER_BYTES) throw new Error(`chain state larger than a slot (${json.length} bytes)`);
-    const slot = Buffer.alloc(HEADER_BYTES + json.length);
-    slot.writeUInt32BE(json.length, 0);
-    slot.writeUInt32BE(zlib.crc32(json), 4);
-    json.copy(slot, HEADER_BYTES);
-    writeSync(this.fd, slot, 0, slot.length, (this.counter % 2) * SLOT_BYTES);
+    const slot = this.slot;
+    const length = slot.write(JSON.stringify({ n: this.counter, ...position }), HEADER_BYTES, 'utf8');
+    if (length >= SLOT_BYTES - HEADER_BYTES) throw new Error(`chain state larger than a slot (${length} bytes)`);
+    slot.writeUInt32BE(length, 0);
+    slot.writeUInt32BE(zlib.crc32(slot.subarray(HEADER_BYTES, HEADER_BYTES + length)), 4);
+    writeSync(this.fd, slot, 0, HEADER_BYTES + length, (this.counter % 2) * SLOT_BYTES);
   }
 
   /** Starts a flush to disk off the application's thread, unless one is already running. */
