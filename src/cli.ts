@@ -10,6 +10,8 @@ commands:
   view <id> ...   one request's records across services, from the file output, Loki or Elasticsearch
   doctor          check the configuration and probe every configured destination
   dead-letter     list | show <file> | replay [--destination <name>]: the batches backends refused
+  audit verify    check an audit stream read back from the file output, Loki or Elasticsearch/OpenSearch
+  archive get     fetch an archived payload by its reference and check its hash
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -20,13 +22,17 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'redact':
       return runRedactCommand(args, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
-    // view, doctor and dead-letter are loaded when asked for (their own chunks): the other commands start without them.
+    // view, doctor, dead-letter, audit and archive are loaded when asked for (their own chunks): the other commands start without them.
     case 'view':
       return (await import('./cli/view/command.js')).runViewCommand(args, { stdout: process.stdout, stderr: process.stderr, env: process.env });
     case 'doctor':
       return (await import('./cli/doctor/command.js')).runDoctorCommand(args, { stdout: process.stdout, stderr: process.stderr, env: process.env });
     case 'dead-letter':
       return (await import('./cli/dead-letter.js')).runDeadLetterCommand(args, { stdout: process.stdout, stderr: process.stderr, env: process.env });
+    case 'audit':
+      return (await import('./cli/audit.js')).runAuditCommand(args, { stdout: process.stdout, stderr: process.stderr });
+    case 'archive':
+      return (await import('./cli/archive.js')).runArchiveCommand(args, { stdout: process.stdout, stderr: process.stderr, env: process.env });
     case undefined:
     case '-h':
     case '--help':

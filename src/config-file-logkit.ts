@@ -7,8 +7,10 @@ import type { DeliverySettingsOptions } from '../exporters/delivery/config.js';
 import type { RoutingOptions } from '../exporters/routing/config.js';
 import type { EnrichmentOptions } from '../processors/enrichment/config.js';
 import type { RedactionOptions } from '../processors/redaction/config.js';
+import type { AuditOptions } from '../processors/audit/config.js';
 import type { SamplingOptions } from '../processors/sampling/config.js';
 import type { DeferredOptions } from '../processors/sampling/deferred/config.js';
+import type { ArchiveSettingsOptions } from './archive/config.js';
 import { fileSetting } from './config-file-yaml.js';
 import { ConfigError } from './core/errors.js';
 import type { SnapshotLimits } from './core/record.js';
@@ -37,11 +39,15 @@ export const LOGKIT_SECTION_KEYS = {
   redaction: 1,
   delivery: 1,
   exitTimeoutMs: 1,
+  audit: 1,
+  archive: 1,
 } as const;
 
 const CONNECTION = { endpoint: 1, headers: 1, username: 1, password: 1, timeoutMs: 1, certificate: 1, clientCertificate: 1, clientKey: 1 } as const;
 
 const SECTIONS: Record<string, Record<string, 0 | 1>> = {
+  audit: { enabled: 1, signingKeyFile: 1, stream: 1, digestRecords: 1, digestIntervalMs: 1 } satisfies KeyTable<AuditOptions>,
+  archive: { dir: 1, s3Bucket: 1, s3Endpoint: 1, s3Region: 1, s3Prefix: 1, key: 1, thresholdBytes: 1 } satisfies KeyTable<ArchiveSettingsOptions>,
   limits: { attributeCountLimit: 1, attributeValueLengthLimit: 1, maxStringLength: 1, maxDepth: 1, maxCollectionLength: 1 } satisfies KeyTable<SnapshotLimits & { attributeCountLimit: number; attributeValueLengthLimit: number }>,
   enrichment: { tags: 1, componentTags: 1, baggageKeys: 1, globalIdFromTrace: 1 } satisfies KeyTable<EnrichmentOptions>,
   sampling: {

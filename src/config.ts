@@ -1,5 +1,8 @@
+import { join } from 'node:path';
 import type { AttributeValue, MeterProvider } from '@opentelemetry/api';
 import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
+import { parseArchiveConfig, type ArchiveConfig, type ArchiveSettingsOptions } from './archive/config.js';
+import { parseAuditConfig, type AuditConfig, type AuditOptions } from '../processors/audit/config.js';
 import { parseDeliveryConfig, type DeliveryConfig, type DeliveryOptions } from '../exporters/config.js';
 import { EXPORTER_NAMES, type ExporterName } from '../exporters/registry.js';
 import { parseEnrichmentConfig, type EnrichmentConfig, type EnrichmentOptions } from '../processors/enrichment/config.js';
@@ -49,6 +52,10 @@ export interface LogkitOptions {
   delivery?: DeliveryOptions;
   /** Overrides `OTEL_LOGKIT_EXIT_TIMEOUT`: the longest the exit flush waits (ms) before undelivered records are spooled or counted lost. */
   exitTimeoutMs?: number;
+  /** The tamper-evident audit trail (`OTEL_LOGKIT_AUDIT_*`). */
+  audit?: AuditOptions;
+  /** Message archiving (`OTEL_LOGKIT_ARCHIVE_*`). */
+  archive?: ArchiveSettingsOptions;
 }
 
 export interface LimitsConfig extends SnapshotLimits {
@@ -78,6 +85,8 @@ export interface LogkitConfig {
   delivery: DeliveryConfig;
   /** `OTEL_LOGKIT_EXIT_TIMEOUT`: the bound of the flush at exit (beforeExit, SIGTERM/SIGINT, shutdown()). */
   exitTimeoutMs: number;
+  audit: AuditConfig;
+  archive: ArchiveConfig;
 }
 
 /** The default bound of the exit flush: a few seconds for a slow backend; one that is down is not waited for. */
@@ -117,10 +126,12 @@ function resolveFrom(options: LogkitOptions, env: Env): LogkitConfig {
   const read = new SettingsReader(env);
   const disabled = read.bool('OTEL_SDK_DISABLED', false, options.disabled);
   const exporters = parseExporters(read, options.exporters);
+  const serviceName = read.string('OTEL_SERVICE_NAME', undefined, options.serviceName);
+  const delivery = parseDeliveryConfig(read, exporters, options.delivery);
   return {
     disabled,
     resource: {
-      serviceName: read.string('OTEL_SERVICE_NAME', undefined, options.serviceName),
+      serviceName,
       serviceVersion: options.serviceVersion ?? read.raw('npm_package_version'),
       commit: read.first(...COMMIT_VARIABLES)?.value,
       attributes: { ...read.keyValues('OTEL_RESOURCE_ATTRIBUTES'), ...options.resourceAttributes },
@@ -141,9 +152,21 @@ function resolveFrom(options: LogkitOptions, env: Env): LogkitConfig {
     enrichment: parseEnrichmentConfig(read, options.enrichment),
     sampling: parseSamplingConfig(read, options.sampling),
     redaction: parseRedactionConfig(read, options.redaction),
-    delivery: parseDeliveryConfig(read, exporters, options.delivery),
     exitTimeoutMs: read.int('OTEL_LOGKIT_EXIT_TIMEOUT', DEFAULT_EXIT_TIMEOUT_MS, { min: 0, max: 600_000 }, options.exitTimeoutMs),
+    delivery,
+    audit: auditBesideSpool(parseAuditConfig(read, serviceName, options.audit), delivery),
+    archive: parseArchiveConfig(read, options.archive),
   };
+}
+
+/** The audit trail travels through the spool and keeps its chain state beside it: no spool, no audit. */
+function auditBesideSpool(audit: AuditConfig, delivery: DeliveryConfig): AuditConfig {
+  if (!audit.enabled) return audit;
+  const spoolDir = delivery.settings.spoolDir;
+  if (spoolDir === undefined) {
+    throw new ConfigError('OTEL_LOGKIT_SPOOL_DIR', '', 'a directory when OTEL_LOGKIT_AUDIT is on: audit records travel through the spool, and the chain state is kept beside it');
+  }
+  return { ...audit, stateDir: join(spoolDir, 'audit-chain') };
 }
 
 function parseExporters(read: SettingsReader, option: ExporterName[] | undefined): Exclude<ExporterName, 'none'>[] {

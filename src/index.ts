@@ -92,3 +92,8 @@ export type {
   ExitStatsSection,
   SdkStatsSection,
 } from './stats.js';
+// Audit trail and message archiving (issue 16).
+export { auditLogger } from './audit-logger.js';
+export { archive, type ArchiveRef, type ArchiveOptions, type ArchiveSettingsOptions } from './archive/index.js';
+export type { AuditOptions } from '../processors/audit/config.js';
+export { AUDIT_CHAIN_ATTRIBUTES, LOG_TYPE_ATTRIBUTE, AUDIT_LOG_TYPE, AUDIT_DIGEST_LOG_TYPE } from './core/audit-record.js';

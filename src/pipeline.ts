@@ -3,6 +3,8 @@ import { LoggerProvider, type LogRecordExporter, type LogRecordProcessor } from 
 import type { Resource } from '@opentelemetry/resources';
 import { createExportStage } from '../exporters/index.js';
 import { createLinkFor, type LogLinks } from '../exporters/links.js';
+import { createAuditStage } from '../processors/audit/index.js';
+import { createArchive, createArchiveStage, useArchive } from './archive/index.js';
 import { createEnrichmentStage } from '../processors/enrichment/index.js';
 import { createRedactionStage } from '../processors/redaction/index.js';
 import { createSamplingStage } from '../processors/sampling/index.js';
@@ -84,7 +86,11 @@ function buildPipeline(options: LogkitOptions): { parts: LogPipelineParts; exit?
   const ctx: StageContext = { stats, resource, health, exitSignal: exit.given.signal };
   const userExporters: LogRecordExporter[] = options.exporter === undefined ? [] : ([] as LogRecordExporter[]).concat(options.exporter);
   const exportStage = createExportStage(config.exporters, config.delivery, ctx, userExporters);
-  const redaction = createRedactionStage(config.redaction, ctx, exportStage);
+  const audit = createAuditStage(config.audit, ctx, exportStage);
+  const archive = createArchive(config.archive, config.redaction);
+  useArchive(archive);
+  const archiving = createArchiveStage(archive, config.archive, ctx, audit);
+  const redaction = createRedactionStage(config.redaction, ctx, archiving);
   const sampling = createSamplingStage(config.sampling, ctx, redaction);
   const enrichment = createEnrichmentStage(config.enrichment, ctx, sampling);
   const processor = new ExitBoundProcessor(exit, enrichment, config.limits, stats, sampling);

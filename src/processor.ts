@@ -1,6 +1,7 @@
 import { diag, type Context, type SeverityNumber } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
+import { isAuditScope } from './core/audit-record.js';
 import type { EmitFilter } from './core/emit-filter.js';
 import { snapshotRecord, type SnapshotLimits, type SnapshotReport } from './core/record.js';
 import type { LogStage } from './core/stage.js';
@@ -45,6 +46,8 @@ export class LogkitProcessor implements LogRecordProcessor {
     const filter = this.filter;
     if (filter === undefined || this.closing) return true;
     try {
+      // An audit logger's records are never refused (they are never sampled either).
+      if (isAuditScope(options.instrumentationScope)) return true;
       if (filter.keeps(options.instrumentationScope.name, options.severityNumber)) return true;
       filter.skipped();
       this.refusedScope = options.instrumentationScope;

@@ -62,9 +62,8 @@ export function settingsFor(destination: string, settings: DeliverySettings): De
   return settings.spoolDir ? { ...settings, spoolDir: join(settings.spoolDir, destination) } : settings;
 }
 
-/** A 256-bit key as 64 hex digits or base64 of 32 bytes. */
-function parseKey(read: SettingsReader, option: string | undefined): Buffer | undefined {
-  const name = 'OTEL_LOGKIT_SPOOL_KEY';
+/** A 256-bit key as 64 hex digits or base64 of 32 bytes (the spool's, and the archive's `OTEL_LOGKIT_ARCHIVE_KEY`). */
+export function parseKey(read: SettingsReader, option: string | undefined, name = 'OTEL_LOGKIT_SPOOL_KEY'): Buffer | undefined {
   const text = read.string(name, undefined, option);
   if (text === undefined) return undefined;
   const key = /^[0-9a-f]{64}$/i.test(text) ? Buffer.from(text, 'hex') : Buffer.from(text, 'base64');

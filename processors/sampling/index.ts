@@ -1,5 +1,6 @@
 import { type Context, diag, SeverityNumber } from '@opentelemetry/api';
 import type { EmitFilter } from '../../src/core/emit-filter.js';
+import { isAuditRecord } from '../../src/core/audit-record.js';
 import { ConfigError } from '../../src/core/errors.js';
 import { currentExecution, type Execution, onExecutionEnd } from '../../src/core/execution.js';
 import type { LogkitRecord } from '../../src/core/record.js';
@@ -53,6 +54,7 @@ class SeveritySampler implements SamplingStage {
   private passed = 0;
   private held = 0;
   private audited = 0;
+  private auditPassed = 0;
   private internalErrors = 0;
   private readonly dropped = new ReasonCounter();
   private readonly rules: RuleBook;
@@ -89,6 +91,7 @@ class SeveritySampler implements SamplingStage {
       dropped: this.dropped.toJSON(),
       deferred: this.held,
       audit_records: this.audited,
+      audit_passed: this.auditPassed,
       rules_changes: this.rules.changes,
       rules_errors: this.rules.errors,
       internal_errors: this.internalErrors,
@@ -96,6 +99,7 @@ class SeveritySampler implements SamplingStage {
   }
 
   write(record: LogkitRecord, context?: Context): void {
+    if (isAuditRecord(record)) return this.passAudit(record, context);
     try {
       const severity: number = record.severityNumber || SeverityNumber.INFO;
       const execution = currentExecution();
@@ -176,6 +180,12 @@ class SeveritySampler implements SamplingStage {
       this.limiterRules = rules;
     }
     return this.limiter;
+  }
+
+  /** Records of the audit trail (`log.type = "audit"`) are never sampled, deferred or rate-limited. */
+  private passAudit(record: LogkitRecord, context: Context | undefined): void {
+    this.auditPassed++;
+    this.next.write(record, context);
   }
 
   /** Audit records bypass every sampling decision: a change of what is logged is always logged. */

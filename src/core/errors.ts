@@ -8,7 +8,9 @@ export type LogkitErrorCode =
   | 'LOGKIT_ALREADY_REGISTERED'
   | 'LOGKIT_EXPORT_FAILED'
   | 'LOGKIT_EXPORT_TIMEOUT'
-  | 'LOGKIT_SPOOL_CORRUPT';
+  | 'LOGKIT_SPOOL_CORRUPT'
+  | 'LOGKIT_ARCHIVE_FAILED'
+  | 'LOGKIT_ARCHIVE_CORRUPT';
 
 export class LogkitError extends Error {
   readonly code: LogkitErrorCode;

@@ -1,4 +1,5 @@
 import { SeverityNumber } from '@opentelemetry/api';
+import { AUDIT_LOG_TYPE, LOG_TYPE_ATTRIBUTE } from './audit-record.js';
 
 /**
  * Severity names follow the OTel SeverityNumber ranges: TRACE 1-4, DEBUG 5-8, INFO 9-12,
@@ -41,8 +42,13 @@ export function severityName(severity: number | undefined): string {
   return 'FATAL';
 }
 
-/** TRACE, DEBUG, INFO, WARN, ERROR, FATAL as 0..5; unspecified counts as INFO. Queues shed the lowest band first. */
-export function severityBand(record: { readonly severityNumber?: number }): number {
+/**
+ * TRACE, DEBUG, INFO, WARN, ERROR, FATAL as 0..5; unspecified counts as INFO. Queues shed the lowest
+ * band first. An audit record (`log.type = "audit"`) is in the top band whatever its severity: when a
+ * queue must shed, it is the last to go.
+ */
+export function severityBand(record: { readonly severityNumber?: number; readonly attributes?: Readonly<Record<string, unknown>> }): number {
+  if (record.attributes?.[LOG_TYPE_ATTRIBUTE] === AUDIT_LOG_TYPE) return 5;
   const n = record.severityNumber ?? 0;
   if (n <= 0) return 2;
   return Math.min(5, Math.floor((n - 1) / 4));

@@ -22,6 +22,7 @@ import { type LogkitRecord, snapshotRecord } from '../../src/core/record.js';
 import { PipelineStats } from '../../src/core/stats.js';
 import { buildResource } from '../../src/resource.js';
 import { noopExporter as exporter, noopStage as sink } from './sdk-baseline.js';
+import { cpuNsPerCall } from './cpu-time.js';
 import { standardRecord } from './standard-record.js';
 
 const N = 20_000;
@@ -42,28 +43,8 @@ function secretRecord(i: number): LogRecord {
   };
 }
 
-/**
- * Median CPU ns per call of `run(i)` over N calls, best of the rounds' medians in two passes.
- * `beforeRound` (outside the timing) prepares fresh inputs where a round would change them. One GC
- * per pass, not per round: a forced GC clears the weak references of optimised code and makes the
- * next round start deoptimised.
- */
 function time(run: (i: number) => void, beforeRound: () => void = () => {}): number {
-  let best = Infinity;
-  for (let pass = 0; pass < 2; pass++) {
-    globalThis.gc?.();
-    const perRound: number[] = [];
-    for (let r = 0; r < WARMUP + ROUNDS; r++) {
-      beforeRound();
-      const start = process.cpuUsage();
-      for (let i = 0; i < N; i++) run(i);
-      const used = process.cpuUsage(start);
-      if (r >= WARMUP) perRound.push(((used.user + used.system) * 1000) / N);
-    }
-    perRound.sort((a, b) => a - b);
-    best = Math.min(best, perRound[Math.floor(perRound.length / 2)]!);
-  }
-  return best;
+  return cpuNsPerCall(run, { n: N, rounds: ROUNDS, warmup: WARMUP }, beforeRound);
 }
 
 const standard = Array.from({ length: N }, (_, i) => standardRecord(i));
