@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { runCollectorCommand } from './cli/collector.js';
 import { runDemo } from './cli/demo.js';
 import { runRedactCommand } from './cli/redact.js';
 
@@ -7,6 +8,7 @@ const USAGE = `usage: otel-logkit <command>
 commands:
   demo            run a small simulated service through the full pipeline and summarise what happened
   redact [file]   redact newline-delimited JSON (a file, or stdin) to stdout with the configured rules
+  collector       receive OTLP/HTTP logs (OTEL_LOGKIT_COLLECTOR_ENDPOINT) and run them through the pipeline
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -17,6 +19,8 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'redact':
       return runRedactCommand(args, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
+    case 'collector':
+      return runCollectorCommand({ stdout: process.stdout, stderr: process.stderr, env: process.env });
     case undefined:
     case '-h':
     case '--help':

@@ -65,3 +65,7 @@ export {
   type RedactionConfig,
   type RedactionOptions,
 } from '../processors/redaction/index.js';
+
+// Collector (issue 14): OTLP/HTTP in, the same stages and destinations out.
+export { createCollector, type Collector, type CollectorInfo, type CreateCollectorOptions } from './collector/collector.js';
+export type { CollectorOptions, CollectorSettings, RequestLimits, TailSettings } from './collector/settings.js';

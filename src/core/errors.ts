@@ -8,7 +8,9 @@ export type LogkitErrorCode =
   | 'LOGKIT_ALREADY_REGISTERED'
   | 'LOGKIT_EXPORT_FAILED'
   | 'LOGKIT_EXPORT_TIMEOUT'
-  | 'LOGKIT_SPOOL_CORRUPT';
+  | 'LOGKIT_SPOOL_CORRUPT'
+  /** An OTLP request the collector received is not OTLP (the message names the path). */
+  | 'LOGKIT_OTLP_MALFORMED';
 
 export class LogkitError extends Error {
   readonly code: LogkitErrorCode;
