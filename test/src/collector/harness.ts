@@ -52,7 +52,10 @@ export async function until(check: () => boolean | Promise<boolean>, what = 'con
 }
 
 /** A minimal OTLP/JSON request with the given records (body text, severity, attributes as strings). */
-export function otlpJson(records: { body: string; severity?: number; attributes?: Record<string, string>; traceId?: string }[], service = 'json-sender'): string {
+export function otlpJson(
+  records: { body: string; severity?: number; attributes?: Record<string, string | boolean>; traceId?: string; timeMs?: number }[],
+  service = 'json-sender',
+): string {
   const now = BigInt(Date.now()) * 1_000_000n;
   return JSON.stringify({
     resourceLogs: [
@@ -62,10 +65,10 @@ export function otlpJson(records: { body: string; severity?: number; attributes?
           {
             scope: { name: 'spec' },
             logRecords: records.map((r, i) => ({
-              timeUnixNano: String(now + BigInt(i)),
+              timeUnixNano: String(r.timeMs === undefined ? now + BigInt(i) : BigInt(r.timeMs) * 1_000_000n),
               severityNumber: r.severity ?? 9,
               body: { stringValue: r.body },
-              attributes: Object.entries(r.attributes ?? {}).map(([key, value]) => ({ key, value: { stringValue: value } })),
+              attributes: Object.entries(r.attributes ?? {}).map(([key, value]) => ({ key, value: typeof value === 'boolean' ? { boolValue: value } : { stringValue: value } })),
               ...(r.traceId ? { traceId: r.traceId, spanId: '0102030405060708' } : {}),
             })),
           },
