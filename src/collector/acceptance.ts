@@ -39,12 +39,13 @@ export class AcceptanceGate {
     this.durable = delivery.settings.spoolDir !== undefined;
   }
 
-  /** Throws a 429/503 refusal when a destination has no room for `records` more. */
-  admit(records: number): void {
+  /** Throws a 429/503 refusal when a destination has no room for `records` more (about `bytes` encoded). */
+  admit(records: number, bytes: number): void {
     const { batch, spool } = this.delivery.settings;
     for (const [name, section] of destinations(this.stats.snapshot())) {
       if (this.durable) {
-        if ((section.spool_bytes as number) >= spool.maxBytes * SPOOL_HIGH_WATER) {
+        // The request's own size counts: a spool pushed over its cap evicts batches already acknowledged.
+        if ((section.spool_bytes as number) + bytes >= spool.maxBytes * SPOOL_HIGH_WATER) {
           throw new RequestRefusal(503, `the spool of ${name} is full; retry later`, 'spool_full');
         }
       } else if ((section.queued as number) + records > batch.maxQueueRecords) {

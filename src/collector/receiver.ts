@@ -94,7 +94,7 @@ export class LogsReceiver {
     const decoded = decodeRequest(body, encoding, this.settings.limits);
     const total = decoded.records.length + decoded.refused;
     this.recordsReceived += total;
-    this.gate.admit(decoded.records.length);
+    this.gate.admit(decoded.records.length, body.length);
     const outcome = this.gate.measure(() => {
       for (const record of decoded.records) this.entry.write(record);
     });
