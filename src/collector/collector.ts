@@ -99,8 +99,9 @@ export function createCollector(options: CreateCollectorOptions = {}): Collector
   const health = (request: IncomingMessage, response: ServerResponse): boolean => {
     const path = (request.url ?? '').split('?')[0];
     if (path !== '/health' && path !== '/health/live' && path !== '/health/ready') return false;
+    // Live while the process serves at all; ready while it accepts logs (not before start, not while draining).
     const ready = started && !receiver.draining;
-    const ok = path === '/health/live' ? stopping === undefined || receiver.draining : ready;
+    const ok = path === '/health/live' ? true : ready;
     const body = JSON.stringify({ status: ok ? 'ok' : 'unavailable', live: true, ready });
     response.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(body);
     return true;

@@ -76,7 +76,11 @@ export class TailDeferral implements LogStage {
       const marked = record.attributes[HELD_ATTRIBUTE] === true;
       const belowThreshold = marked || !this.routes.keeps(record);
       if (key !== undefined && belowThreshold) {
-        if (this.releasedIds.has(key)) return this.routes.released.write(unmark(record));
+        if (this.releasedIds.has(key)) {
+          // Late for the release (another service's request crossed the failure marker): shown, and counted as released.
+          this.released++;
+          return this.routes.released.write(unmark(record));
+        }
         if (!this.closed) return this.hold(key, record);
       }
       if (marked) delete record.attributes[HELD_ATTRIBUTE];

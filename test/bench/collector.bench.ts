@@ -1,8 +1,8 @@
 /**
  * The collector, side by side with the real OpenTelemetry Collector on the same machine and load:
- * OTLP/HTTP protobuf in → (ours: tail deferral, sampling, redaction, spool on disk | theirs: batch
- * processor, in-memory sending queue) → OTLP/HTTP protobuf out, uncompressed, to one loopback sink that
- * counts the records it receives. Each collector runs in its own process; its CPU (user + system, from
+ * OTLP/HTTP protobuf in → (ours: tail deferral, sampling, redaction, then the spool — fsynced before
+ * each 200, or not fsynced — or the memory queue | theirs: batch processor (100 ms timeout), in-memory
+ * sending queue) → OTLP/HTTP protobuf out, uncompressed, to one loopback sink that counts the records. Each collector runs in its own process; its CPU (user + system, from
  * /proc) is divided by the records delivered. The load: LOAD_RECORDS standard records in requests of
  * 500, four requests in flight, from this process. Two rounds each, the better one reported.
  *
@@ -20,6 +20,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { OtlpProtobufDecoder } from '../../exporters/codec/decode-protobuf.js';
 import { encodeOtlpProtobuf } from '../../exporters/codec/encode-protobuf.js';
 import type { LogkitRecord, LogMap } from '../../src/core/record.js';
+import { forwardingCollectorConfig } from '../e2e/harness/collector.js';
 import { ensureInstalled } from '../e2e/harness/install.js';
 import { standardRecord } from './standard-record.js';
 
@@ -115,7 +116,8 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function startOurs(sink: string, dir: string): Promise<Started> {
+/** Our collector with a spool (`fsync` per the policy) or, with `spool` false, the memory queue. */
+async function startOurs(sink: string, dir: string, spool: false | 'batch' | 'never'): Promise<Started> {
   const port = await freePort();
   const child = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []), '--import', 'tsx', RUN_COLLECTOR], {
     env: {
@@ -125,7 +127,7 @@ async function startOurs(sink: string, dir: string): Promise<Started> {
       OTEL_LOGS_EXPORTER: 'otlp',
       OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: `${sink}/v1/logs`,
       OTEL_EXPORTER_OTLP_LOGS_COMPRESSION: 'none',
-      OTEL_LOGKIT_SPOOL_DIR: join(dir, 'spool'),
+      ...(spool ? { OTEL_LOGKIT_SPOOL_DIR: join(dir, 'spool'), OTEL_LOGKIT_SPOOL_FSYNC: spool } : {}),
       OTEL_BLRP_SCHEDULE_DELAY: '200',
       OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: '8192',
     },
@@ -140,32 +142,7 @@ async function startTheirs(sink: string, dir: string): Promise<Started> {
   const binary = await ensureInstalled('collector');
   const port = await freePort();
   const config = join(dir, 'otelcol.yaml');
-  writeFileSync(
-    config,
-    [
-      'receivers:',
-      '  otlp:',
-      '    protocols:',
-      '      http:',
-      `        endpoint: 127.0.0.1:${port}`,
-      'processors:',
-      '  batch: {}',
-      'exporters:',
-      '  otlphttp:',
-      `    logs_endpoint: ${sink}/v1/logs`,
-      '    compression: none',
-      'service:',
-      '  telemetry:',
-      '    metrics:',
-      '      level: none',
-      '  pipelines:',
-      '    logs:',
-      '      receivers: [otlp]',
-      '      processors: [batch]',
-      '      exporters: [otlphttp]',
-      '',
-    ].join('\n'),
-  );
+  writeFileSync(config, forwardingCollectorConfig(port, sink));
   const child = spawn(binary, [`--config=${config}`], { stdio: ['ignore', 'ignore', 'ignore'] });
   const url = `http://127.0.0.1:${port}/v1/logs`;
   await waitForPort(url);
@@ -216,8 +193,10 @@ async function main(): Promise<void> {
   const best = new Map<string, Result>();
   for (let round = 0; round < ROUNDS; round++) {
     for (const [variant, start] of [
-      ['otel-logkit collector (spool on)', startOurs],
-      ['OTel Collector v0.162.0 (batch → otlphttp)', startTheirs],
+      ['otel-logkit collector, spool (fsync before 200)', (sink: string, dir: string) => startOurs(sink, dir, 'batch')],
+      ['otel-logkit collector, spool (fsync never)', (sink: string, dir: string) => startOurs(sink, dir, 'never')],
+      ['otel-logkit collector, memory queue', (sink: string, dir: string) => startOurs(sink, dir, false)],
+      ['OTel Collector v0.162.0 (batch → otlphttp, memory queue)', startTheirs],
     ] as const) {
       const result = await measure(variant, start, sink.url, body);
       const previous = best.get(variant);
@@ -225,12 +204,15 @@ async function main(): Promise<void> {
     }
   }
   sink.server.close();
-  const [ours, theirs] = [...best.values()];
+  const results = [...best.values()];
+  const theirs = results[results.length - 1]!;
   console.log(`${LOAD_RECORDS} records, ${PER_REQUEST} per request, ${IN_FLIGHT} in flight; best of ${ROUNDS}`);
   console.log('| collector | records/s | CPU µs/record |');
   console.log('| --- | ---: | ---: |');
   for (const r of best.values()) console.log(`| ${r.variant} | ${Math.round(r.recordsPerSecond).toLocaleString('en')} | ${r.cpuMicrosPerRecord.toFixed(1)} |`);
-  console.log(`ratio (ours / theirs): throughput ${(ours!.recordsPerSecond / theirs!.recordsPerSecond).toFixed(2)}, CPU per record ${(ours!.cpuMicrosPerRecord / theirs!.cpuMicrosPerRecord).toFixed(2)}`);
+  for (const ours of results.slice(0, -1)) {
+    console.log(`ratio ${ours.variant} / OTel Collector: throughput ${(ours.recordsPerSecond / theirs.recordsPerSecond).toFixed(2)}, CPU per record ${(ours.cpuMicrosPerRecord / theirs.cpuMicrosPerRecord).toFixed(2)}`);
+  }
 }
 
 await main();

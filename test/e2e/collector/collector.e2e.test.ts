@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Collector, createCollector, createLogPipeline } from '../../../src/index.js';
 import { eventually, startLoki, startOpenSearch, type LokiBackend, type OpenSearchBackend } from '../backends.js';
 import { answersHttp, makeDataDir, ProcessBackend } from '../harness/BackendLifecycle.js';
+import { forwardingCollectorConfig } from '../harness/collector.js';
 import { ensureInstalled } from '../harness/install.js';
 import { freePort } from '../harness/ports.js';
 import { lokiEntries } from '../fixtures/loki-entries.js';
@@ -61,32 +62,7 @@ async function startForwardingCollector(target: string): Promise<ProcessBackend>
   const dataDir = await makeDataDir('collector-forwarding');
   const port = await freePort();
   const configFile = join(dataDir, 'config.yaml');
-  await writeFile(
-    configFile,
-    [
-      'receivers:',
-      '  otlp:',
-      '    protocols:',
-      '      http:',
-      `        endpoint: 127.0.0.1:${port}`,
-      'processors:',
-      '  batch:',
-      '    timeout: 100ms',
-      'exporters:',
-      '  otlphttp:',
-      `    endpoint: ${target}`,
-      'service:',
-      '  telemetry:',
-      '    metrics:',
-      '      level: none',
-      '  pipelines:',
-      '    logs:',
-      '      receivers: [otlp]',
-      '      processors: [batch]',
-      '      exporters: [otlphttp]',
-      '',
-    ].join('\n'),
-  );
+  await writeFile(configFile, forwardingCollectorConfig(port, target));
   otelcolUrl = `http://127.0.0.1:${port}/v1/logs`;
   const backend = new ProcessBackend(dataDir, { name: 'collector', command: binary, args: [`--config=${configFile}`], logFile: join(dataDir, 'collector.log') }, () => answersHttp(otelcolUrl), 30_000);
   await backend.start();

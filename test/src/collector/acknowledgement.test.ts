@@ -74,13 +74,19 @@ describe('collector acknowledgement', () => {
 
   it('drains and flushes on SIGTERM: every acknowledged record reaches the backend before it exits 0', async () => {
     const backend = await LoopbackReceiver.start();
-    const collector = await spawnCollector({ OTEL_LOGS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: backend.url, OTEL_BLRP_SCHEDULE_DELAY: '60000' });
-    expect(collector.banner).toMatchObject({ destinations: ['otlp'] });
-    expect((await post(collector.banner.endpoint, otlpJson(records('t', 3)))).status).toBe(200);
+    const collector = await spawnCollector({
+      OTEL_LOGS_EXPORTER: 'otlp',
+      OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: backend.url,
+      OTEL_BLRP_SCHEDULE_DELAY: '60000',
+      OTEL_LOGKIT_COLLECTOR_TOKEN: 's3cret-token',
+    });
+    expect(collector.banner).toMatchObject({ destinations: ['otlp'], auth: true, tls: false });
+    expect((await post(collector.banner.endpoint, otlpJson(records('t', 3)), { 'content-type': 'application/json', authorization: 'Bearer s3cret-token' })).status).toBe(200);
     collector.child.kill('SIGTERM');
     expect(await collector.exited).toBe(0);
     expect(backend.records.map((r) => text(r.body))).toEqual(['t-0', 't-1', 't-2']);
     expect(collector.output()).toMatch(/"message":"otel-logkit collector stopped","signal":"SIGTERM","records_accepted":3/);
+    expect(collector.output()).not.toContain('s3cret-token');
     await backend.close();
   });
 });

@@ -7,7 +7,7 @@ const RUN_COLLECTOR = fileURLToPath(new URL('./fixtures/run-collector.ts', impor
 /** `otel-logkit collector` in a child process, with the banner it printed. */
 export interface CollectorProcess {
   child: ChildProcess;
-  banner: { endpoint: string; metrics?: string; destinations: string[] };
+  banner: { endpoint: string; metrics?: string; destinations: string[]; auth: boolean; tls: boolean };
   /** Everything printed on stdout so far. */
   output(): string;
   exited: Promise<number | null>;

@@ -46,10 +46,14 @@ describe('deferred logging across services, through the collector', () => {
     await until(() => collector.backend.records.filter((r) => idOf(r) === 'req-failing' && deferred(r)).length === 3, 'the three held DEBUG records');
     await until(() => (collector.collector.stats().tail!.discarded as number) >= 3, 'the succeeding request’s history discarded');
 
-    const released = collector.backend.records.filter((r) => idOf(r) === 'req-failing' && deferred(r)).map((r) => text(r.body));
+    // In time order, as a backend shows them (one may arrive after the release and pass straight through).
+    const released = collector.backend.records
+      .filter((r) => idOf(r) === 'req-failing' && deferred(r))
+      .sort((x, y) => (BigInt(x.timeUnixNano!) < BigInt(y.timeUnixNano!) ? -1 : 1))
+      .map((r) => text(r.body));
     expect(released).toEqual(['checkout: handling /order?fail=1', 'billing: handling /order?fail=1', 'inventory: handling /order?fail=1']);
     expect(collector.backend.records.filter((r) => idOf(r) === 'req-fine' && r.severityNumber === 5)).toEqual([]);
     const tail = collector.collector.stats().tail!;
-    expect(tail).toMatchObject({ held: 6, released: 3, discarded: 3 });
+    expect(tail).toMatchObject({ released: 3, discarded: 3 });
   });
 });

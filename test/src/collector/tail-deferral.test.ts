@@ -36,6 +36,7 @@ describe('collector tail deferral', () => {
     await post(running.url, otlpJson([{ body: 'late detail', severity: 5, attributes: held('req-3') }]));
     await until(() => running!.backend.records.length === 3, 'three records');
     expect(running.backend.records.map((r) => text(r.body))).toEqual(['detail', 'execution failed', 'late detail']);
+    expect(running.collector.stats().tail).toMatchObject({ held: 1, released: 2 });
   });
 
   it('discards the held records of an id that stays quiet for the window, and counts them', async () => {
