@@ -164,14 +164,18 @@ export function createCollector(options: CreateCollectorOptions = {}): Collector
     stop(): Promise<void> {
       stopping ??= (async () => {
         receiver.draining = true;
-        for (const server of servers) {
-          server.close();
-          server.closeIdleConnections();
-        }
+        const [main, ...metrics] = servers;
+        main?.close();
+        main?.closeIdleConnections();
         // Requests already being read are answered (a slow one is cut by requestTimeout), then everything is flushed.
+        // The metrics port stays up meanwhile: /health/ready says 503, /metrics shows the drain.
         await Promise.race([receiver.drained(), new Promise((resolve) => setTimeout(resolve, settings.limits.requestTimeoutMs).unref())]);
         await entry.shutdown().catch((error: unknown) => diag.error('otel-logkit: collector: shutdown failed', error));
-        for (const server of servers) server.closeAllConnections();
+        main?.closeAllConnections();
+        for (const server of metrics) {
+          server.close();
+          server.closeAllConnections();
+        }
       })();
       return stopping;
     },

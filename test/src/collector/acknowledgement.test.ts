@@ -1,4 +1,5 @@
 import { mkdtempSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -88,5 +89,25 @@ describe('collector acknowledgement', () => {
     expect(collector.output()).toMatch(/"message":"otel-logkit collector stopped","signal":"SIGTERM","records_accepted":3/);
     expect(collector.output()).not.toContain('s3cret-token');
     await backend.close();
+  });
+});
+
+describe('collector shutdown in-process', () => {
+  it('stops accepting, says not ready, answers the request it was reading, then flushes it', async () => {
+    running = await startCollector({ OTEL_BLRP_SCHEDULE_DELAY: '60000' });
+    const { port } = new URL(running.url);
+    const health = running.info.metrics!.replace('/metrics', '/health/ready');
+    const body = otlpJson(records('in-flight', 2));
+    const socket = connect(Number(port), '127.0.0.1');
+    let answer = '';
+    socket.on('data', (chunk) => (answer += chunk.toString()));
+    socket.write(`POST /v1/logs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`);
+    await until(() => running!.collector.stats().collector!.in_flight === 1, 'the request being read');
+    const stopped = running.collector.stop();
+    expect((await fetch(health)).status).toBe(503);
+    socket.end(body.slice(10));
+    await stopped;
+    expect(answer).toMatch(/^HTTP\/1\.1 200/);
+    expect(running.backend.records.map((r) => text(r.body))).toEqual(['in-flight-0', 'in-flight-1']);
   });
 });

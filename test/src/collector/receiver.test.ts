@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { gzipSync, zstdCompressSync } from 'node:zlib';
 import { SeverityNumber } from '@opentelemetry/api';
@@ -149,6 +150,22 @@ describe('collector: hostile input gets the documented answer while others keep 
     expect(running.collector.stats().collector).toMatchObject({
       refused: { decompressed_too_large: 2, too_large: 1, malformed: 4, too_many_records: 1, unauthorized: 2 },
     });
+  });
+
+  it('answers 413 to an oversize body sent without Content-Length, counting while it reads', async () => {
+    running = await startCollector(limits);
+    const { port } = new URL(running.url);
+    const status = await new Promise<number | string>((resolve) => {
+      const req = httpRequest({ port, host: '127.0.0.1', path: '/v1/logs', method: 'POST', headers: json }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      });
+      req.on('error', (error) => resolve(error.message));
+      for (let i = 0; i < 8; i++) req.write(Buffer.alloc(16 * 1024, 0x20)); // 128 KiB, chunked
+      req.end();
+    });
+    expect(status).toBe(413);
+    expect(running.collector.stats().collector).toMatchObject({ refused: { too_large: 1 } });
   });
 
   it('cuts a slow client that never finishes its headers (slowloris) while another client delivers', async () => {
