@@ -10,7 +10,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, LoggerProvider, type LogRecordExporter } from '@opentelemetry/sdk-logs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Collector, createCollector, createLogPipeline } from '../../../src/index.js';
-import { eventually, startLoki, startOpenSearch, type LokiBackend, type OpenSearchBackend } from '../backends.js';
+import { type CollectorBackend, eventually, startCollector, startLoki, startOpenSearch, type LokiBackend, type OpenSearchBackend } from '../backends.js';
 import { answersHttp, makeDataDir, ProcessBackend } from '../harness/BackendLifecycle.js';
 import { forwardingCollectorConfig } from '../harness/collector.js';
 import { ensureInstalled } from '../harness/install.js';
@@ -20,7 +20,8 @@ import { attributeOf } from '../fixtures/opensearch-documents.js';
 
 // The otel-logkit collector between real senders and real backends: the stock OTLP/JSON exporter
 // through the real OTel Collector (its otlphttp exporter forwarding to ours), the stock OTLP/proto
-// exporter and otel-logkit itself straight to ours; ours delivering to Loki and OpenSearch. Then the
+// exporter and otel-logkit itself straight to ours; ours delivering to Loki, OpenSearch and another
+// real Collector (OTLP, file exporter). Then the
 // cross-service scenario of issue 14 with Loki behind the collector.
 
 let loki: LokiBackend;
@@ -28,16 +29,19 @@ let os: OpenSearchBackend;
 let ours: Collector;
 let oursUrl = '';
 let otelcol: ProcessBackend;
+/** The real Collector behind ours as well (OTLP destination, file exporter). */
+let behind: CollectorBackend;
 let otelcolUrl = '';
 const INDEX = 'collector-e2e';
 
 beforeAll(async () => {
-  [loki, os] = await Promise.all([startLoki(), startOpenSearch()]);
+  [loki, os, behind] = await Promise.all([startLoki(), startOpenSearch(), startCollector()]);
   ours = createCollector({
     env: {
       OTEL_LOGKIT_COLLECTOR_ENDPOINT: '127.0.0.1:0',
       OTEL_LOGKIT_COLLECTOR_METRICS_ENDPOINT: 'none',
-      OTEL_LOGS_EXPORTER: 'loki,elasticsearch',
+      OTEL_LOGS_EXPORTER: 'loki,elasticsearch,otlp',
+      OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: `${behind.otlpHttpUrl}/v1/logs`,
       OTEL_LOGKIT_LOKI_ENDPOINT: loki.baseUrl,
       OTEL_LOGKIT_ELASTICSEARCH_ENDPOINT: os.baseUrl,
       OTEL_LOGKIT_ELASTICSEARCH_INDEX: INDEX,
@@ -53,7 +57,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await otelcol?.dispose();
   await ours?.stop();
-  await Promise.all([loki?.dispose(), os?.dispose()]);
+  await Promise.all([loki?.dispose(), os?.dispose(), behind?.dispose()]);
 });
 
 /** The real Collector: OTLP/HTTP receiver → batch → otlphttp exporter to our collector. */
@@ -75,8 +79,22 @@ async function sendStock(exporter: LogRecordExporter, service: string, runId: st
   await provider.shutdown();
 }
 
+interface ExportedRequest {
+  resourceLogs?: { scopeLogs?: { logRecords?: { body?: { stringValue?: string }; attributes?: { key: string; value?: { stringValue?: string } }[] }[] }[] }[];
+}
+
+/** The bodies of the records of one run in what the file-exporting Collector wrote (OTLP JSON lines). */
+function bodiesOfRun(lines: object[], runId: string): string[] {
+  return (lines as ExportedRequest[])
+    .flatMap((line) => line.resourceLogs ?? [])
+    .flatMap((rl) => rl.scopeLogs ?? [])
+    .flatMap((sl) => sl.logRecords ?? [])
+    .filter((r) => r.attributes?.some((a) => a.key === 'e2e_run' && a.value?.stringValue === runId))
+    .map((r) => r.body?.stringValue ?? '');
+}
+
 describe('otel-logkit collector with real clients and real backends', () => {
-  it('delivers the stock JSON exporter (through the real OTel Collector), the stock proto exporter and otel-logkit to Loki and OpenSearch', async () => {
+  it('delivers the stock JSON exporter (through the real OTel Collector), the stock proto exporter and otel-logkit to Loki, OpenSearch and a real Collector', async () => {
     const runId = `interop-${Date.now()}`;
     await sendStock(new JsonExporter({ url: otelcolUrl }), 'stock-json-via-otelcol', runId);
     await sendStock(new ProtoExporter({ url: oursUrl }), 'stock-proto', runId);
@@ -98,6 +116,11 @@ describe('otel-logkit collector with real clients and real backends', () => {
       { timeoutMs: 60_000 },
     );
     expect(inOpenSearch.map((h) => (h._source as { body?: { text?: string } }).body?.text).sort()).toEqual(expected);
+    const exported = await eventually(
+      async () => bodiesOfRun(await behind.readExported(), runId),
+      (bodies) => bodies.length === 3,
+    );
+    expect(exported.sort()).toEqual(expected);
     expect(ours.stats().collector).toMatchObject({ answers: { 200: expect.any(Number) } });
   });
 
