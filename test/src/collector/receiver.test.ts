@@ -7,7 +7,8 @@ import { OTLPLogExporter as ProtoExporter } from '@opentelemetry/exporter-logs-o
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogPipeline } from '../../../src/index.js';
+import { encodeOtlpProtobuf } from '../../../exporters/codec/encode-protobuf.js';
+import { createLogPipeline, type LogValue } from '../../../src/index.js';
 import { text } from '../../exporters/receiver.js';
 import { type CollectorUnderTest, otlpJson, post, startCollector, until } from './harness.js';
 
@@ -119,6 +120,7 @@ describe('collector: hostile input gets the documented answer while others keep 
       notJson: await post(url, '{"resourceLogs": [', json),
       tooMany: await post(url, otlpJson(Array.from({ length: 101 }, (_, i) => ({ body: `r${i}` }))), json),
       tooDeep: await post(url, deepJson(20), json),
+      tooDeepProtobuf: await post(url, deepProtobuf(20), { 'content-type': 'application/x-protobuf', ...auth }),
       wrongToken: await post(url, otlpJson([{ body: 'x' }]), { 'content-type': 'application/json', authorization: 'Bearer guess' }),
       noToken: await post(url, otlpJson([{ body: 'x' }])),
       oversizeValue: await post(url, otlpJson([{ body: 'x'.repeat(2048) }, { body: 'fine' }]), json),
@@ -136,6 +138,8 @@ describe('collector: hostile input gets the documented answer while others keep 
     expect(results.notJson.status).toBe(400);
     expect(results.tooMany.status).toBe(413);
     expect(results.tooDeep.status).toBe(400);
+    expect(results.tooDeepProtobuf.status).toBe(400);
+    expect(results.tooDeepProtobuf.text).toMatch(/nested deeper than 8 levels/);
     expect(results.wrongToken.status).toBe(401);
     expect(results.noToken.status).toBe(401);
     expect(results.oversizeValue.status).toBe(200);
@@ -148,7 +152,7 @@ describe('collector: hostile input gets the documented answer while others keep 
     const delivered = running.backend.records.map((r) => text(r.body));
     expect(delivered.filter((b) => !b!.startsWith('steady-')).sort()).toEqual(['fine', 'well-behaved']);
     expect(running.collector.stats().collector).toMatchObject({
-      refused: { decompressed_too_large: 2, too_large: 1, malformed: 4, too_many_records: 1, unauthorized: 2 },
+      refused: { decompressed_too_large: 2, too_large: 1, malformed: 4, too_deep: 1, too_many_records: 1, unauthorized: 2 },
     });
   });
 
@@ -195,6 +199,15 @@ describe('collector: hostile input gets the documented answer while others keep 
     expect(answer).toMatch(/^HTTP\/1\.1 408/);
   });
 });
+
+function deepProtobuf(depth: number): Buffer {
+  let body: LogValue = 'bottom';
+  for (let i = 0; i < depth; i++) body = { k: body };
+  const now = Date.now();
+  return encodeOtlpProtobuf([
+    { hrTime: [Math.floor(now / 1000), 0], hrTimeObserved: [Math.floor(now / 1000), 0], body, resource: resourceFromAttributes({}), instrumentationScope: { name: 'deep' }, attributes: {}, droppedAttributesCount: 0 },
+  ]);
+}
 
 function deepJson(depth: number): string {
   let value: unknown = { stringValue: 'bottom' };
