@@ -12,6 +12,7 @@ commands:
   dead-letter     list | show <file> | replay [--destination <name>]: the batches backends refused
   audit verify    check an audit stream read back from the file output, Loki or Elasticsearch/OpenSearch
   archive get     fetch an archived payload by its reference and check its hash
+  collector       receive OTLP/HTTP logs (OTEL_LOGKIT_COLLECTOR_ENDPOINT) and run them through the pipeline
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -22,7 +23,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'redact':
       return runRedactCommand(args, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
-    // view, doctor, dead-letter, audit and archive are loaded when asked for (their own chunks): the other commands start without them.
+    // Every command but demo and redact is loaded when asked for (their own chunks): the other commands start without them.
     case 'view':
       return (await import('./cli/view/command.js')).runViewCommand(args, { stdout: process.stdout, stderr: process.stderr, env: process.env });
     case 'doctor':
@@ -33,6 +34,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./cli/audit.js')).runAuditCommand(args, { stdout: process.stdout, stderr: process.stderr });
     case 'archive':
       return (await import('./cli/archive.js')).runArchiveCommand(args, { stdout: process.stdout, stderr: process.stderr, env: process.env });
+    case 'collector':
+      return (await import('./cli/collector.js')).runCollectorCommand({ stdout: process.stdout, stderr: process.stderr, env: process.env });
     case undefined:
     case '-h':
     case '--help':

@@ -61,7 +61,7 @@ const SECTIONS: Record<string, Record<string, 0 | 1>> = {
     rateLimitBurst: 1,
     deferred: 1,
   } satisfies KeyTable<SamplingOptions>,
-  'sampling.deferred': { enabled: 1, flushLevel: 1, maxRecords: 1, maxBytes: 1, maxTotalBytes: 1, globalMaxRecords: 1, ttlMs: 1 } satisfies KeyTable<DeferredOptions>,
+  'sampling.deferred': { enabled: 1, flushLevel: 1, maxRecords: 1, maxBytes: 1, maxTotalBytes: 1, globalMaxRecords: 1, ttlMs: 1, forward: 1 } satisfies KeyTable<DeferredOptions>,
   redaction: {
     enabled: 1,
     keys: 1,

@@ -97,3 +97,6 @@ export { auditLogger } from './audit-logger.js';
 export { archive, type ArchiveRef, type ArchiveOptions, type ArchiveSettingsOptions } from './archive/index.js';
 export type { AuditOptions } from '../processors/audit/config.js';
 export { AUDIT_CHAIN_ATTRIBUTES, LOG_TYPE_ATTRIBUTE, AUDIT_LOG_TYPE, AUDIT_DIGEST_LOG_TYPE } from './core/audit-record.js';
+// Collector (issue 14): OTLP/HTTP in, the same stages and destinations out.
+export { createCollector, type Collector, type CollectorInfo, type CreateCollectorOptions } from './collector/collector.js';
+export type { CollectorOptions, CollectorSettings, RequestLimits, TailSettings } from './collector/settings.js';

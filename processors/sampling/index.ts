@@ -9,6 +9,7 @@ import type { LogStage, StageContext } from '../../src/core/stage.js';
 import { ReasonCounter } from '../../src/core/stats.js';
 import { DeferredBuffer } from './deferred/deferred-buffer.js';
 import { onLocalRootSpanError } from './deferred/flush-on-span-error.js';
+import { type Deferral, ForwardingDeferral } from './deferred/forward.js';
 import { type RulesAudit, rulesAuditRecord } from './audit.js';
 import { keepByRatio } from './ratio-sampler.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -58,7 +59,7 @@ class SeveritySampler implements SamplingStage {
   private internalErrors = 0;
   private readonly dropped = new ReasonCounter();
   private readonly rules: RuleBook;
-  private readonly deferred: DeferredBuffer | undefined;
+  private readonly deferred: Deferral | undefined;
   private readonly flushLevel: SeverityNumber;
   private readonly unsubscribe: (() => void)[] = [];
   private limiter: RateLimiter | undefined;
@@ -81,7 +82,8 @@ class SeveritySampler implements SamplingStage {
       this.rules.follow(source, `OTEL_LOGKIT_LEVELS_URL (${source.origin})`);
     }
     if (config.deferred.enabled) {
-      const deferred = new DeferredBuffer(config.deferred, (record) => next.write(record), ctx.stats);
+      const emit = (record: LogkitRecord) => next.write(record);
+      const deferred: Deferral = config.deferred.forward ? new ForwardingDeferral(emit, ctx) : new DeferredBuffer(config.deferred, emit, ctx.stats);
       this.deferred = deferred;
       this.unsubscribe.push(onExecutionEnd((execution) => deferred.ended(execution)));
       this.unsubscribe.push(onLocalRootSpanError((traceId) => deferred.releaseTrace(traceId)));

@@ -10,7 +10,9 @@ export type LogkitErrorCode =
   | 'LOGKIT_EXPORT_TIMEOUT'
   | 'LOGKIT_SPOOL_CORRUPT'
   | 'LOGKIT_ARCHIVE_FAILED'
-  | 'LOGKIT_ARCHIVE_CORRUPT';
+  | 'LOGKIT_ARCHIVE_CORRUPT'
+  /** An OTLP request the collector received is not OTLP (the message names the path). */
+  | 'LOGKIT_OTLP_MALFORMED';
 
 export class LogkitError extends Error {
   readonly code: LogkitErrorCode;

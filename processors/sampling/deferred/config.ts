@@ -17,6 +17,11 @@ export interface DeferredOptions {
   globalMaxRecords?: number;
   /** `OTEL_LOGKIT_DEFERRED_TTL` (ms, default 300000): an execution that never ends loses its held records after this. */
   ttlMs?: number;
+  /**
+   * `OTEL_LOGKIT_DEFERRED_FORWARD` (default false): send below-threshold records at once, marked
+   * `logkit.deferred.held`, for an otel-logkit collector to hold across services (tail deferral).
+   */
+  forward?: boolean;
 }
 
 /** The validated deferral settings. */
@@ -28,6 +33,7 @@ export interface DeferredConfig {
   maxTotalBytes: number;
   globalMaxRecords: number;
   ttlMs: number;
+  forward: boolean;
 }
 
 export function parseDeferredConfig(read: SettingsReader, options: DeferredOptions = {}): DeferredConfig {
@@ -39,5 +45,6 @@ export function parseDeferredConfig(read: SettingsReader, options: DeferredOptio
     maxTotalBytes: read.bytes('OTEL_LOGKIT_DEFERRED_MAX_TOTAL_BYTES', 64 * 1024 ** 2, options.maxTotalBytes),
     globalMaxRecords: read.int('OTEL_LOGKIT_DEFERRED_GLOBAL_MAX_RECORDS', 1000, { min: 1 }, options.globalMaxRecords),
     ttlMs: read.int('OTEL_LOGKIT_DEFERRED_TTL', 300_000, { min: 1 }, options.ttlMs),
+    forward: read.bool('OTEL_LOGKIT_DEFERRED_FORWARD', false, options.forward),
   };
 }

@@ -24,6 +24,12 @@ export interface CorrelationOptions<Req = unknown> {
   levelHeader?: string | false;
   /** Longest accepted incoming id; longer ones are cut. `OTEL_LOGKIT_ID_MAX_LENGTH`, default 128. */
   maxIdLength?: number;
+  /**
+   * Response header saying "this request's execution failed" (set on a 5xx or a failed execution), read
+   * back by the outgoing helpers to mark the caller's execution failed too, so its deferred history is
+   * released even if the caller then recovers. `OTEL_LOGKIT_FAILURE_HEADER`, default `x-logkit-execution-failed`.
+   */
+  failureHeader?: string;
   /** Reads the user, consumer, session, tags and attributes from the request (after authentication, say). */
   extract?: (request: Req) => RequestFields | undefined;
 }
@@ -35,6 +41,7 @@ export interface CorrelationConfig {
   baggageKey: string;
   levelHeader?: string;
   maxIdLength: number;
+  failureHeader: string;
 }
 
 /** RFC 9110 token: what a header name may be. */
@@ -54,6 +61,7 @@ export function parseCorrelationConfig(read: SettingsReader, options: Correlatio
     baggageKey: token(read, 'OTEL_LOGKIT_CORRELATION_BAGGAGE_KEY', 'correlation.global_id', options.baggageKey)!,
     levelHeader: level,
     maxIdLength: read.int('OTEL_LOGKIT_ID_MAX_LENGTH', 128, { min: 8, max: 1024 }, options.maxIdLength),
+    failureHeader: token(read, 'OTEL_LOGKIT_FAILURE_HEADER', 'x-logkit-execution-failed', options.failureHeader)!,
   };
 }
 

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { enterExecution, type Execution } from '../../core/execution.js';
 import { type CorrelationOptions, correlationConfigFrom } from './config.js';
-import { endExecutionWithResponse, openRequestExecution, type ResponseLike } from './incoming.js';
+import { announceFailure, endExecutionWithResponse, openRequestExecution, type ResponseLike } from './incoming.js';
 
 /** The parts of a fastify request and reply the plugin uses (structural: no runtime dependency on fastify). */
 export interface FastifyRequestLike {
@@ -44,6 +44,7 @@ export function fastifyCorrelation<Req extends FastifyRequestLike = FastifyReque
     const execution = openRequestExecution(request.headers, request, config, options.extract);
     executions.set(request.raw, execution);
     reply.header(config.globalIdHeader, execution.globalId);
+    announceFailure(reply.raw, execution, config.failureHeader);
     endExecutionWithResponse(reply.raw, execution);
     enterExecution(execution, () => next());
   });

@@ -17,7 +17,8 @@ export interface ResponseLike {
 
 /** Why an HTTP execution failed: a 5xx response, or the client went away before the response was complete. */
 export interface HttpFailure {
-  reason: 'server_error' | 'aborted';
+  /** `downstream_failed`: a service this one called answered with the failure header (see {@link announceFailure}). */
+  reason: 'server_error' | 'aborted' | 'downstream_failed';
   statusCode: number;
 }
 
@@ -76,8 +77,31 @@ export function openHttpExecution<Req extends { readonly headers: IncomingHeader
 ): Execution {
   const execution = openRequestExecution(request.headers, request, config, extract);
   if (!response.headersSent) response.setHeader(config.globalIdHeader, execution.globalId);
+  announceFailure(response, execution, config.failureHeader);
   endExecutionWithResponse(response, execution);
   return execution;
+}
+
+/** The part of a Node `ServerResponse` that {@link announceFailure} wraps. */
+interface HeadWriter {
+  writeHead?: (statusCode: number, ...rest: never[]) => unknown;
+  setHeader?: (name: string, value: string) => unknown;
+}
+
+/**
+ * Says in the response when this request's execution failed — a 5xx, or the handler marked it failed
+ * and answered anyway — with `header: true`, set as the status line is written. The caller's outgoing
+ * helpers read it and mark their own execution failed, so deferred history is released on both sides.
+ */
+export function announceFailure(response: object, execution: Execution, header: string): void {
+  const target = response as HeadWriter;
+  const writeHead = target.writeHead;
+  const setHeader = target.setHeader;
+  if (typeof writeHead !== 'function' || typeof setHeader !== 'function') return;
+  target.writeHead = function (this: unknown, statusCode: number, ...rest: never[]) {
+    if (execution.failed || statusCode >= 500) setHeader.call(this, header, 'true');
+    return writeHead.call(this, statusCode, ...rest);
+  };
 }
 
 /** The baggage entry from the active context (an instrumentation may have extracted it already), else from the raw header. */

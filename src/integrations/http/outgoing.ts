@@ -1,6 +1,8 @@
 import { context as otelContext, propagation } from '@opentelemetry/api';
+import type { EventEmitter } from 'node:events';
 import { currentExecution, type Execution } from '../../core/execution.js';
 import { type CorrelationConfig, type CorrelationOptions, correlationConfigFrom } from './config.js';
+import type { HttpFailure } from './incoming.js';
 
 let defaultConfig: CorrelationConfig | undefined;
 
@@ -35,7 +37,8 @@ export function correlationHeaders(config?: CorrelationConfig, execution: Execut
 export function correlatedFetch(fetchImpl: typeof fetch = globalThis.fetch, options: CorrelationOptions<never> = {}): typeof fetch {
   const config = correlationConfigFrom(options);
   return (input, init) => {
-    const extra = correlationHeaders(config);
+    const execution = currentExecution();
+    const extra = correlationHeaders(config, execution);
     if (isEmpty(extra)) return fetchImpl(input, init);
     const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
     for (const [name, value] of Object.entries(extra)) {
@@ -43,8 +46,25 @@ export function correlatedFetch(fetchImpl: typeof fetch = globalThis.fetch, opti
       if (name === 'baggage') headers.set(name, mergeBaggage(existing, value));
       else if (existing === undefined) headers.set(name, value);
     }
-    return fetchImpl(input, { ...init, headers });
+    return fetchImpl(input, { ...init, headers }).then((response) => {
+      if (execution !== undefined && response.headers.get(config.failureHeader) !== null) failedDownstream(execution, response.status);
+      return response;
+    });
   };
+}
+
+/** The called service said its execution failed: so did this one's, whatever it does next (retry, fallback). */
+function failedDownstream(execution: Execution, statusCode: number): void {
+  execution.fail({ reason: 'downstream_failed', statusCode } satisfies HttpFailure);
+}
+
+/** Watches the answer of an `http.request` for the failure header. */
+function watchResponse(request: unknown, execution: Execution | undefined, header: string): unknown {
+  if (execution === undefined || typeof (request as { once?: unknown })?.once !== 'function') return request;
+  (request as EventEmitter).once('response', (response: { headers: Record<string, unknown>; statusCode?: number }) => {
+    if (response.headers[header] !== undefined) failedDownstream(execution, response.statusCode ?? 0);
+  });
+  return request;
 }
 
 /** `http.request` / `http.get` / `https.request`, whose arguments {@link correlatedRequest} understands. */
@@ -61,7 +81,7 @@ type RequestFunction = (...args: never[]) => unknown;
 export function correlatedRequest<F extends RequestFunction>(request: F, options: CorrelationOptions<never> = {}): F {
   const config = correlationConfigFrom(options);
   const call = request as unknown as (...a: unknown[]) => unknown;
-  const wrapped = (...args: unknown[]): unknown => {
+  const send = (...args: unknown[]): unknown => {
     const extra = correlationHeaders(config);
     if (isEmpty(extra)) return call(...args);
     const [first, second, ...rest] = args;
@@ -76,6 +96,7 @@ export function correlatedRequest<F extends RequestFunction>(request: F, options
     const options = (first ?? {}) as { headers?: unknown };
     return call({ ...options, headers: mergeHeaders(options.headers, extra) }, ...args.slice(1));
   };
+  const wrapped = (...args: unknown[]): unknown => watchResponse(send(...args), currentExecution(), config.failureHeader);
   return wrapped as unknown as F;
 }
 

@@ -82,3 +82,35 @@ export async function startCollector(): Promise<CollectorBackend> {
     },
   });
 }
+
+/**
+ * The config of a Collector that forwards, as the otel-logkit collector's tests and benchmark run it:
+ * OTLP/HTTP receiver on `port` → batch processor → otlphttp exporter (uncompressed) to `target`, the
+ * base URL of the next OTLP/HTTP receiver (`/v1/logs` is appended by the exporter).
+ */
+export function forwardingCollectorConfig(port: number, target: string): string {
+  return [
+    'receivers:',
+    '  otlp:',
+    '    protocols:',
+    '      http:',
+    `        endpoint: 127.0.0.1:${port}`,
+    'processors:',
+    '  batch:',
+    '    timeout: 100ms',
+    'exporters:',
+    '  otlphttp:',
+    `    endpoint: ${target}`,
+    '    compression: none',
+    'service:',
+    '  telemetry:',
+    '    metrics:',
+    '      level: none',
+    '  pipelines:',
+    '    logs:',
+    '      receivers: [otlp]',
+    '      processors: [batch]',
+    '      exporters: [otlphttp]',
+    '',
+  ].join('\n');
+}

@@ -13,6 +13,7 @@ describe('parseCorrelationConfig', () => {
       baggageKey: 'correlation.global_id',
       levelHeader: undefined,
       maxIdLength: 128,
+      failureHeader: 'x-logkit-execution-failed',
     });
   });
 

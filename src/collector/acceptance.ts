@@ -1,0 +1,101 @@
+import type { DeliveryConfig } from '../../exporters/config.js';
+import type { PipelineStats, StatsSection } from '../core/stats.js';
+import { RequestRefusal } from './request-body.js';
+
+/** Of the spool's size cap, how much may fill before new requests are answered 503. */
+const SPOOL_HIGH_WATER = 0.9;
+
+/** What writing one request's records cost: records the destinations lost, records sampling refused. */
+export interface WriteOutcome {
+  lost: number;
+  refusedByPolicy: number;
+}
+
+/**
+ * Decides whether the collector may say "accepted". The delivery core does not (yet) tell a writer
+ * whether its record was queued, so this reads what it does publish — each destination's stats
+ * section — and relies on `write` being synchronous (one request's records are written with nobody
+ * else writing in between):
+ * - before a request: every destination must have room — the memory queue below its record limit
+ *   (else 429), the spool below 90 % of its size cap (else 503, since a full spool evicts its oldest,
+ *   already acknowledged, batches);
+ * - around the write: any record a destination dropped meanwhile (`dropped.*` grew) fails the request
+ *   with 503, so the sender retries instead of believing it delivered;
+ * - after the write, with a spool: `persist` makes everything written so far durable (group commit,
+ *   once per turn of the event loop for all requests of that turn) before anyone is answered 200.
+ * What the delivery core should expose instead: `write(record): boolean` (queued or not) and a
+ * synchronous `persist()` on the export stage; see the collector section of the README.
+ */
+export class AcceptanceGate {
+  private readonly durable: boolean;
+  private commit: Promise<void> | undefined;
+
+  constructor(
+    private readonly stats: PipelineStats,
+    private readonly delivery: DeliveryConfig,
+    /** Makes everything written so far durable before it returns (the export stage's flush, synchronous part). */
+    private readonly persist: () => void,
+  ) {
+    this.durable = delivery.settings.spoolDir !== undefined;
+  }
+
+  /** Throws a 429/503 refusal when a destination has no room for `records` more (about `bytes` encoded). */
+  admit(records: number, bytes: number): void {
+    const { batch, spool } = this.delivery.settings;
+    for (const [name, section] of destinations(this.stats.snapshot())) {
+      if (this.durable) {
+        // The request's own size counts: a spool pushed over its cap evicts batches already acknowledged.
+        if ((section.spool_bytes as number) + bytes >= spool.maxBytes * SPOOL_HIGH_WATER) {
+          throw new RequestRefusal(503, `the spool of ${name} is full; retry later`, 'spool_full');
+        }
+      } else if ((section.queued as number) + records > batch.maxQueueRecords) {
+        throw new RequestRefusal(429, `the queue of ${name} is full; retry later`, 'queue_full');
+      }
+    }
+  }
+
+  /** Runs a synchronous write and reports what it cost. */
+  measure(write: () => void): WriteOutcome {
+    const before = this.stats.snapshot();
+    write();
+    const after = this.stats.snapshot();
+    return { lost: droppedByDestinations(after) - droppedByDestinations(before), refusedByPolicy: policyDrops(after) - policyDrops(before) };
+  }
+
+  /** Resolves once everything written so far is as durable as the configuration makes it. */
+  durableNow(): Promise<void> {
+    if (!this.durable) return Promise.resolve();
+    this.commit ??= new Promise<void>((resolve) =>
+      setImmediate(() => {
+        this.commit = undefined;
+        this.persist();
+        resolve();
+      }),
+    );
+    return this.commit;
+  }
+}
+
+/** The stats sections of delivery destinations: the ones with a queue gauge and a spool gauge. */
+function destinations(snapshot: Record<string, StatsSection>): [string, StatsSection][] {
+  return Object.entries(snapshot).filter(([, s]) => typeof s.queued === 'number' && typeof s.spool_bytes === 'number');
+}
+
+function total(value: StatsSection[string] | undefined): number {
+  if (value === undefined) return 0;
+  if (typeof value === 'number') return value;
+  let sum = 0;
+  for (const n of Object.values(value)) sum += n;
+  return sum;
+}
+
+function droppedByDestinations(snapshot: Record<string, StatsSection>): number {
+  let sum = 0;
+  for (const [, section] of destinations(snapshot)) sum += total(section.dropped);
+  return sum;
+}
+
+/** Records the collector's own stages refused on purpose: sampling (rate limits, ratios) and redaction drops. */
+function policyDrops(snapshot: Record<string, StatsSection>): number {
+  return total(snapshot.sampling?.dropped) + total(snapshot.redaction?.dropped);
+}

@@ -1,0 +1,212 @@
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { diag } from '@opentelemetry/api';
+import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
+import { createExportStage } from '../../exporters/index.js';
+import { createRedactionStage } from '../../processors/redaction/index.js';
+import { createSamplingStage } from '../../processors/sampling/index.js';
+import { type LogkitConfig, type LogkitOptions, resolveConfig } from '../config.js';
+import type { LogStage, StageContext } from '../core/stage.js';
+import { PipelineStats, type StatsSection } from '../core/stats.js';
+import { buildResource } from '../resource.js';
+import { AcceptanceGate } from './acceptance.js';
+import { prometheusText } from './prometheus.js';
+import { LOGS_PATH, LogsReceiver } from './receiver.js';
+import { type CollectorOptions, type CollectorSettings, parseCollectorSettings } from './settings.js';
+import { TailDeferral } from './tail-deferral.js';
+
+/** Everything `createCollector` accepts: the collector's own settings and the pipeline's (`OTEL_*`, `OTEL_LOGKIT_*`). */
+export interface CreateCollectorOptions extends CollectorOptions {
+  /** The pipeline behind the receiver, configured as for `createLogPipeline` (its `env` defaults to ours). */
+  pipeline?: LogkitOptions;
+}
+
+/** Where a started collector listens, and what it forwards to: the startup banner's content. */
+export interface CollectorInfo {
+  /** `http(s)://host:port/v1/logs` */
+  endpoint: string;
+  /** `http://host:port/metrics`, when enabled. */
+  metrics?: string;
+  health: string;
+  destinations: string[];
+  spool?: string;
+  tls: boolean;
+  mtls: boolean;
+  auth: boolean;
+  tail: { enabled: boolean; windowMs: number };
+}
+
+/** A running (or runnable) collector. */
+export interface Collector {
+  /** Binds the receiver and the metrics endpoint; rejects when a port cannot be bound. */
+  start(): Promise<CollectorInfo>;
+  /** Stops accepting, answers in-flight requests, then flushes every destination (spool keeps the rest). Idempotent. */
+  stop(): Promise<void>;
+  stats(): Record<string, StatsSection>;
+  readonly settings: CollectorSettings;
+  readonly config: LogkitConfig;
+}
+
+/**
+ * An OTLP/HTTP logs collector built from the library's own stages: tail deferral, sampling,
+ * redaction (again, as a safety net for senders that do not redact) and the same destinations,
+ * routes, spool and dead-letter directory, configured by the same variables. Requests are answered
+ * 200 only once their records are accepted (on the spool when there is one), 429/503 with
+ * `Retry-After` when the queues are full, with `partial_success` for records refused by policy.
+ *
+ * @example
+ * const collector = createCollector({ endpoint: '127.0.0.1:4318' });
+ * const info = await collector.start();
+ * process.on('SIGTERM', () => void collector.stop());
+ */
+export function createCollector(options: CreateCollectorOptions = {}): Collector {
+  const settings = parseCollectorSettings(options);
+  const pipelineOptions: LogkitOptions = { env: options.env, ...options.pipeline };
+  const config = resolveConfig(pipelineOptions);
+  // Deferral across services happens here, per correlation id; the per-execution kind has no executions to follow.
+  const sampling = { ...config.sampling, deferred: { ...config.sampling.deferred, enabled: false, forward: false } };
+  const stats = new PipelineStats();
+  const ctx: StageContext = { stats, resource: buildResource(config.resource) };
+  const userExporters: LogRecordExporter[] = pipelineOptions.exporter === undefined ? [] : ([] as LogRecordExporter[]).concat(pipelineOptions.exporter);
+  const exportStage = createExportStage(config.exporters, config.delivery, ctx, userExporters);
+  const redaction = createRedactionStage(config.redaction, ctx, exportStage);
+  const sampler = createSamplingStage(sampling, ctx, redaction);
+  const entry: LogStage = settings.tail.enabled
+    ? new TailDeferral(
+        settings.tail,
+        {
+          sampled: sampler,
+          released: redaction,
+          keeps: (record) => sampler.keeps(record.instrumentationScope.name, record.severityNumber),
+          flushLevel: config.sampling.deferred.flushLevel,
+        },
+        ctx,
+      )
+    : sampler;
+  const gate = new AcceptanceGate(stats, config.delivery, () => {
+    // The synchronous part of a flush seals the open batches and writes and fsyncs them to the spool.
+    exportStage.forceFlush().catch(() => {});
+  });
+  const receiver = new LogsReceiver(settings, entry, gate);
+  stats.register('collector', () => receiver.read(), { gauges: ['in_flight'] });
+
+  let servers: Server[] = [];
+  let stopping: Promise<void> | undefined;
+  let started = false;
+
+  const health = (request: IncomingMessage, response: ServerResponse): boolean => {
+    const path = (request.url ?? '').split('?')[0];
+    if (path !== '/health' && path !== '/health/live' && path !== '/health/ready') return false;
+    // Live while the process serves at all; ready while it accepts logs (not before start, not while draining).
+    const ready = started && !receiver.draining;
+    const ok = path === '/health/live' ? true : ready;
+    const body = JSON.stringify({ status: ok ? 'ok' : 'unavailable', live: true, ready });
+    response.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(body);
+    return true;
+  };
+
+  const onRequest = (request: IncomingMessage, response: ServerResponse): void => {
+    if (request.method === 'GET' && health(request, response)) return;
+    receiver.handle(request, response);
+  };
+
+  const onMetrics = (request: IncomingMessage, response: ServerResponse): void => {
+    if (health(request, response)) return;
+    if ((request.url ?? '').split('?')[0] !== '/metrics') {
+      response.writeHead(404).end();
+      return;
+    }
+    response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(prometheusText(stats.snapshot()));
+  };
+
+  return {
+    settings,
+    config,
+    stats: () => stats.snapshot(),
+    async start(): Promise<CollectorInfo> {
+      const { tls, limits } = settings;
+      // Node checks the two timeouts below only this often (30 s by default): often enough to honour them.
+      const connectionsCheckingInterval = Math.max(50, Math.min(1000, Math.floor(Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs) / 4)));
+      const main = tls
+        ? createHttpsServer(
+            { cert: tls.cert, key: tls.key, ca: tls.clientCa, requestCert: tls.clientCa !== undefined, rejectUnauthorized: tls.clientCa !== undefined, connectionsCheckingInterval },
+            onRequest,
+          )
+        : createHttpServer({ connectionsCheckingInterval }, onRequest);
+      // Slow clients (slowloris) are cut: headers by headersTimeout, the whole request by requestTimeout (408).
+      main.headersTimeout = limits.headersTimeoutMs;
+      main.requestTimeout = limits.requestTimeoutMs;
+      main.on('clientError', answerClientError);
+      servers = [main];
+      const address = await listen(main, settings.endpoint);
+      let metrics: string | undefined;
+      if (settings.metricsEndpoint) {
+        const server = createHttpServer(onMetrics);
+        servers.push(server);
+        metrics = `http://${hostOf(await listen(server, settings.metricsEndpoint))}/metrics`;
+      }
+      started = true;
+      const scheme = tls ? 'https' : 'http';
+      return {
+        endpoint: `${scheme}://${hostOf(address)}${LOGS_PATH}`,
+        metrics,
+        health: `${scheme}://${hostOf(address)}/health`,
+        destinations: destinationNames(config),
+        spool: config.delivery.settings.spoolDir,
+        tls: tls !== undefined,
+        mtls: tls?.clientCa !== undefined,
+        auth: settings.token !== undefined,
+        tail: { enabled: settings.tail.enabled, windowMs: settings.tail.windowMs },
+      };
+    },
+    stop(): Promise<void> {
+      stopping ??= (async () => {
+        receiver.draining = true;
+        const [main, ...metrics] = servers;
+        main?.close();
+        main?.closeIdleConnections();
+        // Requests already being read are answered (a slow one is cut by requestTimeout), then everything is flushed.
+        // The metrics port stays up meanwhile: /health/ready says 503, /metrics shows the drain.
+        await Promise.race([receiver.drained(), new Promise((resolve) => setTimeout(resolve, settings.limits.requestTimeoutMs).unref())]);
+        await entry.shutdown().catch((error: unknown) => diag.error('otel-logkit: collector: shutdown failed', error));
+        main?.closeAllConnections();
+        for (const server of metrics) {
+          server.close();
+          server.closeAllConnections();
+        }
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** A client that broke HTTP or ran out of time gets its status line, and the socket is closed either way. */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (socket.writable) {
+    const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`, () => socket.destroy());
+  } else {
+    socket.destroy();
+  }
+}
+
+function listen(server: Server, where: { host: string; port: number }): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(where.port, where.host, () => {
+      server.off('error', reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+function hostOf(address: AddressInfo): string {
+  return address.family === 'IPv6' ? `[${address.address}]:${address.port}` : `${address.address}:${address.port}`;
+}
+
+function destinationNames(config: LogkitConfig): string[] {
+  const routes = config.delivery.routing.rules.length > 0 ? ['routes'] : [];
+  return [...config.exporters, ...routes];
+}

@@ -1,0 +1,87 @@
+import { OtlpJsonDecoder } from '../../exporters/codec/decode-json.js';
+import { OtlpProtobufDecoder } from '../../exporters/codec/decode-protobuf.js';
+import { LogkitError } from '../core/errors.js';
+import type { LogkitRecord, LogValue } from '../core/record.js';
+import type { OtlpEncoding } from './otlp-answer.js';
+import { RequestRefusal } from './request-body.js';
+import type { RequestLimits } from './settings.js';
+
+/** The encoding named by a request's `Content-Type`, or undefined when it is not OTLP/HTTP. */
+export function encodingOf(contentType: string | undefined): OtlpEncoding | undefined {
+  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type === 'application/x-protobuf' || type === 'application/protobuf') return 'protobuf';
+  if (type === 'application/json') return 'json';
+  return undefined;
+}
+
+/** The records of one request, and how many were refused by the per-record limits (with why). */
+export interface DecodedRequest {
+  records: LogkitRecord[];
+  refused: number;
+  refusedWhy?: string;
+}
+
+/**
+ * Turns a request body into records, or refuses it: not OTLP (400, naming where it broke), nested
+ * deeper than the limit (400), more records than the limit (413). A record with a value longer than
+ * the limit is refused alone and reported in `partial_success`; the rest of the request goes on.
+ */
+export function decodeRequest(body: Buffer, encoding: OtlpEncoding, limits: RequestLimits): DecodedRequest {
+  let records: LogkitRecord[];
+  try {
+    if (encoding === 'json') records = new OtlpJsonDecoder(limits.maxDepth).decode(JSON.parse(body.toString('utf8')));
+    else records = new OtlpProtobufDecoder().decode(body);
+  } catch (error) {
+    if (error instanceof LogkitError) throw new RequestRefusal(400, `malformed OTLP/JSON: ${error.message}`, 'malformed');
+    // A stack overflow here is nesting far beyond any limit: the same answer, no crash.
+    const what = encoding === 'json' ? 'JSON' : 'protobuf';
+    throw new RequestRefusal(400, `malformed ${what}: ${(error as Error).message}`, 'malformed');
+  }
+  if (records.length > limits.maxRecords) {
+    throw new RequestRefusal(413, `${records.length} log records in one request exceed the limit of ${limits.maxRecords}`, 'too_many_records');
+  }
+  const kept: LogkitRecord[] = [];
+  let refusedWhy: string | undefined;
+  for (const record of records) {
+    const problem = checkRecord(record, limits);
+    if (problem === undefined) kept.push(record);
+    else refusedWhy ??= problem;
+  }
+  return { records: kept, refused: records.length - kept.length, refusedWhy };
+}
+
+/** Why a record breaks the per-record limits, or undefined. Depth beyond the limit refuses the whole request. */
+function checkRecord(record: LogkitRecord, limits: RequestLimits): string | undefined {
+  let problem = checkValue(record.body, limits, 1);
+  for (const key in record.attributes) {
+    if (problem !== undefined) break;
+    if (key.length > limits.maxValueBytes) problem = `an attribute key longer than ${limits.maxValueBytes} bytes`;
+    else problem = checkValue(record.attributes[key], limits, 1);
+  }
+  return problem;
+}
+
+function checkValue(value: LogValue, limits: RequestLimits, depth: number): string | undefined {
+  if (typeof value === 'string') return tooLong(value.length, value, limits.maxValueBytes);
+  if (value instanceof Uint8Array) return value.length > limits.maxValueBytes ? `a bytes value longer than ${limits.maxValueBytes} bytes` : undefined;
+  if (value === null || typeof value !== 'object') return undefined;
+  if (depth > limits.maxDepth) throw new RequestRefusal(400, `a value is nested deeper than ${limits.maxDepth} levels`, 'too_deep');
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const problem = checkValue(item, limits, depth + 1);
+      if (problem !== undefined) return problem;
+    }
+    return undefined;
+  }
+  for (const key in value) {
+    const problem = key.length > limits.maxValueBytes ? `a map key longer than ${limits.maxValueBytes} bytes` : checkValue(value[key], limits, depth + 1);
+    if (problem !== undefined) return problem;
+  }
+  return undefined;
+}
+
+/** A string's UTF-8 size is between its length and three times it: measure only when it matters. */
+function tooLong(length: number, value: string, max: number): string | undefined {
+  if (length * 3 <= max) return undefined;
+  return Buffer.byteLength(value) > max ? `a value longer than ${max} bytes` : undefined;
+}

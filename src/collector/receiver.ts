@@ -1,0 +1,134 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { diag } from '@opentelemetry/api';
+import type { LogStage } from '../core/stage.js';
+import { ReasonCounter } from '../core/stats.js';
+import type { AcceptanceGate } from './acceptance.js';
+import { decodeRequest, encodingOf } from './decode-request.js';
+import { type Answer, errorAnswer, type OtlpEncoding, successAnswer } from './otlp-answer.js';
+import { readRequestBody, RequestRefusal } from './request-body.js';
+import type { CollectorSettings } from './settings.js';
+
+export const LOGS_PATH = '/v1/logs';
+
+/**
+ * The OTLP/HTTP logs endpoint: authenticates, reads and decodes one request within the limits, writes
+ * its records into the pipeline, and answers only once they are accepted (see {@link AcceptanceGate}).
+ * Every request ends in exactly one answer and one counter; nothing a client sends can throw out of here.
+ */
+export class LogsReceiver {
+  private readonly token: Buffer | undefined;
+  /** Requests being handled, for a drain at shutdown. */
+  inFlight = 0;
+  draining = false;
+  private idle: (() => void)[] = [];
+  private requests = 0;
+  private recordsReceived = 0;
+  private recordsAccepted = 0;
+  private recordsRefused = 0;
+  private bytesReceived = 0;
+  private readonly refusals = new ReasonCounter();
+  private readonly statuses = new ReasonCounter();
+
+  constructor(
+    private readonly settings: CollectorSettings,
+    private readonly entry: LogStage,
+    private readonly gate: AcceptanceGate,
+  ) {
+    this.token = settings.token === undefined ? undefined : Buffer.from(`Bearer ${settings.token}`);
+  }
+
+  /** The `collector` stats section. */
+  read(): Record<string, number | Record<string, number>> {
+    return {
+      requests: this.requests,
+      answers: this.statuses.toJSON(),
+      refused: this.refusals.toJSON(),
+      records_received: this.recordsReceived,
+      records_accepted: this.recordsAccepted,
+      records_refused: this.recordsRefused,
+      bytes_received: this.bytesReceived,
+      in_flight: this.inFlight,
+    };
+  }
+
+  handle(request: IncomingMessage, response: ServerResponse): void {
+    this.requests++;
+    this.inFlight++;
+    const encoding = encodingOf(request.headers['content-type']) ?? 'json';
+    this.answerFor(request, encoding)
+      .catch((error: unknown) => {
+        if (error instanceof RequestRefusal) {
+          this.refusals.add(error.reason);
+          const retry = error.status === 429 || error.status === 503 ? this.settings.retryAfterSeconds : undefined;
+          return errorAnswer(encoding, error.status, error.message, retry);
+        }
+        diag.error('otel-logkit: collector: a request failed unexpectedly', error);
+        this.refusals.add('internal_error');
+        return errorAnswer(encoding, 500, 'internal error');
+      })
+      .then((answer) => this.send(request, response, answer))
+      .finally(() => {
+        this.inFlight--;
+        if (this.inFlight === 0) for (const done of this.idle.splice(0)) done();
+      });
+  }
+
+  /** Resolves when no request is being handled (new ones are refused once `draining` is set). */
+  drained(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
+  }
+
+  private async answerFor(request: IncomingMessage, encoding: OtlpEncoding): Promise<Answer> {
+    const path = (request.url ?? '').split('?')[0];
+    if (path !== LOGS_PATH) throw new RequestRefusal(404, `no such endpoint ${path}; OTLP logs go to ${LOGS_PATH}`, 'not_found');
+    if (request.method !== 'POST') throw new RequestRefusal(405, `method ${request.method} not allowed; POST OTLP logs`, 'bad_method');
+    if (!this.authorized(request.headers.authorization)) throw new RequestRefusal(401, 'missing or wrong bearer token', 'unauthorized');
+    if (encodingOf(request.headers['content-type']) === undefined) {
+      throw new RequestRefusal(415, `content-type ${request.headers['content-type'] ?? '(none)'} is not OTLP: use application/x-protobuf or application/json`, 'unsupported_media_type');
+    }
+    if (this.draining) throw new RequestRefusal(503, 'the collector is shutting down; retry against another instance', 'shutting_down');
+    const body = await readRequestBody(request, this.settings.limits);
+    this.bytesReceived += body.length;
+    const decoded = decodeRequest(body, encoding, this.settings.limits);
+    const total = decoded.records.length + decoded.refused;
+    this.recordsReceived += total;
+    this.gate.admit(decoded.records.length, body.length);
+    const outcome = this.gate.measure(() => {
+      for (const record of decoded.records) this.entry.write(record);
+    });
+    if (outcome.lost > 0) {
+      this.recordsRefused += total;
+      throw new RequestRefusal(503, `${outcome.lost} records could not be queued; retry later`, 'queue_full');
+    }
+    await this.gate.durableNow();
+    const rejected = decoded.refused + outcome.refusedByPolicy;
+    this.recordsAccepted += total - rejected;
+    this.recordsRefused += rejected;
+    if (rejected === 0) return successAnswer(encoding, 0, '');
+    const why = [decoded.refused > 0 ? `${decoded.refused} with ${decoded.refusedWhy}` : '', outcome.refusedByPolicy > 0 ? `${outcome.refusedByPolicy} by sampling or redaction policy` : '']
+      .filter(Boolean)
+      .join('; ');
+    return successAnswer(encoding, rejected, `refused ${why}`);
+  }
+
+  private authorized(header: string | undefined): boolean {
+    if (this.token === undefined) return true;
+    if (header === undefined) return false;
+    const given = Buffer.from(header);
+    return given.length === this.token.length && timingSafeEqual(given, this.token);
+  }
+
+  private send(request: IncomingMessage, response: ServerResponse, answer: Answer): void {
+    this.statuses.add(String(answer.status));
+    if (response.headersSent || response.destroyed) return;
+    // A refused body may still be arriving: answer, then close instead of reading the rest.
+    const unread = !request.complete;
+    if (unread) answer.headers.connection = 'close';
+    response.writeHead(answer.status, { ...answer.headers, 'content-length': String(answer.body.length) });
+    response.end(answer.body, () => {
+      if (unread) request.destroy();
+    });
+  }
+}

@@ -1,0 +1,110 @@
+import { type Env, SettingsReader } from '../core/env.js';
+import { ConfigError } from '../core/errors.js';
+
+/** Options of `createCollector` given in code; each overrides the environment variable it names. */
+export interface CollectorOptions {
+  /** The environment to read instead of `process.env`. */
+  env?: Env;
+  /** `OTEL_LOGKIT_COLLECTOR_ENDPOINT` (default `127.0.0.1:4318`): where OTLP/HTTP is received. Port 0 picks a free one. */
+  endpoint?: string;
+  /** `OTEL_LOGKIT_COLLECTOR_METRICS_ENDPOINT` (default `127.0.0.1:9464`, `none` to turn off): Prometheus self-metrics and `/health`. */
+  metricsEndpoint?: string;
+  /** `OTEL_LOGKIT_COLLECTOR_TOKEN`: when set, requests must carry `Authorization: Bearer <token>`. */
+  token?: string;
+  /** `OTEL_LOGKIT_COLLECTOR_TLS_CERT` / `_TLS_KEY`: serve HTTPS with this certificate (PEM paths or contents). */
+  tlsCert?: string | Buffer;
+  tlsKey?: string | Buffer;
+  /** `OTEL_LOGKIT_COLLECTOR_TLS_CLIENT_CA`: require client certificates signed by this CA (mTLS). */
+  tlsClientCa?: string | Buffer;
+  limits?: Partial<RequestLimits>;
+  tail?: Partial<TailSettings>;
+  /** `OTEL_LOGKIT_COLLECTOR_RETRY_AFTER` (seconds, default 5): what a 429/503 asks senders to wait. */
+  retryAfterSeconds?: number;
+}
+
+/** What one request may be; beyond it the request (or the record) is refused, never trimmed silently. */
+export interface RequestLimits {
+  /** `OTEL_LOGKIT_COLLECTOR_MAX_REQUEST_BYTES` (default 8 MiB): the body as sent (compressed). 413 beyond. */
+  maxRequestBytes: number;
+  /** `OTEL_LOGKIT_COLLECTOR_MAX_DECOMPRESSED_BYTES` (default 32 MiB): the body once inflated. 413 beyond, counted while inflating. */
+  maxDecompressedBytes: number;
+  /** `OTEL_LOGKIT_COLLECTOR_MAX_RECORDS` (default 10000): records per request. 413 beyond. */
+  maxRecords: number;
+  /** `OTEL_LOGKIT_COLLECTOR_MAX_VALUE_BYTES` (default 64 KiB): one string or bytes value; a record with a longer one is refused (partial_success). */
+  maxValueBytes: number;
+  /** `OTEL_LOGKIT_COLLECTOR_MAX_DEPTH` (default 16): nesting of a body or attribute value; deeper requests are refused with 400. */
+  maxDepth: number;
+  /** `OTEL_LOGKIT_COLLECTOR_HEADERS_TIMEOUT` (ms, default 10000): a client that has not sent its headers by then is cut (slowloris). */
+  headersTimeoutMs: number;
+  /** `OTEL_LOGKIT_COLLECTOR_REQUEST_TIMEOUT` (ms, default 30000): the whole request body must arrive by then (408). */
+  requestTimeoutMs: number;
+}
+
+/** Tail deferral: below-threshold records held per correlation id until that id fails or goes quiet. */
+export interface TailSettings {
+  /** `OTEL_LOGKIT_TAIL` (default true). */
+  enabled: boolean;
+  /** `OTEL_LOGKIT_TAIL_WINDOW` (ms, default 30000): an id quiet this long has its held records discarded. */
+  windowMs: number;
+  /** `OTEL_LOGKIT_TAIL_MAX_RECORDS_PER_ID` (default 1000): oldest dropped first, counted. */
+  maxRecordsPerId: number;
+  /** `OTEL_LOGKIT_TAIL_MAX_RECORDS` (default 100000): all ids together; oldest id's oldest record first. */
+  maxRecords: number;
+}
+
+export interface CollectorSettings {
+  endpoint: { host: string; port: number };
+  metricsEndpoint?: { host: string; port: number };
+  token?: string;
+  tls?: { cert: Buffer; key: Buffer; clientCa?: Buffer };
+  limits: RequestLimits;
+  tail: TailSettings;
+  retryAfterSeconds: number;
+}
+
+const ENDPOINT_FORM = 'host:port, e.g. 127.0.0.1:4318 (port 0 picks a free port)';
+
+/** Reads and validates the collector section once, at startup; a bad value throws a ConfigError naming it. */
+export function parseCollectorSettings(options: CollectorOptions = {}): CollectorSettings {
+  const read = new SettingsReader(options.env ?? process.env);
+  const metrics = read.string('OTEL_LOGKIT_COLLECTOR_METRICS_ENDPOINT', '127.0.0.1:9464', options.metricsEndpoint);
+  const cert = read.file('OTEL_LOGKIT_COLLECTOR_TLS_CERT', options.tlsCert);
+  const key = read.file('OTEL_LOGKIT_COLLECTOR_TLS_KEY', options.tlsKey);
+  const clientCa = read.file('OTEL_LOGKIT_COLLECTOR_TLS_CLIENT_CA', options.tlsClientCa);
+  if ((cert === undefined) !== (key === undefined)) {
+    throw new ConfigError(cert ? 'OTEL_LOGKIT_COLLECTOR_TLS_KEY' : 'OTEL_LOGKIT_COLLECTOR_TLS_CERT', '', 'set together with its pair (certificate and key)');
+  }
+  if (clientCa && !cert) throw new ConfigError('OTEL_LOGKIT_COLLECTOR_TLS_CLIENT_CA', '[set]', 'used with OTEL_LOGKIT_COLLECTOR_TLS_CERT and _TLS_KEY');
+  const token = read.string('OTEL_LOGKIT_COLLECTOR_TOKEN', undefined, options.token);
+  const l = options.limits ?? {};
+  const t = options.tail ?? {};
+  return {
+    endpoint: hostPort('OTEL_LOGKIT_COLLECTOR_ENDPOINT', read.string('OTEL_LOGKIT_COLLECTOR_ENDPOINT', '127.0.0.1:4318', options.endpoint)),
+    metricsEndpoint: metrics.toLowerCase() === 'none' ? undefined : hostPort('OTEL_LOGKIT_COLLECTOR_METRICS_ENDPOINT', metrics),
+    token,
+    tls: cert && key ? { cert, key, clientCa } : undefined,
+    limits: {
+      maxRequestBytes: read.bytes('OTEL_LOGKIT_COLLECTOR_MAX_REQUEST_BYTES', 8 * 1024 ** 2, l.maxRequestBytes),
+      maxDecompressedBytes: read.bytes('OTEL_LOGKIT_COLLECTOR_MAX_DECOMPRESSED_BYTES', 32 * 1024 ** 2, l.maxDecompressedBytes),
+      maxRecords: read.int('OTEL_LOGKIT_COLLECTOR_MAX_RECORDS', 10_000, { min: 1 }, l.maxRecords),
+      maxValueBytes: read.bytes('OTEL_LOGKIT_COLLECTOR_MAX_VALUE_BYTES', 64 * 1024, l.maxValueBytes),
+      maxDepth: read.int('OTEL_LOGKIT_COLLECTOR_MAX_DEPTH', 16, { min: 1, max: 256 }, l.maxDepth),
+      headersTimeoutMs: read.int('OTEL_LOGKIT_COLLECTOR_HEADERS_TIMEOUT', 10_000, { min: 100 }, l.headersTimeoutMs),
+      requestTimeoutMs: read.int('OTEL_LOGKIT_COLLECTOR_REQUEST_TIMEOUT', 30_000, { min: 100 }, l.requestTimeoutMs),
+    },
+    tail: {
+      enabled: read.bool('OTEL_LOGKIT_TAIL', true, t.enabled),
+      windowMs: read.int('OTEL_LOGKIT_TAIL_WINDOW', 30_000, { min: 10 }, t.windowMs),
+      maxRecordsPerId: read.int('OTEL_LOGKIT_TAIL_MAX_RECORDS_PER_ID', 1000, { min: 1 }, t.maxRecordsPerId),
+      maxRecords: read.int('OTEL_LOGKIT_TAIL_MAX_RECORDS', 100_000, { min: 1 }, t.maxRecords),
+    },
+    retryAfterSeconds: read.int('OTEL_LOGKIT_COLLECTOR_RETRY_AFTER', 5, { min: 1, max: 3600 }, options.retryAfterSeconds),
+  };
+}
+
+function hostPort(name: string, value: string): { host: string; port: number } {
+  const match = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(value);
+  const port = match ? Number(match[2]) : NaN;
+  if (!match || port > 65535) throw new ConfigError(name, value, ENDPOINT_FORM);
+  return { host: match[1]!.replace(/^\[|\]$/g, ''), port };
+}

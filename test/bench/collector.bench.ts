@@ -1,0 +1,218 @@
+/**
+ * The collector, side by side with the real OpenTelemetry Collector on the same machine and load:
+ * OTLP/HTTP protobuf in → (ours: tail deferral, sampling, redaction, then the spool — fsynced before
+ * each 200, or not fsynced — or the memory queue | theirs: batch processor (100 ms timeout), in-memory
+ * sending queue) → OTLP/HTTP protobuf out, uncompressed, to one loopback sink that counts the records. Each collector runs in its own process; its CPU (user + system, from
+ * /proc) is divided by the records delivered. The load: LOAD_RECORDS standard records in requests of
+ * 500, four requests in flight, from this process. Two rounds each, the better one reported.
+ *
+ * Run: npm run bench -- collector (builds or reuses the e2e Collector binary, with the otlphttp exporter)
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { OtlpProtobufDecoder } from '../../exporters/codec/decode-protobuf.js';
+import { encodeOtlpProtobuf } from '../../exporters/codec/encode-protobuf.js';
+import type { LogkitRecord, LogMap } from '../../src/core/record.js';
+import { forwardingCollectorConfig } from '../e2e/harness/collector.js';
+import { ensureInstalled } from '../e2e/harness/install.js';
+import { standardRecord } from './standard-record.js';
+
+const LOAD_RECORDS = Number(process.env.BENCH_COLLECTOR_RECORDS ?? 100_000);
+const PER_REQUEST = 500;
+const IN_FLIGHT = 4;
+const ROUNDS = 2;
+const RUN_COLLECTOR = fileURLToPath(new URL('../src/collector/fixtures/run-collector.ts', import.meta.url));
+const TICK_SECONDS = 0.01; // /proc CPU times are in clock ticks of 10 ms on Linux
+
+// ---------- the sink: counts what arrives ----------
+
+let delivered = 0;
+async function startSink(): Promise<{ server: Server; url: string }> {
+  const decoder = new OtlpProtobufDecoder();
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      delivered += decoder.decode(Buffer.concat(chunks)).length;
+      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+// ---------- the load ----------
+
+function requestBody(): Buffer {
+  const resource = resourceFromAttributes({ 'service.name': 'bench-sender' });
+  const now = Date.now();
+  const records: LogkitRecord[] = Array.from({ length: PER_REQUEST }, (_, i) => {
+    const r = standardRecord(i);
+    return {
+      hrTime: [Math.floor(now / 1000), i],
+      hrTimeObserved: [Math.floor(now / 1000), i],
+      severityNumber: r.severityNumber,
+      severityText: r.severityText,
+      body: r.body as string,
+      resource,
+      instrumentationScope: { name: 'bench' },
+      attributes: r.attributes as LogMap,
+      droppedAttributesCount: 0,
+    };
+  });
+  return encodeOtlpProtobuf(records);
+}
+
+async function sendLoad(url: string, body: Buffer): Promise<void> {
+  let next = 0;
+  const requests = LOAD_RECORDS / PER_REQUEST;
+  const worker = async () => {
+    while (next < requests) {
+      next++;
+      for (;;) {
+        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body });
+        await res.arrayBuffer();
+        if (res.ok) break;
+        await new Promise((resolve) => setTimeout(resolve, 20)); // 429/503: back off briefly and resend
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+}
+
+// ---------- the collectors ----------
+
+interface Started {
+  child: ChildProcess;
+  url: string;
+  stop(): Promise<void>;
+}
+
+async function waitForPort(url: string): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    try {
+      await fetch(url, { method: 'GET' });
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  throw new Error(`nothing listens on ${url}`);
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Our collector with a spool (`fsync` per the policy) or, with `spool` false, the memory queue. */
+async function startOurs(sink: string, dir: string, spool: false | 'batch' | 'never'): Promise<Started> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []), '--import', 'tsx', RUN_COLLECTOR], {
+    env: {
+      PATH: process.env.PATH,
+      OTEL_LOGKIT_COLLECTOR_ENDPOINT: `127.0.0.1:${port}`,
+      OTEL_LOGKIT_COLLECTOR_METRICS_ENDPOINT: 'none',
+      OTEL_LOGS_EXPORTER: 'otlp',
+      OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: `${sink}/v1/logs`,
+      OTEL_EXPORTER_OTLP_LOGS_COMPRESSION: 'none',
+      ...(spool ? { OTEL_LOGKIT_SPOOL_DIR: join(dir, 'spool'), OTEL_LOGKIT_SPOOL_FSYNC: spool } : {}),
+      OTEL_BLRP_SCHEDULE_DELAY: '200',
+      OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: '8192',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}/v1/logs`;
+  await once(child.stdout!, 'data');
+  return { child, url, stop: () => stop(child) };
+}
+
+async function startTheirs(sink: string, dir: string): Promise<Started> {
+  const binary = await ensureInstalled('collector');
+  const port = await freePort();
+  const config = join(dir, 'otelcol.yaml');
+  writeFileSync(config, forwardingCollectorConfig(port, sink));
+  const child = spawn(binary, [`--config=${config}`], { stdio: ['ignore', 'ignore', 'ignore'] });
+  const url = `http://127.0.0.1:${port}/v1/logs`;
+  await waitForPort(url);
+  return { child, url, stop: () => stop(child) };
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  child.kill('SIGTERM');
+  await once(child, 'exit');
+}
+
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * TICK_SECONDS; // utime, stime
+}
+
+interface Result {
+  variant: string;
+  recordsPerSecond: number;
+  cpuMicrosPerRecord: number;
+}
+
+async function measure(variant: string, start: (sink: string, dir: string) => Promise<Started>, sink: string, body: Buffer): Promise<Result> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-collector-'));
+  const collector = await start(sink, dir);
+  try {
+    // A short warm-up, so both are measured hot.
+    delivered = 0;
+    await sendLoad(collector.url, body).catch(() => {});
+    delivered = 0;
+    const cpuBefore = cpuSeconds(collector.child.pid!);
+    const startedAt = performance.now();
+    await sendLoad(collector.url, body);
+    while (delivered < LOAD_RECORDS) await new Promise((resolve) => setTimeout(resolve, 5));
+    const seconds = (performance.now() - startedAt) / 1000;
+    const cpu = cpuSeconds(collector.child.pid!) - cpuBefore;
+    return { variant, recordsPerSecond: LOAD_RECORDS / seconds, cpuMicrosPerRecord: (cpu * 1e6) / LOAD_RECORDS };
+  } finally {
+    await collector.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const sink = await startSink();
+  const body = requestBody();
+  const best = new Map<string, Result>();
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [variant, start] of [
+      ['otel-logkit collector, spool (fsync before 200)', (sink: string, dir: string) => startOurs(sink, dir, 'batch')],
+      ['otel-logkit collector, spool (fsync never)', (sink: string, dir: string) => startOurs(sink, dir, 'never')],
+      ['otel-logkit collector, memory queue', (sink: string, dir: string) => startOurs(sink, dir, false)],
+      ['OTel Collector v0.162.0 (batch → otlphttp, memory queue)', startTheirs],
+    ] as const) {
+      const result = await measure(variant, start, sink.url, body);
+      const previous = best.get(variant);
+      if (!previous || result.recordsPerSecond > previous.recordsPerSecond) best.set(variant, result);
+    }
+  }
+  sink.server.close();
+  const results = [...best.values()];
+  const theirs = results[results.length - 1]!;
+  console.log(`${LOAD_RECORDS} records, ${PER_REQUEST} per request, ${IN_FLIGHT} in flight; best of ${ROUNDS}`);
+  console.log('| collector | records/s | CPU µs/record |');
+  console.log('| --- | ---: | ---: |');
+  for (const r of best.values()) console.log(`| ${r.variant} | ${Math.round(r.recordsPerSecond).toLocaleString('en')} | ${r.cpuMicrosPerRecord.toFixed(1)} |`);
+  for (const ours of results.slice(0, -1)) {
+    console.log(`ratio ${ours.variant} / OTel Collector: throughput ${(ours.recordsPerSecond / theirs.recordsPerSecond).toFixed(2)}, CPU per record ${(ours.cpuMicrosPerRecord / theirs.cpuMicrosPerRecord).toFixed(2)}`);
+  }
+}
+
+await main();
