@@ -32,6 +32,12 @@ export interface BatchDeliveryParts {
   /** The queue is a spool: a batch is never given up, it stays on disk for the next start. */
   durable: boolean;
   gate: BackoffGate;
+  /**
+   * `OTEL_LOGKIT_BATCH_MAX_BYTES` as a bound on the request body before compression, whatever the
+   * encoding: batches are closed on their protobuf size, and JSON of the same records can be 2-3 times
+   * larger, so an encoded request over the bound is sent in parts (a single record is sent as it is).
+   */
+  maxRequestBytes?: number;
 }
 
 /** What `classify` gets when the request was built from OTLP bytes (see Protocol.encodeFromOtlp). */
@@ -74,13 +80,20 @@ export class BatchDelivery {
     let viaOtlp = false;
     while (true) {
       if (!request) {
+        let parts = 1;
         try {
           const fromOtlp = protocol.encodeFromOtlp?.(batch.otlp());
           viaOtlp = fromOtlp !== undefined;
-          request = await compressRequest(fromOtlp ?? protocol.encode(batch.records()));
+          const encoded = fromOtlp ?? protocol.encode(batch.records());
+          parts = Math.min(batch.size, Math.ceil(encoded.body.byteLength / (this.parts.maxRequestBytes ?? Infinity)));
+          if (parts <= 1) request = await compressRequest(encoded);
         } catch (error) {
           diag.error(`otel-logkit: ${name}: a batch could not be encoded`, error);
           this.refuse(batch, 'encode_error', (error as Error).message);
+          return;
+        }
+        if (parts > 1 || !request) {
+          for (const part of batch.parts(parts)) await this.attempt(part, startedAt, state);
           return;
         }
       }

@@ -16,6 +16,7 @@ export interface DeliverySettingsOptions {
   spoolMaxBytes?: number; // OTEL_LOGKIT_SPOOL_MAX_BYTES
   spoolSegmentBytes?: number; // OTEL_LOGKIT_SPOOL_SEGMENT_BYTES
   spoolFsync?: FsyncPolicy; // OTEL_LOGKIT_SPOOL_FSYNC
+  spoolCommitIntervalMs?: number; // OTEL_LOGKIT_SPOOL_COMMIT_INTERVAL
   spoolKey?: string; // OTEL_LOGKIT_SPOOL_KEY
   deadLetterDir?: string; // OTEL_LOGKIT_DEAD_LETTER_DIR
   retryInitialBackoffMs?: number; // OTEL_LOGKIT_RETRY_INITIAL_BACKOFF
@@ -45,6 +46,7 @@ export function parseDeliverySettings(read: SettingsReader, options: DeliverySet
       maxBytes: read.bytes('OTEL_LOGKIT_SPOOL_MAX_BYTES', d.spool.maxBytes, options.spoolMaxBytes),
       segmentBytes: read.bytes('OTEL_LOGKIT_SPOOL_SEGMENT_BYTES', d.spool.segmentBytes, options.spoolSegmentBytes),
       fsync: read.oneOf('OTEL_LOGKIT_SPOOL_FSYNC', ['always', 'batch', 'never'] as const, d.spool.fsync, options.spoolFsync),
+      commitMs: read.int('OTEL_LOGKIT_SPOOL_COMMIT_INTERVAL', d.spool.commitMs, { min: 1, max: 1000 }, options.spoolCommitIntervalMs),
       key: parseKey(read, options.spoolKey),
     },
     deadLetterDir: read.string('OTEL_LOGKIT_DEAD_LETTER_DIR', undefined, options.deadLetterDir),

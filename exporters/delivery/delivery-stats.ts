@@ -20,6 +20,8 @@ export class DeliveryStats {
   rejected = 0;
   /** Damaged places found in the spool at startup (torn or corrupt tails). */
   spoolDamaged = 0;
+  /** I/O errors of the spool while running (each one counted; records it cost are in dropped/failed `spool_error`). */
+  spoolErrors = 0;
   readonly dropped = new DeliveryReasonCounter();
   private readonly failures = new DeliveryReasonCounter();
   private readonly deadLetters = new DeliveryReasonCounter();
@@ -60,6 +62,7 @@ export class DeliveryStats {
       dead_lettered: this.deadLettered,
       rejected: this.rejected,
       spool_damaged: this.spoolDamaged,
+      spool_errors: this.spoolErrors,
       dropped: this.dropped.toJSON(),
       failed_reasons: this.failures.toJSON(),
       dead_lettered_reasons: this.deadLetters.toJSON(),

@@ -54,7 +54,12 @@ export function createDestination(spec: { name: string; protocol: Protocol; tran
  */
 class DeliveryStage implements LogStage, BackoffGate {
   private readonly queue: BatchQueue;
+  /** Closes the open batch: after the batch delay, or (with a spool) the commit interval. */
   private timer: NodeJS.Timeout | undefined;
+  /** Starts the next delivery when the waiting batches come due (a spool assembles requests from several commits). */
+  private dispatchTimer: NodeJS.Timeout | undefined;
+  /** Flushes in progress: while one waits, batches go out whether due or not. */
+  private flushing = 0;
   private inFlight = 0;
   private inFlightRecords = 0;
   /** Deliveries waiting out a backoff after several failed attempts in a row: the backend is down. */
@@ -90,6 +95,7 @@ class DeliveryStage implements LogStage, BackoffGate {
       deadLetter: settings.deadLetterDir ? new DeadLetterDirectory(settings.deadLetterDir, name) : undefined,
       durable: this.queue.durable,
       gate: this,
+      maxRequestBytes: settings.batch.maxBytes,
     });
     ctx.stats.register(name, () => this.stats.read(this.queue.memoryRecords + this.inFlightRecords, this.queue.spoolRecords, this.queue.spoolBytes), { gauges: DeliveryStats.GAUGES });
     // Batches an earlier process left in the spool go out without waiting for new records.
@@ -105,9 +111,9 @@ class DeliveryStage implements LogStage, BackoffGate {
     }
     try {
       this.queue.add(record);
-      const { maxRecords, maxBytes, delayMs } = this.settings.batch;
+      const { maxRecords, maxBytes } = this.settings.batch;
       if (this.queue.openRecords >= maxRecords || this.queue.openBytes >= maxBytes) this.seal();
-      else this.timer ??= setTimeout(() => this.seal(), delayMs).unref();
+      else this.timer ??= setTimeout(() => this.commit(), this.queue.sealAfterMs).unref();
     } catch (error) {
       this.stats.fail('internal_error', 1);
       diag.error(`otel-logkit: ${this.name}: a record could not be queued`, error);
@@ -116,23 +122,37 @@ class DeliveryStage implements LogStage, BackoffGate {
 
   /** Resolves when everything written so far is delivered, or (with a spool) safely on disk and the backend is failing. */
   forceFlush(): Promise<void> {
-    this.seal();
-    try {
-      this.queue.persist();
-    } catch (error) {
-      diag.error(`otel-logkit: ${this.name}: the spool could not be flushed to disk`, error);
-    }
-    return this.whenIdle(this.settings.flushTimeoutMs);
+    return this.flush(this.settings.flushTimeoutMs);
   }
 
+  /** Within `timeoutMs` in every case: a failing disk or backend shortens the wait, never lengthens it. */
+  private async flush(timeoutMs: number): Promise<void> {
+    this.flushing++;
+    try {
+      this.seal();
+      try {
+        this.queue.persist();
+      } catch (error) {
+        diag.error(`otel-logkit: ${this.name}: the spool could not be flushed to disk`, error);
+      }
+      this.pump();
+      await this.whenIdle(timeoutMs);
+    } finally {
+      this.flushing--;
+    }
+  }
+
+  /** One deadline for the whole shutdown (`flushTimeoutMs`), after which no timer or socket of ours is left. */
   shutdown(): Promise<void> {
     this.shutdownPromise ??= (async () => {
+      const deadline = Date.now() + this.settings.flushTimeoutMs;
       this.closed = true;
-      await this.forceFlush();
+      await this.flush(this.settings.flushTimeoutMs);
       this.stopping = true;
       for (const wake of this.wakeups) wake();
-      await this.whenIdle(this.settings.flushTimeoutMs);
+      await this.whenIdle(Math.max(1, deadline - Date.now()));
       if (this.timer) clearTimeout(this.timer);
+      if (this.dispatchTimer) clearTimeout(this.dispatchTimer);
       try {
         // With a spool, whatever is left is on disk for the next start; without one it is lost, and counted.
         this.stats.fail('shutdown', this.queue.close());
@@ -142,6 +162,17 @@ class DeliveryStage implements LogStage, BackoffGate {
       await this.transport.close().catch(() => {});
     })();
     return this.shutdownPromise;
+  }
+
+  /** The seal timer: off the emit path, so the spool's write-ahead happens here, not inside `emit`. */
+  private commit(): void {
+    this.timer = undefined;
+    this.seal();
+    try {
+      this.queue.prepare();
+    } catch (error) {
+      diag.error(`otel-logkit: ${this.name}: the delivery queue failed`, error);
+    }
   }
 
   /** Closes the open batch and schedules delivery off the caller's stack (never inside `emit`). */
@@ -167,25 +198,50 @@ class DeliveryStage implements LogStage, BackoffGate {
     try {
       this.queue.prepare();
       while (this.inFlight < this.settings.batch.maxInFlight && !this.stopping) {
-        const queued = this.queue.next();
+        const queued = this.queue.next(this.flushing > 0);
         if (!queued) break;
         this.inFlight++;
         this.inFlightRecords += queued.batch.size;
         // Whatever context sealed the batch (an application request's span), delivery runs untraced.
         void untraced(() => this.delivery.deliver(queued.batch)).then((outcome) => this.settle(queued, outcome));
       }
+      this.armDispatch();
     } catch (error) {
       diag.error(`otel-logkit: ${this.name}: the delivery queue failed`, error);
     }
     this.notifyIfIdle();
   }
 
+  /** Batches waiting but not due yet (a spool collecting commits into a full request): come back when they are. */
+  private armDispatch(): void {
+    if (this.dispatchTimer) clearTimeout(this.dispatchTimer);
+    this.dispatchTimer = undefined;
+    if (this.stopping || this.inFlight >= this.settings.batch.maxInFlight) return;
+    const due = this.queue.dueInMs(Date.now());
+    if (due === undefined || due === 0) return;
+    this.dispatchTimer = setTimeout(() => {
+      this.dispatchTimer = undefined;
+      this.pump();
+    }, due).unref();
+  }
+
+  /** Never throws: it runs in a promise callback, where an exception would be an unhandled rejection. */
   private settle(queued: QueuedBatch, outcome: BatchOutcome): void {
     this.inFlight--;
     this.inFlightRecords -= queued.batch.size;
-    // Given up at shutdown with a spool: left on disk for the next start instead of acknowledged.
-    if (outcome === 'settled') this.queue.done(queued);
-    queued.batch.release();
+    try {
+      // Given up at shutdown: a spooled batch stays on disk for the next start instead of being acknowledged.
+      if (outcome === 'settled') this.queue.done(queued);
+      else this.queue.keep(queued);
+    } catch (error) {
+      this.stats.fail('internal_error', queued.batch.size);
+      diag.error(`otel-logkit: ${this.name}: a delivered batch could not be settled`, error);
+    }
+    try {
+      queued.batch.release();
+    } catch {
+      // Only buffers going back to the pool.
+    }
     this.pump();
   }
 

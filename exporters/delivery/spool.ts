@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, writeSync, writevSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, writeSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 import { LogkitError } from '../../src/core/errors.js';
 import { encodeFrame, FRAME_HEADER_BYTES, frameIntact, framePayload, readFrameHeader } from './spool-frame.js';
@@ -12,6 +12,8 @@ export interface SpoolTicket {
   readonly size: number;
   readonly records: number;
   readonly recovered: boolean;
+  /** When it was written (ms since the epoch); 0 for a recovered batch, which is due at once. */
+  readonly at: number;
   state: 'pending' | 'taken' | 'done' | 'evicted';
 }
 
@@ -23,6 +25,7 @@ interface Segment {
   /** Tickets not yet done or evicted; at zero a closed segment is deleted. */
   unsettled: number;
   tickets: SpoolTicket[];
+  /** Open for reading and writing: a batch stays readable through it even if the file is unlinked under us. */
   fd?: number;
   ackFd?: number;
   closed: boolean;
@@ -48,13 +51,17 @@ const SEGMENT = /^segment-(\d{12})\.spool$/;
  * On startup every unacknowledged frame is handed out again (at-least-once: a batch in flight when
  * the process died is sent twice). Beyond `maxBytes` the oldest segments are evicted, and counted.
  *
- * fsync policy (`OTEL_LOGKIT_SPOOL_FSYNC`):
+ * A frame is written (`writev`) when the queue commits records, every few milliseconds: from then on
+ * it is in the operating system's page cache and survives the process being killed, whatever the
+ * fsync policy. The policy (`OTEL_LOGKIT_SPOOL_FSYNC`) decides what survives power loss:
  * - `always`: every frame and every acknowledgement is fsynced before the call returns — survives
- *   power loss, costs a disk flush per batch.
+ *   power loss, costs a disk flush per commit.
  * - `batch` (default): segments are fsynced when closed, at flush and shutdown, and at most once a
- *   second while writing — survives a process crash (the data is in the OS page cache), may lose the
- *   last second on power loss.
- * - `never`: left to the OS — survives a process crash only.
+ *   second while writing — may lose the last second on power loss.
+ * - `never`: left to the OS (typically written back within ~30 s).
+ *
+ * Every method may throw the file system's error (ENOSPC, EIO, a directory removed under us); the
+ * queue above catches it, carries on from memory and tries again later (see SpoolQueue).
  */
 export class Spool {
   private readonly segments: Segment[] = [];
@@ -63,8 +70,12 @@ export class Spool {
   private active: Segment | undefined;
   private nextSeq = 0;
   private syncTimer: NodeJS.Timeout | undefined;
+  /** After `close`, late acknowledgements are ignored (those batches are replayed: at-least-once). */
+  private closed = false;
   bytes = 0;
   pendingRecords = 0;
+  /** Frame bytes of the pending batches (what a request assembled from them would roughly weigh). */
+  pendingBytes = 0;
 
   private constructor(
     private readonly dir: string,
@@ -94,21 +105,43 @@ export class Spool {
 
   /** Writes one batch durably (per the fsync policy). Returns the ticket and any tickets evicted to respect the size cap. */
   append(payload: Uint8Array, records: number): { ticket: SpoolTicket; evicted: SpoolTicket[] } {
+    if (this.closed) throw new LogkitError('LOGKIT_SHUTDOWN', 'the spool is closed');
     const [header, body] = encodeFrame(payload, records, this.settings.key);
     const size = header.length + body.byteLength;
     let segment = this.active;
     if (!segment || (segment.bytes > 0 && segment.bytes + size > this.settings.segmentBytes)) segment = this.roll();
-    const written = writevSync(segment.fd!, [header, body], segment.bytes);
-    if (written !== size) throw new Error(`short write to ${segment.path} (${written} of ${size} bytes)`);
-    const ticket: SpoolTicket = { segment, offset: segment.bytes, size, records, recovered: false, state: 'pending' };
+    try {
+      const written = writevSync(segment.fd!, [header, body], segment.bytes);
+      if (written !== size) throw new Error(`short write to ${segment.path} (${written} of ${size} bytes)`);
+    } catch (error) {
+      // A torn frame at the tail would make the next start skip everything after it: cut it off.
+      try {
+        ftruncateSync(segment.fd!, segment.bytes);
+      } catch {
+        // The next start detects the torn tail (checksums) and counts it.
+      }
+      throw error;
+    }
+    const ticket: SpoolTicket = { segment, offset: segment.bytes, size, records, recovered: false, at: Date.now(), state: 'pending' };
     segment.bytes += size;
     segment.unsettled++;
     segment.tickets.push(ticket);
     this.bytes += size;
     this.pending.push(ticket);
     this.pendingRecords += records;
+    this.pendingBytes += size;
     this.synced(segment.fd!);
     return { ticket, evicted: this.enforceCap() };
+  }
+
+  /** The oldest batch not yet handed out, left where it is. */
+  peek(): SpoolTicket | undefined {
+    while (this.pendingHead < this.pending.length) {
+      const ticket = this.pending[this.pendingHead]!;
+      if (ticket.state === 'pending') return ticket;
+      this.pendingHead++;
+    }
+    return undefined;
   }
 
   /** The oldest batch not yet handed out. */
@@ -122,6 +155,7 @@ export class Spool {
       if (ticket.state !== 'pending') continue;
       ticket.state = 'taken';
       this.pendingRecords -= ticket.records;
+      this.pendingBytes -= ticket.size;
       return ticket;
     }
     return undefined;
@@ -133,11 +167,12 @@ export class Spool {
    */
   read(ticket: SpoolTicket): Buffer {
     const frame = takeBuffer(ticket.size).subarray(0, ticket.size);
-    const fd = openSync(ticket.segment.path, 'r');
+    const own = ticket.segment.fd;
+    const fd = own ?? openSync(ticket.segment.path, 'r');
     try {
       readSync(fd, frame, 0, ticket.size, ticket.offset);
     } finally {
-      closeSync(fd);
+      if (own === undefined) closeSync(fd);
     }
     const where = `${ticket.segment.path}:${ticket.offset}`;
     const header = readFrameHeader(frame);
@@ -149,23 +184,68 @@ export class Spool {
     }
   }
 
-  /** The backend has the batch (or it was dead-lettered): it will not be replayed. */
-  ack(ticket: SpoolTicket): void {
-    if (ticket.state === 'done' || ticket.state === 'evicted') return;
-    if (ticket.state === 'pending') this.pendingRecords -= ticket.records;
-    ticket.state = 'done';
-    const segment = ticket.segment;
-    if (segment.removed) return;
-    segment.unsettled--;
-    if (segment.closed && segment.unsettled === 0) {
-      this.remove(segment);
-      return;
+  /**
+   * The backend has these batches (or they were dead-lettered): they will not be replayed. One write
+   * per segment. Each ticket is settled in memory before anything is written, so an I/O error here
+   * (thrown) costs at most a duplicate after a restart, never a record.
+   */
+  ack(tickets: readonly SpoolTicket[]): void {
+    if (this.closed) return;
+    const entries = new Map<Segment, number[]>();
+    for (const ticket of tickets) {
+      if (ticket.state === 'done' || ticket.state === 'evicted') continue;
+      if (ticket.state === 'pending') {
+        this.pendingRecords -= ticket.records;
+        this.pendingBytes -= ticket.size;
+      }
+      ticket.state = 'done';
+      const segment = ticket.segment;
+      if (segment.removed) continue;
+      segment.unsettled--;
+      const offsets = entries.get(segment) ?? [];
+      offsets.push(ticket.offset);
+      entries.set(segment, offsets);
     }
-    segment.ackFd ??= openSync(segment.ackPath, 'a', 0o600);
-    const entry = Buffer.allocUnsafe(4);
-    entry.writeUInt32BE(ticket.offset, 0);
-    writeSync(segment.ackFd, entry);
-    this.synced(segment.ackFd);
+    let failure: unknown;
+    for (const [segment, offsets] of entries) {
+      try {
+        if (segment.closed && segment.unsettled === 0) {
+          this.remove(segment);
+          continue;
+        }
+        segment.ackFd ??= openSync(segment.ackPath, 'a', 0o600);
+        const entry = Buffer.allocUnsafe(4 * offsets.length);
+        offsets.forEach((offset, i) => entry.writeUInt32BE(offset, 4 * i));
+        writeSync(segment.ackFd, entry);
+        this.synced(segment.ackFd);
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+    if (failure !== undefined) throw failure;
+  }
+
+  /**
+   * Throws when the active segment is no longer where the next start would look for it (its file or
+   * the directory was removed): records written to it from now on would be lost at a restart.
+   */
+  check(): void {
+    const segment = this.active;
+    if (segment?.fd === undefined) return;
+    if (fstatSync(segment.fd).nlink === 0) throw new Error(`${segment.path} was removed while in use`);
+  }
+
+  /**
+   * After an I/O error: no more appends to the active segment (its tail may be unusable); the next
+   * append starts a new segment, recreating the directory if it was removed. Batches already in the
+   * segment stay readable through its open file.
+   */
+  abandonActive(): void {
+    const segment = this.active;
+    if (!segment) return;
+    this.active = undefined;
+    segment.closed = true;
+    if (segment.unsettled === 0) this.remove(segment);
   }
 
   /** Flushes to disk whatever the fsync policy has not flushed yet. */
@@ -180,12 +260,21 @@ export class Spool {
   /** Syncs and closes; segments with nothing left to deliver are deleted, so a clean stop leaves an empty directory. */
   close(): void {
     clearTimeout(this.syncTimer);
-    this.sync();
+    this.syncTimer = undefined;
+    this.closed = true;
+    let failure: unknown;
+    try {
+      this.sync();
+    } catch (error) {
+      failure = error;
+    }
+    // Every file is closed whatever failed before, so no descriptor outlives the spool.
     for (const segment of [...this.segments]) {
       if (segment.unsettled === 0) this.remove(segment);
       else this.closeFiles(segment);
     }
     this.active = undefined;
+    if (failure !== undefined) throw failure;
   }
 
   private recover(seq: number, path: string, onDamage: (damage: SpoolDamage) => void): void {
@@ -210,11 +299,12 @@ export class Spool {
         break;
       }
       if (!acked.has(offset)) {
-        const ticket: SpoolTicket = { segment, offset, size, records: header.records, recovered: true, state: 'pending' };
+        const ticket: SpoolTicket = { segment, offset, size, records: header.records, recovered: true, at: 0, state: 'pending' };
         segment.tickets.push(ticket);
         segment.unsettled++;
         this.pending.push(ticket);
         this.pendingRecords += header.records;
+        this.pendingBytes += size;
       }
       offset += size;
     }
@@ -228,7 +318,9 @@ export class Spool {
     if (this.active) this.closeSegment(this.active);
     const seq = this.nextSeq++;
     const segment = this.segment(seq, join(this.dir, `segment-${String(seq).padStart(12, '0')}.spool`));
-    segment.fd = openSync(segment.path, 'w', 0o600);
+    // The directory may have been removed under us; making it again is how the spool resumes.
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    segment.fd = openSync(segment.path, 'w+', 0o600);
     this.segments.push(segment);
     this.active = segment;
     return segment;
@@ -239,9 +331,10 @@ export class Spool {
   }
 
   private closeSegment(segment: Segment): void {
-    if (this.settings.fsync !== 'never' && segment.fd !== undefined) fsyncSync(segment.fd);
     segment.closed = true;
+    this.active = undefined;
     if (segment.unsettled === 0) this.remove(segment);
+    else if (this.settings.fsync !== 'never' && segment.fd !== undefined) fsyncSync(segment.fd);
   }
 
   /** Evicts the oldest closed segments while over the cap; the active segment is never evicted. */
@@ -253,6 +346,7 @@ export class Spool {
       for (const ticket of oldest.tickets) {
         if (ticket.state === 'pending') {
           this.pendingRecords -= ticket.records;
+          this.pendingBytes -= ticket.size;
           ticket.state = 'evicted';
           evicted.push(ticket);
         }
@@ -265,8 +359,12 @@ export class Spool {
   private remove(segment: Segment): void {
     segment.removed = true;
     this.closeFiles(segment);
-    rmSync(segment.path, { force: true });
-    rmSync(segment.ackPath, { force: true });
+    try {
+      rmSync(segment.path, { force: true });
+      rmSync(segment.ackPath, { force: true });
+    } catch {
+      // Left behind, its acknowledged frames are skipped at the next start; nothing is lost.
+    }
     const at = this.segments.indexOf(segment);
     if (at >= 0) this.segments.splice(at, 1);
     this.bytes -= segment.bytes;
@@ -275,10 +373,16 @@ export class Spool {
   }
 
   private closeFiles(segment: Segment): void {
-    if (segment.fd !== undefined) closeSync(segment.fd);
-    if (segment.ackFd !== undefined) closeSync(segment.ackFd);
+    const fds = [segment.fd, segment.ackFd];
     segment.fd = undefined;
     segment.ackFd = undefined;
+    for (const fd of fds) {
+      try {
+        if (fd !== undefined) closeSync(fd);
+      } catch {
+        // Closing cannot fail in a way we could act on (EIO is reported by fsync, which comes first).
+      }
+    }
   }
 
   private synced(fd: number): void {
