@@ -41,6 +41,8 @@ export interface BatchQueue {
   prepare(): void;
   /** Makes everything accepted so far durable now (the spool: write-ahead and fsync). */
   persist(): void;
+  /** Resolves once background writes of what was committed so far are done (the spool's). */
+  written?(): Promise<void>;
   /** The next batch to send; `force` (a flush) also hands out what is not due yet. */
   next(force: boolean): QueuedBatch | undefined;
   /** The batch reached a final outcome (delivered, refused, given up): it will not be sent again. */

@@ -136,7 +136,10 @@ class DeliveryStage implements LogStage, BackoffGate {
         diag.error(`otel-logkit: ${this.name}: the spool could not be flushed to disk`, error);
       }
       this.pump();
+      const deadline = Date.now() + timeoutMs;
       await this.whenIdle(timeoutMs);
+      // What a flush promised to have on disk is on disk (the spool writes in the background).
+      if (this.queue.written) await this.within(this.queue.written(), deadline - Date.now());
     } finally {
       this.flushing--;
     }
@@ -153,6 +156,7 @@ class DeliveryStage implements LogStage, BackoffGate {
       await this.whenIdle(Math.max(1, deadline - Date.now()));
       if (this.timer) clearTimeout(this.timer);
       if (this.dispatchTimer) clearTimeout(this.dispatchTimer);
+      if (this.queue.written) await this.within(this.queue.written(), deadline - Date.now());
       try {
         // With a spool, whatever is left is on disk for the next start; without one it is lost, and counted.
         this.stats.fail('shutdown', this.queue.close());
@@ -278,6 +282,13 @@ class DeliveryStage implements LogStage, BackoffGate {
       const timer = setTimeout(done, ms).unref();
       this.wakeups.add(done);
     });
+  }
+
+  /** `work`, or less once `ms` have passed (never below 1 ms, never a timer left behind). */
+  private async within(work: Promise<void>, ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([work, new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(1, ms))))]);
+    clearTimeout(timer);
   }
 
   private whenIdle(timeoutMs: number): Promise<void> {

@@ -57,6 +57,8 @@ export class SpoolQueue implements BatchQueue {
   ) {
     this.fallback = new MemoryQueue(settings, stats, decoder);
     this.health = new SpoolHealth(name, stats);
+    // A background write that failed: its frames stay readable from memory; new commits go to memory until the retry.
+    spool.onWriteError = (error) => this.health.failed(error, 'writing in the background', Date.now());
   }
 
   /** Opens the spool at startup; a directory that cannot be created or read is a configuration error. */
@@ -135,6 +137,10 @@ export class SpoolQueue implements BatchQueue {
     this.unwrittenRecords = 0;
     this.unwrittenBytes = 0;
     for (const batch of batches) this.write(batch);
+  }
+
+  written(): Promise<void> {
+    return this.spool.written();
   }
 
   persist(): void {

@@ -1,37 +1,13 @@
-import { closeSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, writeSync, writevSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { LogkitError } from '../../src/core/errors.js';
 import { encodeFrame, FRAME_HEADER_BYTES, frameIntact, framePayload, readFrameHeader } from './spool-frame.js';
 import { takeBuffer } from '../codec/proto-writer.js';
 import type { SpoolSettings } from './settings.js';
+import { closeSegmentFiles, newSegment, type Segment, type SpoolTicket } from './spool-segment.js';
+import { SpoolWriter } from './spool-writer.js';
 
-/** One batch on disk. `recovered` when it was found at startup (written by an earlier process). */
-export interface SpoolTicket {
-  readonly segment: Segment;
-  readonly offset: number;
-  readonly size: number;
-  readonly records: number;
-  readonly recovered: boolean;
-  /** When it was written (ms since the epoch); 0 for a recovered batch, which is due at once. */
-  readonly at: number;
-  state: 'pending' | 'taken' | 'done' | 'evicted';
-}
-
-interface Segment {
-  readonly seq: number;
-  readonly path: string;
-  readonly ackPath: string;
-  bytes: number;
-  /** Tickets not yet done or evicted; at zero a closed segment is deleted. */
-  unsettled: number;
-  tickets: SpoolTicket[];
-  /** Open for reading and writing: a batch stays readable through it even if the file is unlinked under us. */
-  fd?: number;
-  ackFd?: number;
-  closed: boolean;
-  /** Deleted (fully acknowledged, or evicted); late acknowledgements of its batches are ignored. */
-  removed: boolean;
-}
+export type { SpoolTicket } from './spool-segment.js';
 
 /** What `open` found wrong on disk: a torn or corrupt frame, and everything after it in that segment. */
 export interface SpoolDamage {
@@ -51,17 +27,19 @@ const SEGMENT = /^segment-(\d{12})\.spool$/;
  * On startup every unacknowledged frame is handed out again (at-least-once: a batch in flight when
  * the process died is sent twice). Beyond `maxBytes` the oldest segments are evicted, and counted.
  *
- * A frame is written (`writev`) when the queue commits records, every few milliseconds: from then on
- * it is in the operating system's page cache and survives the process being killed, whatever the
- * fsync policy. The policy (`OTEL_LOGKIT_SPOOL_FSYNC`) decides what survives power loss:
- * - `always`: every frame and every acknowledgement is fsynced before the call returns — survives
- *   power loss, costs a disk flush per commit.
+ * A frame is committed when the queue commits records, every few milliseconds, and written at once
+ * in libuv's thread pool (SpoolWriter: never on the application's thread, in order, no holes): from
+ * then on it is in the operating system's page cache and survives the process being killed, whatever
+ * the fsync policy. The policy (`OTEL_LOGKIT_SPOOL_FSYNC`) decides what survives power loss:
+ * - `always`: every frame and every acknowledgement is fsynced right after its write (in the
+ *   background) — survives power loss but for the last few milliseconds.
  * - `batch` (default): segments are fsynced when closed, at flush and shutdown, and at most once a
  *   second while writing — may lose the last second on power loss.
  * - `never`: left to the OS (typically written back within ~30 s).
  *
- * Every method may throw the file system's error (ENOSPC, EIO, a directory removed under us); the
- * queue above catches it, carries on from memory and tries again later (see SpoolQueue).
+ * Methods may throw the file system's error (ENOSPC, EIO, a directory removed under us); background
+ * writes report theirs to `onWriteError`. The queue above counts both, carries on from memory and
+ * tries again later (see SpoolQueue).
  */
 export class Spool {
   private readonly segments: Segment[] = [];
@@ -70,6 +48,9 @@ export class Spool {
   private active: Segment | undefined;
   private nextSeq = 0;
   private syncTimer: NodeJS.Timeout | undefined;
+  private readonly writer: SpoolWriter;
+  /** Told of a write that failed in the background (the queue counts it and carries on from memory). */
+  onWriteError: (error: unknown) => void = () => {};
   /** After `close`, late acknowledgements are ignored (those batches are replayed: at-least-once). */
   private closed = false;
   bytes = 0;
@@ -80,7 +61,9 @@ export class Spool {
   private constructor(
     private readonly dir: string,
     private readonly settings: SpoolSettings,
-  ) {}
+  ) {
+    this.writer = new SpoolWriter(settings.fsync, (error) => this.onWriteError(error));
+  }
 
   /** Opens (or creates) the spool in `dir`, scanning what an earlier process left. Never throws on damaged files. */
   static open(dir: string, settings: SpoolSettings, onDamage: (damage: SpoolDamage) => void): Spool {
@@ -103,25 +86,20 @@ export class Spool {
     return this.pending.length - this.pendingHead;
   }
 
-  /** Writes one batch durably (per the fsync policy). Returns the ticket and any tickets evicted to respect the size cap. */
+  /**
+   * Commits one batch: its frame is copied and written in the background (see SpoolWriter), readable
+   * from memory until then. Returns the ticket and any tickets evicted to respect the size cap. Throws
+   * only when a new segment cannot be started (the directory cannot be made, no file can be opened).
+   */
   append(payload: Uint8Array, records: number): { ticket: SpoolTicket; evicted: SpoolTicket[] } {
     if (this.closed) throw new LogkitError('LOGKIT_SHUTDOWN', 'the spool is closed');
     const [header, body] = encodeFrame(payload, records, this.settings.key);
     const size = header.length + body.byteLength;
     let segment = this.active;
-    if (!segment || (segment.bytes > 0 && segment.bytes + size > this.settings.segmentBytes)) segment = this.roll();
-    try {
-      const written = writevSync(segment.fd!, [header, body], segment.bytes);
-      if (written !== size) throw new Error(`short write to ${segment.path} (${written} of ${size} bytes)`);
-    } catch (error) {
-      // A torn frame at the tail would make the next start skip everything after it: cut it off.
-      try {
-        ftruncateSync(segment.fd!, segment.bytes);
-      } catch {
-        // The next start detects the torn tail (checksums) and counts it.
-      }
-      throw error;
-    }
+    if (!segment || segment.broken || (segment.bytes > 0 && segment.bytes + size > this.settings.segmentBytes)) segment = this.roll();
+    const frame = Buffer.allocUnsafe(size);
+    header.copy(frame, 0);
+    frame.set(body, header.length);
     const ticket: SpoolTicket = { segment, offset: segment.bytes, size, records, recovered: false, at: Date.now(), state: 'pending' };
     segment.bytes += size;
     segment.unsettled++;
@@ -130,7 +108,8 @@ export class Spool {
     this.pending.push(ticket);
     this.pendingRecords += records;
     this.pendingBytes += size;
-    this.synced(segment.fd!);
+    this.writer.enqueue(ticket, frame);
+    this.syncSoon();
     return { ticket, evicted: this.enforceCap() };
   }
 
@@ -167,13 +146,8 @@ export class Spool {
    */
   read(ticket: SpoolTicket): Buffer {
     const frame = takeBuffer(ticket.size).subarray(0, ticket.size);
-    const own = ticket.segment.fd;
-    const fd = own ?? openSync(ticket.segment.path, 'r');
-    try {
-      readSync(fd, frame, 0, ticket.size, ticket.offset);
-    } finally {
-      if (own === undefined) closeSync(fd);
-    }
+    if (ticket.frame) ticket.frame.copy(frame);
+    else this.readFrame(ticket, frame);
     const where = `${ticket.segment.path}:${ticket.offset}`;
     const header = readFrameHeader(frame);
     if (!header || !frameIntact(frame)) throw new LogkitError('LOGKIT_SPOOL_CORRUPT', `spool frame at ${where} is corrupt`);
@@ -181,6 +155,16 @@ export class Spool {
       return framePayload(frame, header, this.settings.key);
     } catch (cause) {
       throw new LogkitError('LOGKIT_SPOOL_CORRUPT', `spool frame at ${where} cannot be decrypted: ${(cause as Error).message}`, { cause });
+    }
+  }
+
+  private readFrame(ticket: SpoolTicket, frame: Buffer): void {
+    const own = ticket.segment.fd;
+    const fd = own ?? openSync(ticket.segment.path, 'r');
+    try {
+      readSync(fd, frame, 0, ticket.size, ticket.offset);
+    } finally {
+      if (own === undefined) closeSync(fd);
     }
   }
 
@@ -216,8 +200,8 @@ export class Spool {
         segment.ackFd ??= openSync(segment.ackPath, 'a', 0o600);
         const entry = Buffer.allocUnsafe(4 * offsets.length);
         offsets.forEach((offset, i) => entry.writeUInt32BE(offset, 4 * i));
-        writeSync(segment.ackFd, entry);
-        this.synced(segment.ackFd);
+        this.writer.writeAck(segment, entry);
+        this.syncSoon();
       } catch (error) {
         failure ??= error;
       }
@@ -248,10 +232,17 @@ export class Spool {
     if (segment.unsettled === 0) this.remove(segment);
   }
 
-  /** Flushes to disk whatever the fsync policy has not flushed yet. */
+  /** Resolves once every frame committed so far is written (or its write failed). */
+  written(): Promise<void> {
+    return this.writer.idle();
+  }
+
+  /** Writes what is still queued and flushes to disk whatever the fsync policy has not flushed yet (flush, shutdown). */
   sync(): void {
+    this.writer.flushSync();
     if (this.settings.fsync === 'never') return;
     for (const segment of this.segments) {
+      if (segment.broken) continue;
       if (segment.fd !== undefined) fsyncSync(segment.fd);
       if (segment.ackFd !== undefined) fsyncSync(segment.ackFd);
     }
@@ -278,7 +269,7 @@ export class Spool {
   }
 
   private recover(seq: number, path: string, onDamage: (damage: SpoolDamage) => void): void {
-    const segment = this.segment(seq, path);
+    const segment = newSegment(seq, path);
     segment.closed = true;
     let data: Buffer;
     let acked = new Set<number>();
@@ -317,7 +308,7 @@ export class Spool {
   private roll(): Segment {
     if (this.active) this.closeSegment(this.active);
     const seq = this.nextSeq++;
-    const segment = this.segment(seq, join(this.dir, `segment-${String(seq).padStart(12, '0')}.spool`));
+    const segment = newSegment(seq, join(this.dir, `segment-${String(seq).padStart(12, '0')}.spool`));
     // The directory may have been removed under us; making it again is how the spool resumes.
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     segment.fd = openSync(segment.path, 'w+', 0o600);
@@ -326,15 +317,11 @@ export class Spool {
     return segment;
   }
 
-  private segment(seq: number, path: string): Segment {
-    return { seq, path, ackPath: path.replace(/\.spool$/, '.ack'), bytes: 0, unsettled: 0, tickets: [], closed: false, removed: false };
-  }
-
   private closeSegment(segment: Segment): void {
     segment.closed = true;
     this.active = undefined;
     if (segment.unsettled === 0) this.remove(segment);
-    else if (this.settings.fsync !== 'never' && segment.fd !== undefined) fsyncSync(segment.fd);
+    else if (this.settings.fsync !== 'never') this.writer.syncLater([segment]);
   }
 
   /** Evicts the oldest closed segments while over the cap; the active segment is never evicted. */
@@ -373,31 +360,17 @@ export class Spool {
   }
 
   private closeFiles(segment: Segment): void {
-    const fds = [segment.fd, segment.ackFd];
-    segment.fd = undefined;
-    segment.ackFd = undefined;
-    for (const fd of fds) {
-      try {
-        if (fd !== undefined) closeSync(fd);
-      } catch {
-        // Closing cannot fail in a way we could act on (EIO is reported by fsync, which comes first).
-      }
-    }
+    closeSegmentFiles(segment);
   }
 
-  private synced(fd: number): void {
-    if (this.settings.fsync === 'always') fsyncSync(fd);
-    else if (this.settings.fsync === 'batch' && !this.syncTimer) {
-      this.syncTimer = setTimeout(() => {
-        this.syncTimer = undefined;
-        try {
-          this.sync();
-        } catch {
-          // The next sync, or closing the segment, tries again.
-        }
-      }, 1000);
-      this.syncTimer.unref();
-    }
+  /** The `batch` policy: an fsync in the background at most once a second while writing. */
+  private syncSoon(): void {
+    if (this.settings.fsync !== 'batch' || this.syncTimer) return;
+    this.syncTimer = setTimeout(() => {
+      this.syncTimer = undefined;
+      this.writer.syncLater(this.segments);
+    }, 1000);
+    this.syncTimer.unref();
   }
 }
 
