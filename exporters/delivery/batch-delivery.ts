@@ -16,7 +16,12 @@ export interface BackoffGate {
   readonly stopping: boolean;
   /** Sleeps `ms`, ending early at shutdown. `down`: the backend has failed several times in a row. */
   wait(ms: number, down: boolean): Promise<void>;
+  /** Each request's round trip, and whether the answer asked us to slow down (adaptive concurrency). */
+  answered?(rttMs: number, backPressure: boolean): void;
 }
+
+/** Answers that mean "too much, slow down" rather than "broken": they shrink the request concurrency. */
+const BACK_PRESSURE: ReadonlySet<DeliveryReason> = new Set(['rate_limited', 'unavailable', 'timeout']);
 
 /** `settled`: the batch reached a final outcome (counted). `kept`: given up for now, left in the spool. */
 export type BatchOutcome = 'settled' | 'kept';
@@ -107,7 +112,10 @@ export class BatchDelivery {
         verdict = { kind: 'retry', reason: sendFailure(error), message: (error as Error).message };
         diag.warn(`otel-logkit: ${name}: ${(error as Error).message}`);
       }
-      stats.observeLatency(performance.now() - sentAt);
+      const rtt = performance.now() - sentAt;
+      stats.observeLatency(rtt);
+      const pressed = (verdict.kind === 'retry' && BACK_PRESSURE.has(verdict.reason)) || (verdict.kind === 'partial' && BACK_PRESSURE.has(verdict.retryReason ?? 'server_error'));
+      this.parts.gate.answered?.(rtt, pressed);
       switch (verdict.kind) {
         case 'ok': {
           const rejected = Math.min(batch.size, verdict.rejected ?? 0);

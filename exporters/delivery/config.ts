@@ -12,6 +12,7 @@ export interface DeliverySettingsOptions {
   maxBatchBytes?: number; // OTEL_LOGKIT_BATCH_MAX_BYTES
   maxQueueBytes?: number; // OTEL_LOGKIT_QUEUE_MAX_BYTES
   maxInFlight?: number; // OTEL_LOGKIT_MAX_IN_FLIGHT
+  adaptiveConcurrency?: boolean; // OTEL_LOGKIT_ADAPTIVE_CONCURRENCY
   spoolDir?: string; // OTEL_LOGKIT_SPOOL_DIR
   spoolMaxBytes?: number; // OTEL_LOGKIT_SPOOL_MAX_BYTES
   spoolSegmentBytes?: number; // OTEL_LOGKIT_SPOOL_SEGMENT_BYTES
@@ -40,6 +41,7 @@ export function parseDeliverySettings(read: SettingsReader, options: DeliverySet
       maxQueueRecords,
       maxQueueBytes: read.bytes('OTEL_LOGKIT_QUEUE_MAX_BYTES', d.batch.maxQueueBytes, options.maxQueueBytes),
       maxInFlight: read.int('OTEL_LOGKIT_MAX_IN_FLIGHT', d.batch.maxInFlight, { min: 1, max: 64 }, options.maxInFlight),
+      adaptiveConcurrency: read.bool('OTEL_LOGKIT_ADAPTIVE_CONCURRENCY', d.batch.adaptiveConcurrency, options.adaptiveConcurrency),
     },
     spoolDir: read.string('OTEL_LOGKIT_SPOOL_DIR', undefined, options.spoolDir),
     spool: {

@@ -10,7 +10,7 @@ const LATENCY_WINDOW = 256;
  * operator sees why without reading diagnostics; `failed` and `dead_lettered` stay plain totals.
  */
 export class DeliveryStats {
-  static readonly GAUGES = ['queued', 'spool_records', 'spool_bytes', 'export_latency_ms', 'export_latency_p99_ms'];
+  static readonly GAUGES = ['queued', 'spool_records', 'spool_bytes', 'in_flight_limit', 'export_latency_ms', 'export_latency_p99_ms'];
 
   received = 0;
   exported = 0;
@@ -50,8 +50,11 @@ export class DeliveryStats {
     this.latencies[this.latencyCount++ % LATENCY_WINDOW] = ms;
   }
 
-  /** `queued`: records in memory and on the wire; `spoolRecords`/`spoolBytes`: what waits on disk. */
-  read(queued: number, spoolRecords: number, spoolBytes: number): StatsSection {
+  /**
+   * `queued`: records in memory and on the wire; `spoolRecords`/`spoolBytes`: what waits on disk (each
+   * record in one of them only); `inFlightLimit`: the requests adaptive concurrency allows right now.
+   */
+  read(queued: number, spoolRecords: number, spoolBytes: number, inFlightLimit: number): StatsSection {
     return {
       received: this.received,
       exported: this.exported,
@@ -69,6 +72,7 @@ export class DeliveryStats {
       queued,
       spool_records: spoolRecords,
       spool_bytes: spoolBytes,
+      in_flight_limit: inFlightLimit,
       export_latency_ms: this.latencyCount === 0 ? 0 : round(this.latencies[(this.latencyCount - 1) % LATENCY_WINDOW]!),
       export_latency_p99_ms: this.p99(),
     };

@@ -5,6 +5,7 @@ import type { LogStage, StageContext } from '../../src/core/stage.js';
 import { OtlpProtobufDecoder } from '../codec/decode-protobuf.js';
 import { MemoryQueue, type BatchQueue, type QueuedBatch } from './batch-queue.js';
 import { BatchDelivery, type BackoffGate, type BatchOutcome } from './batch-delivery.js';
+import { AdaptiveConcurrency } from './concurrency.js';
 import { DeadLetterDirectory } from './dead-letter.js';
 import { DeliveryStats } from './delivery-stats.js';
 import type { Protocol } from './protocol.js';
@@ -74,6 +75,8 @@ class DeliveryStage implements LogStage, BackoffGate {
   private shutdownPromise: Promise<void> | undefined;
   private readonly stats = new DeliveryStats();
   private readonly delivery: BatchDelivery;
+  private readonly concurrency: AdaptiveConcurrency;
+  /** Per request in flight: whether every slot was in use when it went out (see AdaptiveConcurrency). */
 
   constructor(
     private readonly name: string,
@@ -83,6 +86,7 @@ class DeliveryStage implements LogStage, BackoffGate {
     ctx: StageContext,
   ) {
     const decoder = new OtlpProtobufDecoder();
+    this.concurrency = new AdaptiveConcurrency(settings.batch.maxInFlight, settings.batch.adaptiveConcurrency);
     this.queue = settings.spoolDir
       ? SpoolQueue.open(settings.spoolDir, settings.spool, settings.batch, this.stats, decoder, name)
       : new MemoryQueue(settings.batch, this.stats, decoder);
@@ -97,7 +101,7 @@ class DeliveryStage implements LogStage, BackoffGate {
       gate: this,
       maxRequestBytes: settings.batch.maxBytes,
     });
-    ctx.stats.register(name, () => this.stats.read(this.queue.memoryRecords + this.inFlightRecords, this.queue.spoolRecords, this.queue.spoolBytes), { gauges: DeliveryStats.GAUGES });
+    ctx.stats.register(name, () => this.stats.read(this.queue.memoryRecords + this.inFlightRecords, this.queue.spoolRecords, this.queue.spoolBytes, this.concurrency.limit), { gauges: DeliveryStats.GAUGES });
     // Batches an earlier process left in the spool go out without waiting for new records.
     if (this.queue.waiting > 0) this.schedulePump();
   }
@@ -201,7 +205,7 @@ class DeliveryStage implements LogStage, BackoffGate {
   private pump(): void {
     try {
       this.queue.prepare();
-      while (this.inFlight < this.settings.batch.maxInFlight && !this.stopping) {
+      while (this.inFlight < this.concurrency.limit && !this.stopping) {
         const queued = this.queue.next(this.flushing > 0);
         if (!queued) break;
         this.inFlight++;
@@ -220,7 +224,7 @@ class DeliveryStage implements LogStage, BackoffGate {
   private armDispatch(): void {
     if (this.dispatchTimer) clearTimeout(this.dispatchTimer);
     this.dispatchTimer = undefined;
-    if (this.stopping || this.inFlight >= this.settings.batch.maxInFlight) return;
+    if (this.stopping || this.inFlight >= this.concurrency.limit) return;
     const due = this.queue.dueInMs(Date.now());
     if (due === undefined || due === 0) return;
     this.dispatchTimer = setTimeout(() => {
@@ -247,6 +251,11 @@ class DeliveryStage implements LogStage, BackoffGate {
       // Only buffers going back to the pool.
     }
     this.pump();
+  }
+
+  answered(rttMs: number, backPressure: boolean): void {
+    // Approximation per answer: the limit was the bound if every slot is (still) in use.
+    this.concurrency.observe(rttMs, backPressure, this.inFlight >= this.concurrency.limit, Date.now());
   }
 
   /** Waits out a backoff; while the backend counts as down, a flush with a spool need not wait for it. */

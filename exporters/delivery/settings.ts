@@ -32,8 +32,10 @@ export interface BatchSettings {
   maxQueueRecords: number;
   /** `OTEL_LOGKIT_QUEUE_MAX_BYTES`: the same bound in estimated encoded bytes. */
   maxQueueBytes: number;
-  /** `OTEL_LOGKIT_MAX_IN_FLIGHT`: requests on the wire at once. */
+  /** `OTEL_LOGKIT_MAX_IN_FLIGHT`: requests on the wire at once (the bound of adaptive concurrency). */
   maxInFlight: number;
+  /** `OTEL_LOGKIT_ADAPTIVE_CONCURRENCY`: adapt the requests in flight to the backend (see AdaptiveConcurrency); else always the maximum. */
+  adaptiveConcurrency: boolean;
 }
 
 /**
@@ -82,7 +84,7 @@ export interface DeliverySettings {
 
 /** The OTel spec's BLRP defaults, and ours for what the spec does not have. */
 export const DEFAULT_DELIVERY: DeliverySettings = {
-  batch: { maxRecords: 512, maxBytes: 4 * 1024 * 1024, delayMs: 1000, maxQueueRecords: 65_536, maxQueueBytes: 32 * 1024 * 1024, maxInFlight: 4 },
+  batch: { maxRecords: 512, maxBytes: 4 * 1024 * 1024, delayMs: 1000, maxQueueRecords: 65_536, maxQueueBytes: 32 * 1024 * 1024, maxInFlight: 4, adaptiveConcurrency: true },
   spool: { maxBytes: 1024 * 1024 * 1024, segmentBytes: 8 * 1024 * 1024, fsync: 'batch', commitMs: 5 },
   retry: { initialBackoffMs: 250, maxBackoffMs: 30_000, maxElapsedMs: 300_000 },
   flushTimeoutMs: 30_000,
