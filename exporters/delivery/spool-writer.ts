@@ -14,8 +14,14 @@ import { closeSegmentFiles, type Segment, type SpoolTicket } from './spool-segme
  * const writer = new SpoolWriter('always', (error) => health.failed(error, 'writing', Date.now()));
  * writer.enqueue(ticket, frameBytes); await writer.idle();
  */
+/** One write carries at most this much (consecutive frames coalesced up to it). */
+const MAX_WRITE_BYTES = 1024 * 1024;
+/** Frames waiting beyond this are written at once, synchronously: a disk slower than the application costs time, not unbounded memory. */
+const MAX_BACKLOG_BYTES = 16 * 1024 * 1024;
+
 export class SpoolWriter {
   private readonly queue: SpoolTicket[] = [];
+  private queuedBytes = 0;
   private running = false;
   private idleWaiters: (() => void)[] = [];
 
@@ -33,7 +39,9 @@ export class SpoolWriter {
     ticket.frame = frame;
     ticket.segment.busy++;
     this.queue.push(ticket);
-    this.next();
+    this.queuedBytes += frame.length;
+    if (this.queuedBytes > MAX_BACKLOG_BYTES) this.flushSync();
+    else this.next();
   }
 
   /** Resolves once every queued frame is written (or failed). */
@@ -87,12 +95,15 @@ export class SpoolWriter {
   /** The first queued frame and those right after it in the same segment. */
   private takeGroup(): SpoolTicket[] {
     let n = 1;
+    let bytes = this.queue[0]!.size;
     while (n < this.queue.length) {
       const last = this.queue[n - 1]!;
       const ticket = this.queue[n]!;
-      if (ticket.segment !== last.segment || ticket.offset !== last.offset + last.size) break;
+      if (ticket.segment !== last.segment || ticket.offset !== last.offset + last.size || bytes + ticket.size > MAX_WRITE_BYTES) break;
+      bytes += ticket.size;
       n++;
     }
+    this.queuedBytes -= bytes;
     return this.queue.splice(0, n);
   }
 
