@@ -8,6 +8,7 @@ import { BatchDelivery, type BackoffGate, type BatchOutcome } from './batch-deli
 import { AdaptiveConcurrency } from './concurrency.js';
 import { DeadLetterDirectory } from './dead-letter.js';
 import { DeliveryStats } from './delivery-stats.js';
+import { flushAtExit } from './exit-flush.js';
 import type { Protocol } from './protocol.js';
 import { RetryPolicy } from './retry.js';
 import type { DeliverySettings, HttpSettings } from './settings.js';
@@ -76,6 +77,8 @@ class DeliveryStage implements LogStage, BackoffGate {
   private readonly stats = new DeliveryStats();
   private readonly delivery: BatchDelivery;
   private readonly concurrency: AdaptiveConcurrency;
+  /** With a spool: removes the synchronous write-out at process exit (see flushAtExit). */
+  private readonly unregisterExit: () => void = () => {};
   /** Per request in flight: whether every slot was in use when it went out (see AdaptiveConcurrency). */
 
   constructor(
@@ -102,6 +105,12 @@ class DeliveryStage implements LogStage, BackoffGate {
       maxRequestBytes: settings.batch.maxBytes,
     });
     ctx.stats.register(name, () => this.stats.read(this.queue.memoryRecords + this.inFlightRecords, this.queue.spoolRecords, this.queue.spoolBytes, this.concurrency.limit), { gauges: DeliveryStats.GAUGES });
+    if (this.queue.durable) {
+      this.unregisterExit = flushAtExit(() => {
+        this.queue.seal();
+        this.queue.persist();
+      });
+    }
     // Batches an earlier process left in the spool go out without waiting for new records.
     if (this.queue.waiting > 0) this.schedulePump();
   }
@@ -154,6 +163,7 @@ class DeliveryStage implements LogStage, BackoffGate {
     this.shutdownPromise ??= (async () => {
       const deadline = Date.now() + this.settings.flushTimeoutMs;
       this.closed = true;
+      this.unregisterExit();
       await this.flush(this.settings.flushTimeoutMs);
       this.stopping = true;
       for (const wake of this.wakeups) wake();

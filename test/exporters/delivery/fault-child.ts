@@ -7,6 +7,7 @@
  * - `flush` / `shutdown`: answers `flushed <ms>` / `shut <ms>`, or `hung` if it did not resolve within
  *   twice the flush timeout (the bound the pipeline promises is the flush timeout itself)
  * - `stats` → the otlp section of stats() as JSON
+ * - `exit <count> <prefix>`: logs `<prefix> <i>` records and calls process.exit(0) in the same turn
  * After `shutdown` the process is left to end on its own: a timer or socket left behind keeps it up.
  *
  * Mode `stream <prefix>` instead logs `<prefix> <i>` records without end, writing `<i> <ms since epoch>`
@@ -70,6 +71,9 @@ if (process.argv[2] === 'stream') {
       case 'stats':
         answer = JSON.stringify(pipeline.stats().otlp);
         break;
+      case 'exit':
+        for (let i = 0; i < Number(args[0]); i++) logger.emit({ severityNumber: SeverityNumber.INFO, body: `${args[1]} ${i}` });
+        process.exit(0);
     }
     process.stdout.write(`${answer}\n`);
     if (command === 'shutdown') break;

@@ -84,3 +84,26 @@ describe('a process killed with SIGKILL again and again', () => {
     expect(Number(stats.replayed)).toBeGreaterThanOrEqual(rounds.reduce((n, r) => n + r.emittedAt.filter((at) => at <= r.last - WINDOW_MS).length, 0));
   }, 40_000);
 });
+
+describe('a process that calls process.exit() right after logging', () => {
+  it('writes what it accepted to the spool synchronously at exit; the next start delivers all of it', async () => {
+    receiver = await LoopbackReceiver.start();
+    let up = false;
+    receiver.answer = () => (up ? { status: 200 } : { status: 503 });
+    const spoolDir = mkdtempSync(join(tmpdir(), 'logkit-exit-'));
+    const env = { OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: receiver.url, OTEL_LOGKIT_SPOOL_DIR: spoolDir, OTEL_BLRP_EXPORT_TIMEOUT: '3000' };
+    const first = new ChildSession(env);
+    // Emitted and exited in the same turn: no timer, no background write got to run.
+    first.ended();
+    expect(await first.send('exit 3000 exited')).toBe('exited 0 null');
+
+    up = true;
+    const drain = new ChildSession({ ...env, OTEL_BLRP_SCHEDULE_DELAY: '20' });
+    expect(await drain.send('flush')).toMatch(/^flushed \d+$/);
+    const stats = await drain.stats();
+    expect((await drain.shutdown()).code).toBe(0);
+    expect(stats).toMatchObject({ replayed: 3000, exported: 3000, failed: 0 });
+    const delivered = new Set(receiver.records.map((r) => text(r.body)));
+    expect(Array.from({ length: 3000 }, (_, i) => `exited ${i}`).filter((b) => !delivered.has(b))).toEqual([]);
+  }, 30_000);
+});
