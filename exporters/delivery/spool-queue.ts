@@ -157,19 +157,23 @@ export class SpoolQueue implements BatchQueue {
     this.prepare();
     const fromMemory = this.fallback.next();
     if (fromMemory) return fromMemory;
-    const due = this.dueInMs(Date.now());
-    if (due === undefined || (due > 0 && !force)) return undefined;
-    const tickets: SpoolTicket[] = [];
-    let records = 0;
-    let bytes = 0;
-    for (let t = this.spool.peek(); t; t = this.spool.peek()) {
-      if (tickets.length > 0 && (records + t.records > this.settings.maxRecords || bytes + t.size > this.settings.maxBytes)) break;
-      this.spool.take();
-      tickets.push(t);
-      records += t.records;
-      bytes += t.size;
+    // A loop, not recursion: after a removed directory, thousands of frames in a row may be unreadable.
+    while (true) {
+      const due = this.dueInMs(Date.now());
+      if (due === undefined || (due > 0 && !force)) return undefined;
+      const tickets: SpoolTicket[] = [];
+      let records = 0;
+      let bytes = 0;
+      for (let t = this.spool.peek(); t; t = this.spool.peek()) {
+        if (tickets.length > 0 && (records + t.records > this.settings.maxRecords || bytes + t.size > this.settings.maxBytes)) break;
+        this.spool.take();
+        tickets.push(t);
+        records += t.records;
+        bytes += t.size;
+      }
+      const batch = this.assemble(tickets);
+      if (batch) return batch;
     }
-    return this.assemble(tickets) ?? this.next(force);
   }
 
   done(batch: QueuedBatch): void {
