@@ -42,6 +42,14 @@ export class SpoolHealth {
     this.retryAt = now + this.delayMs;
   }
 
+  /**
+   * Something that may have freed space happened (batches acknowledged, so segments deleted): try
+   * again within the first retry delay instead of waiting out a long backoff.
+   */
+  retrySoon(now: number): void {
+    if (this.failingSince !== undefined) this.retryAt = Math.min(this.retryAt, now + FIRST_RETRY_MS);
+  }
+
   succeeded(now: number): void {
     if (this.failingSince === undefined) return;
     diag.info(`otel-logkit: ${this.name}: the spool works again after ${now - this.failingSince} ms`);

@@ -57,8 +57,8 @@ export class SpoolQueue implements BatchQueue {
   ) {
     this.fallback = new MemoryQueue(settings, stats, decoder);
     this.health = new SpoolHealth(name, stats);
-    // A background write that failed: its frames stay readable from memory; new commits go to memory until the retry.
-    spool.onWriteError = (error) => this.health.failed(error, 'writing in the background', Date.now());
+    // A background fsync or acknowledgement that failed: new commits go to memory until the retry.
+    spool.onWriteError = (error) => this.health.failed(error, 'flushing in the background', Date.now());
   }
 
   /** Opens the spool at startup; a directory that cannot be created or read is a configuration error. */
@@ -180,6 +180,7 @@ export class SpoolQueue implements BatchQueue {
     if (!batch.tickets) return;
     try {
       this.spool.ack(batch.tickets);
+      this.health.retrySoon(Date.now());
     } catch (error) {
       // The batch is delivered; at worst it is sent again after a restart.
       this.health.failed(error, 'acknowledging a batch', Date.now());

@@ -10,8 +10,6 @@ export interface SpoolTicket {
   /** When it was committed (ms since the epoch); 0 for a recovered batch, which is due at once. */
   readonly at: number;
   state: 'pending' | 'taken' | 'done' | 'evicted';
-  /** The frame's bytes until they are on disk (read from here meanwhile); kept for good if the write failed. */
-  frame?: Buffer;
 }
 
 /** One segment file and its acknowledgement sidecar. */
@@ -33,7 +31,7 @@ export interface Segment {
   busy: number;
   /** Closing was asked for while `busy`. */
   closeWhenIdle: boolean;
-  /** A write failed: nothing more is written to it (its frames from there on stay in memory). */
+  /** A write failed: nothing more is written to it (the next commit starts a new segment). */
   broken: boolean;
 }
 

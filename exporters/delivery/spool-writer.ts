@@ -1,29 +1,28 @@
-import { fsync, fsyncSync, ftruncateSync, write, writeSync } from 'node:fs';
+import { fsync, ftruncateSync, write, writevSync } from 'node:fs';
 import type { FsyncPolicy } from './settings.js';
 import { closeSegmentFiles, type Segment, type SpoolTicket } from './spool-segment.js';
 
 /**
- * The spool's disk writes, off the application's thread: frames are written (and with `fsync=always`
- * fsynced) in libuv's thread pool, one write at a time, in order, consecutive frames of a segment
- * coalesced into one write. In order and one at a time, so a segment on disk never has a hole: a
- * kill leaves at most a torn tail, which the next start detects. Until its write completes a frame
- * is read from memory; a failed write cuts the segment back to its last good frame, marks it broken
- * (later frames stay in memory) and reports the error, so the queue can carry on without the disk.
+ * The spool's disk writes. A committed frame is written at once, synchronously: a `pwrite` into the
+ * page cache (tens of microseconds for a 5 ms commit), so that what `emit()` handed over survives a
+ * kill within the commit interval whatever the machine's load — a write queued for a thread that is
+ * not scheduled would not. The slow part, the disk flush, runs in libuv's thread pool: with
+ * `fsync=always` an fsync follows each write (coalesced: one in flight per segment, another after it
+ * if frames arrived meanwhile), and acknowledgements and the `batch` policy's periodic fsync are
+ * background writes too. Frames are written in order, so a segment never has a hole. A failed write
+ * cuts the segment back to its last good frame and marks it broken; the caller keeps the batch in
+ * memory. Background errors go to `onError`, so the queue counts them and carries on without the disk.
  *
  * @example
  * const writer = new SpoolWriter('always', (error) => health.failed(error, 'writing', Date.now()));
- * writer.enqueue(ticket, frameBytes); await writer.idle();
+ * writer.commit(ticket, [header, payload]); await writer.idle(); // idle: fsynced too
  */
-/** One write carries at most this much (consecutive frames coalesced up to it). */
-const MAX_WRITE_BYTES = 1024 * 1024;
-/** Frames waiting beyond this are written at once, synchronously: a disk slower than the application costs time, not unbounded memory. */
-const MAX_BACKLOG_BYTES = 16 * 1024 * 1024;
-
 export class SpoolWriter {
-  private readonly queue: SpoolTicket[] = [];
-  private queuedBytes = 0;
-  private running = false;
+  /** fsyncs and acknowledgement writes in flight. */
+  private background = 0;
   private idleWaiters: (() => void)[] = [];
+  private readonly syncing = new Set<Segment>();
+  private readonly resync = new Set<Segment>();
 
   constructor(
     private readonly fsyncPolicy: FsyncPolicy,
@@ -31,141 +30,84 @@ export class SpoolWriter {
   ) {}
 
   get busy(): boolean {
-    return this.running || this.queue.length > 0;
-  }
-
-  /** Queues the ticket's frame (which must be its own copy: it is written later). */
-  enqueue(ticket: SpoolTicket, frame: Buffer): void {
-    ticket.frame = frame;
-    ticket.segment.busy++;
-    this.queue.push(ticket);
-    this.queuedBytes += frame.length;
-    if (this.queuedBytes > MAX_BACKLOG_BYTES) this.flushSync();
-    else this.next();
-  }
-
-  /** Resolves once every queued frame is written (or failed). */
-  idle(): Promise<void> {
-    if (!this.busy) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    return this.background > 0;
   }
 
   /**
-   * At close: writes what is still queued, synchronously, at its own offsets (a write already running
-   * finishes on its own; the descriptor stays open until it has).
+   * Writes the ticket's frame (header and body) at its offset now; with `always`, fsyncs it in the
+   * background. Throws the file system's error after cutting the segment back to its last good frame
+   * and marking it broken (the next commit starts a new segment).
    */
-  flushSync(): void {
-    while (this.queue.length > 0) this.writeGroup(this.takeGroup(), true);
+  commit(ticket: SpoolTicket, frame: [Uint8Array, Uint8Array]): void {
+    const segment = ticket.segment;
+    const fd = segment.fd;
+    if (fd === undefined || segment.broken) throw new Error(`${segment.path} takes no more frames`);
+    try {
+      const written = writevSync(fd, frame, ticket.offset);
+      if (written !== ticket.size) throw new Error(`short write to ${segment.path} (${written} of ${ticket.size} bytes)`);
+    } catch (error) {
+      segment.broken = true;
+      try {
+        ftruncateSync(fd, ticket.offset);
+      } catch {
+        // The next start detects the torn tail (checksums) and counts it.
+      }
+      throw error;
+    }
+    if (this.fsyncPolicy === 'always') this.syncInBackground(segment);
+  }
+
+  /** Resolves once the background work started so far (fsyncs, acknowledgements) is done. */
+  idle(): Promise<void> {
+    if (!this.busy) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   /** Appends acknowledgement entries in the background (order among them does not matter); fsynced with `always`. */
   writeAck(segment: Segment, entry: Buffer): void {
     const fd = segment.ackFd;
     if (fd === undefined) return;
-    segment.busy++;
+    this.begin(segment);
     write(fd, entry, (error) => {
-      if (error || this.fsyncPolicy !== 'always') return this.ackDone(segment, error);
-      fsync(fd, (syncError) => this.ackDone(segment, syncError));
+      if (error || this.fsyncPolicy !== 'always') return this.end(segment, error);
+      fsync(fd, (syncError) => this.end(segment, syncError));
     });
   }
 
-  private ackDone(segment: Segment, error: Error | null): void {
-    this.release(segment);
-    // At worst the batch is sent again after a restart; the queue counts the error.
-    if (error) this.onError(error);
-  }
-
-  /** fsync in the background (the `batch` policy's once a second); errors surface at the next write. */
+  /** fsync in the background (the `batch` policy's once a second, a segment closed); one in flight per segment. */
   syncLater(segments: readonly Segment[]): void {
-    for (const segment of segments) {
-      if (segment.fd === undefined || segment.broken) continue;
-      segment.busy++;
-      fsync(segment.fd, () => this.release(segment));
-    }
+    for (const segment of segments) this.syncInBackground(segment);
   }
 
-  private next(): void {
-    if (this.running || this.queue.length === 0) {
-      if (!this.busy) for (const resolve of this.idleWaiters.splice(0)) resolve();
-      return;
-    }
-    this.writeGroup(this.takeGroup(), false);
-  }
-
-  /** The first queued frame and those right after it in the same segment. */
-  private takeGroup(): SpoolTicket[] {
-    let n = 1;
-    let bytes = this.queue[0]!.size;
-    while (n < this.queue.length) {
-      const last = this.queue[n - 1]!;
-      const ticket = this.queue[n]!;
-      if (ticket.segment !== last.segment || ticket.offset !== last.offset + last.size || bytes + ticket.size > MAX_WRITE_BYTES) break;
-      bytes += ticket.size;
-      n++;
-    }
-    this.queuedBytes -= bytes;
-    return this.queue.splice(0, n);
-  }
-
-  private writeGroup(group: SpoolTicket[], sync: boolean): void {
-    const segment = group[0]!.segment;
+  private syncInBackground(segment: Segment): void {
     const fd = segment.fd;
-    if (fd === undefined || segment.removed || segment.broken) {
-      // Evicted or acknowledged meanwhile (nothing to keep), or after a failure (kept in memory).
-      this.settle(group, 'skipped');
-      if (!sync) this.next();
+    if (fd === undefined || segment.broken) return;
+    if (this.syncing.has(segment)) {
+      this.resync.add(segment);
       return;
     }
-    const bytes = group.length === 1 ? group[0]!.frame! : Buffer.concat(group.map((t) => t.frame!));
-    const offset = group[0]!.offset;
-    if (sync) {
-      try {
-        const written = writeSync(fd, bytes, 0, bytes.length, offset);
-        if (written !== bytes.length) throw new Error(`short write to ${segment.path} (${written} of ${bytes.length} bytes)`);
-        if (this.fsyncPolicy === 'always') fsyncSync(fd);
-        this.settle(group, 'written');
-      } catch (error) {
-        this.settle(group, 'failed', error);
-      }
-      return;
-    }
-    this.running = true;
-    write(fd, bytes, 0, bytes.length, offset, (error, written) => {
-      const failure = error ?? (written !== bytes.length ? new Error(`short write to ${segment.path} (${written} of ${bytes.length} bytes)`) : undefined);
-      const finish = (syncError?: Error | null) => {
-        this.running = false;
-        const problem = failure ?? syncError ?? undefined;
-        this.settle(group, problem ? 'failed' : 'written', problem);
-        this.next();
-      };
-      if (failure || this.fsyncPolicy !== 'always') finish();
-      else fsync(fd, finish);
+    this.syncing.add(segment);
+    this.begin(segment);
+    fsync(fd, (error) => {
+      this.syncing.delete(segment);
+      const again = this.resync.delete(segment);
+      // Another fsync first, so `idle()` does not resolve between the two.
+      if (!error && again) this.syncInBackground(segment);
+      this.end(segment, error);
     });
   }
 
-  /**
-   * A group's write is over. Written: the frames leave memory. Failed: the segment is cut back to its
-   * last good frame and broken, the frames stay in memory, the error is reported once. Skipped: the
-   * segment is gone (nothing to keep) or broken (the frames stay in memory).
-   */
-  private settle(group: SpoolTicket[], outcome: 'written' | 'failed' | 'skipped', error?: unknown): void {
-    const segment = group[0]!.segment;
-    if (outcome === 'written' || (outcome === 'skipped' && segment.removed)) {
-      for (const ticket of group) ticket.frame = undefined;
-    } else if (outcome === 'failed' && !segment.broken) {
-      segment.broken = true;
-      try {
-        if (segment.fd !== undefined) ftruncateSync(segment.fd, group[0]!.offset);
-      } catch {
-        // The next start detects the torn tail (checksums) and counts it.
-      }
-      this.onError(error);
-    }
-    for (let i = 0; i < group.length; i++) this.release(segment);
+  private begin(segment: Segment): void {
+    segment.busy++;
+    this.background++;
   }
 
-  private release(segment: Segment): void {
+  private end(segment: Segment, error: Error | null): void {
     segment.busy--;
+    this.background--;
     if (segment.busy === 0 && segment.closeWhenIdle) closeSegmentFiles(segment);
+    // A failed fsync or acknowledgement: counted; at worst a batch is sent again after a restart.
+    if (error) this.onError(error);
+    if (!this.busy) for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 }

@@ -28,11 +28,11 @@ const SEGMENT = /^segment-(\d{12})\.spool$/;
  * the process died is sent twice). Beyond `maxBytes` the oldest segments are evicted, and counted.
  *
  * A frame is committed when the queue commits records, every few milliseconds, and written at once
- * in libuv's thread pool (SpoolWriter: never on the application's thread, in order, no holes): from
- * then on it is in the operating system's page cache and survives the process being killed, whatever
- * the fsync policy. The policy (`OTEL_LOGKIT_SPOOL_FSYNC`) decides what survives power loss:
- * - `always`: every frame and every acknowledgement is fsynced right after its write (in the
- *   background) — survives power loss but for the last few milliseconds.
+ * (SpoolWriter): from then on it is in the operating system's page cache and survives the process
+ * being killed, whatever the fsync policy. The policy (`OTEL_LOGKIT_SPOOL_FSYNC`) decides what
+ * survives power loss; every fsync runs in libuv's thread pool, never on the application's thread:
+ * - `always`: every frame and every acknowledgement is fsynced right after its write — survives
+ *   power loss but for the frames whose fsync is still running (a few milliseconds).
  * - `batch` (default): segments are fsynced when closed, at flush and shutdown, and at most once a
  *   second while writing — may lose the last second on power loss.
  * - `never`: left to the OS (typically written back within ~30 s).
@@ -49,7 +49,7 @@ export class Spool {
   private nextSeq = 0;
   private syncTimer: NodeJS.Timeout | undefined;
   private readonly writer: SpoolWriter;
-  /** Told of a write that failed in the background (the queue counts it and carries on from memory). */
+  /** Told of a background fsync or acknowledgement that failed (the queue counts it and carries on from memory). */
   onWriteError: (error: unknown) => void = () => {};
   /** After `close`, late acknowledgements are ignored (those batches are replayed: at-least-once). */
   private closed = false;
@@ -87,9 +87,10 @@ export class Spool {
   }
 
   /**
-   * Commits one batch: its frame is copied and written in the background (see SpoolWriter), readable
-   * from memory until then. Returns the ticket and any tickets evicted to respect the size cap. Throws
-   * only when a new segment cannot be started (the directory cannot be made, no file can be opened).
+   * Commits one batch: its frame is written now (page cache) and fsynced per the policy in the
+   * background (see SpoolWriter). Returns the ticket and any tickets evicted to respect the size cap.
+   * Throws the file system's error (ENOSPC, EIO, a directory removed under us); the batch is then not
+   * in the spool and the caller keeps it.
    */
   append(payload: Uint8Array, records: number): { ticket: SpoolTicket; evicted: SpoolTicket[] } {
     if (this.closed) throw new LogkitError('LOGKIT_SHUTDOWN', 'the spool is closed');
@@ -97,10 +98,9 @@ export class Spool {
     const size = header.length + body.byteLength;
     let segment = this.active;
     if (!segment || segment.broken || (segment.bytes > 0 && segment.bytes + size > this.settings.segmentBytes)) segment = this.roll();
-    const frame = Buffer.allocUnsafe(size);
-    header.copy(frame, 0);
-    frame.set(body, header.length);
     const ticket: SpoolTicket = { segment, offset: segment.bytes, size, records, recovered: false, at: Date.now(), state: 'pending' };
+    // Written before it is counted: a batch the disk refused is not in the spool at all (the caller keeps it).
+    this.writer.commit(ticket, [header, body]);
     segment.bytes += size;
     segment.unsettled++;
     segment.tickets.push(ticket);
@@ -108,7 +108,6 @@ export class Spool {
     this.pending.push(ticket);
     this.pendingRecords += records;
     this.pendingBytes += size;
-    this.writer.enqueue(ticket, frame);
     this.syncSoon();
     return { ticket, evicted: this.enforceCap() };
   }
@@ -146,8 +145,7 @@ export class Spool {
    */
   read(ticket: SpoolTicket): Buffer {
     const frame = takeBuffer(ticket.size).subarray(0, ticket.size);
-    if (ticket.frame) ticket.frame.copy(frame);
-    else this.readFrame(ticket, frame);
+    this.readFrame(ticket, frame);
     const where = `${ticket.segment.path}:${ticket.offset}`;
     const header = readFrameHeader(frame);
     if (!header || !frameIntact(frame)) throw new LogkitError('LOGKIT_SPOOL_CORRUPT', `spool frame at ${where} is corrupt`);
@@ -232,14 +230,13 @@ export class Spool {
     if (segment.unsettled === 0) this.remove(segment);
   }
 
-  /** Resolves once every frame committed so far is written (or its write failed). */
+  /** Resolves once the background fsyncs and acknowledgements started so far are done. */
   written(): Promise<void> {
     return this.writer.idle();
   }
 
-  /** Writes what is still queued and flushes to disk whatever the fsync policy has not flushed yet (flush, shutdown). */
+  /** Flushes to disk whatever the fsync policy has not flushed yet (flush, shutdown). */
   sync(): void {
-    this.writer.flushSync();
     if (this.settings.fsync === 'never') return;
     for (const segment of this.segments) {
       if (segment.broken) continue;

@@ -11,17 +11,21 @@ function open(dir: string, fsync: 'always' | 'batch' | 'never' = 'never'): Spool
   });
 }
 
-describe('the spool writes in the background', () => {
-  it('hands a committed batch back at once, from memory, before its write has completed', () => {
-    const spool = open(mkdtempSync(join(tmpdir(), 'logkit-writer-')));
+describe('the spool writer', () => {
+  it('has a committed batch in the file when append returns (a kill from then on cannot lose it), fsync or not', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'logkit-writer-'));
+    const spool = open(dir, 'always');
     const { ticket } = spool.append(Buffer.from('first batch'), 3);
-    // Same turn: the background write cannot have completed yet.
+    const file = readdirSync(dir).find((f) => f.endsWith('.spool'))!;
+    // Same turn: the fsync runs in the background, the write is done.
+    expect(readFileSync(join(dir, file)).length).toBe(spool.bytes);
+    expect(open(dir).pendingBatches).toBe(1);
     expect(spool.take()).toBe(ticket);
     expect(spool.read(ticket).toString()).toBe('first batch');
     spool.close();
   });
 
-  it('writes frames in order without holes, so the next start finds every one of them', async () => {
+  it('writes frames in order without holes and fsyncs them in the background, so the next start finds every one of them', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'logkit-writer-'));
     const spool = open(dir, 'always');
     for (let i = 0; i < 200; i++) spool.append(Buffer.from(`batch ${i} `.repeat(50)), 1);
