@@ -82,10 +82,12 @@ async function run(variant: string, base: string, spoolDir?: string): Promise<Re
   delay.enable();
   const elu = performance.eventLoopUtilization();
   const cpu = process.cpuUsage();
-  const thread = process.threadCpuUsage();
+  // process.threadCpuUsage is Node ≥ 23.9; on an older Node the column shows NaN.
+  const threadCpu = process.threadCpuUsage?.bind(process);
+  const thread = threadCpu?.();
   const records = await steady(p, SECONDS);
   const used = process.cpuUsage(cpu);
-  const threadUsed = process.threadCpuUsage(thread);
+  const threadUsed = thread ? threadCpu!(thread) : { user: NaN, system: NaN };
   const active = performance.eventLoopUtilization(elu).active;
   delay.disable();
   return { records, cpuMicros: used.user + used.system, threadCpuMicros: threadUsed.user + threadUsed.system, activeMs: active, delayP99Ms: delay.percentile(99) / 1e6, delayMaxMs: delay.max / 1e6 };
