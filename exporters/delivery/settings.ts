@@ -52,7 +52,7 @@ export interface RetrySettings {
   maxElapsedMs: number;
 }
 
-/** How the spool persists: see `exporters/core/spool.ts` for the guarantees of each mode. */
+/** How the spool persists: see `exporters/delivery/spool.ts` for the guarantees of each mode (process kill vs power loss). */
 export type FsyncPolicy = 'always' | 'batch' | 'never';
 
 export interface SpoolSettings {
