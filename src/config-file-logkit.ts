@@ -92,6 +92,8 @@ const SECTIONS: Record<string, Record<string, 0 | 1>> = {
       retryInitialBackoffMs: 1,
       retryMaxBackoffMs: 1,
       retryMaxElapsedMs: 1,
+    adaptiveConcurrency: 1,
+    spoolCommitIntervalMs: 1,
     } satisfies KeyTable<DeliverySettingsOptions>),
     routing: 1,
     links: 1,

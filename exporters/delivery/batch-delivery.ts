@@ -16,7 +16,12 @@ export interface BackoffGate {
   readonly stopping: boolean;
   /** Sleeps `ms`, ending early at shutdown. `down`: the backend has failed several times in a row. */
   wait(ms: number, down: boolean): Promise<void>;
+  /** Each request's round trip, and whether the answer asked us to slow down (adaptive concurrency). */
+  answered?(rttMs: number, backPressure: boolean): void;
 }
+
+/** Answers that mean "too much, slow down" rather than "broken": they shrink the request concurrency. */
+const BACK_PRESSURE: ReadonlySet<DeliveryReason> = new Set(['rate_limited', 'unavailable', 'timeout']);
 
 /** `settled`: the batch reached a final outcome (counted). `kept`: given up for now, left in the spool. */
 export type BatchOutcome = 'settled' | 'kept';
@@ -32,6 +37,12 @@ export interface BatchDeliveryParts {
   /** The queue is a spool: a batch is never given up, it stays on disk for the next start. */
   durable: boolean;
   gate: BackoffGate;
+  /**
+   * `OTEL_LOGKIT_BATCH_MAX_BYTES` as a bound on the request body before compression, whatever the
+   * encoding: batches are closed on their protobuf size, and JSON of the same records can be 2-3 times
+   * larger, so an encoded request over the bound is sent in parts (a single record is sent as it is).
+   */
+  maxRequestBytes?: number;
 }
 
 /** What `classify` gets when the request was built from OTLP bytes (see Protocol.encodeFromOtlp). */
@@ -74,13 +85,20 @@ export class BatchDelivery {
     let viaOtlp = false;
     while (true) {
       if (!request) {
+        let parts = 1;
         try {
           const fromOtlp = protocol.encodeFromOtlp?.(batch.otlp());
           viaOtlp = fromOtlp !== undefined;
-          request = await compressRequest(fromOtlp ?? protocol.encode(batch.records()));
+          const encoded = fromOtlp ?? protocol.encode(batch.records());
+          parts = Math.min(batch.size, Math.ceil(encoded.body.byteLength / (this.parts.maxRequestBytes ?? Infinity)));
+          if (parts <= 1) request = await compressRequest(encoded);
         } catch (error) {
           diag.error(`otel-logkit: ${name}: a batch could not be encoded`, error);
           this.refuse(batch, 'encode_error', (error as Error).message);
+          return;
+        }
+        if (parts > 1 || !request) {
+          for (const part of batch.parts(parts)) await this.attempt(part, startedAt, state);
           return;
         }
       }
@@ -94,7 +112,10 @@ export class BatchDelivery {
         verdict = { kind: 'retry', reason: sendFailure(error), message: (error as Error).message };
         diag.warn(`otel-logkit: ${name}: ${(error as Error).message}`);
       }
-      stats.observeLatency(performance.now() - sentAt);
+      const rtt = performance.now() - sentAt;
+      stats.observeLatency(rtt);
+      const pressed = (verdict.kind === 'retry' && BACK_PRESSURE.has(verdict.reason)) || (verdict.kind === 'partial' && BACK_PRESSURE.has(verdict.retryReason ?? 'server_error'));
+      this.parts.gate.answered?.(rtt, pressed);
       switch (verdict.kind) {
         case 'ok': {
           const rejected = Math.min(batch.size, verdict.rejected ?? 0);

@@ -7,10 +7,10 @@ import type { BatchSettings } from './settings.js';
 import { SeverityShedder, severityBand } from './severity-shedding.js';
 import type { SpoolTicket } from './spool.js';
 
-/** A closed batch handed to the sender. `ticket` is set when the batch is also on disk. */
+/** A closed batch handed to the sender. `tickets`: the spool frames it was read from, when it is on disk. */
 export interface QueuedBatch {
   batch: OutgoingBatch;
-  ticket?: SpoolTicket;
+  tickets?: readonly SpoolTicket[];
 }
 
 /**
@@ -20,10 +20,17 @@ export interface QueuedBatch {
  * seal and dispatch; the queue decides what happens at its bounds.
  */
 export interface BatchQueue {
-  /** Records held in memory: the open batch and closed batches not yet on the wire. */
+  /** Records held only in memory (not also on disk): the open batch and closed batches not yet on the wire. */
   readonly memoryRecords: number;
+  /**
+   * How long the open batch may stay open: the batch delay, or (with a working spool) the commit
+   * interval, so what `emit()` handed over is on disk within a few milliseconds.
+   */
+  readonly sealAfterMs: number;
   /** Closed batches waiting (in memory or on disk). */
   readonly waiting: number;
+  /** Milliseconds until the waiting batches should go out (0: now), or undefined when nothing waits. */
+  dueInMs(now: number): number | undefined;
   readonly openRecords: number;
   readonly openBytes: number;
   /** Serialises one record into the open batch, making room first when full. Never throws for a full queue. */
@@ -34,9 +41,14 @@ export interface BatchQueue {
   prepare(): void;
   /** Makes everything accepted so far durable now (the spool: write-ahead and fsync). */
   persist(): void;
-  next(): QueuedBatch | undefined;
+  /** Resolves once background writes of what was committed so far are done (the spool's). */
+  written?(): Promise<void>;
+  /** The next batch to send; `force` (a flush) also hands out what is not due yet. */
+  next(force: boolean): QueuedBatch | undefined;
   /** The batch reached a final outcome (delivered, refused, given up): it will not be sent again. */
   done(batch: QueuedBatch): void;
+  /** Delivery gave the batch up for now (shutdown): keep it for the next start if possible, else count it lost. */
+  keep(batch: QueuedBatch): void;
   /** No more writes: persist what can be persisted. Returns how many records in memory could not be kept. */
   close(): number;
   readonly durable: boolean;
@@ -66,8 +78,16 @@ export class MemoryQueue implements BatchQueue {
     private readonly decoder: OtlpProtobufDecoder,
   ) {}
 
+  get sealAfterMs(): number {
+    return this.settings.delayMs;
+  }
+
   get waiting(): number {
     return this.ready.length;
+  }
+
+  dueInMs(): number | undefined {
+    return this.ready.length > 0 ? 0 : undefined;
   }
 
   get openRecords(): number {
@@ -80,7 +100,7 @@ export class MemoryQueue implements BatchQueue {
 
   add(record: LogkitRecord): void {
     const band = severityBand(record);
-    if (this.memoryRecords >= this.settings.maxQueueRecords || this.bytes >= this.settings.maxQueueBytes) {
+    if (this.isFull()) {
       this.stats.dropped.add('queue_full');
       const freed = this.shedder.evictFor(band, () => [...this.ready, this.open]);
       if (freed === 0) return;
@@ -90,6 +110,31 @@ export class MemoryQueue implements BatchQueue {
     this.bytes += this.open.add(record);
     this.memoryRecords++;
     this.shedder.add(band);
+  }
+
+  /**
+   * Takes a closed batch encoded elsewhere (the spool queue's, while its disk is unusable) and makes
+   * room under the same bounds, least severe records first; returns the records given up.
+   */
+  adopt(batch: EncodedBatch, reason: 'queue_full' | 'spool_error'): number {
+    this.ready.push(batch);
+    this.memoryRecords += batch.count;
+    this.bytes += batch.bytes;
+    for (const band of batch.bands()) this.shedder.add(band);
+    let shed = 0;
+    while (this.isFull() && this.memoryRecords > 0) {
+      const freed = this.shedder.evictLowest(() => this.ready);
+      if (freed === 0) break;
+      this.memoryRecords--;
+      this.bytes -= freed;
+      shed++;
+    }
+    if (shed > 0) this.stats.dropped.add(reason, shed);
+    return shed;
+  }
+
+  private isFull(): boolean {
+    return this.memoryRecords >= this.settings.maxQueueRecords || this.bytes >= this.settings.maxQueueBytes;
   }
 
   seal(): void {
@@ -113,6 +158,10 @@ export class MemoryQueue implements BatchQueue {
   }
 
   done(): void {}
+
+  keep(batch: QueuedBatch): void {
+    this.stats.fail('shutdown', batch.batch.size);
+  }
 
   close(): number {
     this.seal();

@@ -12,10 +12,12 @@ export interface DeliverySettingsOptions {
   maxBatchBytes?: number; // OTEL_LOGKIT_BATCH_MAX_BYTES
   maxQueueBytes?: number; // OTEL_LOGKIT_QUEUE_MAX_BYTES
   maxInFlight?: number; // OTEL_LOGKIT_MAX_IN_FLIGHT
+  adaptiveConcurrency?: boolean; // OTEL_LOGKIT_ADAPTIVE_CONCURRENCY
   spoolDir?: string; // OTEL_LOGKIT_SPOOL_DIR
   spoolMaxBytes?: number; // OTEL_LOGKIT_SPOOL_MAX_BYTES
   spoolSegmentBytes?: number; // OTEL_LOGKIT_SPOOL_SEGMENT_BYTES
   spoolFsync?: FsyncPolicy; // OTEL_LOGKIT_SPOOL_FSYNC
+  spoolCommitIntervalMs?: number; // OTEL_LOGKIT_SPOOL_COMMIT_INTERVAL
   spoolKey?: string; // OTEL_LOGKIT_SPOOL_KEY
   deadLetterDir?: string; // OTEL_LOGKIT_DEAD_LETTER_DIR
   retryInitialBackoffMs?: number; // OTEL_LOGKIT_RETRY_INITIAL_BACKOFF
@@ -39,12 +41,14 @@ export function parseDeliverySettings(read: SettingsReader, options: DeliverySet
       maxQueueRecords,
       maxQueueBytes: read.bytes('OTEL_LOGKIT_QUEUE_MAX_BYTES', d.batch.maxQueueBytes, options.maxQueueBytes),
       maxInFlight: read.int('OTEL_LOGKIT_MAX_IN_FLIGHT', d.batch.maxInFlight, { min: 1, max: 64 }, options.maxInFlight),
+      adaptiveConcurrency: read.bool('OTEL_LOGKIT_ADAPTIVE_CONCURRENCY', d.batch.adaptiveConcurrency, options.adaptiveConcurrency),
     },
     spoolDir: read.string('OTEL_LOGKIT_SPOOL_DIR', undefined, options.spoolDir),
     spool: {
       maxBytes: read.bytes('OTEL_LOGKIT_SPOOL_MAX_BYTES', d.spool.maxBytes, options.spoolMaxBytes),
       segmentBytes: read.bytes('OTEL_LOGKIT_SPOOL_SEGMENT_BYTES', d.spool.segmentBytes, options.spoolSegmentBytes),
       fsync: read.oneOf('OTEL_LOGKIT_SPOOL_FSYNC', ['always', 'batch', 'never'] as const, d.spool.fsync, options.spoolFsync),
+      commitMs: read.int('OTEL_LOGKIT_SPOOL_COMMIT_INTERVAL', d.spool.commitMs, { min: 1, max: 1000 }, options.spoolCommitIntervalMs),
       key: parseKey(read, options.spoolKey),
     },
     deadLetterDir: read.string('OTEL_LOGKIT_DEAD_LETTER_DIR', undefined, options.deadLetterDir),

@@ -10,7 +10,7 @@ const LATENCY_WINDOW = 256;
  * operator sees why without reading diagnostics; `failed` and `dead_lettered` stay plain totals.
  */
 export class DeliveryStats {
-  static readonly GAUGES = ['queued', 'spool_records', 'spool_bytes', 'export_latency_ms', 'export_latency_p99_ms'];
+  static readonly GAUGES = ['queued', 'spool_records', 'spool_bytes', 'in_flight_limit', 'export_latency_ms', 'export_latency_p99_ms'];
 
   received = 0;
   exported = 0;
@@ -20,6 +20,8 @@ export class DeliveryStats {
   rejected = 0;
   /** Damaged places found in the spool at startup (torn or corrupt tails). */
   spoolDamaged = 0;
+  /** I/O errors of the spool while running (each one counted; records it cost are in dropped/failed `spool_error`). */
+  spoolErrors = 0;
   readonly dropped = new DeliveryReasonCounter();
   private readonly failures = new DeliveryReasonCounter();
   private readonly deadLetters = new DeliveryReasonCounter();
@@ -48,8 +50,11 @@ export class DeliveryStats {
     this.latencies[this.latencyCount++ % LATENCY_WINDOW] = ms;
   }
 
-  /** `queued`: records in memory and on the wire; `spoolRecords`/`spoolBytes`: what waits on disk. */
-  read(queued: number, spoolRecords: number, spoolBytes: number): StatsSection {
+  /**
+   * `queued`: records in memory and on the wire; `spoolRecords`/`spoolBytes`: what waits on disk (each
+   * record in one of them only); `inFlightLimit`: the requests adaptive concurrency allows right now.
+   */
+  read(queued: number, spoolRecords: number, spoolBytes: number, inFlightLimit: number): StatsSection {
     return {
       received: this.received,
       exported: this.exported,
@@ -60,12 +65,14 @@ export class DeliveryStats {
       dead_lettered: this.deadLettered,
       rejected: this.rejected,
       spool_damaged: this.spoolDamaged,
+      spool_errors: this.spoolErrors,
       dropped: this.dropped.toJSON(),
       failed_reasons: this.failures.toJSON(),
       dead_lettered_reasons: this.deadLetters.toJSON(),
       queued,
       spool_records: spoolRecords,
       spool_bytes: spoolBytes,
+      in_flight_limit: inFlightLimit,
       export_latency_ms: this.latencyCount === 0 ? 0 : round(this.latencies[(this.latencyCount - 1) % LATENCY_WINDOW]!),
       export_latency_p99_ms: this.p99(),
     };

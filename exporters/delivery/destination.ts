@@ -5,8 +5,10 @@ import type { LogStage, StageContext } from '../../src/core/stage.js';
 import { OtlpProtobufDecoder } from '../codec/decode-protobuf.js';
 import { MemoryQueue, type BatchQueue, type QueuedBatch } from './batch-queue.js';
 import { BatchDelivery, type BackoffGate, type BatchOutcome } from './batch-delivery.js';
+import { AdaptiveConcurrency } from './concurrency.js';
 import { DeadLetterDirectory } from './dead-letter.js';
 import { DeliveryStats } from './delivery-stats.js';
+import { flushAtExit } from './exit-flush.js';
 import type { Protocol } from './protocol.js';
 import { RetryPolicy } from './retry.js';
 import type { DeliverySettings, HttpSettings } from './settings.js';
@@ -52,9 +54,17 @@ export function createDestination(spec: { name: string; protocol: Protocol; tran
  * The stage lifecycle: `write` fills batches, `seal` closes them, `pump` starts deliveries up to
  * `maxInFlight`, `forceFlush`/`shutdown` wait for them. Each batch is then {@link BatchDelivery}'s.
  */
+/** How long shutdown waits for deliveries that were stopped to make their last attempt and settle. */
+const STOP_GRACE_MS = 1000;
+
 class DeliveryStage implements LogStage, BackoffGate {
   private readonly queue: BatchQueue;
+  /** Closes the open batch: after the batch delay, or (with a spool) the commit interval. */
   private timer: NodeJS.Timeout | undefined;
+  /** Starts the next delivery when the waiting batches come due (a spool assembles requests from several commits). */
+  private dispatchTimer: NodeJS.Timeout | undefined;
+  /** Flushes in progress: while one waits, batches go out whether due or not. */
+  private flushing = 0;
   private inFlight = 0;
   private inFlightRecords = 0;
   /** Deliveries waiting out a backoff after several failed attempts in a row: the backend is down. */
@@ -69,6 +79,11 @@ class DeliveryStage implements LogStage, BackoffGate {
   private shutdownPromise: Promise<void> | undefined;
   private readonly stats = new DeliveryStats();
   private readonly delivery: BatchDelivery;
+  private readonly concurrency: AdaptiveConcurrency;
+  /** With a spool: removes the synchronous write-out at process exit (see flushAtExit). */
+  private readonly unregisterExit: () => void = () => {};
+  private readonly exitSignal: AbortSignal | undefined;
+  /** Per request in flight: whether every slot was in use when it went out (see AdaptiveConcurrency). */
 
   constructor(
     private readonly name: string,
@@ -78,6 +93,7 @@ class DeliveryStage implements LogStage, BackoffGate {
     ctx: StageContext,
   ) {
     const decoder = new OtlpProtobufDecoder();
+    this.concurrency = new AdaptiveConcurrency(settings.batch.maxInFlight, settings.batch.adaptiveConcurrency);
     this.queue = settings.spoolDir
       ? SpoolQueue.open(settings.spoolDir, settings.spool, settings.batch, this.stats, decoder, name)
       : new MemoryQueue(settings.batch, this.stats, decoder);
@@ -90,10 +106,33 @@ class DeliveryStage implements LogStage, BackoffGate {
       deadLetter: settings.deadLetterDir ? new DeadLetterDirectory(settings.deadLetterDir, name) : undefined,
       durable: this.queue.durable,
       gate: this,
+      maxRequestBytes: settings.batch.maxBytes,
     });
-    ctx.stats.register(name, () => this.stats.read(this.queue.memoryRecords + this.inFlightRecords, this.queue.spoolRecords, this.queue.spoolBytes), { gauges: DeliveryStats.GAUGES });
+    ctx.stats.register(name, () => this.stats.read(this.queue.memoryRecords + this.inFlightRecords, this.queue.spoolRecords, this.queue.spoolBytes, this.concurrency.limit), { gauges: DeliveryStats.GAUGES });
+    if (this.queue.durable) {
+      this.unregisterExit = flushAtExit(() => {
+        this.queue.seal();
+        this.queue.persist();
+      });
+    }
+    // The exit flush gave up on this process's last records: stop waiting for the backend now.
+    this.exitSignal = ctx.exitSignal;
+    this.exitSignal?.addEventListener('abort', () => this.abandon(), { once: true });
     // Batches an earlier process left in the spool go out without waiting for new records.
     if (this.queue.waiting > 0) this.schedulePump();
+  }
+
+  /**
+   * No more retries: each delivery still waiting out a backoff makes its last attempt and then gives
+   * up — counted failed by its reason without a spool, left on disk for the next start with one — and
+   * every flush waiting on this destination returns.
+   */
+  private abandon(): void {
+    this.stopping = true;
+    for (const wake of this.wakeups) wake();
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const waiter of waiters) waiter();
   }
 
   write(record: LogkitRecord): void {
@@ -105,9 +144,9 @@ class DeliveryStage implements LogStage, BackoffGate {
     }
     try {
       this.queue.add(record);
-      const { maxRecords, maxBytes, delayMs } = this.settings.batch;
+      const { maxRecords, maxBytes } = this.settings.batch;
       if (this.queue.openRecords >= maxRecords || this.queue.openBytes >= maxBytes) this.seal();
-      else this.timer ??= setTimeout(() => this.seal(), delayMs).unref();
+      else this.timer ??= setTimeout(() => this.commit(), this.queue.sealAfterMs).unref();
     } catch (error) {
       this.stats.fail('internal_error', 1);
       diag.error(`otel-logkit: ${this.name}: a record could not be queued`, error);
@@ -116,23 +155,44 @@ class DeliveryStage implements LogStage, BackoffGate {
 
   /** Resolves when everything written so far is delivered, or (with a spool) safely on disk and the backend is failing. */
   forceFlush(): Promise<void> {
-    this.seal();
-    try {
-      this.queue.persist();
-    } catch (error) {
-      diag.error(`otel-logkit: ${this.name}: the spool could not be flushed to disk`, error);
-    }
-    return this.whenIdle(this.settings.flushTimeoutMs);
+    return this.flush(this.settings.flushTimeoutMs);
   }
 
+  /** Within `timeoutMs` in every case: a failing disk or backend shortens the wait, never lengthens it. */
+  private async flush(timeoutMs: number): Promise<void> {
+    this.flushing++;
+    try {
+      this.seal();
+      try {
+        this.queue.persist();
+      } catch (error) {
+        diag.error(`otel-logkit: ${this.name}: the spool could not be flushed to disk`, error);
+      }
+      this.pump();
+      const deadline = Date.now() + timeoutMs;
+      await this.whenIdle(timeoutMs);
+      // What a flush promised to have on disk is on disk (the spool writes in the background).
+      if (this.queue.written) await this.within(this.queue.written(), deadline - Date.now());
+    } finally {
+      this.flushing--;
+    }
+  }
+
+  /** One deadline for the whole shutdown (`flushTimeoutMs`), after which no timer or socket of ours is left. */
   shutdown(): Promise<void> {
     this.shutdownPromise ??= (async () => {
+      const deadline = Date.now() + this.settings.flushTimeoutMs;
       this.closed = true;
-      await this.forceFlush();
+      this.unregisterExit();
+      await this.flush(this.settings.flushTimeoutMs);
       this.stopping = true;
       for (const wake of this.wakeups) wake();
-      await this.whenIdle(this.settings.flushTimeoutMs);
+      // Woken deliveries make one last attempt and then settle (counted, or left in the spool): give
+      // them a moment even when the flush used up the deadline, so stats() is final when this resolves.
+      await this.whenIdle(Math.max(STOP_GRACE_MS, deadline - Date.now()));
       if (this.timer) clearTimeout(this.timer);
+      if (this.dispatchTimer) clearTimeout(this.dispatchTimer);
+      if (this.queue.written) await this.within(this.queue.written(), deadline - Date.now());
       try {
         // With a spool, whatever is left is on disk for the next start; without one it is lost, and counted.
         this.stats.fail('shutdown', this.queue.close());
@@ -142,6 +202,17 @@ class DeliveryStage implements LogStage, BackoffGate {
       await this.transport.close().catch(() => {});
     })();
     return this.shutdownPromise;
+  }
+
+  /** The seal timer: off the emit path, so the spool's write-ahead happens here, not inside `emit`. */
+  private commit(): void {
+    this.timer = undefined;
+    this.seal();
+    try {
+      this.queue.prepare();
+    } catch (error) {
+      diag.error(`otel-logkit: ${this.name}: the delivery queue failed`, error);
+    }
   }
 
   /** Closes the open batch and schedules delivery off the caller's stack (never inside `emit`). */
@@ -166,27 +237,57 @@ class DeliveryStage implements LogStage, BackoffGate {
   private pump(): void {
     try {
       this.queue.prepare();
-      while (this.inFlight < this.settings.batch.maxInFlight && !this.stopping) {
-        const queued = this.queue.next();
+      while (this.inFlight < this.concurrency.limit && !this.stopping) {
+        const queued = this.queue.next(this.flushing > 0);
         if (!queued) break;
         this.inFlight++;
         this.inFlightRecords += queued.batch.size;
         // Whatever context sealed the batch (an application request's span), delivery runs untraced.
         void untraced(() => this.delivery.deliver(queued.batch)).then((outcome) => this.settle(queued, outcome));
       }
+      this.armDispatch();
     } catch (error) {
       diag.error(`otel-logkit: ${this.name}: the delivery queue failed`, error);
     }
     this.notifyIfIdle();
   }
 
+  /** Batches waiting but not due yet (a spool collecting commits into a full request): come back when they are. */
+  private armDispatch(): void {
+    if (this.dispatchTimer) clearTimeout(this.dispatchTimer);
+    this.dispatchTimer = undefined;
+    if (this.stopping || this.inFlight >= this.concurrency.limit) return;
+    const due = this.queue.dueInMs(Date.now());
+    if (due === undefined || due === 0) return;
+    this.dispatchTimer = setTimeout(() => {
+      this.dispatchTimer = undefined;
+      this.pump();
+    }, due).unref();
+  }
+
+  /** Never throws: it runs in a promise callback, where an exception would be an unhandled rejection. */
   private settle(queued: QueuedBatch, outcome: BatchOutcome): void {
     this.inFlight--;
     this.inFlightRecords -= queued.batch.size;
-    // Given up at shutdown with a spool: left on disk for the next start instead of acknowledged.
-    if (outcome === 'settled') this.queue.done(queued);
-    queued.batch.release();
+    try {
+      // Given up at shutdown: a spooled batch stays on disk for the next start instead of being acknowledged.
+      if (outcome === 'settled') this.queue.done(queued);
+      else this.queue.keep(queued);
+    } catch (error) {
+      this.stats.fail('internal_error', queued.batch.size);
+      diag.error(`otel-logkit: ${this.name}: a delivered batch could not be settled`, error);
+    }
+    try {
+      queued.batch.release();
+    } catch {
+      // Only buffers going back to the pool.
+    }
     this.pump();
+  }
+
+  answered(rttMs: number, backPressure: boolean): void {
+    // Approximation per answer: the limit was the bound if every slot is (still) in use.
+    this.concurrency.observe(rttMs, backPressure, this.inFlight >= this.concurrency.limit, Date.now());
   }
 
   /** Waits out a backoff; while the backend counts as down, a flush with a spool need not wait for it. */
@@ -224,8 +325,15 @@ class DeliveryStage implements LogStage, BackoffGate {
     });
   }
 
+  /** `work`, or less once `ms` have passed (never below 1 ms, never a timer left behind). */
+  private async within(work: Promise<void>, ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([work, new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(1, ms))))]);
+    clearTimeout(timer);
+  }
+
   private whenIdle(timeoutMs: number): Promise<void> {
-    if (this.isIdle()) return Promise.resolve();
+    if (this.isIdle() || this.exitSignal?.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       const finish = (): void => {
         clearTimeout(timer);

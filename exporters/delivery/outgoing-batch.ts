@@ -74,8 +74,16 @@ export class OutgoingBatch {
 
   /** The first and second halves, for a backend that found the batch too large. */
   halves(): [OutgoingBatch, OutgoingBatch] {
+    const [first, second] = this.parts(2);
+    return [first!, second!];
+  }
+
+  /** `n` consecutive parts of (nearly) equal record counts, in request order. */
+  parts(n: number): OutgoingBatch[] {
     const all = Array.from({ length: this.size }, (_, i) => i);
-    const half = Math.ceil(this.size / 2);
-    return [this.pick(all.slice(0, half)), this.pick(all.slice(half))];
+    const per = Math.ceil(this.size / n);
+    const out: OutgoingBatch[] = [];
+    for (let from = 0; from < this.size; from += per) out.push(this.pick(all.slice(from, from + per)));
+    return out;
   }
 }

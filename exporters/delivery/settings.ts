@@ -32,8 +32,10 @@ export interface BatchSettings {
   maxQueueRecords: number;
   /** `OTEL_LOGKIT_QUEUE_MAX_BYTES`: the same bound in estimated encoded bytes. */
   maxQueueBytes: number;
-  /** `OTEL_LOGKIT_MAX_IN_FLIGHT`: requests on the wire at once. */
+  /** `OTEL_LOGKIT_MAX_IN_FLIGHT`: requests on the wire at once (the bound of adaptive concurrency). */
   maxInFlight: number;
+  /** `OTEL_LOGKIT_ADAPTIVE_CONCURRENCY`: adapt the requests in flight to the backend (see AdaptiveConcurrency); else always the maximum. */
+  adaptiveConcurrency: boolean;
 }
 
 /**
@@ -50,7 +52,7 @@ export interface RetrySettings {
   maxElapsedMs: number;
 }
 
-/** How the spool persists: see `exporters/core/spool.ts` for the guarantees of each mode. */
+/** How the spool persists: see `exporters/delivery/spool.ts` for the guarantees of each mode (process kill vs power loss). */
 export type FsyncPolicy = 'always' | 'batch' | 'never';
 
 export interface SpoolSettings {
@@ -59,6 +61,11 @@ export interface SpoolSettings {
   /** A segment file is closed and a new one started at this size. */
   segmentBytes: number;
   fsync: FsyncPolicy;
+  /**
+   * `OTEL_LOGKIT_SPOOL_COMMIT_INTERVAL`: the longest an accepted record waits before it is written to
+   * the spool (the window a SIGKILL can lose); requests are still assembled up to the batch limits.
+   */
+  commitMs: number;
   /** 32-byte AES-256-GCM key; when set, every frame is encrypted at rest. */
   key?: Buffer;
 }
@@ -77,8 +84,8 @@ export interface DeliverySettings {
 
 /** The OTel spec's BLRP defaults, and ours for what the spec does not have. */
 export const DEFAULT_DELIVERY: DeliverySettings = {
-  batch: { maxRecords: 512, maxBytes: 4 * 1024 * 1024, delayMs: 1000, maxQueueRecords: 65_536, maxQueueBytes: 32 * 1024 * 1024, maxInFlight: 4 },
-  spool: { maxBytes: 1024 * 1024 * 1024, segmentBytes: 8 * 1024 * 1024, fsync: 'batch' },
+  batch: { maxRecords: 512, maxBytes: 4 * 1024 * 1024, delayMs: 1000, maxQueueRecords: 65_536, maxQueueBytes: 32 * 1024 * 1024, maxInFlight: 4, adaptiveConcurrency: true },
+  spool: { maxBytes: 1024 * 1024 * 1024, segmentBytes: 8 * 1024 * 1024, fsync: 'batch', commitMs: 5 },
   retry: { initialBackoffMs: 250, maxBackoffMs: 30_000, maxElapsedMs: 300_000 },
   flushTimeoutMs: 30_000,
 };

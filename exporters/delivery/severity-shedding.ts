@@ -23,6 +23,11 @@ export class SeverityShedder {
     for (const band of bands) this.counts[band]!--;
   }
 
+  /** Removes the oldest record of the lowest band present, whatever comes in; returns the bytes freed. */
+  evictLowest(batches: () => readonly Sheddable[]): number {
+    return this.evictFor(BANDS, batches);
+  }
+
   /**
    * Makes room for a record of band `incoming` by removing the oldest queued record of the lowest
    * band below it. Returns the bytes freed, or 0 when the incoming record itself is the one to drop.

@@ -1,34 +1,13 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, writeSync, writevSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { LogkitError } from '../../src/core/errors.js';
 import { encodeFrame, FRAME_HEADER_BYTES, frameIntact, framePayload, readFrameHeader } from './spool-frame.js';
 import { takeBuffer } from '../codec/proto-writer.js';
 import type { SpoolSettings } from './settings.js';
+import { closeSegmentFiles, newSegment, type Segment, type SpoolTicket } from './spool-segment.js';
+import { SpoolWriter } from './spool-writer.js';
 
-/** One batch on disk. `recovered` when it was found at startup (written by an earlier process). */
-export interface SpoolTicket {
-  readonly segment: Segment;
-  readonly offset: number;
-  readonly size: number;
-  readonly records: number;
-  readonly recovered: boolean;
-  state: 'pending' | 'taken' | 'done' | 'evicted';
-}
-
-interface Segment {
-  readonly seq: number;
-  readonly path: string;
-  readonly ackPath: string;
-  bytes: number;
-  /** Tickets not yet done or evicted; at zero a closed segment is deleted. */
-  unsettled: number;
-  tickets: SpoolTicket[];
-  fd?: number;
-  ackFd?: number;
-  closed: boolean;
-  /** Deleted (fully acknowledged, or evicted); late acknowledgements of its batches are ignored. */
-  removed: boolean;
-}
+export type { SpoolTicket } from './spool-segment.js';
 
 /** What `open` found wrong on disk: a torn or corrupt frame, and everything after it in that segment. */
 export interface SpoolDamage {
@@ -48,13 +27,19 @@ const SEGMENT = /^segment-(\d{12})\.spool$/;
  * On startup every unacknowledged frame is handed out again (at-least-once: a batch in flight when
  * the process died is sent twice). Beyond `maxBytes` the oldest segments are evicted, and counted.
  *
- * fsync policy (`OTEL_LOGKIT_SPOOL_FSYNC`):
- * - `always`: every frame and every acknowledgement is fsynced before the call returns — survives
- *   power loss, costs a disk flush per batch.
+ * A frame is committed when the queue commits records, every few milliseconds, and written at once
+ * (SpoolWriter): from then on it is in the operating system's page cache and survives the process
+ * being killed, whatever the fsync policy. The policy (`OTEL_LOGKIT_SPOOL_FSYNC`) decides what
+ * survives power loss; every fsync runs in libuv's thread pool, never on the application's thread:
+ * - `always`: every frame and every acknowledgement is fsynced right after its write — survives
+ *   power loss but for the frames whose fsync is still running (a few milliseconds).
  * - `batch` (default): segments are fsynced when closed, at flush and shutdown, and at most once a
- *   second while writing — survives a process crash (the data is in the OS page cache), may lose the
- *   last second on power loss.
- * - `never`: left to the OS — survives a process crash only.
+ *   second while writing — may lose the last second on power loss.
+ * - `never`: left to the OS (typically written back within ~30 s).
+ *
+ * Methods may throw the file system's error (ENOSPC, EIO, a directory removed under us); background
+ * writes report theirs to `onWriteError`. The queue above counts both, carries on from memory and
+ * tries again later (see SpoolQueue).
  */
 export class Spool {
   private readonly segments: Segment[] = [];
@@ -63,13 +48,22 @@ export class Spool {
   private active: Segment | undefined;
   private nextSeq = 0;
   private syncTimer: NodeJS.Timeout | undefined;
+  private readonly writer: SpoolWriter;
+  /** Told of a background fsync or acknowledgement that failed (the queue counts it and carries on from memory). */
+  onWriteError: (error: unknown) => void = () => {};
+  /** After `close`, late acknowledgements are ignored (those batches are replayed: at-least-once). */
+  private closed = false;
   bytes = 0;
   pendingRecords = 0;
+  /** Frame bytes of the pending batches (what a request assembled from them would roughly weigh). */
+  pendingBytes = 0;
 
   private constructor(
     private readonly dir: string,
     private readonly settings: SpoolSettings,
-  ) {}
+  ) {
+    this.writer = new SpoolWriter(settings.fsync, (error) => this.onWriteError(error));
+  }
 
   /** Opens (or creates) the spool in `dir`, scanning what an earlier process left. Never throws on damaged files. */
   static open(dir: string, settings: SpoolSettings, onDamage: (damage: SpoolDamage) => void): Spool {
@@ -92,23 +86,40 @@ export class Spool {
     return this.pending.length - this.pendingHead;
   }
 
-  /** Writes one batch durably (per the fsync policy). Returns the ticket and any tickets evicted to respect the size cap. */
+  /**
+   * Commits one batch: its frame is written now (page cache) and fsynced per the policy in the
+   * background (see SpoolWriter). Returns the ticket and any tickets evicted to respect the size cap.
+   * Throws the file system's error (ENOSPC, EIO, a directory removed under us); the batch is then not
+   * in the spool and the caller keeps it.
+   */
   append(payload: Uint8Array, records: number): { ticket: SpoolTicket; evicted: SpoolTicket[] } {
+    if (this.closed) throw new LogkitError('LOGKIT_SHUTDOWN', 'the spool is closed');
     const [header, body] = encodeFrame(payload, records, this.settings.key);
     const size = header.length + body.byteLength;
     let segment = this.active;
-    if (!segment || (segment.bytes > 0 && segment.bytes + size > this.settings.segmentBytes)) segment = this.roll();
-    const written = writevSync(segment.fd!, [header, body], segment.bytes);
-    if (written !== size) throw new Error(`short write to ${segment.path} (${written} of ${size} bytes)`);
-    const ticket: SpoolTicket = { segment, offset: segment.bytes, size, records, recovered: false, state: 'pending' };
+    if (!segment || segment.broken || (segment.bytes > 0 && segment.bytes + size > this.settings.segmentBytes)) segment = this.roll();
+    const ticket: SpoolTicket = { segment, offset: segment.bytes, size, records, recovered: false, at: Date.now(), state: 'pending' };
+    // Written before it is counted: a batch the disk refused is not in the spool at all (the caller keeps it).
+    this.writer.commit(ticket, [header, body]);
     segment.bytes += size;
     segment.unsettled++;
     segment.tickets.push(ticket);
     this.bytes += size;
     this.pending.push(ticket);
     this.pendingRecords += records;
-    this.synced(segment.fd!);
+    this.pendingBytes += size;
+    this.syncSoon();
     return { ticket, evicted: this.enforceCap() };
+  }
+
+  /** The oldest batch not yet handed out, left where it is. */
+  peek(): SpoolTicket | undefined {
+    while (this.pendingHead < this.pending.length) {
+      const ticket = this.pending[this.pendingHead]!;
+      if (ticket.state === 'pending') return ticket;
+      this.pendingHead++;
+    }
+    return undefined;
   }
 
   /** The oldest batch not yet handed out. */
@@ -122,6 +133,7 @@ export class Spool {
       if (ticket.state !== 'pending') continue;
       ticket.state = 'taken';
       this.pendingRecords -= ticket.records;
+      this.pendingBytes -= ticket.size;
       return ticket;
     }
     return undefined;
@@ -133,12 +145,7 @@ export class Spool {
    */
   read(ticket: SpoolTicket): Buffer {
     const frame = takeBuffer(ticket.size).subarray(0, ticket.size);
-    const fd = openSync(ticket.segment.path, 'r');
-    try {
-      readSync(fd, frame, 0, ticket.size, ticket.offset);
-    } finally {
-      closeSync(fd);
-    }
+    this.readFrame(ticket, frame);
     const where = `${ticket.segment.path}:${ticket.offset}`;
     const header = readFrameHeader(frame);
     if (!header || !frameIntact(frame)) throw new LogkitError('LOGKIT_SPOOL_CORRUPT', `spool frame at ${where} is corrupt`);
@@ -149,29 +156,90 @@ export class Spool {
     }
   }
 
-  /** The backend has the batch (or it was dead-lettered): it will not be replayed. */
-  ack(ticket: SpoolTicket): void {
-    if (ticket.state === 'done' || ticket.state === 'evicted') return;
-    if (ticket.state === 'pending') this.pendingRecords -= ticket.records;
-    ticket.state = 'done';
-    const segment = ticket.segment;
-    if (segment.removed) return;
-    segment.unsettled--;
-    if (segment.closed && segment.unsettled === 0) {
-      this.remove(segment);
-      return;
+  private readFrame(ticket: SpoolTicket, frame: Buffer): void {
+    const own = ticket.segment.fd;
+    const fd = own ?? openSync(ticket.segment.path, 'r');
+    try {
+      readSync(fd, frame, 0, ticket.size, ticket.offset);
+    } finally {
+      if (own === undefined) closeSync(fd);
     }
-    segment.ackFd ??= openSync(segment.ackPath, 'a', 0o600);
-    const entry = Buffer.allocUnsafe(4);
-    entry.writeUInt32BE(ticket.offset, 0);
-    writeSync(segment.ackFd, entry);
-    this.synced(segment.ackFd);
   }
 
-  /** Flushes to disk whatever the fsync policy has not flushed yet. */
+  /**
+   * The backend has these batches (or they were dead-lettered): they will not be replayed. One write
+   * per segment. Each ticket is settled in memory before anything is written, so an I/O error here
+   * (thrown) costs at most a duplicate after a restart, never a record.
+   */
+  ack(tickets: readonly SpoolTicket[]): void {
+    if (this.closed) return;
+    const entries = new Map<Segment, number[]>();
+    for (const ticket of tickets) {
+      if (ticket.state === 'done' || ticket.state === 'evicted') continue;
+      if (ticket.state === 'pending') {
+        this.pendingRecords -= ticket.records;
+        this.pendingBytes -= ticket.size;
+      }
+      ticket.state = 'done';
+      const segment = ticket.segment;
+      if (segment.removed) continue;
+      segment.unsettled--;
+      const offsets = entries.get(segment) ?? [];
+      offsets.push(ticket.offset);
+      entries.set(segment, offsets);
+    }
+    let failure: unknown;
+    for (const [segment, offsets] of entries) {
+      try {
+        if (segment.closed && segment.unsettled === 0) {
+          this.remove(segment);
+          continue;
+        }
+        segment.ackFd ??= openSync(segment.ackPath, 'a', 0o600);
+        const entry = Buffer.allocUnsafe(4 * offsets.length);
+        offsets.forEach((offset, i) => entry.writeUInt32BE(offset, 4 * i));
+        this.writer.writeAck(segment, entry);
+        this.syncSoon();
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+    if (failure !== undefined) throw failure;
+  }
+
+  /**
+   * Throws when the active segment is no longer where the next start would look for it (its file or
+   * the directory was removed): records written to it from now on would be lost at a restart.
+   */
+  check(): void {
+    const segment = this.active;
+    if (segment?.fd === undefined) return;
+    if (fstatSync(segment.fd).nlink === 0) throw new Error(`${segment.path} was removed while in use`);
+  }
+
+  /**
+   * After an I/O error: no more appends to the active segment (its tail may be unusable); the next
+   * append starts a new segment, recreating the directory if it was removed. Batches already in the
+   * segment stay readable through its open file.
+   */
+  abandonActive(): void {
+    const segment = this.active;
+    if (!segment) return;
+    this.active = undefined;
+    segment.closed = true;
+    if (segment.unsettled === 0) this.remove(segment);
+  }
+
+  /** Resolves once the background fsyncs and acknowledgements started so far are done. */
+  written(): Promise<void> {
+    return this.writer.idle();
+  }
+
+  /** Flushes to disk whatever the fsync policy has not flushed yet (flush, shutdown). */
   sync(): void {
     if (this.settings.fsync === 'never') return;
     for (const segment of this.segments) {
+      if (segment.broken) continue;
       if (segment.fd !== undefined) fsyncSync(segment.fd);
       if (segment.ackFd !== undefined) fsyncSync(segment.ackFd);
     }
@@ -180,16 +248,25 @@ export class Spool {
   /** Syncs and closes; segments with nothing left to deliver are deleted, so a clean stop leaves an empty directory. */
   close(): void {
     clearTimeout(this.syncTimer);
-    this.sync();
+    this.syncTimer = undefined;
+    this.closed = true;
+    let failure: unknown;
+    try {
+      this.sync();
+    } catch (error) {
+      failure = error;
+    }
+    // Every file is closed whatever failed before, so no descriptor outlives the spool.
     for (const segment of [...this.segments]) {
       if (segment.unsettled === 0) this.remove(segment);
       else this.closeFiles(segment);
     }
     this.active = undefined;
+    if (failure !== undefined) throw failure;
   }
 
   private recover(seq: number, path: string, onDamage: (damage: SpoolDamage) => void): void {
-    const segment = this.segment(seq, path);
+    const segment = newSegment(seq, path);
     segment.closed = true;
     let data: Buffer;
     let acked = new Set<number>();
@@ -210,11 +287,12 @@ export class Spool {
         break;
       }
       if (!acked.has(offset)) {
-        const ticket: SpoolTicket = { segment, offset, size, records: header.records, recovered: true, state: 'pending' };
+        const ticket: SpoolTicket = { segment, offset, size, records: header.records, recovered: true, at: 0, state: 'pending' };
         segment.tickets.push(ticket);
         segment.unsettled++;
         this.pending.push(ticket);
         this.pendingRecords += header.records;
+        this.pendingBytes += size;
       }
       offset += size;
     }
@@ -227,21 +305,20 @@ export class Spool {
   private roll(): Segment {
     if (this.active) this.closeSegment(this.active);
     const seq = this.nextSeq++;
-    const segment = this.segment(seq, join(this.dir, `segment-${String(seq).padStart(12, '0')}.spool`));
-    segment.fd = openSync(segment.path, 'w', 0o600);
+    const segment = newSegment(seq, join(this.dir, `segment-${String(seq).padStart(12, '0')}.spool`));
+    // The directory may have been removed under us; making it again is how the spool resumes.
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    segment.fd = openSync(segment.path, 'w+', 0o600);
     this.segments.push(segment);
     this.active = segment;
     return segment;
   }
 
-  private segment(seq: number, path: string): Segment {
-    return { seq, path, ackPath: path.replace(/\.spool$/, '.ack'), bytes: 0, unsettled: 0, tickets: [], closed: false, removed: false };
-  }
-
   private closeSegment(segment: Segment): void {
-    if (this.settings.fsync !== 'never' && segment.fd !== undefined) fsyncSync(segment.fd);
     segment.closed = true;
+    this.active = undefined;
     if (segment.unsettled === 0) this.remove(segment);
+    else if (this.settings.fsync !== 'never') this.writer.syncLater([segment]);
   }
 
   /** Evicts the oldest closed segments while over the cap; the active segment is never evicted. */
@@ -253,6 +330,7 @@ export class Spool {
       for (const ticket of oldest.tickets) {
         if (ticket.state === 'pending') {
           this.pendingRecords -= ticket.records;
+          this.pendingBytes -= ticket.size;
           ticket.state = 'evicted';
           evicted.push(ticket);
         }
@@ -265,8 +343,12 @@ export class Spool {
   private remove(segment: Segment): void {
     segment.removed = true;
     this.closeFiles(segment);
-    rmSync(segment.path, { force: true });
-    rmSync(segment.ackPath, { force: true });
+    try {
+      rmSync(segment.path, { force: true });
+      rmSync(segment.ackPath, { force: true });
+    } catch {
+      // Left behind, its acknowledged frames are skipped at the next start; nothing is lost.
+    }
     const at = this.segments.indexOf(segment);
     if (at >= 0) this.segments.splice(at, 1);
     this.bytes -= segment.bytes;
@@ -275,25 +357,17 @@ export class Spool {
   }
 
   private closeFiles(segment: Segment): void {
-    if (segment.fd !== undefined) closeSync(segment.fd);
-    if (segment.ackFd !== undefined) closeSync(segment.ackFd);
-    segment.fd = undefined;
-    segment.ackFd = undefined;
+    closeSegmentFiles(segment);
   }
 
-  private synced(fd: number): void {
-    if (this.settings.fsync === 'always') fsyncSync(fd);
-    else if (this.settings.fsync === 'batch' && !this.syncTimer) {
-      this.syncTimer = setTimeout(() => {
-        this.syncTimer = undefined;
-        try {
-          this.sync();
-        } catch {
-          // The next sync, or closing the segment, tries again.
-        }
-      }, 1000);
-      this.syncTimer.unref();
-    }
+  /** The `batch` policy: an fsync in the background at most once a second while writing. */
+  private syncSoon(): void {
+    if (this.settings.fsync !== 'batch' || this.syncTimer) return;
+    this.syncTimer = setTimeout(() => {
+      this.syncTimer = undefined;
+      this.writer.syncLater(this.segments);
+    }, 1000);
+    this.syncTimer.unref();
   }
 }
 

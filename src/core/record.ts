@@ -40,7 +40,11 @@ export interface SnapshotLimits {
   maxStringLength: number;
   /** Deeper values become the string `[depth limit]`. */
   maxDepth: number;
-  /** Longer arrays and maps keep their first entries. */
+  /**
+   * Longer arrays and maps keep their first entries. Also the budget of the whole record: entries of
+   * all its collections together (attributes first, then the body), so nested collections cannot
+   * multiply the copy (an array of 10k arrays of 10k is 10k entries, not 1e8).
+   */
   maxCollectionLength: number;
 }
 
@@ -63,6 +67,8 @@ export interface SnapshotReport {
  */
 export function snapshotRecord(source: ReadableLogRecord, limits: SnapshotLimits, report: SnapshotReport): LogkitRecord {
   const copier = new ValueCopier(limits, report);
+  // Attributes first: a huge body must not spend the budget the (few, bounded) attributes need.
+  const attributes = copier.map(source.attributes as Record<string, unknown>, 0);
   const record: LogkitRecord = {
     hrTime: source.hrTime,
     hrTimeObserved: source.hrTimeObserved,
@@ -73,7 +79,7 @@ export function snapshotRecord(source: ReadableLogRecord, limits: SnapshotLimits
     eventName: typeof source.eventName === 'string' ? copier.string(source.eventName) : undefined,
     resource: source.resource,
     instrumentationScope: source.instrumentationScope,
-    attributes: copier.map(source.attributes as Record<string, unknown>, 0),
+    attributes,
     droppedAttributesCount: source.droppedAttributesCount,
   };
   return record;
@@ -101,17 +107,33 @@ export function setMapEntry(map: LogMap, key: string, value: LogValue): void {
 /** A deep copy of a record (for stages that must keep the original untouched, e.g. fan-out). */
 export function cloneRecord(record: LogkitRecord): LogkitRecord {
   const copier = new ValueCopier(DEFAULT_SNAPSHOT_LIMITS, { truncated: 0, replaced: 0 });
-  return { ...record, body: copier.value(record.body, 0), attributes: copier.map(record.attributes, 0) };
+  const attributes = copier.map(record.attributes, 0);
+  return { ...record, body: copier.value(record.body, 0), attributes };
 }
 
 class ValueCopier {
   private readonly ancestors: object[] = [];
+  /** Collection entries this copy may still take (see SnapshotLimits.maxCollectionLength). */
+  private budget: number;
 
   constructor(
     private readonly limits: SnapshotLimits,
     private readonly report: SnapshotReport,
     private readonly bigintAsString = false,
-  ) {}
+  ) {
+    this.budget = limits.maxCollectionLength;
+  }
+
+  /**
+   * Spends one entry of the budget; false when it is spent. Entries are spent depth first, as they
+   * are copied, so the first entries of a value come out whole and the rest is cut (counted once per
+   * collection by the caller).
+   */
+  private spend(): boolean {
+    if (this.budget <= 0) return false;
+    this.budget--;
+    return true;
+  }
 
   string(value: string): string {
     let out = value;
@@ -160,10 +182,10 @@ class ValueCopier {
       return out;
     }
     const n = Math.min(keys.length, this.limits.maxCollectionLength);
-    if (n < keys.length) this.report.truncated++;
+    let copied = 0;
     this.ancestors.push(source);
-    for (let i = 0; i < n; i++) {
-      const key = keys[i]!;
+    for (; copied < n && this.spend(); copied++) {
+      const key = keys[copied]!;
       let item: unknown;
       try {
         item = source[key];
@@ -174,6 +196,7 @@ class ValueCopier {
       setMapEntry(out, this.string(key), this.value(item, depth + 1));
     }
     this.ancestors.pop();
+    if (copied < keys.length) this.report.truncated++;
     return out;
   }
 
@@ -192,8 +215,9 @@ class ValueCopier {
       if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer.slice(value.byteOffset, value.byteOffset + value.byteLength));
       if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString();
       if (Array.isArray(value)) return this.array(value, depth);
-      if (value instanceof Set) return this.array([...value], depth);
-      if (value instanceof Map) return this.map(Object.fromEntries([...value].map(([k, v]) => [String(k), v])), depth);
+      // Only the entries the budget allows are read: a Set of 1e6 is not spread first.
+      if (value instanceof Set) return this.array(this.first(value, value.size), depth);
+      if (value instanceof Map) return this.map(Object.fromEntries(this.first(value, value.size).map(([k, v]) => [String(k), v])), depth);
       if (value instanceof Error) return this.error(value, depth);
       return this.map(value as Record<string, unknown>, depth);
     } catch {
@@ -202,13 +226,24 @@ class ValueCopier {
     }
   }
 
+  private first<T>(items: Iterable<T>, size: number): T[] {
+    const out: T[] = [];
+    const limit = Math.min(this.budget, this.limits.maxCollectionLength);
+    if (size > limit) this.report.truncated++;
+    for (const item of items) {
+      if (out.length >= limit) break;
+      out.push(item);
+    }
+    return out;
+  }
+
   private array(value: readonly unknown[], depth: number): LogValue[] {
     const n = Math.min(value.length, this.limits.maxCollectionLength);
-    if (n < value.length) this.report.truncated++;
-    const out: LogValue[] = new Array(n);
+    const out: LogValue[] = [];
     this.ancestors.push(value);
-    for (let i = 0; i < n; i++) out[i] = this.value(value[i], depth + 1);
+    for (let i = 0; i < n && this.spend(); i++) out.push(this.value(value[i], depth + 1));
     this.ancestors.pop();
+    if (out.length < value.length) this.report.truncated++;
     return out;
   }
 

@@ -39,6 +39,8 @@ export interface Received {
   url: string;
   request: OtlpRequest;
   records: OtlpLogRecord[];
+  /** The body's size after decompression. */
+  bytes: number;
 }
 
 export type Answer = { status: number; headers?: Record<string, string>; body?: string | Uint8Array } | 'hang';
@@ -95,7 +97,7 @@ export class LoopbackReceiver {
       else if (encoding === 'zstd') body = zstdDecompressSync(body);
       const request = String(req.headers['content-type']).includes('json') ? (JSON.parse(body.toString('utf8')) as OtlpRequest) : decodeOtlpProtobuf(body);
       const records = (request.resourceLogs ?? []).flatMap((rl) => (rl.scopeLogs ?? []).flatMap((sl) => sl.logRecords ?? []));
-      const received: Received = { headers: req.headers, url: req.url ?? '', request, records };
+      const received: Received = { headers: req.headers, url: req.url ?? '', request, records, bytes: body.length };
       const answer = this.answer(this.requests++, received);
       if (answer === 'hang') {
         this.hung.add(res);

@@ -1,0 +1,150 @@
+/**
+ * Steady load, side by side with the stock SDK in one run: every pipeline gets the same standardRecord
+ * stream at a fixed rate both can sustain (19k records/s, in 10 ms ticks), for a few seconds, into a
+ * loopback OTLP receiver in another process. Reported per record: process CPU (all threads: the
+ * application's, libuv's pool, workers) and the application thread's own CPU (`process.threadCpuUsage`,
+ * robust on a shared machine, unlike event-loop utilisation, which counts time the thread was
+ * descheduled; also shown), plus the event-loop delay p99/max — the latency any request of the
+ * application would have felt. Ratios against the stock SDK (BatchLogRecordProcessor + exporter-logs-otlp-proto, gzip).
+ * Each pipeline runs in a process of its own; three rounds, median. Figures only, no pass/fail.
+ *
+ * Run: npm run bench -- delivery-steady
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
+import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
+import { createLogPipeline } from '../../src/index.js';
+import { standardRecord } from './standard-record.js';
+
+const self = fileURLToPath(import.meta.url);
+const sinkScript = fileURLToPath(new URL('./delivery.bench.ts', import.meta.url));
+const RATE = 19_000;
+const TICK_MS = 10;
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+
+const VARIANTS: Record<string, { name: string; env?: Record<string, string>; spool?: boolean }> = {
+  stock: { name: 'stock SDK (BLRP + otlp-proto, gzip)' },
+  ours: { name: 'otel-logkit defaults, memory queue', env: {} },
+  'ours-spool': { name: 'otel-logkit defaults, spool (fsync=batch)', env: {}, spool: true },
+  'ours-spool-always': { name: 'otel-logkit, spool fsync=always', env: { OTEL_LOGKIT_SPOOL_FSYNC: 'always' }, spool: true },
+};
+
+interface Result {
+  records: number;
+  cpuMicros: number;
+  threadCpuMicros: number;
+  activeMs: number;
+  delayP99Ms: number;
+  delayMaxMs: number;
+}
+
+function provider(variant: string, base: string, spoolDir?: string): LoggerProvider {
+  if (variant === 'stock') {
+    const exporter = new OTLPLogExporter({ url: `${base}/v1/logs`, compression: 'gzip' as never });
+    return new LoggerProvider({ processors: [new BatchLogRecordProcessor({ exporter })] });
+  }
+  const env: Record<string, string> = {
+    OTEL_SERVICE_NAME: 'bench',
+    OTEL_LOGS_EXPORTER: 'otlp',
+    OTEL_EXPORTER_OTLP_ENDPOINT: base,
+    OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip',
+    ...VARIANTS[variant]!.env,
+  };
+  if (spoolDir) env.OTEL_LOGKIT_SPOOL_DIR = spoolDir;
+  const pipeline = createLogPipeline({ env });
+  return new LoggerProvider({ processors: pipeline.processors, resource: pipeline.resource });
+}
+
+/** Emits at RATE for `seconds` in TICK_MS ticks (catching up if a tick was late), then shuts down. */
+async function steady(p: LoggerProvider, seconds: number): Promise<number> {
+  const logger = p.getLogger('bench.steady');
+  const started = performance.now();
+  let sent = 0;
+  while (performance.now() - started < seconds * 1000) {
+    const due = Math.floor(((performance.now() - started) / 1000) * RATE);
+    for (; sent < due; sent++) logger.emit(standardRecord(sent));
+    await new Promise((resolve) => setTimeout(resolve, TICK_MS));
+  }
+  await p.shutdown();
+  return sent;
+}
+
+async function run(variant: string, base: string, spoolDir?: string): Promise<Result> {
+  await steady(provider(variant, base, spoolDir && join(spoolDir, 'warmup')), 1);
+  const p = provider(variant, base, spoolDir);
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
+  const elu = performance.eventLoopUtilization();
+  const cpu = process.cpuUsage();
+  // process.threadCpuUsage is Node ≥ 23.9; on an older Node the column shows NaN.
+  const threadCpu = process.threadCpuUsage?.bind(process);
+  const thread = threadCpu?.();
+  const records = await steady(p, SECONDS);
+  const used = process.cpuUsage(cpu);
+  const threadUsed = thread ? threadCpu!(thread) : { user: NaN, system: NaN };
+  const active = performance.eventLoopUtilization(elu).active;
+  delay.disable();
+  return { records, cpuMicros: used.user + used.system, threadCpuMicros: threadUsed.user + threadUsed.system, activeMs: active, delayP99Ms: delay.percentile(99) / 1e6, delayMaxMs: delay.max / 1e6 };
+}
+
+function child(args: string[], script = self): ChildProcess {
+  return fork(script, args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+}
+
+function message<T>(proc: ChildProcess): Promise<T> {
+  return new Promise((resolve) => proc.once('message', (m) => resolve(m as T)));
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+async function main(): Promise<void> {
+  const only = process.env.BENCH_VARIANTS?.split(',');
+  const variants = Object.keys(VARIANTS).filter((v) => v === 'stock' || !only || only.includes(v));
+  const sink = child(['sink', '0'], sinkScript);
+  const { port } = await message<{ port: number }>(sink);
+  const base = `http://127.0.0.1:${port}`;
+  const results: Record<string, Result[]> = Object.fromEntries(variants.map((v) => [v, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const variant of variants) {
+      const dir = VARIANTS[variant]!.spool ? mkdtempSync(join(tmpdir(), 'logkit-steady-')) : undefined;
+      const proc = child(['run', variant, base, ...(dir ? [dir] : [])]);
+      results[variant]!.push(await message<Result>(proc));
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  sink.kill();
+  const row = (variant: string) => {
+    const runs = results[variant]!;
+    return {
+      cpuUs: median(runs.map((r) => r.cpuMicros / r.records)),
+      appUs: median(runs.map((r) => r.threadCpuMicros / r.records)),
+      eluUs: median(runs.map((r) => (r.activeMs * 1000) / r.records)),
+      p99: median(runs.map((r) => r.delayP99Ms)),
+      max: median(runs.map((r) => r.delayMaxMs)),
+    };
+  };
+  const stock = row('stock');
+  process.stdout.write(`\nsteady load: ${RATE.toLocaleString('en-US')} standard records/s for ${SECONDS} s, loopback OTLP/HTTP + gzip, median of ${ROUNDS}\n`);
+  process.stdout.write(
+    `${'pipeline'.padEnd(44)}${'CPU µs/rec'.padStart(11)}${'vs stock'.padStart(10)}${'app-thread CPU µs/rec'.padStart(23)}${'vs stock'.padStart(10)}${'ELU µs/rec'.padStart(12)}${'loop delay p99/max ms'.padStart(23)}\n`,
+  );
+  for (const variant of variants) {
+    const r = row(variant);
+    process.stdout.write(
+      `${VARIANTS[variant]!.name.padEnd(44)}${r.cpuUs.toFixed(1).padStart(11)}${`${(r.cpuUs / stock.cpuUs).toFixed(2)}x`.padStart(10)}${r.appUs.toFixed(1).padStart(23)}${`${(r.appUs / stock.appUs).toFixed(2)}x`.padStart(10)}${r.eluUs.toFixed(1).padStart(12)}${`${r.p99.toFixed(1)} / ${r.max.toFixed(1)}`.padStart(23)}\n`,
+    );
+  }
+  process.stdout.write('goals: process CPU ≤ 0.8x stock, application thread ≤ 0.5x stock, loop delay p99 ≤ stock, max ≤ 20 ms with fsync=always\n');
+}
+
+const [mode, ...args] = process.argv.slice(2);
+if (mode === 'run') {
+  process.send!(await run(args[0]!, args[1]!, args[2]));
+  process.exit(0);
+} else await main();
