@@ -13,7 +13,7 @@ export const DIGIT_RUN = 1;
 export const AT_SIGN = 2;
 /** A `:` or `=` (`key=value`, `key: value`, IPv6). */
 export const SEPARATOR = 4;
-/** Five dashes in a row (PEM armour). */
+/** Four dashes in a row (PEM armour has five, SSH2 armour four). */
 export const DASHES = 8;
 /** 15 or more `[A-Za-z0-9_-]` in a row: every vendor token, JWT segment and access key id is that long. */
 export const LONG_TOKEN = 16;
@@ -21,6 +21,10 @@ export const LONG_TOKEN = 16;
 export const DIGIT_DOT = 32;
 /** 12 or more `[A-Za-z0-9._~+/=-]` in a row: a bearer token, basic credentials, an AWS secret key. */
 export const CREDENTIAL_RUN = 64;
+/** A `<` (XML elements: `<password>…</password>`). */
+export const ANGLE = 256;
+/** A `-` that starts a word (`--password`, `-pSecret`, `-Dkey=…`): a command-line option. */
+export const OPTION = 128;
 
 const MIN_DIGITS = 7;
 const MIN_TOKEN = 15;
@@ -53,9 +57,10 @@ export function scanClues(text: string): number {
       if (++credential >= MIN_CREDENTIAL) clues |= CREDENTIAL_RUN;
       dashes = 0;
     } else if (c === 45) {
+      if (credential === 0) clues |= OPTION;
       if (++token >= MIN_TOKEN) clues |= LONG_TOKEN;
       if (++credential >= MIN_CREDENTIAL) clues |= CREDENTIAL_RUN;
-      if (++dashes >= 5) clues |= DASHES;
+      if (++dashes >= 4) clues |= DASHES;
     } else if (c === 46) {
       if (digits > 0 && isDigit(text.charCodeAt(i + 1))) clues |= DIGIT_DOT;
       if (++credential >= MIN_CREDENTIAL) clues |= CREDENTIAL_RUN;
@@ -73,6 +78,7 @@ export function scanClues(text: string): number {
     } else {
       if (c === 64) clues |= AT_SIGN;
       else if (c === 58) clues |= SEPARATOR;
+      else if (c === 60) clues |= ANGLE;
       else if (c === 61) {
         clues |= SEPARATOR;
         if (++credential >= MIN_CREDENTIAL) clues |= CREDENTIAL_RUN;
