@@ -64,9 +64,11 @@ function findOptions(rules: KeyRules, text: string, out: Span[]): void {
         if (dashes === '-' && name.length > 1) shortOption(tools, text, match.index, name, separator, after, out);
         continue;
       }
-      const kind = rules.blockedRule(name) ?? (TOOL_PASSWORD_OPTIONS.has(name.toLowerCase()) ? 'password' : undefined);
-      // "use --password-stdin instead of --password for docker login": a spaced value must look like one
-      if (kind !== undefined) pushValue(text, after, kind, out, undefined, true);
+      const rule = rules.blockedRule(name);
+      const kind = rule ?? (TOOL_PASSWORD_OPTIONS.has(name.toLowerCase()) ? 'password' : undefined);
+      // "use --password-stdin instead of --password for docker login": after a key name, a spaced
+      // value must look like a credential; a tool's own password option (`-keypass`) is unambiguous
+      if (kind !== undefined) pushValue(text, after, kind, out, undefined, rule !== undefined);
       else if (dashes === '-') shortOption(tools, text, match.index, name, separator, after, out);
       continue;
     }

@@ -23,6 +23,7 @@ export function keyValueDetector(rules: KeyRules): Detector {
       findKeyValues(rules, text, out);
       if (text.includes('</')) findElements(rules, text, out);
       if (text.includes('value=')) findNamedValues(rules, text, out);
+      findKeywords(rules, text, out);
     },
   };
 }
@@ -104,6 +105,20 @@ function findCookies(text: string, at: number, kind: string, out: Span[]): numbe
     pair = next + 1;
   }
   return end;
+}
+
+/** `{:user "app", :password "…"}`: Clojure/EDN keywords, a space between key and quoted value. */
+const KEYWORD = /(?<![\w:]):([A-Za-z_][\w.-]{0,63})[ \t]{1,8}(["'])/g;
+
+function findKeywords(rules: KeyRules, text: string, out: Span[]): void {
+  KEYWORD.lastIndex = 0;
+  let match: RegExpExecArray | null;
+  while ((match = KEYWORD.exec(text)) !== null) {
+    const rule = rules.blockedRule(match[1]!);
+    if (rule === undefined) continue;
+    const value = readValue(text, KEYWORD.lastIndex - 1, false, false, false);
+    if (value !== undefined) out.push({ ...value, kind: rule });
+  }
 }
 
 /** `<property name="password" value="…"/>`, `<add key="ApiKey" value="…"/>`: configuration elements. */

@@ -96,6 +96,69 @@ describe('value detectors (on by default)', () => {
   });
 });
 
+describe('credentials on command lines and in configuration dumps (issue 18)', () => {
+  it('find passwords and tokens passed as arguments, whatever precedes the key', () => {
+    expect(redact('mysql -h db -u root -pS3cret shop')).toBe('mysql -h db -u root -p[REDACTED:password] shop');
+    expect(redact('sshpass -p hunter2 ssh deploy@host')).toBe('sshpass -p [REDACTED:password] ssh deploy@host');
+    expect(redact('docker login -u ci -p s3cr3t registry.example.com')).toBe('docker login -u ci -p [REDACTED:password] registry.example.com');
+    expect(redact('redis-cli -h cache -a pw123 INFO')).toBe('redis-cli -h cache -a [REDACTED:password] INFO');
+    expect(redact('ldapsearch -x -D cn=admin -w Tr0ub4dor -b dc=acme')).toBe('ldapsearch -x -D cn=admin -w [REDACTED:password] -b dc=acme');
+    expect(redact('keytool -importkeystore -storepass changeit1 -keypass k3y')).toBe('keytool -importkeystore -storepass [REDACTED:password] -keypass [REDACTED:password]');
+    expect(redact('app --db-password=xyz1 --token abcdef123')).toBe('app --db-password=[REDACTED:password] --token [REDACTED:token]');
+    expect(redact('java -Dspring.datasource.password=Secr3t -jar app.jar')).toBe('java -Dspring.datasource.password=[REDACTED:password] -jar app.jar');
+    expect(redact("argv=['./sync', '--password', 'Welcome1', '--db', 'dw']")).toBe("argv=['./sync', '--password', '[REDACTED:password]', '--db', 'dw']");
+    expect(redact('htpasswd -b /etc/nginx/.htpasswd admin letmein!')).toBe('htpasswd -b /etc/nginx/.htpasswd admin [REDACTED:password]');
+    expect(redact('PGPASSWORD=changeme42 psql -h pg')).toBe('PGPASSWORD=[REDACTED:password] psql -h pg');
+  });
+
+  it('leave options that are not passwords alone', () => {
+    for (const text of ['ssh -p 2222 deploy@bastion', 'docker run -p 8080:80 nginx', 'mysql -u report -p shop', 'Use --password-stdin instead of --password for docker login', 'tar -czf out.tgz -C /srv .']) {
+      expect(redact(text), text).toBe(text);
+    }
+  });
+
+  it('find values in XML, Ruby/PHP, Python and EDN dumps, and each credential-like cookie', () => {
+    expect(redact('<server><password>hunter2</password></server>')).toBe('<server><password>[REDACTED:password]</password></server>');
+    expect(redact('<property name="password" value="Spring2025$"/>')).toBe('<property name="password" value="[REDACTED:password]"/>');
+    expect(redact("{'password' => 'hunter2'}")).toBe("{'password' => '[REDACTED:password]'}");
+    expect(redact("DATABASES['default']['PASSWORD'] = 'Hello@World1'")).toBe("DATABASES['default']['PASSWORD'] = '[REDACTED:password]'");
+    expect(redact('{:user "app", :password "s3cret"}')).toBe('{:user "app", :password "[REDACTED:password]"}');
+    expect(redact('Set-Cookie: sid=9f8e7d6c5b4a; Path=/; HttpOnly')).toBe('Set-Cookie: sid=[REDACTED:set_cookie]; Path=/; HttpOnly');
+  });
+
+  it('leave placeholders and templates alone', () => {
+    for (const text of ['DB_PASSWORD=${DB_PASSWORD}', 'GITHUB_TOKEN=${{ secrets.GITHUB_TOKEN }}', 'password=%(db_password)s', '"apiKey": "$API_KEY"', 'password: !vault |', 'postgres://app:****@db:5432/orders', '--password=REDACTED', 'Set-Cookie: theme=dark; Path=/; SameSite=Lax', 'tests pass=12 auth=success']) {
+      expect(redact(text), text).toBe(text);
+    }
+  });
+
+  it('find credentials named in prose, but not the words alone', () => {
+    expect(redact('datadog api key 0123456789abcdef0123456789abcdef rejected')).toBe('datadog api key [REDACTED:labelled_secret] rejected');
+    expect(redact('the token is 9f8e7d6c5b4a39281706f5e4d3c2b1a0')).toBe('the token is [REDACTED:labelled_secret]');
+    for (const text of ['token refreshed', 'access token expires in 3600 s', 'api key rotated for tenant 42', 'secret manager returned 404 for path app/prod/db']) expect(redact(text), text).toBe(text);
+  });
+
+  it('find private keys in every form', () => {
+    expect(redact('PuTTY-User-Key-File-3: ssh-ed25519\nPublic-Lines: 1\nAAAAC3Nza\nPrivate-Lines: 1\nAAAAIGl0c2FzZWNyZXQ\nPrivate-MAC: 0123abcd')).toBe('PuTTY-User-Key-File-3: ssh-ed25519\nPublic-Lines: 1\nAAAAC3Nza\n[REDACTED:private_key]');
+    expect(redact('---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----\nP2/56wAAAi4AAAA3\n---- END SSH2 ENCRYPTED PRIVATE KEY ----')).toBe('[REDACTED:private_key]');
+    expect(redact('KEY=MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7w2fZ0xR1+Yq8mJ3bN5vT9kLhPzXe loaded')).toBe('KEY=[REDACTED:private_key] loaded');
+    expect(redact('-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nlQOYBF\n-----END PGP PRIVATE KEY BLOCK-----')).toBe('[REDACTED:private_key]');
+  });
+
+  it('leave near misses alone: ids, digests, base64 text, words that start like a prefix', () => {
+    for (const text of [
+      'request 4bf576fb-ac1f-412b-b30b-c6ac4635280d completed',
+      'X-Amzn-Trace-Id: Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1',
+      'image sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+      'payload aGVsbG8gd29ybGQsIHRoaXMgaXMgYSBzdGF0dXMgdXBkYXRl',
+      'sk-learn model loaded; key-value store compacted; AC/DC tour',
+      'order 4111111111111112 shipped',
+    ]) {
+      expect(redact(text), text).toBe(text);
+    }
+  });
+});
+
 describe('opt-in detectors', () => {
   it('are off by default', () => {
     const text = 'call +49 30 1234 5678 from 192.168.1.20 or fe80::1ff:fe23:4567:890a, IBAN DE89 3704 0044 0532 0130 00';
