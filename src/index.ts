@@ -65,3 +65,5 @@ export {
   type RedactionConfig,
   type RedactionOptions,
 } from '../processors/redaction/index.js';
+// redaction catalogue and sanitizers (issue 18)
+export { detectorCatalogue, type CatalogueEntry, DEFAULT_URL_ATTRIBUTES, DEFAULT_DB_ATTRIBUTES, sanitizeDbStatement } from '../processors/redaction/index.js';

@@ -16,7 +16,7 @@ export interface Example {
 /** Microsoft Entra ID (Azure AD) client secrets: the `Q~` marker after four characters. */
 export const azureClientSecretDetector = patternDetector({
   name: 'azure_client_secret',
-  trigger: { clues: CREDENTIAL_RUN, words: ['Q~'], minLength: 38 },
+  trigger: { clues: CREDENTIAL_RUN, marks: ['Q~'], minLength: 38 },
   pattern: /(?<![A-Za-z0-9_~.-])[A-Za-z0-9_~.-]{3}\dQ~[A-Za-z0-9_~.-]{31,34}(?![A-Za-z0-9_~.-])/,
 });
 
@@ -26,7 +26,7 @@ export const azureClientSecretDetector = patternDetector({
  */
 export const azureIdentifiableKeyDetector = patternDetector({
   name: 'azure_identifiable_key',
-  trigger: { clues: CREDENTIAL_RUN, words: ['JQQJ9', 'AZDO'], minLength: 84 },
+  trigger: { clues: CREDENTIAL_RUN, marks: ['JQQJ9', 'AZDO'], minLength: 84 },
   pattern: /(?<![A-Za-z0-9+/_-])(?:[A-Za-z0-9]{76}AZDO[A-Za-z0-9]{4}|[A-Za-z0-9+/_-]{52}JQQJ9[A-Za-z0-9+/_-]{20,40}={0,2})(?![A-Za-z0-9+/=_-])/,
 });
 
@@ -43,21 +43,21 @@ export const azureStorageKeyDetector = patternDetector({
 /** Telegram bot tokens: the bot id, `:AA` and 33 characters. */
 export const telegramBotTokenDetector = patternDetector({
   name: 'telegram_bot_token',
-  trigger: { clues: CREDENTIAL_RUN, words: [':AA'], minLength: 44 },
+  trigger: { clues: CREDENTIAL_RUN, marks: [':AA'], minLength: 44 },
   pattern: /(?<![\w])\d{8,10}:AA[A-Za-z0-9_-]{33}(?![\w-])/,
 });
 
 /** Mailchimp API keys: 32 hex digits and the data-centre suffix (`-us21`). */
 export const mailchimpKeyDetector = patternDetector({
   name: 'mailchimp_api_key',
-  trigger: { clues: CREDENTIAL_RUN, words: ['-us'], minLength: 35 },
+  trigger: { clues: CREDENTIAL_RUN, marks: ['-us'], minLength: 35 },
   pattern: /(?<![\w-])[0-9a-f]{32}-us\d{1,2}(?![\w-])/,
 });
 
 /** Terraform Cloud / HCP Terraform API tokens (`….atlasv1.…`). */
 export const terraformTokenDetector = patternDetector({
   name: 'terraform_token',
-  trigger: { clues: CREDENTIAL_RUN, words: ['atlasv1'], minLength: 80 },
+  trigger: { clues: CREDENTIAL_RUN, marks: ['atlasv1'], minLength: 80 },
   pattern: /(?<![\w])[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_=-]{60,70}(?![\w=-])/,
 });
 

@@ -86,6 +86,7 @@ interface GatedDetector {
   minLength: number;
   /** Index into the word patterns, or -1 when no word is needed. */
   words: number;
+  marks: readonly string[] | undefined;
 }
 
 /**
@@ -128,7 +129,7 @@ export class DetectorSet {
         words = wordSources.indexOf(source);
         if (words < 0) words = wordSources.push(source) - 1;
       }
-      gated.push({ detector, clues: trigger.clues, minLength: trigger.minLength ?? 0, words });
+      gated.push({ detector, clues: trigger.clues, minLength: trigger.minLength ?? 0, words, marks: trigger.marks });
     }
     this.always = always;
     this.gated = gated;
@@ -143,8 +144,9 @@ export class DetectorSet {
     const clues = scanClues(text);
     if (clues === 0) return;
     this.wordsSeen.fill(-1);
-    for (const { detector, clues: needed, minLength, words } of this.gated) {
+    for (const { detector, clues: needed, minLength, words, marks } of this.gated) {
       if ((needed !== 0 && (clues & needed) === 0) || text.length < minLength) continue;
+      if (marks !== undefined && !hasMark(text, marks)) continue;
       if (words >= 0 && !this.hasWords(text, words)) continue;
       detector.find(text, spans);
     }
@@ -158,6 +160,11 @@ export class DetectorSet {
     }
     return seen === 1;
   }
+}
+
+function hasMark(text: string, marks: readonly string[]): boolean {
+  for (const mark of marks) if (text.includes(mark)) return true;
+  return false;
 }
 
 function escapeRegExp(text: string): string {

@@ -52,7 +52,7 @@ function findBlocks(text: string, opener: string, begin: RegExp, closer: string,
  */
 export const puttyKeyDetector: Detector = {
   name: 'private_key',
-  trigger: { clues: SEPARATOR, words: ['Private-Lines'], minLength: 20 },
+  trigger: { clues: SEPARATOR, marks: ['Private-Lines'], minLength: 20 },
   find(text, out) {
     let from = 0;
     while (true) {

@@ -7,8 +7,9 @@ import { ALNUM, fake, fakeUuid, HEX, LOWER_ALNUM } from './fake-values.js';
  * secret part of the path (or query) is redacted and the host stays readable.
  */
 
-const pattern = (kind: string, words: string[], regex: RegExp, accept?: (secret: string) => boolean): Detector =>
-  patternDetector({ name: kind, trigger: { clues: CREDENTIAL_RUN, words, minLength: 30 }, pattern: regex, group: 1, accept, kind });
+/** URLs are written in lower case, so their host names are case-sensitive markers. */
+const pattern = (kind: string, marks: string[], regex: RegExp, accept?: (secret: string) => boolean): Detector =>
+  patternDetector({ name: kind, trigger: { clues: CREDENTIAL_RUN, marks, minLength: 30 }, pattern: regex, group: 1, accept, kind });
 
 /** Slack incoming webhooks and workflow triggers (reported as `slack_token`). */
 export const slackWebhookDetector = pattern('slack_token', ['hooks.slack.com'], /hooks\.slack\.com\/(?:services|workflows|triggers)\/([A-Za-z0-9_/-]{10,200})/);

@@ -39,7 +39,8 @@ const SQL_KEYWORDS = new Set(['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'WITH', 'C
  * double-quoted text is a string.
  */
 function sanitizeSql(sql: string, mysql: boolean): string {
-  let out = '';
+  // parts, not one growing string: a string prefix letter is taken back off the end
+  const out: string[] = [];
   let i = 0;
   let changed = false;
   const n = sql.length;
@@ -47,52 +48,52 @@ function sanitizeSql(sql: string, mysql: boolean): string {
     const c = sql.charCodeAt(i);
     if (c === 39 || (c === 34 && mysql)) {
       // drop a string prefix letter (E'…', N'…', X'…', B'…') that stands alone
-      if (out.length > 0 && /[ENXBenxb]/.test(out[out.length - 1]!) && !isWordChar(out.charCodeAt(out.length - 2))) out = out.slice(0, -1);
+      if (/^[ENXBenxb]$/.test(out[out.length - 1] ?? '')) out.pop();
       i = quotedEnd(sql, i, c);
-      out += '?';
+      out.push('?');
       changed = true;
     } else if (c === 34 || c === 96) {
       const end = quotedEnd(sql, i, c);
-      out += sql.slice(i, end);
+      out.push(sql.slice(i, end));
       i = end;
     } else if (c === 36 && (sql.charCodeAt(i + 1) === 36 || /^\$[A-Za-z_]\w*\$/.test(sql.slice(i, i + 64)))) {
       const tag = sql.slice(i, sql.indexOf('$', i + 1) + 1);
       const close = sql.indexOf(tag, i + tag.length);
       i = close < 0 ? n : close + tag.length;
-      out += '?';
+      out.push('?');
       changed = true;
     } else if (c === 45 && sql.charCodeAt(i + 1) === 45) {
       const end = lineEnd(sql, i);
-      out += sql.slice(i, end);
+      out.push(sql.slice(i, end));
       i = end;
     } else if (c === 47 && sql.charCodeAt(i + 1) === 42) {
       const close = sql.indexOf('*/', i + 2);
       const end = close < 0 ? n : close + 2;
-      out += sql.slice(i, end);
+      out.push(sql.slice(i, end));
       i = end;
     } else if (isWordChar(c) && !isDigit(c)) {
       // an identifier or keyword, digits included (`table1`, `$1` is handled as a word after `$`)
       let end = i + 1;
       while (end < n && isWordChar(sql.charCodeAt(end))) end++;
-      out += sql.slice(i, end);
+      out.push(sql.slice(i, end));
       i = end;
     } else if (isDigit(c) || (c === 46 && isDigit(sql.charCodeAt(i + 1)))) {
       const previous = sql.charCodeAt(i - 1);
       const end = numberEnd(sql, i);
       // bind parameters keep their number: $1, :1, @p1 (the letter case is a word above), ?1
       if (previous === 36 || previous === 58 || previous === 63) {
-        out += sql.slice(i, end);
+        out.push(sql.slice(i, end));
       } else {
-        out += '?';
+        out.push('?');
         changed = true;
       }
       i = end;
     } else {
-      out += sql[i];
+      out.push(sql[i]!);
       i++;
     }
   }
-  return changed ? out : sql;
+  return changed ? out.join('') : sql;
 }
 
 /** Redis commands whose arguments are all keys: they stay. */

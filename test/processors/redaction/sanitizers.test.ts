@@ -96,3 +96,30 @@ describe('sanitizer configuration', () => {
     expect(record.attributes['http.target']).toMatch(/^\/cb\?code=\[HASH:url_parameter:[0-9a-f]{32}\]$/);
   });
 });
+
+/** 1 MB statements and URLs built to make the sanitizers' scanners work hardest; each must simply finish. */
+describe('sanitizers on adversarial input', () => {
+  const MB = 1024 * 1024;
+  const fill = (unit: string) => unit.repeat(Math.ceil(MB / unit.length)).slice(0, MB);
+
+  it('scan 1 MB statements in linear time', () => {
+    const hostile: Record<string, string[]> = {
+      postgresql: [fill("E'a'"), fill("'"), fill('$a$'), fill('$$'), fill('1.'), fill('-- '), fill('/*')],
+      mysql: [fill('"a"'), fill('0x')],
+      redis: [fill('x '), fill('"a" '), `MSET ${fill('k v ')}`],
+      mongodb: [fill('"a":'), fill('{"find":'), fill("{a: 'b'")],
+    };
+    for (const [system, statements] of Object.entries(hostile)) {
+      for (const statement of statements) expect(typeof sanitizeDbStatement(statement, system)).toBe('string');
+    }
+  });
+
+  it('scan 1 MB URLs in linear time', () => {
+    const big = redactorFor();
+    for (const url of [`https://h/?${fill('sig=a&')}`, `https://${fill('a@')}`, fill('?#'), `https://h/?${fill('&')}`, fill('%')]) {
+      const record = { attributes: map({ 'url.full': url }) };
+      big.redactRecord(record);
+      expect(typeof record.attributes['url.full']).toBe('string');
+    }
+  });
+});
