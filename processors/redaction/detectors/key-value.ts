@@ -4,8 +4,8 @@ import type { Detector, Span } from './detector.js';
 
 /**
  * The key rules applied to text: `password=hunter2`, `"client_secret": "…"`, `?token=…&`,
- * `Cookie: sid=…; theme=dark`, `AWS_SECRET_ACCESS_KEY=…`. Only the value is replaced; the kind is the
- * rule the key matched.
+ * `AWS_SECRET_ACCESS_KEY=…`, and each credential-like cookie of a `Cookie:` line (`sid=…`, not
+ * `theme=dark`). Only the value is replaced; the kind is the rule the key matched.
  *
  * Whatever precedes the key: `--db-password=…`, `-Dspring.datasource.password=…`, `export DB_PASSWORD=…`,
  * `app.secret: …`. Separators: `=`, `:`, `=>` (Ruby, PHP, Perl dumps) and `:=` (Go, make); XML
