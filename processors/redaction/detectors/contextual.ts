@@ -1,4 +1,4 @@
-import { CREDENTIAL_RUN } from './clues.js';
+import { CREDENTIAL_RUN, LONG_CREDENTIAL_RUN } from './clues.js';
 import { type Detector, patternDetector, type Span } from './detector.js';
 import { ALNUM, BASE64, fake, HEX } from './fake-values.js';
 
@@ -26,7 +26,7 @@ export const azureClientSecretDetector = patternDetector({
  */
 export const azureIdentifiableKeyDetector = patternDetector({
   name: 'azure_identifiable_key',
-  trigger: { clues: CREDENTIAL_RUN, marks: ['JQQJ9', 'AZDO'], minLength: 84 },
+  trigger: { clues: LONG_CREDENTIAL_RUN, marks: ['JQQJ9', 'AZDO'], minLength: 84 },
   pattern: /(?<![A-Za-z0-9+/_-])(?:[A-Za-z0-9]{76}AZDO[A-Za-z0-9]{4}|[A-Za-z0-9+/_-]{52}JQQJ9[A-Za-z0-9+/_-]{20,40}={0,2})(?![A-Za-z0-9+/=_-])/,
 });
 
@@ -36,7 +36,7 @@ export const azureIdentifiableKeyDetector = patternDetector({
  */
 export const azureStorageKeyDetector = patternDetector({
   name: 'azure_storage_key',
-  trigger: { clues: CREDENTIAL_RUN, words: ['azure', 'storage', 'accountkey', 'blob.core', 'AzSt'], minLength: 88 },
+  trigger: { clues: LONG_CREDENTIAL_RUN, words: ['azure', 'storage', 'accountkey', 'blob.core', 'AzSt'], minLength: 88 },
   pattern: /(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{86}==(?![A-Za-z0-9+/=])/,
 });
 
@@ -57,7 +57,7 @@ export const mailchimpKeyDetector = patternDetector({
 /** Terraform Cloud / HCP Terraform API tokens (`….atlasv1.…`). */
 export const terraformTokenDetector = patternDetector({
   name: 'terraform_token',
-  trigger: { clues: CREDENTIAL_RUN, marks: ['atlasv1'], minLength: 80 },
+  trigger: { clues: LONG_CREDENTIAL_RUN, marks: ['atlasv1'], minLength: 80 },
   pattern: /(?<![\w])[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_=-]{60,70}(?![\w=-])/,
 });
 

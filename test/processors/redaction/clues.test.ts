@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ANGLE, AT_SIGN, CREDENTIAL_RUN, DASHES, DIGIT_DOT, DIGIT_RUN, LONG_TOKEN, OPTION, scanClues, SEPARATOR } from '../../../processors/redaction/detectors/clues.js';
+import { ANGLE, AT_SIGN, CREDENTIAL_RUN, DASHES, DIGIT_DOT, DIGIT_RUN, LONG_CREDENTIAL_RUN, LONG_TOKEN, OPTION, scanClues, SEPARATOR } from '../../../processors/redaction/detectors/clues.js';
 
 const has = (text: string, clue: number) => (scanClues(text) & clue) !== 0;
 
@@ -34,5 +34,7 @@ describe('clues', () => {
     expect(has('a well-known re-run', OPTION)).toBe(false);
     expect(has('<password>x</password>', ANGLE)).toBe(true);
     expect(has('---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----', DASHES)).toBe(true);
+    expect(has(`AccountKey=${'Ab1+'.repeat(22)}==`, LONG_CREDENTIAL_RUN)).toBe(true);
+    expect(has('wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', LONG_CREDENTIAL_RUN)).toBe(false);
   });
 });
