@@ -73,6 +73,8 @@ const SECTIONS: Record<string, Record<string, 0 | 1>> = {
     actions: 1,
     hashKey: 1,
     summary: 1,
+    urlAttributes: 1,
+    dbAttributes: 1,
   } satisfies KeyTable<RedactionOptions>,
   delivery: {
     ...({

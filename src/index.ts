@@ -100,3 +100,5 @@ export { AUDIT_CHAIN_ATTRIBUTES, LOG_TYPE_ATTRIBUTE, AUDIT_LOG_TYPE, AUDIT_DIGES
 // Collector (issue 14): OTLP/HTTP in, the same stages and destinations out.
 export { createCollector, type Collector, type CollectorInfo, type CreateCollectorOptions } from './collector/collector.js';
 export type { CollectorOptions, CollectorSettings, RequestLimits, TailSettings } from './collector/settings.js';
+// redaction catalogue and sanitizers (issue 18)
+export { detectorCatalogue, type CatalogueEntry, DEFAULT_URL_ATTRIBUTES, DEFAULT_DB_ATTRIBUTES, sanitizeDbStatement } from '../processors/redaction/index.js';

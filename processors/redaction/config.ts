@@ -4,6 +4,7 @@ import { HashKey, REDACTION_ACTIONS, type RedactionAction } from './actions.js';
 import { unsafePatternReason } from './detectors/custom-pattern.js';
 import { DEFAULT_DETECTORS, DETECTOR_NAMES } from './detectors/index.js';
 import { DEFAULT_BLOCKED_KEYS, normalizeKey, NOT_ALLOWED_KIND } from './key-rules.js';
+import { URL_CREDENTIALS_KIND, URL_PARAMETER_KIND } from './sanitizers/url.js';
 
 /** Options given in code; each overrides the environment variable it names. */
 export interface RedactionOptions {
@@ -27,6 +28,16 @@ export interface RedactionOptions {
   hashKey?: string | Buffer;
   /** `OTEL_LOGKIT_REDACT_SUMMARY`: add `redaction.count` and `redaction.kinds` to touched records (default true). */
   summary?: boolean;
+  /**
+   * `OTEL_LOGKIT_REDACT_URL_ATTRIBUTES`: attributes holding a URL, which lose userinfo and credential-like
+   * query parameters (default `url.full, http.url, url.original, http.target, url.query`; `[]` for none).
+   */
+  urlAttributes?: string[];
+  /**
+   * `OTEL_LOGKIT_REDACT_DB_ATTRIBUTES`: attributes holding a database statement, which lose their literal
+   * values (default `db.query.text, db.statement`; `[]` for none).
+   */
+  dbAttributes?: string[];
 }
 
 /** The validated redaction settings. */
@@ -45,7 +56,16 @@ export interface RedactionConfig {
   actions: Record<string, RedactionAction>;
   hashKey: HashKey | undefined;
   summary: boolean;
+  /** Attribute names whose values the URL and database-statement sanitizers rewrite. */
+  sanitized: { url: string[]; db: string[] };
 }
+
+/** The URL attributes of the OTel semantic conventions, current and deprecated. */
+export const DEFAULT_URL_ATTRIBUTES: readonly string[] = ['url.full', 'http.url', 'url.original', 'http.target', 'url.query'];
+/** The database-statement attributes of the OTel semantic conventions, current and deprecated. */
+export const DEFAULT_DB_ATTRIBUTES: readonly string[] = ['db.query.text', 'db.statement'];
+/** Kinds the sanitizers report, besides key-rule names. */
+export const SANITIZER_KINDS: readonly string[] = [URL_CREDENTIALS_KIND, URL_PARAMETER_KIND];
 
 const MIN_HASH_KEY_BYTES = 16;
 
@@ -90,7 +110,24 @@ export function parseRedactionConfig(read: SettingsReader, options: RedactionOpt
     actions,
     hashKey,
     summary: read.bool('OTEL_LOGKIT_REDACT_SUMMARY', true, options.summary),
+    sanitized: {
+      url: attributeList(read, 'OTEL_LOGKIT_REDACT_URL_ATTRIBUTES', DEFAULT_URL_ATTRIBUTES, options.urlAttributes),
+      db: attributeList(read, 'OTEL_LOGKIT_REDACT_DB_ATTRIBUTES', DEFAULT_DB_ATTRIBUTES, options.dbAttributes),
+    },
   };
+}
+
+const ATTRIBUTE_NAME = /^[A-Za-z0-9_][\w.\-/]{0,255}$/;
+
+/** A list of attribute names, or `none`; the names are matched exactly, as the SDK writes them. */
+function attributeList(read: SettingsReader, variable: string, defaults: readonly string[], option: string[] | undefined): string[] {
+  const setting = option !== undefined ? `option overriding ${variable}` : variable;
+  const given = read.list(variable, defaults, option);
+  if (given.length === 1 && given[0]!.toLowerCase() === 'none') return [];
+  for (const name of given) {
+    if (!ATTRIBUTE_NAME.test(name)) throw new ConfigError(setting, given.join(','), 'a comma-separated list of attribute names (letters, digits, _ . - /), or none');
+  }
+  return given;
 }
 
 /**
@@ -143,7 +180,7 @@ function parsePatterns(read: SettingsReader, option: Record<string, string | Reg
 /** Every kind a rule can report, by normalized name → the kind as reported. */
 function knownKinds(blockedKeys: readonly string[], patternNames: readonly string[]): Map<string, string> {
   const kinds = new Map<string, string>();
-  for (const kind of [...DETECTOR_NAMES, ...blockedKeys, ...patternNames, NOT_ALLOWED_KIND]) kinds.set(normalizeKey(kind), kind);
+  for (const kind of [...DETECTOR_NAMES, ...blockedKeys, ...patternNames, NOT_ALLOWED_KIND, ...SANITIZER_KINDS]) kinds.set(normalizeKey(kind), kind);
   return kinds;
 }
 

@@ -12,6 +12,10 @@ import type { RedactionConfig } from './config.js';
 export { REDACTION_ACTIONS, type RedactionAction } from './actions.js';
 export { DEFAULT_BLOCKED_KEYS } from './key-rules.js';
 export { DETECTOR_NAMES, DEFAULT_DETECTORS } from './detectors/index.js';
+export { detectorCatalogue, type CatalogueEntry } from './detectors/catalogue.js';
+export { DEFAULT_URL_ATTRIBUTES, DEFAULT_DB_ATTRIBUTES } from './config.js';
+export { sanitizeUrlValue } from './sanitizers/url.js';
+export { sanitizeDbStatement } from './sanitizers/db-statement.js';
 
 /**
  * The redaction stage. It sits after sampling and before the export stage, so every record that can

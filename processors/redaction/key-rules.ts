@@ -12,7 +12,17 @@ export const DEFAULT_BLOCKED_KEYS: readonly string[] = [
   'api_key', 'access_key', 'secret_access_key', 'private_key',
   'authorization', 'proxy_authorization', 'cookie', 'set_cookie', 'credentials',
   'credit_card', 'card_number', 'cc_number', 'cvv', 'cvc', 'ssn', 'social_security_number',
+  // signed URLs (X-Amz-Signature, X-Amz-Credential, X-Goog-Signature, Azure SAS `sig`), cloud keys
+  'credential', 'signature', 'sig', 'private_key_id', 'account_key', 'shared_access_key', 'connection_string',
+  'app_key', 'auth_key', 'master_key', 'encryption_key', 'signing_key', 'secret_key_base', 'rediscli_auth',
+  'storage_key', 'license_key', 'sonar_login',
 ];
+
+/**
+ * Names that also end a key written as one word (`PGPASSWORD`, `MYSQLPASSWD`, `APPSECRET`): long and
+ * distinctive enough that a word ending with them is about them.
+ */
+const WORD_ENDINGS = ['password', 'passwd', 'secret', 'token'];
 
 /** What a key means for its value. */
 export type KeyVerdict =
@@ -21,7 +31,12 @@ export type KeyVerdict =
   /** Never touched, not even scanned. */
   | { readonly type: 'ignore' }
   /** The whole value is a secret of this kind (the rule's name, e.g. `api_key`, or `not_allowed`). */
-  | { readonly type: 'redact'; readonly kind: string };
+  | { readonly type: 'redact'; readonly kind: string }
+  /** A URL or a database statement: sanitized (credentials, literals), then scanned. */
+  | { readonly type: 'sanitize'; readonly sanitizer: Sanitizer };
+
+/** The attribute sanitizers: `url` for URL attributes, `db` for database statements. */
+export type Sanitizer = 'url' | 'db';
 
 /** The kind reported for values of keys outside the allow-list. */
 export const NOT_ALLOWED_KIND = 'not_allowed';
@@ -36,6 +51,8 @@ export interface KeyRulesSpec {
   /** When set, only these keys keep their values (allow-list mode). */
   allowed?: readonly string[];
   ignored: readonly string[];
+  /** Attribute names (exact) whose values are sanitized rather than only scanned. */
+  sanitized?: Readonly<Record<Sanitizer, readonly string[]>>;
 }
 
 /**
@@ -51,9 +68,14 @@ export class KeyRules {
   private readonly ignored: ReadonlySet<string>;
   private readonly cache = new Map<string, KeyVerdict>();
   private readonly textCache = new Map<string, string | null>();
+  private readonly sanitized = new Map<string, KeyVerdict>();
 
   constructor(spec: KeyRulesSpec) {
     for (const name of spec.blocked) this.blocked.set(normalizeKey(name), name);
+    for (const sanitizer of ['url', 'db'] as const) {
+      const verdict: KeyVerdict = { type: 'sanitize', sanitizer };
+      for (const key of spec.sanitized?.[sanitizer] ?? []) this.sanitized.set(key, verdict);
+    }
     this.allowed = spec.allowed && new Set(spec.allowed.map(normalizeKey));
     this.ignored = new Set(spec.ignored.map(normalizeKey));
   }
@@ -101,7 +123,7 @@ export class KeyRules {
     const rule = this.matchBlocked(key);
     if (rule !== undefined) return { type: 'redact', kind: rule };
     if (this.allowed !== undefined && !this.allowed.has(normalized)) return { type: 'redact', kind: NOT_ALLOWED_KIND };
-    return SCAN;
+    return this.sanitized.get(key) ?? SCAN;
   }
 
   /**
@@ -115,6 +137,10 @@ export class KeyRules {
     for (let i = words.length - 1; i >= 0; i--) {
       suffix = words[i] + suffix;
       rule = this.blocked.get(suffix) ?? rule;
+    }
+    const last = words[words.length - 1];
+    if (rule === undefined && last !== undefined) {
+      for (const ending of WORD_ENDINGS) if (last.endsWith(ending) && this.blocked.has(ending)) return this.blocked.get(ending);
     }
     return rule;
   }

@@ -4,7 +4,9 @@ import { type Env, SettingsReader } from '../../src/core/env.js';
 import { parseRedactionConfig, type RedactionConfig, type RedactionOptions } from './config.js';
 import { DetectorSet, type Span } from './detectors/index.js';
 import { isCardNumber } from './detectors/payment-card.js';
-import { KeyRules } from './key-rules.js';
+import { KeyRules, type Sanitizer } from './key-rules.js';
+import { sanitizeDbStatement } from './sanitizers/db-statement.js';
+import { sanitizeUrlValue, type UrlReplacer } from './sanitizers/url.js';
 import { AUDIT_ATTRIBUTES, CORRELATION_ATTRIBUTES } from '../../src/core/attributes.js';
 import { REDACTION_COUNT_ATTRIBUTE, REDACTION_KINDS_ATTRIBUTE, RedactionSummary } from './summary.js';
 
@@ -42,6 +44,8 @@ const CLEAN_MIN_LENGTH = 16;
 const CLEAN_MAX_LENGTH = 1024;
 /** Integers this large may be card numbers logged as numbers. */
 const MIN_CARD_NUMBER = 1e12;
+/** The kind counted when a database statement lost literals (they become `?`, whatever the action). */
+const DB_STATEMENT_KIND = 'db_statement';
 /** Deeper values are redacted whole rather than walked (the pipeline's snapshot stops at 32 anyway). */
 const MAX_DEPTH = 128;
 
@@ -75,7 +79,7 @@ export class Redactor {
 
   constructor(config: RedactionConfig) {
     const allowed = config.allowedKeys && [...config.allowedKeys, ...PIPELINE_ATTRIBUTES];
-    this.keys = new KeyRules({ blocked: config.blockedKeys, allowed, ignored: config.ignoredKeys });
+    this.keys = new KeyRules({ blocked: config.blockedKeys, allowed, ignored: config.ignoredKeys, sanitized: config.sanitized });
     this.detectors = new DetectorSet(config.detectors, config.patterns, this.keys);
     this.actions = new ActionTable(config.defaultAction, config.actions, config.hashKey);
   }
@@ -159,7 +163,7 @@ export class Redactor {
     // V8 caches, so for-in allocates nothing (measured about 4x faster on the standard record).
     for (const key in map) {
       const item = map[key];
-      const out = this.entry(key, item, depth);
+      const out = this.entry(key, item, depth, map);
       if (out === REMOVE) delete map[key];
       else if (out === item) continue;
       // A plain object can own a `__proto__` key; assigning to it would set the prototype instead.
@@ -168,11 +172,41 @@ export class Redactor {
     }
   }
 
-  private entry(key: string, item: LogValue, depth: number): LogValue | typeof REMOVE {
+  private entry(key: string, item: LogValue, depth: number, map?: LogMap): LogValue | typeof REMOVE {
     const verdict = this.keys.classify(key);
-    if (verdict.type === 'ignore') return item;
-    return verdict.type === 'redact' ? this.whole(verdict.kind, item, true) : this.value(item, depth + 1, true);
+    switch (verdict.type) {
+      case 'ignore':
+        return item;
+      case 'redact':
+        return this.whole(verdict.kind, item, true);
+      case 'sanitize':
+        if (typeof item === 'string') return this.text(this.sanitize(verdict.sanitizer, item, map), true, true);
+        return this.value(item, depth + 1, true);
+      default:
+        return this.value(item, depth + 1, true);
+    }
   }
+
+  /**
+   * A URL or a database statement with its credentials or literals taken out; the detectors still run
+   * on the result. The statement's dialect comes from the record's `db.system.name` / `db.system`.
+   */
+  private sanitize(sanitizer: Sanitizer, value: string, map: LogMap | undefined): string {
+    if (sanitizer === 'url') return sanitizeUrlValue(value, this.urlReplacer);
+    const system = map?.['db.system.name'] ?? map?.['db.system'];
+    const out = sanitizeDbStatement(value, typeof system === 'string' ? system : undefined);
+    if (out !== value) this.note(DB_STATEMENT_KIND);
+    return out;
+  }
+
+  /** How the URL sanitizer names and replaces what it takes out (key-rule names where they apply). */
+  private readonly urlReplacer: UrlReplacer = {
+    ruleFor: (name) => this.keys.blockedRule(name),
+    replace: (kind, secret) => {
+      this.note(kind);
+      return this.actions.replacement(kind, secret);
+    },
+  };
 
   /** A value that is a secret as a whole (its key says so). Empty values hide nothing and stay. */
   private whole(kind: string, value: LogValue, removable: boolean): LogValue | typeof REMOVE {

@@ -5,7 +5,7 @@ import { SettingsReader } from '../core/env.js';
 import { LogkitError } from '../core/errors.js';
 import type { LogValue } from '../core/record.js';
 import { parseRedactionConfig } from '../../processors/redaction/config.js';
-import { opensPrivateKeyBlock } from '../../processors/redaction/detectors/credentials.js';
+import { opensPrivateKeyBlock } from '../../processors/redaction/detectors/private-key.js';
 import { isOtlpLogs, redactOtlpLogs } from './redact-otlp-json.js';
 import { Redactor } from '../../processors/redaction/redactor.js';
 import { RedactionSummary } from '../../processors/redaction/summary.js';

@@ -17,12 +17,17 @@ export interface Detector {
 
 /**
  * When a detector is worth running: at least one of `clues` (a bit set from `clues.ts`; 0 for none
- * needed) is in the text, when `words` is given one of these words (case-insensitively), and the
- * text is at least `minLength` long.
+ * needed) is in the text, when `words` is given one of these words (case-insensitively), when `marks`
+ * is given one of these markers (case-sensitively), and the text is at least `minLength` long.
  */
 export interface Trigger {
   clues: number;
   words?: readonly string[];
+  /**
+   * Literal markers, case-sensitive, one of which the text must contain (`Q~`, `hooks.slack.com`):
+   * checked with `includes`, which costs far less than a case-insensitive word regex.
+   */
+  marks?: readonly string[];
   /** Shorter texts cannot hold a match. */
   minLength?: number;
 }

@@ -1,48 +1,78 @@
 import type { KeyRules } from '../key-rules.js';
-import {
-  authorizationDetector,
-  awsAccessKeyIdDetector,
-  awsSecretAccessKeyDetector,
-  githubTokenDetector,
-  gitlabTokenDetector,
-  googleApiKeyDetector,
-  jwtDetector,
-  privateKeyDetector,
-  slackTokenDetector,
-  stripeKeyDetector,
-  urlCredentialsDetector,
-} from './credentials.js';
-import { customPatternDetector } from './custom-pattern.js';
 import { scanClues } from './clues.js';
+import { commandLineDetector } from './command-line.js';
+import {
+  azureClientSecretDetector,
+  azureIdentifiableKeyDetector,
+  azureStorageKeyDetector,
+  labelledSecretDetector,
+  mailchimpKeyDetector,
+  telegramBotTokenDetector,
+  terraformTokenDetector,
+} from './contextual.js';
+import { authorizationDetector, awsSecretAccessKeyDetector, oracleCredentialsDetector, urlCredentialsDetector } from './credentials.js';
+import { customPatternDetector } from './custom-pattern.js';
 import type { Detector, Span } from './detector.js';
 import { keyValueDetector } from './key-value.js';
 import { paymentCardDetector } from './payment-card.js';
 import { emailDetector, ibanDetector, ipv4Detector, ipv6Detector, phoneDetector, ssnDetector } from './personal-data.js';
+import { armouredKeyDetector, HEADERLESS_KEY_TOKENS, puttyKeyDetector } from './private-key.js';
+import { tokenScanner, type TokenRule } from './token-scanner.js';
+import { AI_TOKENS, CLOUD_TOKENS, REGISTRY_TOKENS, VCS_CI_TOKENS } from './tokens-platform.js';
+import { MESSAGING_TOKENS, PAYMENT_TOKENS, SERVICE_TOKENS } from './tokens-services.js';
+import { chatWebhookDetectors, slackWebhookDetector } from './webhooks.js';
 
 export type { Detector, Span, Trigger } from './detector.js';
 
-/** Every built-in detector by name; `default: true` ones run unless turned off. */
-const BUILT_IN: Record<string, { default: boolean; make: (rules: KeyRules) => Detector }> = {
-  card: { default: true, make: () => paymentCardDetector },
-  jwt: { default: true, make: () => jwtDetector },
-  aws_access_key_id: { default: true, make: () => awsAccessKeyIdDetector },
-  aws_secret_access_key: { default: true, make: () => awsSecretAccessKeyDetector },
-  github_token: { default: true, make: () => githubTokenDetector },
-  gitlab_token: { default: true, make: () => gitlabTokenDetector },
-  slack_token: { default: true, make: () => slackTokenDetector },
-  stripe_key: { default: true, make: () => stripeKeyDetector },
-  google_api_key: { default: true, make: () => googleApiKeyDetector },
-  private_key: { default: true, make: () => privateKeyDetector },
-  authorization: { default: true, make: () => authorizationDetector },
-  url_credentials: { default: true, make: () => urlCredentialsDetector },
-  key_value: { default: true, make: (rules) => keyValueDetector(rules) },
-  email: { default: true, make: () => emailDetector },
-  ssn: { default: true, make: () => ssnDetector },
-  phone: { default: false, make: () => phoneDetector },
-  ipv4: { default: false, make: () => ipv4Detector },
-  ipv6: { default: false, make: () => ipv6Detector },
-  iban: { default: false, make: () => ibanDetector },
+/** What one built-in detector is made of: detectors of its own, and formats for the token scanner. */
+interface BuiltIn {
+  default: boolean;
+  detectors?: (rules: KeyRules) => readonly Detector[];
+  tokens?: readonly TokenRule[];
+}
+
+/** The prefixed formats, grouped by family for the catalogue; each rule's kind is a detector name. */
+export const TOKEN_FAMILIES: Readonly<Record<string, readonly TokenRule[]>> = {
+  cloud: CLOUD_TOKENS,
+  'AI providers': AI_TOKENS,
+  'package registries': REGISTRY_TOKENS,
+  'source hosting and CI': VCS_CI_TOKENS,
+  payment: PAYMENT_TOKENS,
+  'e-mail and SMS': MESSAGING_TOKENS,
+  'chat, observability and other services': SERVICE_TOKENS,
 };
+const ALL_TOKENS: readonly TokenRule[] = Object.values(TOKEN_FAMILIES).flat();
+
+/** Every built-in detector by name; `default: true` ones run unless turned off. */
+const BUILT_IN: Record<string, BuiltIn> = {
+  card: { default: true, detectors: () => [paymentCardDetector] },
+  aws_secret_access_key: { default: true, detectors: () => [awsSecretAccessKeyDetector] },
+  private_key: { default: true, detectors: () => [armouredKeyDetector, puttyKeyDetector], tokens: HEADERLESS_KEY_TOKENS },
+  azure_client_secret: { default: true, detectors: () => [azureClientSecretDetector] },
+  azure_identifiable_key: { default: true, detectors: () => [azureIdentifiableKeyDetector] },
+  azure_storage_key: { default: true, detectors: () => [azureStorageKeyDetector] },
+  telegram_bot_token: { default: true, detectors: () => [telegramBotTokenDetector] },
+  mailchimp_api_key: { default: true, detectors: () => [mailchimpKeyDetector] },
+  terraform_token: { default: true, detectors: () => [terraformTokenDetector] },
+  chat_webhook: { default: true, detectors: () => chatWebhookDetectors },
+  authorization: { default: true, detectors: () => [authorizationDetector] },
+  url_credentials: { default: true, detectors: () => [urlCredentialsDetector, oracleCredentialsDetector] },
+  key_value: { default: true, detectors: (rules) => [keyValueDetector(rules)] },
+  command_line: { default: true, detectors: (rules) => [commandLineDetector(rules)] },
+  labelled_secret: { default: true, detectors: () => [labelledSecretDetector] },
+  email: { default: true, detectors: () => [emailDetector] },
+  ssn: { default: true, detectors: () => [ssnDetector] },
+  phone: { default: false, detectors: () => [phoneDetector] },
+  ipv4: { default: false, detectors: () => [ipv4Detector] },
+  ipv6: { default: false, detectors: () => [ipv6Detector] },
+  iban: { default: false, detectors: () => [ibanDetector] },
+};
+for (const rule of ALL_TOKENS) {
+  const entry = (BUILT_IN[rule.kind] ??= { default: true, tokens: [] });
+  entry.tokens = [...(entry.tokens ?? []), rule];
+}
+// Slack's webhooks are Slack credentials: `-slack_token` turns both off.
+BUILT_IN.slack_token!.detectors = () => [slackWebhookDetector];
 
 export const DETECTOR_NAMES: readonly string[] = Object.keys(BUILT_IN);
 export const DEFAULT_DETECTORS: readonly string[] = DETECTOR_NAMES.filter((name) => BUILT_IN[name]!.default);
@@ -56,13 +86,15 @@ interface GatedDetector {
   minLength: number;
   /** Index into the word patterns, or -1 when no word is needed. */
   words: number;
+  marks: readonly string[] | undefined;
 }
 
 /**
  * The detectors of one configuration, compiled once. `find` runs the custom patterns on every string,
  * then scans the string's clues once and runs only the built-in detectors whose clues (and trigger
  * words) are present — so a string that cannot hold a secret (most log values) costs one pass over
- * its characters and no regex.
+ * its characters and no regex. All prefixed vendor formats of the configuration share one token
+ * scanner, which walks the string once whatever the number of formats.
  */
 export class DetectorSet {
   private readonly always: readonly Detector[];
@@ -73,11 +105,18 @@ export class DetectorSet {
 
   constructor(names: readonly string[], patterns: readonly { name: string; pattern: RegExp }[], rules: KeyRules) {
     const always: Detector[] = patterns.map(({ name, pattern }) => customPatternDetector(name, pattern));
+    const detectors: Detector[] = [];
+    const tokens: TokenRule[] = [];
+    for (const name of names) {
+      const builtIn = BUILT_IN[name];
+      if (!builtIn) continue;
+      if (builtIn.detectors) detectors.push(...builtIn.detectors(rules));
+      if (builtIn.tokens) tokens.push(...builtIn.tokens);
+    }
+    if (tokens.length > 0) detectors.unshift(tokenScanner(tokens));
     const gated: GatedDetector[] = [];
     const wordSources: string[] = [];
-    for (const name of names) {
-      const detector = BUILT_IN[name]?.make(rules);
-      if (!detector) continue;
+    for (const detector of detectors) {
       const trigger = detector.trigger;
       if (trigger === undefined) {
         always.push(detector);
@@ -90,7 +129,7 @@ export class DetectorSet {
         words = wordSources.indexOf(source);
         if (words < 0) words = wordSources.push(source) - 1;
       }
-      gated.push({ detector, clues: trigger.clues, minLength: trigger.minLength ?? 0, words });
+      gated.push({ detector, clues: trigger.clues, minLength: trigger.minLength ?? 0, words, marks: trigger.marks });
     }
     this.always = always;
     this.gated = gated;
@@ -103,9 +142,11 @@ export class DetectorSet {
     for (const detector of this.always) detector.find(text, spans);
     if (text.length < MIN_SECRET_LENGTH) return;
     const clues = scanClues(text);
+    if (clues === 0) return;
     this.wordsSeen.fill(-1);
-    for (const { detector, clues: needed, minLength, words } of this.gated) {
+    for (const { detector, clues: needed, minLength, words, marks } of this.gated) {
       if ((needed !== 0 && (clues & needed) === 0) || text.length < minLength) continue;
+      if (marks !== undefined && !hasMark(text, marks)) continue;
       if (words >= 0 && !this.hasWords(text, words)) continue;
       detector.find(text, spans);
     }
@@ -119,6 +160,11 @@ export class DetectorSet {
     }
     return seen === 1;
   }
+}
+
+function hasMark(text: string, marks: readonly string[]): boolean {
+  for (const mark of marks) if (text.includes(mark)) return true;
+  return false;
 }
 
 function escapeRegExp(text: string): string {

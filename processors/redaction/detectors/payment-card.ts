@@ -128,7 +128,13 @@ function isAlnum(c: number): boolean {
 /** Digits glued to a word or a dotted token (`v1.4111…`, a hex id) are part of it, not a card. */
 function gluedBefore(text: string, start: number): boolean {
   const c = text.charCodeAt(start - 1);
+  // a percent-encoded separator (`number%3D4111…`, `%20`) ends the word before it
+  if (text.charCodeAt(start - 3) === 37 && isHex(text.charCodeAt(start - 2)) && isHex(c)) return false;
   return isAlnum(c) || (c === 46 && isAlnum(text.charCodeAt(start - 2)));
+}
+
+function isHex(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
 }
 
 /** A sentence may end right after a card ("… 4111111111111111."), but a decimal part may not. */

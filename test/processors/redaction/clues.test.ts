@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AT_SIGN, CREDENTIAL_RUN, DASHES, DIGIT_DOT, DIGIT_RUN, LONG_TOKEN, scanClues, SEPARATOR } from '../../../processors/redaction/detectors/clues.js';
+import { ANGLE, AT_SIGN, CREDENTIAL_RUN, DASHES, DIGIT_DOT, DIGIT_RUN, LONG_CREDENTIAL_RUN, LONG_TOKEN, OPTION, scanClues, SEPARATOR } from '../../../processors/redaction/detectors/clues.js';
 
 const has = (text: string, clue: number) => (scanClues(text) & clue) !== 0;
 
@@ -25,5 +25,16 @@ describe('clues', () => {
     expect(has('Basic dXNlcjpodW50ZXIy', CREDENTIAL_RUN)).toBe(true);
     expect(has('wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', CREDENTIAL_RUN)).toBe(true);
     expect(has('the bearer token expired', CREDENTIAL_RUN)).toBe(false);
+  });
+
+  it('sees command-line options, XML elements and SSH2 armour', () => {
+    expect(has('mysql -pS3cret', OPTION)).toBe(true);
+    expect(has('app --password x', OPTION)).toBe(true);
+    expect(has("argv ['--token', 'x']", OPTION)).toBe(true);
+    expect(has('a well-known re-run', OPTION)).toBe(false);
+    expect(has('<password>x</password>', ANGLE)).toBe(true);
+    expect(has('---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----', DASHES)).toBe(true);
+    expect(has(`AccountKey=${'Ab1+'.repeat(22)}==`, LONG_CREDENTIAL_RUN)).toBe(true);
+    expect(has('wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', LONG_CREDENTIAL_RUN)).toBe(false);
   });
 });

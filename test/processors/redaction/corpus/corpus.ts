@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** One line of `corpus.jsonl` (written by `generate-corpus.ts`). */
+/** One line of a corpus file. */
 export interface CorpusLine {
   label: 'secret' | 'benign';
   kind: string;
@@ -10,8 +10,16 @@ export interface CorpusLine {
   secrets?: string[];
 }
 
-export function readCorpus(): CorpusLine[] {
-  const file = join(dirname(fileURLToPath(import.meta.url)), 'corpus.jsonl');
+/**
+ * The labelled corpora: `corpus.jsonl` (written by `generate-corpus.ts`, by the hands that wrote the
+ * detectors) and `independent.jsonl` (written from the formats' public descriptions by someone who
+ * never saw the detectors' code — see issue 18).
+ */
+export const CORPORA = ['corpus', 'independent'] as const;
+export type CorpusName = (typeof CORPORA)[number];
+
+export function readCorpus(name: CorpusName = 'corpus'): CorpusLine[] {
+  const file = join(dirname(fileURLToPath(import.meta.url)), `${name}.jsonl`);
   return readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as CorpusLine);
 }
 

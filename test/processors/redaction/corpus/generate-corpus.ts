@@ -221,7 +221,166 @@ const secretMakers: (() => SecretLine)[] = [
       { kind: 'key_value', text: `auth: {access_token: ${token}, expires_in: 3600}`, secrets: [token] },
     ]);
   },
+
+  // ---------- families of issue 18 ----------
+  () => {
+    const storageKey = `${chars(`${ALNUM}+/`, 86)}==`;
+    const sasSig = `${chars(`${ALNUM}`, 40)}%2B${chars(ALNUM, 8)}%3D`;
+    const clientSecret = `${chars(ALNUM, 3)}${int(1, 9)}Q~${chars(`${ALNUM}_.-`, 34)}`;
+    const session = `IQoJb3JpZ2luX2Vj${chars(`${ALNUM}+/`, 200)}`;
+    const keyId = chars(HEX, 40);
+    const doToken = `dop_v1_${chars(HEX, 64)}`;
+    return pick([
+      { kind: 'cloud', text: `DefaultEndpointsProtocol=https;AccountName=acmelogs;AccountKey=${storageKey};EndpointSuffix=core.windows.net`, secrets: [storageKey] },
+      { kind: 'cloud', text: `GET https://acmelogs.blob.core.windows.net/backups/db.bak?sv=2022-11-02&ss=b&srt=o&sp=r&se=2026-01-01T00:00:00Z&sig=${sasSig} 403`, secrets: [sasSig] },
+      { kind: 'cloud', text: `AZURE_CLIENT_SECRET=${clientSecret}`, secrets: [clientSecret] },
+      { kind: 'cloud', text: `msal: token request for app ${uuid()} with secret ${clientSecret} failed`, secrets: [clientSecret] },
+      { kind: 'cloud', text: `aws_session_token=${session}`, secrets: [session] },
+      { kind: 'cloud', text: `{"type":"service_account","project_id":"acme-prod","private_key_id":"${keyId}","client_email":"ci@acme-prod.iam.gserviceaccount.com"}`, secrets: [keyId] },
+      { kind: 'cloud', text: `doctl auth init -t ${doToken}`, secrets: [doToken] },
+    ]);
+  },
+  () => {
+    const t = pick([
+      () => `sk-proj-${chars(`${ALNUM}_-`, 64)}T3BlbkFJ${chars(`${ALNUM}_-`, 64)}`,
+      () => `sk-${chars(ALNUM, 20)}T3BlbkFJ${chars(ALNUM, 20)}`,
+      () => `sk-ant-api03-${chars(`${ALNUM}_-`, 93)}AA`,
+      () => `hf_${chars(ALNUM.slice(0, 52), 34)}`,
+      () => `gsk_${chars(ALNUM, 52)}`,
+      () => `r8_${chars(ALNUM, 37)}`,
+      () => `pplx-${chars(ALNUM, 48)}`,
+      () => `xai-${chars(ALNUM, 80)}`,
+    ])();
+    return { kind: 'ai', text: pick([`OPENAI_API_KEY=${t}`, `llm client configured with key ${t}`, `{"provider":"llm","apiKey":"${t}"}`, `401 from api: invalid x-api-key ${t}`]), secrets: [t] };
+  },
+  () => {
+    const t = pick([
+      () => `npm_${chars(ALNUM, 36)}`,
+      () => `pypi-AgEIcHlwaS5vcmc${chars(`${ALNUM}_-`, 120)}`,
+      () => `rubygems_${chars(HEX, 48)}`,
+      () => `oy2${chars('abcdefghijklmnopqrstuvwxyz0123456789', 43)}`,
+      () => `dckr_pat_${chars(`${ALNUM}_-`, 27)}`,
+      () => `cio${chars(ALNUM, 32)}`,
+      () => `AKCp${chars(ALNUM, 69)}`,
+    ])();
+    return { kind: 'registry', text: pick([`//registry.npmjs.org/:_authToken=${t}`, `twine upload -u __token__ -p ${t} dist/*`, `publishing with token ${t}`, `echo ${t} | docker login -u ci --password-stdin`]), secrets: [t] };
+  },
+  () => {
+    const t = pick([
+      () => `sq0atp-${chars(`${ALNUM}_-`, 22)}`,
+      () => `sq0csp-${chars(`${ALNUM}_-`, 43)}`,
+      () => `EAAA${chars(ALNUM, 60)}`,
+      () => `access_token$production$${chars('abcdefghijklmnopqrstuvwxyz0123456789', 16)}$${chars(HEX, 32)}`,
+      () => `shpat_${chars(HEX, 32)}`,
+      () => `rk_live_${chars(ALNUM, 40)}`,
+      () => `whsec_${chars(ALNUM, 32)}`,
+    ])();
+    return { kind: 'payment', text: pick([`payment gateway init: ${t}`, `PAYMENTS_SECRET=${t}`, `{"gateway":"psp","credentials":"${t}"}`]), secrets: [t] };
+  },
+  () => {
+    if (random() < 0.7) return messagingLine();
+    const sid = `AC${chars(HEX, 32)}`;
+    const auth = chars(HEX, 32);
+    return { kind: 'messaging', text: pick([`twilio.Client("${sid}", "${auth}")`, `curl -u ${sid}:${auth} https://api.twilio.com/2010-04-01/Accounts.json`]), secrets: [sid, auth] };
+  },
+  () => {
+    const t = pick([
+      () => `ATBB${chars(ALNUM, 32)}`,
+      () => `ATATT3xFfGF0${chars(`${ALNUM}_-`, 170)}=${chars(HEX, 8).toUpperCase()}`,
+      () => `CCIPAT_${chars(ALNUM, 22)}_${chars(HEX, 40)}`,
+      () => `bkua_${chars(HEX, 40)}`,
+      () => `GR1348941${chars(`${ALNUM}_-`, 20)}`,
+      () => `${chars(ALNUM, 52)}JQQJ99${chars(ALNUM, 18)}AZDO${chars(ALNUM, 4)}`,
+    ])();
+    return { kind: 'ci_vcs', text: pick([`ci: using ${t} for the api`, `CI_TOKEN=${t}`, `git push https://ci:${t}@git.example.com/acme/app.git`]), secrets: [t] };
+  },
+  () => {
+    const t = pick([
+      () => `sntryu_${chars(HEX, 64)}`,
+      () => `glsa_${chars(ALNUM, 32)}_${chars(HEX, 8)}`,
+      () => `NRAK-${chars('ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789', 27)}`,
+      () => `PMAK-${chars(HEX, 24)}-${chars(HEX, 34)}`,
+      () => `lin_api_${chars(ALNUM, 40)}`,
+      () => `${int(100000000, 999999999)}:AA${chars(`${ALNUM}_-`, 33)}`,
+      () => `hvs.${chars(`${ALNUM}_-`, 90)}`,
+      () => `dapi${chars(HEX, 32)}`,
+    ])();
+    return { kind: 'services', text: pick([`integration configured: ${t}`, `"token": "${t}"`, `client = Client(${t})`]), secrets: [t] };
+  },
+  () => {
+    const t = pick([
+      () => ({ path: `${chars(DIGITS, 18)}/${chars(`${ALNUM}_-`, 68)}`, url: (p: string) => `https://discord.com/api/webhooks/${p}`, secret: (p: string) => p.split('/')[1]! }),
+      () => ({ path: `${uuid()}@${uuid()}/IncomingWebhook/${chars(HEX, 32)}/${uuid()}`, url: (p: string) => `https://acme.webhook.office.com/webhookb2/${p}`, secret: (p: string) => p.split('/')[2]! }),
+      () => ({ path: chars('abcdefghijklmnopqrstuvwxyz0123456789', 26), url: (p: string) => `https://chat.acme.io/hooks/${p}`, secret: (p: string) => p }),
+    ])();
+    return { kind: 'chat_webhook', text: pick([`POST ${t.url(t.path)} 200`, `alerting to ${t.url(t.path)} failed`, `{"webhook":"${t.url(t.path)}"}`]), secrets: [t.secret(t.path)] };
+  },
+  () => {
+    const pass = password();
+    return pick([
+      { kind: 'connection_string', text: `Server=tcp:sql.acme.io,1433;Database=shop;User ID=app;Password=${pass};Encrypt=true`, secrets: [pass] },
+      { kind: 'connection_string', text: `jdbc:postgresql://db.internal:5432/shop?user=app&password=${pass}&ssl=true`, secrets: [pass] },
+      { kind: 'connection_string', text: `sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="app" password="${pass}";`, secrets: [pass] },
+      { kind: 'connection_string', text: `jdbc:oracle:thin:scott/${pass}@db.internal:1521/ORCL`, secrets: [pass] },
+      { kind: 'connection_string', text: `redis://:${pass}@cache.internal:6379/0`, secrets: [pass] },
+    ]);
+  },
+  () => {
+    const sig = chars(HEX, 64);
+    const cf = chars(`${ALNUM}-_~`, 120);
+    return pick([
+      { kind: 'signed_url', text: `GET https://acme.s3.amazonaws.com/r.pdf?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=20260101T000000Z&X-Amz-Expires=900&X-Amz-SignedHeaders=host&X-Amz-Signature=${sig}`, secrets: [sig] },
+      { kind: 'signed_url', text: `download https://storage.googleapis.com/acme/r.pdf?X-Goog-Algorithm=GOOG4-RSA-SHA256&X-Goog-Expires=900&X-Goog-Signature=${sig}${sig}`, secrets: [`${sig}${sig}`] },
+      { kind: 'signed_url', text: `https://d111111abcdef8.cloudfront.net/v.mp4?Expires=1767225600&Signature=${cf}&Key-Pair-Id=K2JCJMDEHXQW5F`, secrets: [cf] },
+    ]);
+  },
+  () => {
+    const body = chars(`${ALNUM}+/`, 64);
+    return pick([
+      { kind: 'private_key_forms', text: `PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nComment: deploy\nPublic-Lines: 2\nAAAAC3NzaC1lZDI1NTE5AAAAI${chars(ALNUM, 20)}\nPrivate-Lines: 1\n${body}\nPrivate-MAC: ${chars(HEX, 64)}`, secrets: [body] },
+      { kind: 'private_key_forms', text: `---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----\nComment: "rsa-key"\n${body}\n---- END SSH2 ENCRYPTED PRIVATE KEY ----`, secrets: [body] },
+      { kind: 'private_key_forms', text: `key material: b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ${body}`, secrets: [body] },
+      { kind: 'private_key_forms', text: `-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nlQOYBF${body}\n=Ab1c\n-----END PGP PRIVATE KEY BLOCK-----`, secrets: [body] },
+      { kind: 'private_key_forms', text: `TLS_KEY=MIIEpAIBAAKCAQEA${body}`, secrets: [body] },
+    ]);
+  },
+  () => {
+    const pass = password().replace(/[&;|]/g, '');
+    const token = opaqueToken();
+    return pick([
+      { kind: 'command_line', text: `exec: mysql -h db.internal -u root -p${pass} shop`, secrets: [pass] },
+      { kind: 'command_line', text: `running pg_dump --host db --password ${pass}x1 --format c`, secrets: [`${pass}x1`] },
+      { kind: 'command_line', text: `java -Dspring.datasource.password=${pass} -jar app.jar`, secrets: [pass] },
+      { kind: 'command_line', text: `sshpass -p '${pass}' ssh deploy@10.0.0.5`, secrets: [pass] },
+      { kind: 'command_line', text: `curl -u admin:${pass} https://es.internal:9200/_cat/indices`, secrets: [pass] },
+      { kind: 'command_line', text: `ldapsearch -x -D cn=admin,dc=acme -w ${pass} -b dc=acme`, secrets: [pass] },
+      { kind: 'command_line', text: `argv=['./sync', '--api-token', '${token}', '--dry-run']`, secrets: [token] },
+      { kind: 'command_line', text: `redis-cli -h cache -a ${pass} INFO`, secrets: [pass] },
+    ]);
+  },
+  () => {
+    const pass = password();
+    return pick([
+      { kind: 'key_value_forms', text: `<settings><servers><server><id>nexus</id><password>${pass}</password></server></servers></settings>`, secrets: [pass] },
+      { kind: 'key_value_forms', text: `{:user "app", :password "${pass}"} => {"password" => "${pass}"}`, secrets: [pass] },
+      { kind: 'key_value_forms', text: `settings.DATABASES['default']['PASSWORD'] = '${pass}'`, secrets: [pass] },
+      { kind: 'key_value_forms', text: `<add key="SmtpPassword" value="${pass}" />`, secrets: [pass] },
+      { kind: 'key_value_forms', text: `PGPASSWORD=${pass.replace(/[&;]/g, '')} psql -h db -U app`, secrets: [pass.replace(/[&;]/g, '')] },
+      { kind: 'key_value_forms', text: `--db-password=${pass} --db-user=app`, secrets: [pass] },
+    ]);
+  },
 ];
+
+function messagingLine(): SecretLine {
+  const t = pick([
+    () => `SG.${chars(`${ALNUM}_-`, 22)}.${chars(`${ALNUM}_-`, 43)}`,
+    () => `key-${chars(HEX, 32)}`,
+    () => `${chars(HEX, 32)}-us${int(1, 21)}`,
+    () => `xkeysib-${chars(HEX, 64)}-${chars(ALNUM, 16)}`,
+    () => `SK${chars(HEX, 32)}`,
+  ])();
+  return { kind: 'messaging', text: pick([`mail provider key ${t}`, `EMAIL_API_KEY=${t}`, `sms client init(${t})`]), secrets: [t] };
+}
 
 // ---------- benign ----------
 function nonLuhnDigits(len: number, first: string): string {
@@ -309,12 +468,34 @@ const benignMakers: (() => { kind: string; text: string })[] = [
   () => ({ kind: 'oauth', text: pick([`token_type=Bearer expires_in=${int(300, 86400)} scope="read write"`, `grant_type=client_credentials client_id=${pick(SERVICES)}-svc audience=https://api.example.com`, 'authorization: granted for role admin', `Token: ${int(1, 5)} of 5 used this minute`]) }),
   () => ({ kind: 'device', text: pick([`device IMEI 35${chars(DIGITS, 13)} registered`, `SIM ICCID 8944${chars(DIGITS, 15)} activated`, `USPS tracking 9400 1000 0000 ${chars(DIGITS, 4)} ${chars(DIGITS, 4)} ${chars(DIGITS, 2)}`]) }),
   () => ({ kind: 'chat', text: `@channel deploy of ${pick(SERVICES)} ${version()} done, ping @${pick(FIRST)} if anything looks off` }),
+  () => ({ kind: 'near_miss', text: pick([
+    `token refreshed for session ${uuid()}`,
+    `access token expires in ${int(60, 3600)} s; refresh token rotated`,
+    `api key rotated successfully (${int(1, 9)} keys active)`,
+    `X-Request-Id: ${uuid()} X-B3-TraceId: ${chars(HEX, 16)}`,
+    `X-Amzn-Trace-Id: Root=1-${chars(HEX, 8)}-${chars(HEX, 24)};Parent=${chars(HEX, 16)};Sampled=1`,
+    `sha256:${chars(HEX, 64)} verified for layer ${int(1, 12)}`,
+    `md5=${chars(HEX, 32)} size=${int(1000, 99999)}`,
+    `payload (base64): ${Buffer.from(pick(['hello world, this is a status update', 'order shipped to the warehouse on time', 'nothing to see here, all systems normal'])).toString('base64')}`,
+    `key-value store compacted ${int(1, 900)} segments`,
+    `sk-learn model v${version()} loaded`,
+    `passed ${int(10, 400)} tests, pass=${int(10, 400)} fail=0 auth=ok`,
+    `Use --password-stdin instead of --password for docker login`,
+    `mysql -h db.internal -u report -p shop (password prompted)`,
+    `ssh -p 2222 deploy@bastion`,
+    `docker run -p 8080:80 -e LOG_LEVEL=debug nginx`,
+    `DB_PASSWORD=\${DB_PASSWORD} GITHUB_TOKEN=\${{ secrets.GITHUB_TOKEN }}`,
+    `Set-Cookie: theme=dark; Path=/; Max-Age=31536000; SameSite=Lax`,
+    `SELECT * FROM users WHERE id = $1 AND status = $2`,
+    `postgres://app:****@db:5432/orders`,
+    `<password></password> <token>\${TOKEN}</token>`,
+  ]) }),
   () => ({ kind: 'packages', text: pick([`npm i @opentelemetry/api@${version()} @opentelemetry/sdk-logs@${version()}`, `image docker.io/library/node@sha256:${chars(HEX, 64)}`, `resolved pnpm-lock: /${pick(['zod', 'pino', 'undici'])}@${version()}(typescript@${version()})`]) }),
 ];
 
 const lines: string[] = [];
-const SECRETS = 420;
-const BENIGN = 420;
+const SECRETS = 650;
+const BENIGN = 650;
 for (let i = 0; i < SECRETS; i++) {
   const line = secretMakers[i % secretMakers.length]!();
   lines.push(JSON.stringify({ label: 'secret', ...line }));
