@@ -65,3 +65,8 @@ export {
   type RedactionConfig,
   type RedactionOptions,
 } from '../processors/redaction/index.js';
+// Kafka: the `kafka` destination's options, and the consumer-group source a collector tier reads the topic with.
+export type { KafkaExporterOptions } from '../exporters/kafka/config.js';
+export type { KafkaConnection, KafkaConnectionOptions, SaslMechanism } from '../exporters/kafka/connection.js';
+export { KafkaSource, type RecordSink, type KafkaSourceStats } from './kafka/source.js';
+export { parseKafkaSourceConfig, type KafkaSourceConfig, type KafkaSourceOptions } from './kafka/config.js';
