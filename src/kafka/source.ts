@@ -67,7 +67,6 @@ export class KafkaSource {
   };
   private inFlight = 0;
   private consumer: Consumer | undefined;
-  private stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined;
   private running: Promise<void> | undefined;
   private closing = false;
   private readonly wakeups = new Set<() => void>();
@@ -105,7 +104,7 @@ export class KafkaSource {
   async close(): Promise<void> {
     if (this.closing) return this.running;
     this.closing = true;
-    for (const wake of this.wakeups) wake();
+    this.wake();
     await this.running?.catch(() => {});
     await this.consumer?.close(true).catch((error: unknown) => diag.warn(`otel-logkit: kafka source: leaving the group failed: ${(error as Error).message}`));
   }
@@ -122,8 +121,13 @@ export class KafkaSource {
       maxWaitTime: 500,
     });
     // Errors end the stream; run() opens a new one. The listener keeps them from being unhandled.
-    stream.on('error', (error: Error) => diag.debug(`otel-logkit: kafka source: stream ended: ${error.message}`));
-    this.stream = stream;
+    stream.on('error', (error: Error) => {
+      diag.debug(`otel-logkit: kafka source: stream ended: ${error.message}`);
+      this.wake();
+    });
+    // A 'readable' listener for the stream's whole life keeps it in paused (pull) mode: the client
+    // fetches only while a listener is attached, so removing it between batches would stop fetching.
+    stream.on('readable', () => this.wake()).on('end', () => this.wake()).on('close', () => this.wake());
     return stream;
   }
 
@@ -152,7 +156,7 @@ export class KafkaSource {
       if (stream.destroyed) return;
       const batch = this.readAvailable(stream);
       if (batch.messages.length === 0) {
-        await this.readable(stream);
+        await this.readable();
         continue;
       }
       await this.process(batch);
@@ -215,17 +219,19 @@ export class KafkaSource {
     }
   }
 
-  /** Resolves when the stream has messages, ends, fails, or the source closes. */
-  private readable(stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>): Promise<void> {
+  /** Resolves when the stream has messages, ends, fails, or the source closes (see the listeners in `open`). */
+  private readable(): Promise<void> {
     return new Promise((resolve) => {
       const done = (): void => {
-        stream.off('readable', done).off('end', done).off('close', done).off('error', done);
         this.wakeups.delete(done);
         resolve();
       };
-      stream.once('readable', done).once('end', done).once('close', done).once('error', done);
       this.wakeups.add(done);
     });
+  }
+
+  private wake(): void {
+    for (const wake of [...this.wakeups]) wake();
   }
 
   private sleep(ms: number): Promise<void> {

@@ -152,6 +152,22 @@ describe('kafka destination → Apache Kafka → Kafka source', () => {
     summary('kafka source backpressure', { topic_records: total, read_while_sink_held: held.records, sink_failures: held.sink_failures });
   });
 
+  it('keeps reading when every sink call outlasts a fetch wait (a slow downstream never stalls the stream)', async () => {
+    const runId = randomBytes(6).toString('hex');
+    const topic = `slowsink_${runId}`;
+    await kafka.createTopic(topic, 1);
+    const total = 400;
+    const sink = () => new Promise<void>((resolve) => setTimeout(resolve, 700));
+    const { source, received } = memorySource(topic, `e2e-${runId}`, sink, { OTEL_LOGKIT_COLLECTOR_KAFKA_MAX_BATCH_RECORDS: '100' });
+    // Reading first, an empty topic: the records arrive while the source waits, then while the sink works.
+    await source.start();
+    const service = runScript(SERVICE, [runId, 'slowsink', String(total)], serviceEnv(topic));
+    expect((await service.exited).code).toBe(0);
+    await eventually(async () => received.length, (n) => n >= total, { timeoutMs: 60_000 });
+    await source.close();
+    expect(missing(tally(received, runId), total)).toEqual([]);
+  });
+
   it('loses nothing when the broker is stopped for 20 s while a service keeps logging: its spool holds the records', async () => {
     const runId = randomBytes(6).toString('hex');
     const topic = `outage_${runId}`;
