@@ -25,6 +25,8 @@ export interface KafkaSourceStats {
   undecodable: number;
   /** Sink calls that rejected; the same records were offered again. */
   sink_failures: number;
+  /** Messages fetched before a rebalance and not handed on: the partition's owner reads them again from the committed offset. */
+  stale: number;
   /** Offset commits refused (a rebalance took the partition): those records will be read again, by whoever owns it now. */
   commit_failures: number;
   /** Times the stream of messages was opened again, after a rebalance or an error. */
@@ -61,6 +63,7 @@ export class KafkaSource {
     records: 0,
     accepted: 0,
     undecodable: 0,
+    stale: 0,
     sink_failures: 0,
     commit_failures: 0,
     restarts: 0,
@@ -172,6 +175,12 @@ export class KafkaSource {
     while (records.length < this.config.maxBatchRecords) {
       const message = stream.read() as Message | null;
       if (message === null) break;
+      if (generationOf(message) !== this.consumer!.generationId) {
+        // Fetched before a rebalance: the client reads again from the committed offsets now, so
+        // handing it on would only duplicate it. Left uncommitted, it is read again by the owner.
+        this.counters.stale++;
+        continue;
+      }
       messages.push(message);
       this.counters.messages++;
       try {
@@ -246,6 +255,11 @@ export class KafkaSource {
       this.wakeups.add(done);
     });
   }
+}
+
+/** The group generation the client stamped on a message when it fetched it. */
+function generationOf(message: Message): number | undefined {
+  return (message.metadata as { consumer?: { generationId?: number } }).consumer?.generationId;
 }
 
 function backoff(attempt: number): number {
