@@ -50,7 +50,7 @@ export class KafkaProducerTransport implements Transport {
       await producer.send({ messages });
       return answer(200, '');
     } catch (error) {
-      const refused = refusal(error as Error);
+      const refused = kafkaRefusal(error as Error);
       if (refused) return refused;
       throw failure(error as Error, this.connection);
     }
@@ -85,7 +85,7 @@ export class KafkaProducerTransport implements Transport {
 }
 
 /** A refusal no retry can fix, as the status the default classification gives its verdict; undefined for anything retryable. */
-function refusal(error: Error): WireResponse | undefined {
+export function kafkaRefusal(error: Error): WireResponse | undefined {
   const id = kafkaErrorIds(error);
   const message = describe(error);
   if (id.some((i) => TOO_LARGE.includes(i))) return answer(413, message);
