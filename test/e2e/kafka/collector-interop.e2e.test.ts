@@ -2,12 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaSource, parseKafkaSourceConfig, type LogkitRecord } from '../../../src/index.js';
 import { SettingsReader } from '../../../src/core/env.js';
-import { eventually } from '../backends.js';
+import { eventually, startKafka, startKafkaCollector, type KafkaBackend, type KafkaCollectorBackend } from '../backends.js';
 import { runScript } from '../fixtures/child-process.js';
 import { fastDelivery } from '../fixtures/delivery-env.js';
 import { summary } from '../fixtures/known-records.js';
-import { startKafkaCollector, type KafkaCollectorBackend } from '../harness/collector-kafka.js';
-import { startKafka, type KafkaBackend } from '../harness/kafka.js';
 import { missing, SERVICE, tally } from './fixtures/topic.js';
 
 // Interoperability with the OpenTelemetry Collector's Kafka components (contrib 0.165.0), both ways,

@@ -4,12 +4,11 @@ import { Producer } from '@platformatic/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeOtlpProtobuf } from '../../../exporters/codec/encode-protobuf.js';
 import type { LogkitRecord } from '../../../src/index.js';
-import { eventually, startOpenSearch, type OpenSearchBackend } from '../backends.js';
+import { eventually, startKafka, startOpenSearch, type KafkaBackend, type OpenSearchBackend } from '../backends.js';
 import { runScript } from '../fixtures/child-process.js';
 import { fastDelivery } from '../fixtures/delivery-env.js';
 import { summary } from '../fixtures/known-records.js';
 import { storedDocuments } from '../fixtures/opensearch-documents.js';
-import { startKafka, type KafkaBackend } from '../harness/kafka.js';
 import { ConsumerMember } from './fixtures/consumer-group.js';
 import { SERVICE } from './fixtures/topic.js';
 

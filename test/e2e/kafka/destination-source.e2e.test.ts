@@ -8,11 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaSource, parseKafkaSourceConfig, type LogkitRecord } from '../../../src/index.js';
 import { SettingsReader } from '../../../src/core/env.js';
 import { encodeOtlpProtobuf } from '../../../exporters/codec/encode-protobuf.js';
-import { eventually } from '../backends.js';
+import { eventually, startKafka, type KafkaBackend } from '../backends.js';
 import { runScript } from '../fixtures/child-process.js';
 import { fastDelivery } from '../fixtures/delivery-env.js';
 import { summary } from '../fixtures/known-records.js';
-import { startKafka, type KafkaBackend } from '../harness/kafka.js';
 import { attribute, missing, readTopic, recordsOf, SERVICE, tally } from './fixtures/topic.js';
 
 // The `kafka` destination and the Kafka source against a real Apache Kafka 4.1 (KRaft): what the
