@@ -7,22 +7,13 @@ source "$(dirname "$0")/lib.sh"
 e2e_lock kafka
 
 project="$E2E_DIR/kafka/broker"
-if [ -n "${JAVA_HOME:-}" ]; then java_bin="$JAVA_HOME/bin/java"; else java_bin=$(command -v java); fi
-java_bin=$(readlink -f "$java_bin")
+java_bin=$(e2e_java)
 hash=$(sha256sum "$project/pom.xml" | cut -c1-12)
 out="$E2E_CACHE/kafka-broker/$hash"
 classpath_file="$out/classpath.txt"
 
 # Resolve again if the classpath is missing or names a jar that is no longer in the Maven cache.
-classpath_complete() {
-  [ -s "$classpath_file" ] || return 1
-  local entry
-  while IFS= read -r entry; do
-    [ -e "$entry" ] || return 1
-  done < <(tr ':' '\n' <"$classpath_file")
-}
-
-if ! classpath_complete; then
+if ! e2e_classpath_complete "$classpath_file"; then
   rm -rf "$out"
   mkdir -p "$out"
   e2e_log "resolving the Kafka broker ($project/pom.xml) into $out"
