@@ -3,7 +3,9 @@
  * batch; a Kafka batch is several messages, one per key (see protocol.ts), so the protocol frames them
  * here and the producer transport reads them back. Layout, all lengths big-endian uint32:
  * `count`, then per message `keyLength` (0xFFFFFFFF: no key), key bytes, `valueLength`, value bytes.
- * (What the core could expose instead: a request carrying a list of keyed parts; see the README.)
+ * What the core could expose instead, so no destination frames its own parts: a `WireRequest` with
+ * an optional list of keyed parts (`parts?: { key?: string; body: Uint8Array }[]`) that a transport
+ * may send as separate messages, and a `partial` verdict whose indices name parts.
  */
 export interface KeyedMessage {
   /** UTF-8 key; undefined: no key (the producer spreads such messages over the partitions). */

@@ -91,7 +91,15 @@ export class KafkaSource {
       heartbeatInterval: 1_000,
       rebalanceTimeout: 30_000,
     });
-    const stream = await this.open();
+    let stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>;
+    try {
+      stream = await this.open();
+    } catch (error) {
+      // Nothing joined: the next start() begins afresh, with a new client.
+      await this.consumer.close(true).catch(() => {});
+      this.consumer = undefined;
+      throw error;
+    }
     this.running = this.run(stream);
   }
 
