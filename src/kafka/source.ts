@@ -36,6 +36,8 @@ export interface KafkaSourceStats {
 }
 
 const RETRY_MIN_MS = 100;
+/** How long the group may take to hand out partitions when a member joins or leaves. */
+const REBALANCE_TIMEOUT_MS = 30_000;
 const RETRY_MAX_MS = 5_000;
 
 /**
@@ -89,11 +91,11 @@ export class KafkaSource {
       // A member that stops heart-beating (SIGKILL) loses its partitions after this long.
       sessionTimeout: 10_000,
       heartbeatInterval: 1_000,
-      rebalanceTimeout: 30_000,
+      rebalanceTimeout: REBALANCE_TIMEOUT_MS,
     });
     let stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>;
     try {
-      stream = await this.open();
+      stream = await joinedWithin(this.open(), REBALANCE_TIMEOUT_MS + this.config.connection.timeoutMs);
     } catch (error) {
       // Nothing joined: the next start() begins afresh, with a new client.
       await this.consumer.close(true).catch(() => {});
@@ -263,6 +265,18 @@ export class KafkaSource {
       this.wakeups.add(done);
     });
   }
+}
+
+/**
+ * The first join, bounded: a server on the broker's port that accepts and drops every connection
+ * leaves the client's join pending with nothing left to wake it, and start() must not wait forever.
+ */
+function joinedWithin<T>(joining: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`kafka source: could not join the consumer group within ${ms} ms`)), ms);
+  });
+  return Promise.race([joining, deadline]).finally(() => clearTimeout(timer));
 }
 
 /** The group generation the client stamped on a message when it fetched it. */
