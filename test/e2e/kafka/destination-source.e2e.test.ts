@@ -94,6 +94,20 @@ describe('kafka destination → Apache Kafka → Kafka source', () => {
     expect(second.received).toEqual([]);
   });
 
+  it('writes a route target kafka(topic=…) to its own topic, with its own producer and stats section', async () => {
+    const runId = randomBytes(6).toString('hex');
+    const [main, audit] = [`main_${runId}`, `audit_${runId}`];
+    await kafka.createTopic(main, 1);
+    await kafka.createTopic(audit, 1);
+    const service = runScript(SERVICE, [runId, 'audit', '50'], serviceEnv(main, { OTEL_LOGKIT_ROUTES: `e2e.service=audit -> kafka(topic=${audit})` }));
+    expect((await service.exited).code).toBe(0);
+    const stats = lastStats(service.lines);
+    expect(stats[`kafka_topic_${audit}`]).toMatchObject({ exported: 50, failed: 0 });
+    const messages = await readTopic(kafka.brokers, audit, 10);
+    expect(missing(tally(messages.flatMap(recordsOf), runId), 50)).toEqual([]);
+    expect(await kafka.messageCount(main)).toBe(0);
+  });
+
   it('counts a message that is not OTLP protobuf, skips it, and still delivers the records around it', async () => {
     const runId = randomBytes(6).toString('hex');
     const topic = `poison_${runId}`;
