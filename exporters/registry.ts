@@ -2,6 +2,7 @@ import { consoleDestination } from './console/index.js';
 import type { ConfigOf, OptionsOf } from './delivery/descriptor.js';
 import { elasticsearchDestination } from './elasticsearch/index.js';
 import { fileDestination } from './file/index.js';
+import { kafkaDestination } from './kafka/index.js';
 import { lokiDestination } from './loki/index.js';
 import { otlpDestination } from './otlp/index.js';
 
@@ -10,7 +11,7 @@ import { otlpDestination } from './otlp/index.js';
  * and configuration types, the routing parser and the export stage all follow from this list: a new
  * backend is a folder with its descriptor and one line here.
  */
-export const DESTINATIONS = [otlpDestination, consoleDestination, fileDestination, lokiDestination, elasticsearchDestination] as const;
+export const DESTINATIONS = [otlpDestination, consoleDestination, fileDestination, lokiDestination, elasticsearchDestination, kafkaDestination] as const;
 
 type Destination = (typeof DESTINATIONS)[number];
 export type DestinationName = Destination['name'];

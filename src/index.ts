@@ -102,3 +102,8 @@ export { createCollector, type Collector, type CollectorInfo, type CreateCollect
 export type { CollectorOptions, CollectorSettings, RequestLimits, TailSettings } from './collector/settings.js';
 // redaction catalogue and sanitizers (issue 18)
 export { detectorCatalogue, type CatalogueEntry, DEFAULT_URL_ATTRIBUTES, DEFAULT_DB_ATTRIBUTES, sanitizeDbStatement } from '../processors/redaction/index.js';
+// Kafka: the `kafka` destination's options, and the consumer-group source a collector tier reads the topic with.
+export type { KafkaExporterOptions } from '../exporters/kafka/config.js';
+export type { KafkaConnection, KafkaConnectionOptions, SaslMechanism } from '../exporters/kafka/connection.js';
+export { KafkaSource, type RecordSink, type KafkaSourceStats } from './kafka/source.js';
+export { parseKafkaSourceConfig, type KafkaSourceConfig, type KafkaSourceOptions } from './kafka/config.js';

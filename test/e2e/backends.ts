@@ -4,6 +4,8 @@
 export { startCollector, type CollectorBackend } from './harness/collector.js';
 export { startOpenSearch, type OpenSearchBackend, type OpenSearchHit } from './harness/opensearch.js';
 export { startLoki, type LokiBackend, type LokiStream } from './harness/loki.js';
+export { startKafka, type KafkaBackend } from './harness/kafka.js';
+export { startKafkaCollector, type KafkaCollectorBackend, type KafkaCollectorTopics } from './harness/collector-kafka.js';
 export { type BackendLifecycle } from './harness/BackendLifecycle.js';
 export { BackendStartError } from './harness/ManagedProcess.js';
 export { eventually } from './harness/eventually.js';

@@ -26,10 +26,10 @@ describe('configuration from the environment', () => {
   });
 
   it('rejects an unknown exporter naming the variable, the value and the accepted names', () => {
-    const error = configError({ OTEL_LOGS_EXPORTER: 'console,kafka' });
+    const error = configError({ OTEL_LOGS_EXPORTER: 'console,fluentd' });
     expect(error.code).toBe('LOGKIT_CONFIG_INVALID');
     expect(error.setting).toBe('OTEL_LOGS_EXPORTER');
-    expect(error.message).toBe('OTEL_LOGS_EXPORTER=console,kafka: expected a comma-separated list of otlp, console, file, loki, elasticsearch, none');
+    expect(error.message).toBe('OTEL_LOGS_EXPORTER=console,fluentd: expected a comma-separated list of otlp, console, file, loki, elasticsearch, kafka, none');
   });
 
   it('reads OTEL_SDK_DISABLED and rejects values that are not booleans', () => {

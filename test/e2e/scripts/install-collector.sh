@@ -1,40 +1,9 @@
 #!/usr/bin/env bash
-# Builds the e2e OpenTelemetry Collector with the official builder, from the Go module proxy.
-# Idempotent: the binary is cached under a name that includes the manifest's hash.
-# Prints the binary's path on stdout.
+# Builds the e2e OpenTelemetry Collector (collector/builder.yaml) with the official builder, from the
+# Go module proxy (see build-collector.sh). Prints the binary's path on stdout.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/build-collector.sh"
 e2e_lock collector
 
-builder_version=v0.162.0
-manifest="$E2E_DIR/collector/builder.yaml"
-hash=$(sha256sum "$manifest" | cut -c1-12)
-bin="$E2E_CACHE/bin/otelcol-logkit-$builder_version-$hash"
-
-if [ ! -x "$bin" ]; then
-  builder="$E2E_CACHE/bin/builder-$builder_version"
-  if [ ! -x "$builder" ]; then
-    e2e_log "installing collector builder $builder_version"
-    tmpbin=$(mktemp -d)
-    GOBIN="$tmpbin" go install "go.opentelemetry.io/collector/cmd/builder@$builder_version"
-    mv "$tmpbin/builder" "$builder"
-    rmdir "$tmpbin"
-  fi
-  work="$E2E_CACHE/collector-src/$hash"
-  rm -rf "$work"
-  mkdir -p "$work"
-  e2e_log "building collector ($manifest) in $work"
-  # The builder's `go mod tidy` also resolves the test imports of every component, and some of
-  # those (contrib's otlpencodingextension, imported by fileexporter's tests) are not served by the
-  # module proxy we can reach. `-e` in GOFLAGS reaches only the commands that know it (tidy), which
-  # then records what it can; the build itself needs none of the missing modules.
-  GOFLAGS="$GOFLAGS -e" "$builder" --config="$manifest" --output-path="$work" \
-    --ldflags="-s -w" >"$work.build.log" 2>&1 || {
-    tail -50 "$work.build.log" >&2
-    exit 1
-  }
-  mv "$work/otelcol-logkit" "$bin.tmp"
-  mv "$bin.tmp" "$bin"
-  rm -rf "$work"
-fi
-echo "$bin"
+e2e_build_collector v0.162.0 "$E2E_DIR/collector/builder.yaml"

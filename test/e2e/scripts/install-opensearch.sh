@@ -9,23 +9,14 @@ e2e_lock opensearch
 
 project="$E2E_DIR/opensearch"
 # The launcher runs on the JDK that built it: $JAVA_HOME if set, else the `java` on PATH.
-if [ -n "${JAVA_HOME:-}" ]; then java_bin="$JAVA_HOME/bin/java"; else java_bin=$(command -v java); fi
-java_bin=$(readlink -f "$java_bin")
+java_bin=$(e2e_java)
 java_version=$("$java_bin" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.version = //p')
 hash=$({ echo "$java_bin $java_version"; cat "$project/pom.xml" $(find "$project/src" -type f | sort); } | sha256sum | cut -c1-12)
 out="$E2E_CACHE/opensearch-launcher/$hash"
 classpath_file="$out/classpath.txt"
 
 # Rebuild if the classpath is missing or names a jar that is no longer in the Maven cache.
-classpath_complete() {
-  [ -s "$classpath_file" ] || return 1
-  local entry
-  while IFS= read -r entry; do
-    [ -e "$entry" ] || return 1
-  done < <(tr ':' '\n' <"$classpath_file")
-}
-
-if ! classpath_complete; then
+if ! e2e_classpath_complete "$classpath_file"; then
   rm -rf "$out"
   mkdir -p "$out"
   e2e_log "building OpenSearch launcher ($project) into $out"

@@ -30,3 +30,21 @@ e2e_lock() {
   exec {E2E_LOCK_FD}>"$E2E_CACHE/$1.lock"
   flock "$E2E_LOCK_FD"
 }
+
+# e2e_java: the java binary the Maven-built backends run on ($JAVA_HOME if set, else the `java` on
+# PATH), with links resolved, so a cache key can name it.
+e2e_java() {
+  local java_bin
+  if [ -n "${JAVA_HOME:-}" ]; then java_bin="$JAVA_HOME/bin/java"; else java_bin=$(command -v java); fi
+  readlink -f "$java_bin"
+}
+
+# e2e_classpath_complete FILE: true if FILE is a non-empty classpath whose every entry still exists
+# (a jar may have been removed from the Maven cache since it was written).
+e2e_classpath_complete() {
+  [ -s "$1" ] || return 1
+  local entry
+  while IFS= read -r entry; do
+    [ -e "$entry" ] || return 1
+  done < <(tr ':' '\n' <"$1")
+}

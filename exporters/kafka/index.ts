@@ -1,0 +1,40 @@
+import type { LogStage, StageContext } from '../../src/core/stage.js';
+import type { DestinationDescriptor, RouteTarget } from '../delivery/descriptor.js';
+import { createDestination } from '../delivery/destination.js';
+import type { DeliverySettings } from '../delivery/settings.js';
+import { checkTopic, type KafkaExporterConfig, type KafkaExporterOptions, parseKafkaExporterConfig } from './config.js';
+import { KafkaProducerTransport } from './producer-transport.js';
+import { KafkaProtocol } from './protocol.js';
+
+/**
+ * `OTEL_LOGS_EXPORTER=kafka`: OTLP protobuf messages on a Kafka topic (the Collector's `otlp_proto`
+ * encoding, readable by its `kafkareceiver` and by `otel-logkit collector`), through the shared
+ * delivery core's batching, spool, retries and dead-letter directory. A route target such as
+ * `kafka(topic=audit_logs)` is its own destination (own queue, spool subdirectory, producer) writing
+ * to its own topic.
+ */
+export function createKafkaDestination(config: KafkaExporterConfig, delivery: DeliverySettings, ctx: StageContext, route?: RouteTarget): LogStage {
+  const topic = route?.options.topic ?? config.topic;
+  return createDestination(
+    { name: route?.key ?? 'kafka', protocol: new KafkaProtocol(topic), transport: new KafkaProducerTransport(config.connection, config.compression), delivery },
+    ctx,
+  );
+}
+
+/** A route may name its own topic, and nothing else. */
+function checkKafkaRouteOptions(options: Readonly<Record<string, string>>): string | undefined {
+  for (const key of Object.keys(options)) if (key !== 'topic') return `kafka takes topic, not "${key}"`;
+  try {
+    if (options.topic !== undefined) checkTopic('topic', options.topic);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  return undefined;
+}
+
+export const kafkaDestination: DestinationDescriptor<'kafka', KafkaExporterConfig, KafkaExporterOptions> = {
+  name: 'kafka',
+  parse: parseKafkaExporterConfig,
+  checkRouteOptions: checkKafkaRouteOptions,
+  create: createKafkaDestination,
+};

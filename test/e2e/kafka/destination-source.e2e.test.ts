@@ -1,0 +1,219 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Producer } from '@platformatic/kafka';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KafkaSource, parseKafkaSourceConfig, type LogkitRecord } from '../../../src/index.js';
+import { SettingsReader } from '../../../src/core/env.js';
+import { encodeOtlpProtobuf } from '../../../exporters/codec/encode-protobuf.js';
+import { eventually, startKafka, type KafkaBackend } from '../backends.js';
+import { runScript } from '../fixtures/child-process.js';
+import { fastDelivery } from '../fixtures/delivery-env.js';
+import { summary } from '../fixtures/known-records.js';
+import { attribute, missing, readTopic, recordsOf, SERVICE, tally } from './fixtures/topic.js';
+
+// The `kafka` destination and the Kafka source against a real Apache Kafka 4.1 (KRaft): what the
+// destination writes (keys, encoding, partitions), what the source reads back and commits, and the
+// broker going away for 20 s while a service keeps logging into its spool.
+
+let kafka: KafkaBackend;
+
+beforeAll(async () => {
+  kafka = await startKafka();
+});
+afterAll(async () => {
+  await kafka?.dispose();
+});
+
+function serviceEnv(topic: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { ...fastDelivery, OTEL_SERVICE_NAME: 'logkit-e2e-kafka', OTEL_LOGS_EXPORTER: 'kafka', OTEL_LOGKIT_KAFKA_BROKERS: kafka.brokers, OTEL_LOGKIT_KAFKA_TOPIC: topic, ...extra };
+}
+
+function lastStats(lines: readonly string[]): Record<string, Record<string, unknown>> {
+  const line = lines.findLast((l) => l.startsWith('stats '));
+  if (!line) throw new Error(`no stats line; last lines: ${lines.slice(-5).join(' | ')}`);
+  return JSON.parse(line.slice(6)) as Record<string, Record<string, unknown>>;
+}
+
+/** A Kafka source whose sink keeps what it is given, in memory. */
+function memorySource(topic: string, groupId: string, sink?: (records: LogkitRecord[]) => Promise<void>, env: Record<string, string> = {}) {
+  const received: LogkitRecord[] = [];
+  const config = parseKafkaSourceConfig(
+    new SettingsReader({ OTEL_LOGKIT_COLLECTOR_KAFKA_BROKERS: kafka.brokers, OTEL_LOGKIT_COLLECTOR_KAFKA_TOPIC: topic, OTEL_LOGKIT_COLLECTOR_KAFKA_GROUP_ID: groupId, ...env }),
+  );
+  const source = new KafkaSource(config, async (records) => {
+    await sink?.(records);
+    received.push(...records);
+  });
+  return { source, received };
+}
+
+describe('kafka destination → Apache Kafka → Kafka source', () => {
+  it('writes one OTLP protobuf message per correlation id (all records of a request on one partition), and the source reads every record once and commits', async () => {
+    const runId = randomBytes(6).toString('hex');
+    const topic = `logs_${runId}`;
+    await kafka.createTopic(topic, 3);
+    const total = 500;
+    const service = runScript(SERVICE, [runId, 'checkout', String(total)], serviceEnv(topic));
+    expect((await service.exited).code).toBe(0);
+    expect(lastStats(service.lines).kafka).toMatchObject({ received: total, exported: total, failed: 0, dead_lettered: 0 });
+
+    // One message per request: the key is the request's correlation.global_id, on exactly one partition.
+    const messages = await readTopic(kafka.brokers, topic, total / 5);
+    const partitionsOfKey = new Map<string, Set<number>>();
+    const raw: LogkitRecord[] = [];
+    for (const message of messages) {
+      const records = recordsOf(message);
+      raw.push(...records);
+      const key = message.key.toString('utf8');
+      expect(records.every((r) => attribute(r, 'correlation.global_id') === key), `message ${message.partition}@${message.offset}`).toBe(true);
+      partitionsOfKey.set(key, (partitionsOfKey.get(key) ?? new Set()).add(message.partition));
+    }
+    expect(partitionsOfKey.size).toBe(total / 5);
+    expect([...partitionsOfKey.values()].every((p) => p.size === 1)).toBe(true);
+    expect(new Set(messages.map((m) => m.partition)).size).toBe(3);
+    expect(missing(tally(raw, runId), total)).toEqual([]);
+
+    const groupId = `e2e-${runId}`;
+    const first = memorySource(topic, groupId);
+    await first.source.start();
+    await eventually(async () => first.received.length, (n) => n >= total, { timeoutMs: 60_000 });
+    await first.source.close();
+    const seen = tally(first.received, runId);
+    expect(missing(seen, total)).toEqual([]);
+    expect([...seen.values()].every((count) => count === 1)).toBe(true);
+    expect(first.source.stats()).toMatchObject({ records: total, accepted: total, undecodable: 0, in_flight: 0 });
+
+    // The group committed what the sink accepted: a new member of the same group finds nothing to read.
+    const second = memorySource(topic, groupId);
+    await second.source.start();
+    await new Promise((r) => setTimeout(r, 3_000));
+    await second.source.close();
+    expect(second.received).toEqual([]);
+  });
+
+  it('writes a route target kafka(topic=…) to its own topic, with its own producer and stats section', async () => {
+    const runId = randomBytes(6).toString('hex');
+    const [main, audit] = [`main_${runId}`, `audit_${runId}`];
+    await kafka.createTopic(main, 1);
+    await kafka.createTopic(audit, 1);
+    const service = runScript(SERVICE, [runId, 'audit', '50'], serviceEnv(main, { OTEL_LOGKIT_ROUTES: `e2e.service=audit -> kafka(topic=${audit})` }));
+    expect((await service.exited).code).toBe(0);
+    const stats = lastStats(service.lines);
+    expect(stats[`kafka_topic_${audit}`]).toMatchObject({ exported: 50, failed: 0 });
+    const messages = await readTopic(kafka.brokers, audit, 10);
+    expect(missing(tally(messages.flatMap(recordsOf), runId), 50)).toEqual([]);
+    expect(await kafka.messageCount(main)).toBe(0);
+  });
+
+  it('counts a message that is not OTLP protobuf, skips it, and still delivers the records around it', async () => {
+    const runId = randomBytes(6).toString('hex');
+    const topic = `poison_${runId}`;
+    await kafka.createTopic(topic, 1);
+    const record = (n: number): LogkitRecord => ({
+      hrTime: [1_700_000_000, n],
+      hrTimeObserved: [1_700_000_000, n],
+      body: `poison ${n}`,
+      resource: resourceFromAttributes({ 'service.name': 'e2e-poison' }),
+      instrumentationScope: { name: 'e2e' },
+      attributes: { 'e2e.run': runId, 'e2e.n': n },
+      droppedAttributesCount: 0,
+    });
+    const producer = new Producer({ clientId: 'e2e-poison', bootstrapBrokers: [kafka.brokers] });
+    await producer.send({ messages: [{ topic, value: encodeOtlpProtobuf([record(0)]) }, { topic, value: Buffer.from('{"not":"protobuf"') }, { topic, value: encodeOtlpProtobuf([record(1)]) }] });
+    await producer.close();
+
+    const { source, received } = memorySource(topic, `e2e-${runId}`);
+    await source.start();
+    await eventually(async () => received.length, (n) => n >= 2, { timeoutMs: 30_000 });
+    await source.close();
+    expect(missing(tally(received, runId), 2)).toEqual([]);
+    expect(source.stats()).toMatchObject({ messages: 3, undecodable: 1, accepted: 2 });
+  });
+
+  it('reads nothing more while the sink is slow, and offers refused records again until they are accepted', async () => {
+    const runId = randomBytes(6).toString('hex');
+    const topic = `slow_${runId}`;
+    await kafka.createTopic(topic, 1);
+    const total = 1000;
+    const service = runScript(SERVICE, [runId, 'slow', String(total)], serviceEnv(topic));
+    expect((await service.exited).code).toBe(0);
+
+    let calls = 0;
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const sink = async () => {
+      calls++;
+      if (calls === 2) throw new Error('downstream queue full');
+      if (calls === 3) await gate;
+    };
+    const { source, received } = memorySource(topic, `e2e-${runId}`, sink, { OTEL_LOGKIT_COLLECTOR_KAFKA_MAX_BATCH_RECORDS: '50' });
+    await source.start();
+    // The third batch waits in the sink: nothing else is read meanwhile, however much the topic holds.
+    await eventually(async () => source.stats(), (s) => s.in_flight > 0 && calls === 3, { timeoutMs: 30_000 });
+    await new Promise((r) => setTimeout(r, 1_500));
+    const held = source.stats();
+    expect(held.sink_failures).toBe(1);
+    expect(held.records).toBeLessThan(total);
+    expect(calls).toBe(3);
+    release();
+    await eventually(async () => received.length, (n) => n >= total, { timeoutMs: 60_000 });
+    await source.close();
+    expect(missing(tally(received, runId), total)).toEqual([]);
+    summary('kafka source backpressure', { topic_records: total, read_while_sink_held: held.records, sink_failures: held.sink_failures });
+  });
+
+  it('keeps reading when every sink call outlasts a fetch wait (a slow downstream never stalls the stream)', async () => {
+    const runId = randomBytes(6).toString('hex');
+    const topic = `slowsink_${runId}`;
+    await kafka.createTopic(topic, 1);
+    const total = 400;
+    const sink = () => new Promise<void>((resolve) => setTimeout(resolve, 700));
+    const { source, received } = memorySource(topic, `e2e-${runId}`, sink, { OTEL_LOGKIT_COLLECTOR_KAFKA_MAX_BATCH_RECORDS: '100' });
+    // Reading first, an empty topic: the records arrive while the source waits, then while the sink works.
+    await source.start();
+    const service = runScript(SERVICE, [runId, 'slowsink', String(total)], serviceEnv(topic));
+    expect((await service.exited).code).toBe(0);
+    await eventually(async () => received.length, (n) => n >= total, { timeoutMs: 60_000 });
+    await source.close();
+    expect(missing(tally(received, runId), total)).toEqual([]);
+  });
+
+  it('loses nothing when the broker is stopped for 20 s while a service keeps logging: its spool holds the records', async () => {
+    const runId = randomBytes(6).toString('hex');
+    const topic = `outage_${runId}`;
+    await kafka.createTopic(topic, 3);
+    const spoolDir = await mkdtemp(join(tmpdir(), 'otel-logkit-e2e-kafka-spool-'));
+    try {
+      const committedAt = (line: string) => (line.startsWith('committed ') ? Number(line.slice(10)) : -1);
+      const service = runScript(SERVICE, [runId, 'outage', '0'], serviceEnv(topic, { OTEL_LOGKIT_SPOOL_DIR: spoolDir, OTEL_LOGKIT_KAFKA_TIMEOUT: '2000' }));
+      await service.waitForLine((line) => committedAt(line) >= 200);
+      await kafka.stop();
+      const stoppedAt = committedAt(service.lines.findLast((l) => l.startsWith('committed '))!);
+      await new Promise((r) => setTimeout(r, 20_000));
+      const duringOutage = committedAt(service.lines.findLast((l) => l.startsWith('committed '))!) - stoppedAt;
+      await kafka.start();
+      const resumedAt = committedAt(service.lines.findLast((l) => l.startsWith('committed '))!);
+      await service.waitForLine((line) => committedAt(line) >= resumedAt + 200);
+      // SIGTERM: the service stops logging and shuts down, delivering what its spool still holds.
+      service.kill('SIGTERM');
+      expect((await service.exited).code).toBe(0);
+      const committed = Math.max(...service.lines.map(committedAt));
+      const stats = lastStats(service.lines);
+      expect(stats.kafka).toMatchObject({ failed: 0, dead_lettered: 0 });
+
+      const { source, received } = memorySource(topic, `e2e-${runId}`);
+      await source.start();
+      await eventually(async () => missing(tally(received, runId), committed).length, (n) => n === 0, { timeoutMs: 120_000 });
+      await source.close();
+      const seen = tally(received, runId);
+      const duplicates = [...seen.values()].reduce((sum, count) => sum + count - 1, 0);
+      expect(duringOutage).toBeGreaterThan(0);
+      summary('kafka broker outage 20 s', { committed, logged_during_outage: duringOutage, lost: missing(seen, committed).length, duplicates, broker_restart_ms: kafka.lastStartMs });
+    } finally {
+      await rm(spoolDir, { recursive: true, force: true });
+    }
+  }, 240_000);
+});
