@@ -15,6 +15,7 @@ import { AcceptanceGate } from './acceptance.js';
 import { prometheusText } from './prometheus.js';
 import { LOGS_PATH, LogsReceiver } from './receiver.js';
 import { type CollectorOptions, type CollectorSettings, parseCollectorSettings } from './settings.js';
+import { createKafkaInput } from './kafka-input.js';
 import { TailDeferral } from './tail-deferral.js';
 
 /** Everything `createCollector` accepts: the collector's own settings and the pipeline's (`OTEL_*`, `OTEL_LOGKIT_*`). */
@@ -36,6 +37,8 @@ export interface CollectorInfo {
   mtls: boolean;
   auth: boolean;
   tail: { enabled: boolean; windowMs: number };
+  /** Whether the Kafka consumer-group input runs (`OTEL_LOGKIT_COLLECTOR_KAFKA_BROKERS`). */
+  kafka: boolean;
 }
 
 /** A running (or runnable) collector. */
@@ -91,6 +94,7 @@ export function createCollector(options: CreateCollectorOptions = {}): Collector
   });
   const receiver = new LogsReceiver(settings, entry, gate);
   stats.register('collector', () => receiver.read(), { gauges: ['in_flight'] });
+  const kafka = createKafkaInput(options.env ?? process.env, entry, gate, stats);
 
   let servers: Server[] = [];
   let stopping: Promise<void> | undefined;
@@ -147,6 +151,7 @@ export function createCollector(options: CreateCollectorOptions = {}): Collector
         servers.push(server);
         metrics = `http://${hostOf(await listen(server, settings.metricsEndpoint))}/metrics`;
       }
+      await kafka?.start();
       started = true;
       const scheme = tls ? 'https' : 'http';
       return {
@@ -159,6 +164,7 @@ export function createCollector(options: CreateCollectorOptions = {}): Collector
         mtls: tls?.clientCa !== undefined,
         auth: settings.token !== undefined,
         tail: { enabled: settings.tail.enabled, windowMs: settings.tail.windowMs },
+        kafka: kafka !== undefined,
       };
     },
     stop(): Promise<void> {
@@ -170,6 +176,8 @@ export function createCollector(options: CreateCollectorOptions = {}): Collector
         // Requests already being read are answered (a slow one is cut by requestTimeout), then everything is flushed.
         // The metrics port stays up meanwhile: /health/ready says 503, /metrics shows the drain.
         await Promise.race([receiver.drained(), new Promise((resolve) => setTimeout(resolve, settings.limits.requestTimeoutMs).unref())]);
+        // The Kafka input hands over its batch in the sink, commits it and leaves the group.
+        await kafka?.close().catch((error: unknown) => diag.error('otel-logkit: collector: closing the Kafka input failed', error));
         await entry.shutdown().catch((error: unknown) => diag.error('otel-logkit: collector: shutdown failed', error));
         main?.closeAllConnections();
         for (const server of metrics) {
