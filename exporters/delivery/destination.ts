@@ -13,6 +13,7 @@ import type { Protocol } from './protocol.js';
 import { RetryPolicy } from './retry.js';
 import type { DeliverySettings, HttpSettings } from './settings.js';
 import { SpoolQueue } from './spool-queue.js';
+import { watchedTransport } from './watched-transport.js';
 import { HttpTransport, type Transport } from './transport.js';
 import { untraced } from './untraced.js';
 
@@ -41,7 +42,8 @@ export interface HttpDestinationSpec {
  * }, ctx);
  */
 export function createHttpDestination(spec: HttpDestinationSpec, ctx: StageContext): LogStage {
-  const transport = new HttpTransport(spec.endpoint, spec.http, spec.delivery.batch.maxInFlight);
+  // Watched: the first time the backend cannot be reached, the user is told once, naming the endpoint.
+  const transport = watchedTransport(new HttpTransport(spec.endpoint, spec.http, spec.delivery.batch.maxInFlight), ctx.health?.watch(spec.name, spec.endpoint));
   return createDestination({ name: spec.name, protocol: spec.protocol, transport, delivery: spec.delivery }, ctx);
 }
 
