@@ -15,6 +15,7 @@ import { AcceptanceGate } from './acceptance.js';
 import { prometheusText } from './prometheus.js';
 import { LOGS_PATH, LogsReceiver } from './receiver.js';
 import { type CollectorOptions, type CollectorSettings, parseCollectorSettings } from './settings.js';
+import { GrpcLogsInput } from './grpc-receiver.js';
 import { createKafkaInput } from './kafka-input.js';
 import { TailDeferral } from './tail-deferral.js';
 
@@ -37,6 +38,8 @@ export interface CollectorInfo {
   mtls: boolean;
   auth: boolean;
   tail: { enabled: boolean; windowMs: number };
+  /** The OTLP/gRPC input, e.g. `http://127.0.0.1:4317` (absent when `OTEL_LOGKIT_COLLECTOR_GRPC_ENDPOINT=none`). */
+  grpcEndpoint?: string;
   /** Whether the Kafka consumer-group input runs (`OTEL_LOGKIT_COLLECTOR_KAFKA_BROKERS`). */
   kafka: boolean;
 }
@@ -95,6 +98,7 @@ export function createCollector(options: CreateCollectorOptions = {}): Collector
   const receiver = new LogsReceiver(settings, entry, gate);
   stats.register('collector', () => receiver.read(), { gauges: ['in_flight'] });
   const kafka = createKafkaInput(options.env ?? process.env, entry, gate, stats);
+  const grpc = settings.grpcEndpoint ? new GrpcLogsInput(settings, receiver) : undefined;
 
   let servers: Server[] = [];
   let stopping: Promise<void> | undefined;
@@ -151,11 +155,13 @@ export function createCollector(options: CreateCollectorOptions = {}): Collector
         servers.push(server);
         metrics = `http://${hostOf(await listen(server, settings.metricsEndpoint))}/metrics`;
       }
+      const grpcEndpoint = await grpc?.start();
       await kafka?.start();
       started = true;
       const scheme = tls ? 'https' : 'http';
       return {
         endpoint: `${scheme}://${hostOf(address)}${LOGS_PATH}`,
+        grpcEndpoint: grpcEndpoint && `${scheme}://${grpcEndpoint}`,
         metrics,
         health: `${scheme}://${hostOf(address)}/health`,
         destinations: destinationNames(config),
@@ -175,7 +181,10 @@ export function createCollector(options: CreateCollectorOptions = {}): Collector
         main?.closeIdleConnections();
         // Requests already being read are answered (a slow one is cut by requestTimeout), then everything is flushed.
         // The metrics port stays up meanwhile: /health/ready says 503, /metrics shows the drain.
-        await Promise.race([receiver.drained(), new Promise((resolve) => setTimeout(resolve, settings.limits.requestTimeoutMs).unref())]);
+        await Promise.all([
+          Promise.race([receiver.drained(), new Promise((resolve) => setTimeout(resolve, settings.limits.requestTimeoutMs).unref())]),
+          grpc?.stop(settings.limits.requestTimeoutMs),
+        ]);
         // The Kafka input hands over its batch in the sink, commits it and leaves the group.
         await kafka?.close().catch((error: unknown) => diag.error('otel-logkit: collector: closing the Kafka input failed', error));
         await entry.shutdown().catch((error: unknown) => diag.error('otel-logkit: collector: shutdown failed', error));

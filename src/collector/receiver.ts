@@ -90,6 +90,17 @@ export class LogsReceiver {
     }
     if (this.draining) throw new RequestRefusal(503, 'the collector is shutting down; retry against another instance', 'shutting_down');
     const body = await readRequestBody(request, this.settings.limits);
+    const { rejected, message } = await this.accept(body, encoding);
+    return successAnswer(encoding, rejected, message);
+  }
+
+  /**
+   * One OTLP request body, whichever the transport (HTTP here, gRPC in grpc-receiver.ts): decoded within
+   * the limits, admitted only when every destination has room, written, and durable before it resolves.
+   * Throws a {@link RequestRefusal} (its status says why) when it cannot be accepted; resolves with the
+   * number of records refused by policy or limits (OTLP `partial_success`).
+   */
+  async accept(body: Buffer, encoding: OtlpEncoding): Promise<{ rejected: number; message: string }> {
     this.bytesReceived += body.length;
     const decoded = decodeRequest(body, encoding, this.settings.limits);
     const total = decoded.records.length + decoded.refused;
@@ -106,14 +117,30 @@ export class LogsReceiver {
     const rejected = decoded.refused + outcome.refusedByPolicy;
     this.recordsAccepted += total - rejected;
     this.recordsRefused += rejected;
-    if (rejected === 0) return successAnswer(encoding, 0, '');
+    if (rejected === 0) return { rejected: 0, message: '' };
     const why = [decoded.refused > 0 ? `${decoded.refused} with ${decoded.refusedWhy}` : '', outcome.refusedByPolicy > 0 ? `${outcome.refusedByPolicy} by sampling or redaction policy` : '']
       .filter(Boolean)
       .join('; ');
-    return successAnswer(encoding, rejected, `refused ${why}`);
+    return { rejected, message: `refused ${why}` };
   }
 
-  private authorized(header: string | undefined): boolean {
+  /** Counts one request of another transport (gRPC) in this section, and its answer once known. */
+  begin(): (status: string) => void {
+    this.requests++;
+    this.inFlight++;
+    return (status) => {
+      this.statuses.add(status);
+      this.inFlight--;
+      if (this.inFlight === 0) for (const done of this.idle.splice(0)) done();
+    };
+  }
+
+  /** Counts a refusal by its reason (for transports that answer refusals themselves). */
+  refused(reason: string): void {
+    this.refusals.add(reason);
+  }
+
+  authorized(header: string | undefined): boolean {
     if (this.token === undefined) return true;
     if (header === undefined) return false;
     const given = Buffer.from(header);

@@ -9,6 +9,8 @@ export interface CollectorOptions {
   endpoint?: string;
   /** `OTEL_LOGKIT_COLLECTOR_METRICS_ENDPOINT` (default `127.0.0.1:9464`, `none` to turn off): Prometheus self-metrics and `/health`. */
   metricsEndpoint?: string;
+  /** `OTEL_LOGKIT_COLLECTOR_GRPC_ENDPOINT` (default `127.0.0.1:4317`, `none` to turn off): OTLP/gRPC `LogsService/Export`. */
+  grpcEndpoint?: string;
   /** `OTEL_LOGKIT_COLLECTOR_TOKEN`: when set, requests must carry `Authorization: Bearer <token>`. */
   token?: string;
   /** `OTEL_LOGKIT_COLLECTOR_TLS_CERT` / `_TLS_KEY`: serve HTTPS with this certificate (PEM paths or contents). */
@@ -55,6 +57,8 @@ export interface TailSettings {
 export interface CollectorSettings {
   endpoint: { host: string; port: number };
   metricsEndpoint?: { host: string; port: number };
+  /** `OTEL_LOGKIT_COLLECTOR_GRPC_ENDPOINT`: OTLP/gRPC input (`none` turns it off). */
+  grpcEndpoint?: { host: string; port: number };
   token?: string;
   tls?: { cert: Buffer; key: Buffer; clientCa?: Buffer };
   limits: RequestLimits;
@@ -68,6 +72,7 @@ const ENDPOINT_FORM = 'host:port, e.g. 127.0.0.1:4318 (port 0 picks a free port)
 export function parseCollectorSettings(options: CollectorOptions = {}): CollectorSettings {
   const read = new SettingsReader(options.env ?? process.env);
   const metrics = read.string('OTEL_LOGKIT_COLLECTOR_METRICS_ENDPOINT', '127.0.0.1:9464', options.metricsEndpoint);
+  const grpc = read.string('OTEL_LOGKIT_COLLECTOR_GRPC_ENDPOINT', '127.0.0.1:4317', options.grpcEndpoint);
   const cert = read.file('OTEL_LOGKIT_COLLECTOR_TLS_CERT', options.tlsCert);
   const key = read.file('OTEL_LOGKIT_COLLECTOR_TLS_KEY', options.tlsKey);
   const clientCa = read.file('OTEL_LOGKIT_COLLECTOR_TLS_CLIENT_CA', options.tlsClientCa);
@@ -81,6 +86,7 @@ export function parseCollectorSettings(options: CollectorOptions = {}): Collecto
   return {
     endpoint: hostPort('OTEL_LOGKIT_COLLECTOR_ENDPOINT', read.string('OTEL_LOGKIT_COLLECTOR_ENDPOINT', '127.0.0.1:4318', options.endpoint)),
     metricsEndpoint: metrics.toLowerCase() === 'none' ? undefined : hostPort('OTEL_LOGKIT_COLLECTOR_METRICS_ENDPOINT', metrics),
+    grpcEndpoint: grpc.toLowerCase() === 'none' ? undefined : hostPort('OTEL_LOGKIT_COLLECTOR_GRPC_ENDPOINT', grpc),
     token,
     tls: cert && key ? { cert, key, clientCa } : undefined,
     limits: {

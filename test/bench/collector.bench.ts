@@ -124,6 +124,7 @@ async function startOurs(sink: string, dir: string, spool: false | 'batch' | 'ne
       PATH: process.env.PATH,
       OTEL_LOGKIT_COLLECTOR_ENDPOINT: `127.0.0.1:${port}`,
       OTEL_LOGKIT_COLLECTOR_METRICS_ENDPOINT: 'none',
+      OTEL_LOGKIT_COLLECTOR_GRPC_ENDPOINT: 'none',
       OTEL_LOGS_EXPORTER: 'otlp',
       OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: `${sink}/v1/logs`,
       OTEL_EXPORTER_OTLP_LOGS_COMPRESSION: 'none',

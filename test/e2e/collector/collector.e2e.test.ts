@@ -40,6 +40,7 @@ beforeAll(async () => {
     env: {
       OTEL_LOGKIT_COLLECTOR_ENDPOINT: '127.0.0.1:0',
       OTEL_LOGKIT_COLLECTOR_METRICS_ENDPOINT: 'none',
+      OTEL_LOGKIT_COLLECTOR_GRPC_ENDPOINT: 'none',
       OTEL_LOGS_EXPORTER: 'loki,elasticsearch,otlp',
       OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: `${behind.otlpHttpUrl}/v1/logs`,
       OTEL_LOGKIT_LOKI_ENDPOINT: loki.baseUrl,

@@ -53,6 +53,7 @@ describe('otel-logkit collector with a Kafka input', () => {
         ...fastDelivery,
         OTEL_LOGKIT_COLLECTOR_ENDPOINT: '127.0.0.1:0',
         OTEL_LOGKIT_COLLECTOR_METRICS_ENDPOINT: '127.0.0.1:0',
+        OTEL_LOGKIT_COLLECTOR_GRPC_ENDPOINT: '127.0.0.1:0',
         OTEL_LOGKIT_COLLECTOR_KAFKA_BROKERS: kafka.brokers,
         OTEL_LOGKIT_COLLECTOR_KAFKA_TOPIC: topic,
         OTEL_LOGKIT_COLLECTOR_KAFKA_GROUP_ID: `collector-${runId}`,

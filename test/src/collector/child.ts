@@ -16,7 +16,7 @@ export interface CollectorProcess {
 /** Starts the collector CLI with `env` (over a quiet default environment) and waits for its startup banner. */
 export async function spawnCollector(env: Record<string, string>): Promise<CollectorProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', RUN_COLLECTOR], {
-    env: { PATH: process.env.PATH, OTEL_LOGKIT_COLLECTOR_ENDPOINT: '127.0.0.1:0', OTEL_LOGKIT_COLLECTOR_METRICS_ENDPOINT: 'none', ...env },
+    env: { PATH: process.env.PATH, OTEL_LOGKIT_COLLECTOR_ENDPOINT: '127.0.0.1:0', OTEL_LOGKIT_COLLECTOR_METRICS_ENDPOINT: 'none', OTEL_LOGKIT_COLLECTOR_GRPC_ENDPOINT: '127.0.0.1:0', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';

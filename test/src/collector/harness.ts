@@ -20,6 +20,7 @@ export async function startCollector(env: Record<string, string> = {}, options: 
     env: {
       OTEL_LOGKIT_COLLECTOR_ENDPOINT: '127.0.0.1:0',
       OTEL_LOGKIT_COLLECTOR_METRICS_ENDPOINT: '127.0.0.1:0',
+      OTEL_LOGKIT_COLLECTOR_GRPC_ENDPOINT: '127.0.0.1:0',
       OTEL_LOGS_EXPORTER: 'otlp',
       OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: backend.url,
       OTEL_BLRP_SCHEDULE_DELAY: '10',
