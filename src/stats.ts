@@ -30,6 +30,9 @@ export type SamplingStatsSection = {
   passed: number;
   dropped: ReasonCounts;
   deferred: number;
+  /** Records the application marked audit (`log.type=audit`), passed with no threshold, ratio, rate limit or deferral. */
+  audit_passed: number;
+  /** Audit records the stage wrote itself (a rule change). */
   audit_records: number;
   rules_changes: number;
   rules_errors: number;
@@ -76,6 +79,8 @@ export type DeliveryStatsSection = {
   dead_lettered: number;
   rejected: number;
   spool_damaged: number;
+  /** Spool I/O errors (disk full, directory removed …): counted, delivery went on from memory. */
+  spool_errors: number;
   dropped: ReasonCounts;
   failed_reasons: ReasonCounts;
   dead_lettered_reasons: ReasonCounts;
@@ -84,6 +89,8 @@ export type DeliveryStatsSection = {
   spool_bytes: number;
   export_latency_ms: number;
   export_latency_p99_ms: number;
+  /** Requests allowed in flight now (adaptive concurrency; `OTEL_LOGKIT_MAX_IN_FLIGHT` when off). */
+  in_flight_limit: number;
 };
 
 /** `stats().exporter` (`exporter_0`, … with several): an SDK `LogRecordExporter` given in `options.exporter`. */
@@ -134,7 +141,7 @@ export function disabledStats(): LogkitStats {
   return {
     pipeline: { received: 0, internal_errors: 0, dropped_after_shutdown: 0, values_truncated: 0, values_replaced: 0 },
     enrichment: { records: 0, in_execution: 0, in_span_only: 0, uncorrelated: 0, internal_errors: 0, headers_cut: 0, headers_replaced: 0, extractor_failures: 0 },
-    sampling: { passed: 0, dropped: {}, deferred: 0, audit_records: 0, rules_changes: 0, rules_errors: 0, internal_errors: 0 },
+    sampling: { passed: 0, dropped: {}, deferred: 0, audit_passed: 0, audit_records: 0, rules_changes: 0, rules_errors: 0, internal_errors: 0 },
     redaction: { records: 0, values: 0, kinds: {}, dropped: {} },
     exit: { lost: 0, kept_in_spool: 0 },
   };
