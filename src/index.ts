@@ -107,3 +107,6 @@ export type { KafkaExporterOptions } from '../exporters/kafka/config.js';
 export type { KafkaConnection, KafkaConnectionOptions, SaslMechanism } from '../exporters/kafka/connection.js';
 export { KafkaSource, type RecordSink, type KafkaSourceStats } from './kafka/source.js';
 export { parseKafkaSourceConfig, type KafkaSourceConfig, type KafkaSourceOptions } from './kafka/config.js';
+
+// Serverless handlers: everything logged is delivered (or spooled) before the handler returns.
+export { withLogFlush, type LogFlushOptions } from './serverless.js';

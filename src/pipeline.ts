@@ -13,6 +13,7 @@ import { LogkitError } from './core/errors.js';
 import { BackendHealth } from './core/backend-health.js';
 import { configureExecutions } from './core/execution.js';
 import { ExitFlush } from './exit-flush.js';
+import { registered, releaseHeldOnCrash } from './crash-flush.js';
 import { GuardedLoggerProvider } from './guarded-provider.js';
 import { LogkitProcessor } from './processor.js';
 import { buildResource } from './resource.js';
@@ -62,7 +63,7 @@ export function createLogPipeline(options: LogkitOptions = {}): LogPipelineParts
 }
 
 /** The parts plus what `registerLogPipeline` needs for the process events: the bounded exit flush. */
-function buildPipeline(options: LogkitOptions): { parts: LogPipelineParts; exit?: ExitFlush } {
+function buildPipeline(options: LogkitOptions): { parts: LogPipelineParts; exit?: ExitFlush; releaseHeld?: () => void } {
   const config = resolveConfig(options);
   configureExecutions({ globalIdFromTrace: config.enrichment.globalIdFromTrace });
   const stats = new PipelineStats();
@@ -105,7 +106,7 @@ function buildPipeline(options: LogkitOptions): { parts: LogPipelineParts; exit?
     setLevel: (pattern, level) => sampling.setLevel(pattern, level),
     linkFor,
   };
-  return { parts, exit };
+  return { parts, exit, releaseHeld: () => sampling.releaseHeld() };
 }
 
 /**
@@ -153,7 +154,7 @@ const SIGNAL_GRACE_MS = 1000;
  * logs.getLogger('billing').emit({ severityNumber: SeverityNumber.INFO, body: 'card charged' });
  */
 export function registerLogPipeline(options: RegisterOptions = {}): RegisteredLogPipeline {
-  const { parts, exit } = buildPipeline(options);
+  const { parts, exit, releaseHeld } = buildPipeline(options);
   const provider = new LoggerProvider({
     resource: parts.resource,
     processors: parts.processors,
@@ -188,7 +189,16 @@ export function registerLogPipeline(options: RegisterOptions = {}): RegisteredLo
       return closing;
     },
   };
-  if (options.handleProcessEvents !== false) release = flushOnProcessEvents(handle, exit, parts.config.exitTimeoutMs + SIGNAL_GRACE_MS);
+  if (options.handleProcessEvents !== false) {
+    const releaseEvents = flushOnProcessEvents(handle, exit, parts.config.exitTimeoutMs + SIGNAL_GRACE_MS);
+    const releaseCrash = releaseHeld ? releaseHeldOnCrash(releaseHeld) : () => {};
+    release = () => {
+      releaseEvents();
+      releaseCrash();
+      if (registered.pipeline === handle) registered.pipeline = undefined;
+    };
+  }
+  registered.pipeline = handle;
   return handle;
 }
 

@@ -30,6 +30,8 @@ export interface SamplingStage extends LogStage, EmitFilter {
    * to remove what an earlier `setLevel` set for that pattern. Throws a `ConfigError` on a bad argument.
    */
   setLevel(pattern: string, level: SeverityNumber | string): void;
+  /** Releases every held history at once (the process is crashing: all unfinished work failed). Synchronous. */
+  releaseHeld(): void;
 }
 
 /**
@@ -141,6 +143,10 @@ class SeveritySampler implements SamplingStage {
 
   skipped(): void {
     this.dropped.add('below_threshold');
+  }
+
+  releaseHeld(): void {
+    this.deferred?.releaseAll();
   }
 
   setLevel(pattern: string, level: SeverityNumber | string): void {

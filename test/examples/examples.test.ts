@@ -63,6 +63,15 @@ describe('examples run and deliver their records', () => {
     expect(stats.console).toMatchObject({ received: 2, exported: 2 });
   });
 
+  it('serverless-handler: each invocation delivers its records before it returns; a failing one releases its DEBUG history', async () => {
+    const { stdout, stats } = await runExample('serverless-handler.ts');
+    expect(stdout).toContain('order o-1 placed');
+    expect(stdout).toContain('validating o-2');
+    expect(stdout).not.toContain('validating o-1');
+    expect(stats.console).toMatchObject({ received: 2, exported: 2 });
+    expect(stats.deferred).toMatchObject({ flushed: 1, discarded: 1 });
+  });
+
   it('dead-letter: a refused batch is listed, then replayed and removed once the backend accepts it', async () => {
     const { stdout, stats } = await runExample('dead-letter.ts');
     expect(stdout).toMatch(/otlp\s+1 records\s+\S+\s+HTTP 400/);

@@ -120,6 +120,15 @@ export class DeferredBuffer {
     this.release(this.take(execution));
   }
 
+  /**
+   * The process is about to die (an uncaught exception or unhandled rejection): every unit of work
+   * still running has failed with it, so every held history and the ring are released, in order.
+   */
+  releaseAll(): void {
+    for (const execution of [...this.histories.keys()]) this.releaseExecution(execution);
+    this.releaseGlobal();
+  }
+
   /** An error record outside any execution: release the global ring. */
   releaseGlobal(): void {
     this.release(this.unbook(this.ring.drain()));

@@ -17,6 +17,8 @@ export interface Deferral {
   releaseExecution(execution: Execution): void;
   releaseGlobal(): void;
   releaseTrace(traceId: string): void;
+  /** The process is crashing: every unfinished unit of work failed. */
+  releaseAll(): void;
   ended(execution: Execution): void;
   shutdown(): void;
 }
@@ -56,6 +58,8 @@ export class ForwardingDeferral implements Deferral {
   releaseExecution(): void {}
   releaseGlobal(): void {}
   releaseTrace(): void {}
+  // Nothing is held in this process; a crash sends no marker, so the collector's window decides.
+  releaseAll(): void {}
   shutdown(): void {}
 }
 
