@@ -2,6 +2,7 @@ import { diag } from '@opentelemetry/api';
 import { ExportResultCode } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { LogkitRecord } from '../../src/core/record.js';
+import { severityBand } from '../../src/core/severity.js';
 import type { LogStage, StageContext } from '../../src/core/stage.js';
 import { DeliveryReasonCounter } from './reasons.js';
 import { DEFAULT_DELIVERY, type BatchSettings } from './settings.js';
@@ -10,8 +11,8 @@ import { untraced } from './untraced.js';
 /**
  * Feeds any SDK `LogRecordExporter` in batches, one export in flight, counting every outcome. Batches
  * follow the configured settings like every other destination: `maxRecords` per export, `delayMs` at
- * most before a partial batch goes, `maxQueueRecords` waiting (beyond it the oldest record is dropped,
- * counted `dropped.queue_full`). Exports run untraced, as the SDK's own processors run them.
+ * most before a partial batch goes, `maxQueueRecords` waiting (beyond it the oldest record of the least
+ * severe band is dropped — audit records last — counted `dropped.queue_full`). Exports run untraced, as the SDK's own processors run them.
  *
  * @example
  * const stage = new SdkExporterStage('console', new ConsoleLogRecordExporter(), ctx, settings.batch);
@@ -48,7 +49,9 @@ export class SdkExporterStage implements LogStage {
       return;
     }
     if (this.queue.length >= this.batch.maxQueueRecords) {
-      this.queue.shift();
+      // The oldest of the least severe band goes first (an audit record counts as the most severe), as
+      // in the delivery core's own queue; the scan happens only under overload.
+      this.queue.splice(leastSevereOldest(this.queue), 1);
       this.dropped.add('queue_full');
     }
     this.queue.push(record);
@@ -99,4 +102,18 @@ export class SdkExporterStage implements LogStage {
       else if (this.queue.length > 0) this.timer ??= setTimeout(() => this.drain(), this.batch.delayMs).unref();
     });
   }
+}
+
+/** The index of the oldest record in the lowest severity band present. */
+function leastSevereOldest(queue: readonly LogkitRecord[]): number {
+  let index = 0;
+  let band = severityBand(queue[0]!);
+  for (let i = 1; i < queue.length && band > 0; i++) {
+    const b = severityBand(queue[i]!);
+    if (b < band) {
+      band = b;
+      index = i;
+    }
+  }
+  return index;
 }

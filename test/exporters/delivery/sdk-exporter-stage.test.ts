@@ -1,3 +1,4 @@
+import { SeverityNumber } from '@opentelemetry/api';
 import { InMemoryLogRecordExporter } from '@opentelemetry/sdk-logs';
 import { describe, expect, it } from 'vitest';
 import { SdkExporterStage } from '../../../exporters/delivery/sdk-exporter-stage.js';
@@ -20,6 +21,24 @@ describe('an SDK exporter as a destination', () => {
     expect(Math.max(...sizes)).toBe(3);
     expect(exporter.getFinishedLogRecords().map((r) => r.body)).toEqual(['record 0', 'record 1', 'record 2', 'record 5', 'record 6', 'record 7', 'record 8', 'record 9']);
     expect(ctx.stats.snapshot().memory).toMatchObject({ received: 10, exported: 8, dropped: { queue_full: 2 }, queued: 0 });
+    await stage.shutdown();
+  });
+
+  it('when the queue is full, gives up the least severe record first, and an audit record last', async () => {
+    const ctx = stageContext();
+    const exporter = new InMemoryLogRecordExporter();
+    const stage = new SdkExporterStage('memory', exporter, ctx, { maxRecords: 2, maxQueueRecords: 3, delayMs: 5 });
+    stage.write(record('first batch a'));
+    stage.write(record('first batch b'));
+    // In flight now; the queue of 3 fills with an audit record (INFO severity), an ERROR and a DEBUG.
+    stage.write(record('audit', SeverityNumber.INFO, { 'log.type': 'audit' }));
+    stage.write(record('error', SeverityNumber.ERROR));
+    stage.write(record('debug', SeverityNumber.DEBUG));
+    stage.write(record('warn 1', SeverityNumber.WARN)); // the DEBUG goes
+    stage.write(record('warn 2', SeverityNumber.WARN)); // then the older WARN
+    await stage.forceFlush();
+    expect(exporter.getFinishedLogRecords().map((r) => r.body)).toEqual(['first batch a', 'first batch b', 'audit', 'error', 'warn 2']);
+    expect(ctx.stats.snapshot().memory).toMatchObject({ dropped: { queue_full: 2 } });
     await stage.shutdown();
   });
 
