@@ -97,7 +97,7 @@ export function createCollector(options: CreateCollectorOptions = {}): Collector
   });
   const receiver = new LogsReceiver(settings, entry, gate);
   stats.register('collector', () => receiver.read(), { gauges: ['in_flight'] });
-  const kafka = createKafkaInput(options.env ?? process.env, entry, gate, stats);
+  const kafka = createKafkaInput(options.env ?? process.env, receiver, stats);
   const grpc = settings.grpcEndpoint ? new GrpcLogsInput(settings, receiver) : undefined;
 
   let servers: Server[] = [];

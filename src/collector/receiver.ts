@@ -4,7 +4,7 @@ import { diag } from '@opentelemetry/api';
 import type { LogStage } from '../core/stage.js';
 import { ReasonCounter } from '../core/stats.js';
 import type { AcceptanceGate } from './acceptance.js';
-import { decodeRequest, encodingOf } from './decode-request.js';
+import { type DecodedRequest, decodeRequest, encodingOf } from './decode-request.js';
 import { type Answer, errorAnswer, type OtlpEncoding, successAnswer } from './otlp-answer.js';
 import { readRequestBody, RequestRefusal } from './request-body.js';
 import type { CollectorSettings } from './settings.js';
@@ -102,10 +102,14 @@ export class LogsReceiver {
    */
   async accept(body: Buffer, encoding: OtlpEncoding): Promise<{ rejected: number; message: string }> {
     this.bytesReceived += body.length;
-    const decoded = decodeRequest(body, encoding, this.settings.limits);
+    return this.acceptDecoded(decodeRequest(body, encoding, this.settings.limits), body.length);
+  }
+
+  /** Records already decoded (the Kafka input's), on the same terms as {@link accept}. */
+  async acceptDecoded(decoded: Pick<DecodedRequest, 'records' | 'refused' | 'refusedWhy'>, bytes: number): Promise<{ rejected: number; message: string }> {
     const total = decoded.records.length + decoded.refused;
     this.recordsReceived += total;
-    this.gate.admit(decoded.records.length, body.length);
+    this.gate.admit(decoded.records.length, bytes);
     const outcome = this.gate.measure(() => {
       for (const record of decoded.records) this.entry.write(record);
     });

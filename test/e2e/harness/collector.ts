@@ -1,8 +1,9 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { answersHttp, makeDataDir, ProcessBackend, type BackendLifecycle } from './BackendLifecycle.js';
 import { ensureInstalled } from './install.js';
 import { freePort } from './ports.js';
+import { readJsonLines } from './json-lines.js';
 
 export interface CollectorBackend extends BackendLifecycle {
   /** Base URL of the OTLP/HTTP receiver; logs go to `${otlpHttpUrl}/v1/logs`. */
@@ -73,13 +74,7 @@ export async function startCollector(): Promise<CollectorBackend> {
   return Object.assign(backend, {
     otlpHttpUrl,
     otlpGrpcUrl: `http://127.0.0.1:${grpcPort}`,
-    async readExported(): Promise<object[]> {
-      const text = await readFile(exportFile, 'utf8').catch(() => '');
-      return text
-        .split('\n')
-        .filter((line) => line.trim() !== '')
-        .map((line) => JSON.parse(line) as object);
-    },
+    readExported: () => readJsonLines(exportFile),
   });
 }
 
