@@ -20,7 +20,7 @@ import { PipelineStats } from '../../src/core/stats.js';
 import { EnrichmentLogRecordProcessor, RedactionLogRecordProcessor, SamplingLogRecordProcessor } from '../../src/index.js';
 import { LogkitProcessor } from '../../src/processor.js';
 import { buildResource } from '../../src/resource.js';
-import { medianCpuNs } from './cpu-timer.js';
+import { cpuNsPerCall } from './cpu-time.js';
 import { noopExporter as exporter, noopStage } from './sdk-baseline.js';
 import { standardRecord } from './standard-record.js';
 
@@ -47,7 +47,7 @@ const rows: [string, () => LogRecordProcessor[]][] = [
 
 const results = rows.map(([name, build]) => {
   const logger = new LoggerProvider({ processors: build() }).getLogger('shop.checkout');
-  return [name, medianCpuNs((i) => logger.emit(records[i]!), { n: N })] as const;
+  return [name, cpuNsPerCall((i) => logger.emit(records[i]!), { n: N, rounds: 7, warmup: 2 })] as const;
 });
 const base = results[0]![1];
 process.stdout.write(`standard record, ${N} records per round, median CPU ns/record (Node ${process.version})\n`);
