@@ -17,6 +17,8 @@ import { rollup } from 'rollup';
 import { dts } from 'rollup-plugin-dts';
 
 const ENTRIES = { index: 'src/index.ts', cli: 'src/cli.ts' };
+/** The delivery worker's entry: loaded by path (`new Worker`), beside the library chunks it shares. */
+const WORKER = { 'delivery-worker': 'src/delivery-worker.ts' };
 
 const requiredNode = minimumNode(JSON.parse(readFileSync('package.json', 'utf8')) as { engines?: { node?: string } });
 
@@ -33,14 +35,23 @@ const library: BuildOptions = {
 };
 const esm = await build({
   ...library,
-  entryPoints: ENTRIES,
+  entryPoints: { ...ENTRIES, ...WORKER },
   format: 'esm',
   splitting: true,
   outdir: 'dist/lib',
   chunkNames: 'chunk-[hash]',
   metafile: true,
 });
-await build({ ...library, entryPoints: { index: ENTRIES.index }, format: 'cjs', outExtension: { '.js': '.cjs' }, outdir: 'dist/lib' });
+// The CommonJS bundle finds the worker by its own URL, which only ESM has: it is given one.
+await build({
+  ...library,
+  entryPoints: { index: ENTRIES.index },
+  format: 'cjs',
+  outExtension: { '.js': '.cjs' },
+  outdir: 'dist/lib',
+  define: { 'import.meta.url': '__logkitModuleUrl' },
+  banner: { js: "const __logkitModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+});
 
 // The version check runs on any Node, so it is built for an old one.
 const check: BuildOptions = { entryPoints: ['src/node-version.ts'], platform: 'node', target: 'node14', logLevel: 'warning' };

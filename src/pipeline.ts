@@ -1,23 +1,22 @@
 import { diag, logs, type SeverityNumber } from '@opentelemetry/api';
 import { LoggerProvider, type LogRecordExporter, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import type { Resource } from '@opentelemetry/resources';
-import { createExportStage } from '../exporters/index.js';
+import { checkDestinations, createExportStage } from '../exporters/index.js';
 import { createLinkFor, type LogLinks } from '../exporters/links.js';
-import { createAuditStage } from '../processors/audit/index.js';
-import { createArchive, createArchiveStage, useArchive } from './archive/index.js';
 import { createEnrichmentStage } from '../processors/enrichment/index.js';
-import { createRedactionStage } from '../processors/redaction/index.js';
 import { createSamplingStage } from '../processors/sampling/index.js';
 import { type LogkitConfig, type LogkitOptions, resolveConfig } from './config.js';
 import { LogkitError } from './core/errors.js';
 import { BackendHealth } from './core/backend-health.js';
 import { configureExecutions } from './core/execution.js';
+import { DeliveryThread } from './delivery-thread.js';
+import { createTail, workerPart } from './pipeline-tail.js';
 import { ExitFlush } from './exit-flush.js';
 import { registered, releaseHeldOnCrash } from './crash-flush.js';
 import { GuardedLoggerProvider } from './guarded-provider.js';
 import { LogkitProcessor } from './processor.js';
 import { buildResource } from './resource.js';
-import type { StageContext } from './core/stage.js';
+import type { LogStage, StageContext } from './core/stage.js';
 import { PipelineStats } from './core/stats.js';
 import { disabledStats, type LogkitStats, type SdkStatsSection } from './stats.js';
 
@@ -86,12 +85,19 @@ function buildPipeline(options: LogkitOptions): { parts: LogPipelineParts; exit?
   const exit = new ExitFlush(stats, health, { timeoutMs: config.exitTimeoutMs, spoolDir: config.delivery.settings.spoolDir });
   const ctx: StageContext = { stats, resource, health, exitSignal: exit.given.signal };
   const userExporters: LogRecordExporter[] = options.exporter === undefined ? [] : ([] as LogRecordExporter[]).concat(options.exporter);
-  const exportStage = createExportStage(config.exporters, config.delivery, ctx, userExporters);
-  const audit = createAuditStage(config.audit, ctx, exportStage);
-  const archive = createArchive(config.archive, config.redaction);
-  useArchive(archive);
-  const archiving = createArchiveStage(archive, config.archive, ctx, audit);
-  const redaction = createRedactionStage(config.redaction, ctx, archiving);
+  const { settings } = config.delivery;
+  const inThread = (): LogStage => createTail(config, ctx, createExportStage(config.exporters, config.delivery, ctx, userExporters));
+  // By default, what needs no caller context runs in the delivery worker (see workerPart).
+  const part = workerPart(config, userExporters);
+  const startWorker = (build: () => LogStage): LogStage | undefined => {
+    checkDestinations(config.exporters, config.delivery);
+    const limits = { maxQueueBytes: settings.batch.maxQueueBytes, flushTimeoutMs: settings.flushTimeoutMs, durable: settings.spoolDir !== undefined };
+    return DeliveryThread.start(part!, options, options.env ?? process.env, ctx, limits, build);
+  };
+  let redaction: LogStage;
+  if (part === 'tail') redaction = startWorker(inThread) ?? inThread();
+  else if (part === 'destinations') redaction = createTail(config, ctx, createExportStage(config.exporters, config.delivery, ctx, userExporters, (build) => startWorker(build) ?? build()));
+  else redaction = inThread();
   const sampling = createSamplingStage(config.sampling, ctx, redaction);
   const enrichment = createEnrichmentStage(config.enrichment, ctx, sampling);
   const processor = new ExitBoundProcessor(exit, enrichment, config.limits, stats, sampling);

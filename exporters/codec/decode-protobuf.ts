@@ -98,6 +98,14 @@ export class OtlpProtobufDecoder {
   }
 }
 
+/** One `ScopeLogs.log_records` field as `writeLogRecord` writes it (tag and length included), under a known resource and scope. */
+export function decodeLogRecordField(bytes: Uint8Array, resource: Resource, scope: InstrumentationScope): LogkitRecord {
+  const reader = protobuf.Reader.create(bytes);
+  reader.uint32(); // the field's tag
+  const length = reader.uint32();
+  return readLogRecord(reader, reader.pos + length, resource, scope);
+}
+
 /**
  * ResourceLogs and ScopeLogs share one shape: field 1 the resource/scope message, field 2 the repeated
  * children, field 3 the schema URL. Children are located first and read afterwards, because the
@@ -185,10 +193,65 @@ function readLogRecord(reader: Reader, end: number, resource: Resource, scope: I
   return record;
 }
 
+/** The last time decoded exactly: records of one second differ only in the low word, so most need no BigInt. */
+let lastHigh = -1;
+let lastLow = 0;
+let lastSeconds = 0;
+let lastNanos = 0;
+
 function readTime(reader: Reader): [number, number] {
   const long = reader.fixed64() as unknown as { low: number; high: number };
-  const nanos = (BigInt(long.high >>> 0) << 32n) | BigInt(long.low >>> 0);
-  return [Number(nanos / 1_000_000_000n), Number(nanos % 1_000_000_000n)];
+  const high = long.high >>> 0;
+  const low = long.low >>> 0;
+  if (high === lastHigh && low >= lastLow && lastNanos + (low - lastLow) < 1_000_000_000) return [lastSeconds, lastNanos + (low - lastLow)];
+  const nanos = (BigInt(high) << 32n) | BigInt(low);
+  lastHigh = high;
+  lastLow = low;
+  lastSeconds = Number(nanos / 1_000_000_000n);
+  lastNanos = Number(nanos % 1_000_000_000n);
+  return [lastSeconds, lastNanos];
+}
+
+/**
+ * Attribute keys repeat record after record: each is decoded once and then recognised by its bytes
+ * (a short compare instead of a UTF-8 decode and a new string per record). Bounded like the encoder's.
+ */
+const keyCache = new Map<number, { bytes: Uint8Array; key: string }>();
+const KEY_CACHE_LIMIT = 4096;
+
+function readKey(reader: Reader): string {
+  const length = reader.uint32();
+  const start = reader.pos;
+  const buf = reader.buf;
+  if (length === 0 || length > 64 || start + length > reader.len) {
+    reader.pos = start;
+    return readStringOfLength(reader, length);
+  }
+  const hash = (length * 31 + buf[start]! * 7 + buf[start + length - 1]! * 131 + buf[start + (length >> 1)]! * 8191) | 0;
+  const cached = keyCache.get(hash);
+  if (cached !== undefined && cached.bytes.length === length) {
+    let same = true;
+    for (let i = 0; i < length; i++) {
+      if (cached.bytes[i] !== buf[start + i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) {
+      reader.pos = start + length;
+      return cached.key;
+    }
+  }
+  const key = readStringOfLength(reader, length);
+  if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.clear();
+  keyCache.set(hash, { bytes: buf.slice(start, start + length), key });
+  return key;
+}
+
+function readStringOfLength(reader: Reader, length: number): string {
+  const start = reader.pos;
+  reader.pos = start + length;
+  return Buffer.from(reader.buf.buffer, reader.buf.byteOffset + start, length).toString('utf8');
 }
 
 function readKeyValue(reader: Reader, end: number, into: LogMap): void {
@@ -196,7 +259,7 @@ function readKeyValue(reader: Reader, end: number, into: LogMap): void {
   let value: LogValue = null;
   while (reader.pos < end) {
     const tag = reader.uint32();
-    if (tag >>> 3 === 1) key = reader.string();
+    if (tag >>> 3 === 1) key = readKey(reader);
     else if (tag >>> 3 === 2) value = readAnyValue(reader, reader.uint32() + reader.pos);
     else reader.skipType(tag & 7);
   }
@@ -217,6 +280,15 @@ function readAnyValue(reader: Reader, end: number): LogValue {
         break;
       case 3: {
         const long = reader.int64() as unknown as { low: number; high: number };
+        // Small integers (the usual case) need no BigInt: non-negative below 2^32, or negative above -2^31.
+        if (long.high === 0) {
+          value = long.low >>> 0;
+          break;
+        }
+        if (long.high === -1 && (long.low | 0) < 0) {
+          value = long.low | 0;
+          break;
+        }
         const big = BigInt.asIntN(64, (BigInt(long.high >>> 0) << 32n) | BigInt(long.low >>> 0));
         value = big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big;
         break;

@@ -82,8 +82,25 @@ function encodedScope(scope: InstrumentationScope & { attributes?: Attributes })
   return bytes;
 }
 
+/**
+ * Records that arrive already encoded (the delivery worker reads them as bytes from the application's
+ * thread) keep their bytes here, so no queue encodes them a second time. Held weakly: the bytes go
+ * with the record. Only records nobody changes after decoding are given bytes.
+ */
+const encodedAlready = new WeakMap<LogkitRecord, Uint8Array>();
+
+/** `bytes` is exactly what {@link writeLogRecord} writes for `record`. */
+export function keepEncoding(record: LogkitRecord, bytes: Uint8Array): void {
+  encodedAlready.set(record, bytes);
+}
+
 /** One `ScopeLogs.log_records` field (tag, length, LogRecord message). */
 export function writeLogRecord(w: ProtoWriter, record: LogkitRecord): void {
+  const encoded = encodedAlready.get(record);
+  if (encoded !== undefined) {
+    w.raw(encoded);
+    return;
+  }
   const m = w.begin(2, 2); // ScopeLogs.log_records
   w.tag(1, 1); // time_unix_nano
   w.fixed64Time(record.hrTime);

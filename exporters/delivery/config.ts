@@ -1,10 +1,11 @@
 import { join } from 'node:path';
 import type { SettingsReader } from '../../src/core/env.js';
 import { ConfigError } from '../../src/core/errors.js';
-import { DEFAULT_DELIVERY, type DeliverySettings, type FsyncPolicy } from './settings.js';
+import { DEFAULT_DELIVERY, type DeliverySettings, type DeliveryThreadMode, type FsyncPolicy } from './settings.js';
 
 /** Options given in code for batching, spool and retries; each overrides the variable named beside it. */
 export interface DeliverySettingsOptions {
+  deliveryThread?: DeliveryThreadMode; // OTEL_LOGKIT_DELIVERY_THREAD
   maxBatchRecords?: number; // OTEL_BLRP_MAX_EXPORT_BATCH_SIZE
   scheduleDelayMs?: number; // OTEL_BLRP_SCHEDULE_DELAY
   maxQueueRecords?: number; // OTEL_BLRP_MAX_QUEUE_SIZE
@@ -34,6 +35,7 @@ export function parseDeliverySettings(read: SettingsReader, options: DeliverySet
     throw new ConfigError('OTEL_BLRP_MAX_EXPORT_BATCH_SIZE', maxRecords, `a batch size no larger than OTEL_BLRP_MAX_QUEUE_SIZE (${maxQueueRecords})`);
   }
   return {
+    thread: read.oneOf('OTEL_LOGKIT_DELIVERY_THREAD', ['worker', 'main'] as const, d.thread, options.deliveryThread),
     batch: {
       maxRecords,
       maxBytes: read.bytes('OTEL_LOGKIT_BATCH_MAX_BYTES', d.batch.maxBytes, options.maxBatchBytes),

@@ -43,6 +43,12 @@ export interface DestinationDescriptor<Name extends string = string, Config = un
    * undefined when they are fine. Absent: the destination takes no route settings.
    */
   checkRouteOptions?(options: Readonly<Record<string, string>>): string | undefined;
+  /**
+   * Runs on the application's thread even when delivery has a worker: the destination writes to this
+   * process's own output (the console exporter), where order with the application's lines and
+   * synchronous writes at exit matter more than the thread.
+   */
+  readonly onApplicationThread?: boolean;
   /** Builds the destination stage, for the destination itself or for one route target of it. */
   create(config: Config, delivery: DeliverySettings, ctx: StageContext, route?: RouteTarget): LogStage;
 }

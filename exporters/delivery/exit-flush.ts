@@ -12,6 +12,11 @@
  */
 const flushers = new Set<() => void>();
 
+/** Every registered spool writes what it accepted, now (the delivery worker's answer to a process exit). */
+export function persistAllAtExit(): void {
+  onExit();
+}
+
 function onExit(): void {
   for (const flush of flushers) {
     try {

@@ -70,7 +70,16 @@ export interface SpoolSettings {
   key?: Buffer;
 }
 
+/**
+ * Where destinations run: `worker` (default) a thread of their own, fed encoded records through a
+ * shared ring, so batching, compression, spool I/O, retries and the network never run on the
+ * application's thread; `main` the application's thread (the collector, which answers from it).
+ */
+export type DeliveryThreadMode = 'worker' | 'main';
+
 export interface DeliverySettings {
+  /** `OTEL_LOGKIT_DELIVERY_THREAD`. */
+  thread: DeliveryThreadMode;
   batch: BatchSettings;
   /** A directory for this destination's durable queue; without it, overflow is shed by severity. */
   spoolDir?: string;
@@ -84,6 +93,7 @@ export interface DeliverySettings {
 
 /** The OTel spec's BLRP defaults, and ours for what the spec does not have. */
 export const DEFAULT_DELIVERY: DeliverySettings = {
+  thread: 'worker',
   batch: { maxRecords: 512, maxBytes: 4 * 1024 * 1024, delayMs: 1000, maxQueueRecords: 65_536, maxQueueBytes: 32 * 1024 * 1024, maxInFlight: 4, adaptiveConcurrency: true },
   spool: { maxBytes: 1024 * 1024 * 1024, segmentBytes: 8 * 1024 * 1024, fsync: 'batch', commitMs: 5 },
   retry: { initialBackoffMs: 250, maxBackoffMs: 30_000, maxElapsedMs: 300_000 },

@@ -1,3 +1,4 @@
+import { accessSync, constants, mkdirSync } from 'node:fs';
 import { diag } from '@opentelemetry/api';
 import { ConfigError, LogkitError } from '../../src/core/errors.js';
 import type { LogkitRecord } from '../../src/core/record.js';
@@ -18,6 +19,20 @@ interface Cached {
 
 /** How often the spool is checked for having been removed under us (a cheap fstat). */
 const CHECK_EVERY_MS = 1000;
+
+/** Throws the configuration error SpoolQueue.open would, without opening the spool (for a check on another thread than the one that will open it). */
+export function checkSpoolDirectory(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    accessSync(dir, constants.R_OK | constants.W_OK | constants.X_OK);
+  } catch (cause) {
+    throw unusableSpoolDirectory(dir, cause);
+  }
+}
+
+function unusableSpoolDirectory(dir: string, cause: unknown): ConfigError {
+  return new ConfigError('OTEL_LOGKIT_SPOOL_DIR', dir, 'a directory this process can create, read and write', { cause });
+}
 
 /**
  * The queue with a spool, a write-ahead log: what `write` accepted is committed to disk as a frame
@@ -61,7 +76,7 @@ export class SpoolQueue implements BatchQueue {
     spool.onWriteError = (error) => this.health.failed(error, 'flushing in the background', Date.now());
   }
 
-  /** Opens the spool at startup; a directory that cannot be created or read is a configuration error. */
+  /** Opens the spool at startup; a directory that cannot be created or read is a configuration error (see checkSpoolDirectory). */
   static open(dir: string, spoolSettings: SpoolSettings, settings: BatchSettings, stats: DeliveryStats, decoder: OtlpProtobufDecoder, name: string): SpoolQueue {
     let spool: Spool;
     try {
@@ -72,7 +87,7 @@ export class SpoolQueue implements BatchQueue {
         diag.error(`otel-logkit: ${name}: ${message}`, new LogkitError('LOGKIT_SPOOL_CORRUPT', message));
       });
     } catch (cause) {
-      throw new ConfigError('OTEL_LOGKIT_SPOOL_DIR', dir, 'a directory this process can create, read and write', { cause });
+      throw unusableSpoolDirectory(dir, cause);
     }
     if (spool.pendingRecords > 0) diag.info(`otel-logkit: ${name}: replaying ${spool.pendingRecords} records left in the spool`);
     return new SpoolQueue(spool, settings, spoolSettings.commitMs, stats, decoder, name);

@@ -1,4 +1,4 @@
-import type { Attributes, MeterProvider, ObservableResult } from '@opentelemetry/api';
+import type { Attributes, Meter, MeterProvider, ObservableResult } from '@opentelemetry/api';
 
 /** One component's numbers: counters, gauges, and counters broken down by reason (`dropped.queue_full`). */
 export interface StatsSection {
@@ -20,11 +20,33 @@ interface Registration {
  */
 export class PipelineStats {
   private readonly sections = new Map<string, Registration>();
+  private meter: Meter | undefined;
 
   register(section: string, read: () => StatsSection, options: { gauges?: readonly string[] } = {}): void {
     let name = section;
     for (let i = 2; this.sections.has(name); i++) name = `${section}_${i}`;
-    this.sections.set(name, { read, gauges: new Set(options.gauges ?? []) });
+    const registration = { read, gauges: new Set(options.gauges ?? []) };
+    this.sections.set(name, registration);
+    if (this.meter) this.instrument(this.meter, name, registration);
+  }
+
+  /**
+   * Sections whose numbers are kept elsewhere (the delivery worker's, reported as snapshots): each
+   * name in `latest()` is a section; a name that appears later is registered then, instruments included.
+   */
+  mirror(latest: () => Record<string, StatsSection>, gauges: (section: string) => readonly string[]): () => void {
+    return () => {
+      for (const name of Object.keys(latest())) {
+        if (!this.sections.has(name)) this.register(name, () => latest()[name] ?? {}, { gauges: gauges(name) });
+      }
+    };
+  }
+
+  /** Which keys of each section are gauges (what `register` was told), for a mirror in another thread. */
+  gauges(): Record<string, string[]> {
+    const out: Record<string, string[]> = {};
+    for (const [name, { gauges }] of this.sections) out[name] = [...gauges];
+    return out;
   }
 
   snapshot(): Record<string, StatsSection> {
@@ -39,27 +61,27 @@ export class PipelineStats {
     return out;
   }
 
-  /** Publishes every number as an observable instrument; instruments are created for the keys present now. */
+  /** Publishes every number as an observable instrument; instruments are created for the keys present now (and for sections registered later). */
   bindMeter(meterProvider: MeterProvider): void {
-    const meter = meterProvider.getMeter('otel-logkit');
-    for (const [section, registration] of this.sections) {
-      let current: StatsSection;
-      try {
-        current = registration.read();
-      } catch {
-        continue;
-      }
-      for (const key of Object.keys(current)) {
-        const name = `otel_logkit.${section}.${key}`;
-        const instrument = registration.gauges.has(key)
-          ? meter.createObservableGauge(name)
-          : meter.createObservableCounter(name);
-        instrument.addCallback((result: ObservableResult<Attributes>) => {
-          const value = registration.read()[key];
-          if (typeof value === 'number') result.observe(value);
-          else if (value) for (const [reason, n] of Object.entries(value)) result.observe(n, { reason });
-        });
-      }
+    this.meter = meterProvider.getMeter('otel-logkit');
+    for (const [section, registration] of this.sections) this.instrument(this.meter, section, registration);
+  }
+
+  private instrument(meter: Meter, section: string, registration: Registration): void {
+    let current: StatsSection;
+    try {
+      current = registration.read();
+    } catch {
+      return;
+    }
+    for (const key of Object.keys(current)) {
+      const name = `otel_logkit.${section}.${key}`;
+      const instrument = registration.gauges.has(key) ? meter.createObservableGauge(name) : meter.createObservableCounter(name);
+      instrument.addCallback((result: ObservableResult<Attributes>) => {
+        const value = registration.read()[key];
+        if (typeof value === 'number') result.observe(value);
+        else if (value) for (const [reason, n] of Object.entries(value)) result.observe(n, { reason });
+      });
     }
   }
 }

@@ -1,0 +1,341 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { diag } from '@opentelemetry/api';
+import { RecordFrameReader, RecordFrameWriter } from '../exporters/codec/record-frame.js';
+import { HandoffRing, RingControl } from '../exporters/delivery/handoff-ring.js';
+import { flushAtExit } from '../exporters/delivery/exit-flush.js';
+import type { LogkitRecord } from './core/record.js';
+import type { LogStage, StageContext } from './core/stage.js';
+import { ReasonCounter, type StatsSection } from './core/stats.js';
+import type { Env } from './core/env.js';
+import type { LogkitOptions } from './config.js';
+import type { WorkerPart } from './pipeline-tail.js';
+
+/** What the worker is started with: the ring, and the configuration to build the same destinations from. */
+export interface WorkerStart {
+  part: WorkerPart;
+  ring: SharedArrayBuffer;
+  options: LogkitOptions;
+  env: Env;
+  /** NEW_ORIGIN frames a predecessor read (a restarted worker must know the origins frames refer to). */
+  origins: Uint8Array[];
+}
+export type ToWorker = { t: 'wake' } | { t: 'flush'; id: number } | { t: 'shutdown'; id: number } | { t: 'abandon' };
+export type FromWorker =
+  | { t: 'ready' }
+  | { t: 'failed'; message: string }
+  | { t: 'stats'; sections: Record<string, StatsSection>; gauges: Record<string, string[]>; consumed: number }
+  | { t: 'done'; id: number }
+  | { t: 'diag'; level: 'error' | 'warn' | 'info' | 'debug' | 'verbose'; message: string }
+  | { t: 'health'; name: string; origin: string; reached: boolean; message?: string };
+
+/** The ring between the threads: room for tens of thousands of typical records before the worker must catch up. */
+const RING_BYTES = 8 * 1024 * 1024;
+/**
+ * At the process's `exit` event, how long the application's thread waits for the worker to write its
+ * spool: milliseconds normally; the bound matters when the worker is still starting (a crash at startup).
+ */
+const EXIT_PERSIST_MS = 3000;
+/** A worker that dies more often than this is not restarted again: delivery comes back to this thread. */
+const MAX_RESTARTS = 3;
+const RESTART_WINDOW_MS = 60_000;
+
+/**
+ * The export stage seen from the application's thread when delivery runs in a worker (the default,
+ * `OTEL_LOGKIT_DELIVERY_THREAD=worker`): each record is encoded once into its OTLP bytes and copied
+ * into a shared ring — about a microsecond, no message, no wait — and everything else (batching,
+ * compression, spool writes and fsyncs, retries, sockets) happens in the worker. When the ring is full
+ * the frame waits in a bounded overflow here; beyond that it is dropped and counted. At `exit` the
+ * worker is asked to write its spool synchronously (Atomics.wait, as pino's thread-stream does). A
+ * worker that dies is restarted and what it held only in memory is counted lost; after repeated deaths,
+ * delivery continues on this thread.
+ *
+ * The worker builds the destinations from the same options and environment, so only configuration
+ * that can cross a thread boundary qualifies: {@link DeliveryThread.start} returns undefined otherwise
+ * (functions in options, a bundler that left the worker script behind) and the caller delivers in-thread.
+ */
+export class DeliveryThread implements LogStage {
+  private readonly ring = HandoffRing.create(RING_BYTES);
+  private readonly frames = new RecordFrameWriter();
+  private worker!: Worker;
+  /** Frames that did not fit in the ring, oldest first; bounded by `maxOverflowBytes`. */
+  private overflow: Uint8Array[] = [];
+  private overflowBytes = 0;
+  private overflowTimer: NodeJS.Timeout | undefined;
+  private sections: Record<string, StatsSection> = {};
+  private gauges: Record<string, string[]> = {};
+  private readonly pending = new Map<number, () => void>();
+  private nextId = 1;
+  private transferred = 0;
+  private readonly dropped = new ReasonCounter();
+  private restarts: number[] = [];
+  private lostInRestart = 0;
+  private consumedAtReport = 0;
+  private closed = false;
+  private shutdownPromise: Promise<void> | undefined;
+  /** After repeated worker deaths: the destinations, built on this thread. */
+  private local: LogStage | undefined;
+  private readonly unregisterExit: () => void;
+  private readonly mirror: () => void;
+  private readonly watches = new Map<string, ReturnType<NonNullable<StageContext['health']>['watch']>>();
+
+  private constructor(
+    private readonly script: { url: URL; execArgv: string[] },
+    private readonly start: Omit<WorkerStart, 'ring' | 'origins'>,
+    private readonly ctx: StageContext,
+    private readonly maxOverflowBytes: number,
+    private readonly flushTimeoutMs: number,
+    private readonly durable: boolean,
+    private readonly fallback: () => LogStage,
+  ) {
+    this.mirror = ctx.stats.mirror(() => this.sections, (name) => this.gauges[name] ?? []);
+    ctx.stats.register(
+      'delivery_thread',
+      () => ({
+        transferred: this.transferred,
+        in_transfer: this.ring.pending + this.overflow.length,
+        dropped: this.dropped.toJSON(),
+        restarts: this.restarts.length,
+        lost_in_restart: this.lostInRestart,
+      }),
+      { gauges: ['in_transfer'] },
+    );
+    ctx.exitSignal?.addEventListener('abort', () => this.post({ t: 'abandon' }), { once: true });
+    // Without a spool there is nothing the worker could still save at exit: no reason to wait for it.
+    this.unregisterExit = durable ? flushAtExit(() => this.persistAtExit()) : () => {};
+    this.spawn();
+  }
+
+  /**
+   * The worker-backed stage, or undefined when this configuration must be delivered in-thread.
+   * `fallback` builds the in-thread destinations should the worker keep dying.
+   */
+  static start(part: WorkerPart, options: LogkitOptions, env: Env, ctx: StageContext, settings: { maxQueueBytes: number; flushTimeoutMs: number; durable: boolean }, fallback: () => LogStage): DeliveryThread | undefined {
+    const script = workerScript();
+    if (script === undefined) {
+      diag.debug('otel-logkit: the delivery worker script is not next to the library (bundled?); delivering on the application thread');
+      return undefined;
+    }
+    let transferable: LogkitOptions;
+    try {
+      const { exporter: _exporter, meterProvider: _meter, ...rest } = options;
+      transferable = structuredClone(rest);
+      structuredClone(env);
+    } catch {
+      diag.debug('otel-logkit: options given in code cannot cross to the delivery worker; delivering on the application thread');
+      return undefined;
+    }
+    return new DeliveryThread(script, { part, options: transferable, env: { ...env } }, ctx, settings.maxQueueBytes, settings.flushTimeoutMs, settings.durable, fallback);
+  }
+
+  write(record: LogkitRecord): void {
+    if (this.local) {
+      this.local.write(record);
+      return;
+    }
+    try {
+      const frame = this.frames.frame(record);
+      this.transferred++;
+      if (this.overflow.length === 0 && this.ring.write(frame)) return;
+      this.hold(frame);
+    } catch (error) {
+      this.dropped.add('internal_error');
+      diag.error('otel-logkit: a record could not be handed to the delivery worker', error);
+    }
+  }
+
+  /** The ring is full (the worker is behind): the frame waits here, within the queue's byte bound. */
+  private hold(frame: Uint8Array): void {
+    if (frame.length > this.ring.maxFrame) {
+      this.dropped.add('too_large');
+      return;
+    }
+    if (this.overflowBytes + frame.length > this.maxOverflowBytes) {
+      this.dropped.add('queue_full');
+      return;
+    }
+    this.overflow.push(Uint8Array.from(frame));
+    this.overflowBytes += frame.length;
+    this.overflowTimer ??= setTimeout(() => this.moveOverflow(), 1).unref();
+  }
+
+  private moveOverflow(): void {
+    this.overflowTimer = undefined;
+    let moved = 0;
+    while (moved < this.overflow.length && this.ring.write(this.overflow[moved]!)) this.overflowBytes -= this.overflow[moved++]!.length;
+    if (moved > 0) this.overflow = this.overflow.slice(moved);
+    if (this.overflow.length > 0) this.overflowTimer = setTimeout(() => this.moveOverflow(), 1).unref();
+  }
+
+  forceFlush(): Promise<void> {
+    if (this.local) return this.local.forceFlush();
+    return this.request('flush');
+  }
+
+  shutdown(): Promise<void> {
+    this.shutdownPromise ??= (async () => {
+      if (this.local) return this.local.shutdown();
+      await this.request('shutdown');
+      this.closed = true;
+      this.unregisterExit();
+      if (this.overflowTimer) clearTimeout(this.overflowTimer);
+      await this.worker.terminate().catch(() => {});
+    })();
+    return this.shutdownPromise;
+  }
+
+  /** Sends the overflow, then asks the worker; resolves when it answers, or after the flush timeout (a worker that hangs never hangs us). */
+  private async request(t: 'flush' | 'shutdown'): Promise<void> {
+    const deadline = Date.now() + this.flushTimeoutMs;
+    while (this.overflow.length > 0 && Date.now() < deadline && !this.local) {
+      this.moveOverflow();
+      if (this.overflow.length > 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    if (this.local) return t === 'flush' ? this.local.forceFlush() : this.local.shutdown();
+    const id = this.nextId++;
+    this.worker.ref();
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(finish, Math.max(1, deadline - Date.now()) + 1000);
+      function finish(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.pending.set(id, finish);
+      this.post({ t, id });
+    });
+    this.pending.delete(id);
+    if (this.pending.size === 0) this.worker.unref();
+  }
+
+  private post(message: ToWorker): void {
+    try {
+      this.worker.postMessage(message);
+    } catch {
+      // A terminated worker: the request's timer answers it.
+    }
+  }
+
+  /** At `exit`: the worker writes what it was handed to its spool while this thread waits (bounded). */
+  private persistAtExit(): void {
+    if (this.local || this.closed) return;
+    this.moveOverflow();
+    const deadline = Date.now() + EXIT_PERSIST_MS;
+    while (Date.now() < deadline) {
+      if (!this.ring.requestSync(RingControl.PERSIST, deadline - Date.now())) return;
+      if (this.overflow.length === 0) return;
+      this.moveOverflow();
+    }
+  }
+
+  private spawn(): void {
+    const worker = new Worker(this.script.url, {
+      workerData: { ...this.start, ring: this.ring.buffer, origins: this.frames.definitions } satisfies WorkerStart,
+      execArgv: this.script.execArgv,
+      name: 'otel-logkit delivery',
+    });
+    this.ring.onConsumerAsleep = () => this.post({ t: 'wake' });
+    worker.on('message', (message: FromWorker) => this.receive(message));
+    worker.on('error', (error) => diag.error('otel-logkit: the delivery worker failed', error));
+    worker.on('exit', (code) => this.exited(worker, code));
+    // The worker never keeps the application alive (a flush in progress does, see request).
+    worker.unref();
+    this.worker = worker;
+  }
+
+  private receive(message: FromWorker): void {
+    switch (message.t) {
+      case 'stats':
+        this.sections = message.sections;
+        this.gauges = message.gauges;
+        this.consumedAtReport = message.consumed;
+        this.mirror();
+        return;
+      case 'done':
+        this.pending.get(message.id)?.();
+        return;
+      case 'diag':
+        diag[message.level](message.message);
+        return;
+      case 'health': {
+        let watch = this.watches.get(message.name);
+        if (!watch && this.ctx.health) this.watches.set(message.name, (watch = this.ctx.health.watch(message.name, new URL(message.origin))));
+        if (message.reached) watch?.reached();
+        else watch?.unreachable(new Error(message.message ?? 'no answer'));
+        return;
+      }
+      case 'failed':
+        diag.error(`otel-logkit: the delivery worker could not start: ${message.message}`);
+        return;
+      case 'ready':
+        return;
+    }
+  }
+
+  /**
+   * A worker that ends while we still need it died (an out-of-memory, a bug): what it held only in
+   * memory is lost — counted — and a new one takes over the ring and the spool.
+   */
+  private exited(worker: Worker, code: number): void {
+    if (worker !== this.worker || this.closed || this.shutdownPromise) return;
+    const now = Date.now();
+    this.restarts = this.restarts.filter((at) => now - at < RESTART_WINDOW_MS);
+    this.restarts.push(now);
+    this.lostInRestart += this.heldInMemory() + ((this.ring.consumed - this.consumedAtReport) >>> 0);
+    this.sections = {};
+    for (const finish of this.pending.values()) finish();
+    diag.error(`otel-logkit: the delivery worker ended (exit code ${code}); ${this.restarts.length >= MAX_RESTARTS ? 'delivering on the application thread from now on' : 'starting a new one'}`);
+    if (this.restarts.length < MAX_RESTARTS) {
+      this.spawn();
+      return;
+    }
+    this.local = this.fallback();
+    const reader = new RecordFrameReader();
+    for (const definition of this.frames.definitions) reader.learn(definition);
+    const handOver = (frame: Uint8Array): void => {
+      try {
+        this.local!.write(reader.read(frame));
+      } catch {
+        this.dropped.add('internal_error');
+      }
+    };
+    this.ring.drain(handOver);
+    for (const frame of this.overflow) handOver(frame);
+    this.overflow = [];
+  }
+
+  /**
+   * Records the last report showed in the worker's memory. With a spool they are on disk within the
+   * commit interval and the next start replays them: none counted (at most a few milliseconds' worth
+   * are lost, as with a kill).
+   */
+  private heldInMemory(): number {
+    if (this.durable) return 0;
+    let held = 0;
+    for (const section of Object.values(this.sections)) if (typeof section.queued === 'number') held += section.queued;
+    return held;
+  }
+}
+
+/**
+ * Where the worker's entry is: beside the library in the package (`dist/lib/delivery-worker.js`), or
+ * the TypeScript source (tests, `npm run demo`), run through tsx.
+ */
+function workerScript(): { url: URL; execArgv: string[] } | undefined {
+  const here = moduleUrl();
+  if (here === undefined) return undefined;
+  const source = here.endsWith('.ts');
+  const url = new URL(source ? './delivery-worker.ts' : './delivery-worker.js', here);
+  if (!existsSync(fileURLToPath(url))) return undefined;
+  // The worker takes the application's Node flags (heap size, profiling), as it would by default.
+  return { url, execArgv: source ? [...process.execArgv, '--import', 'tsx'] : process.execArgv };
+}
+
+function moduleUrl(): string | undefined {
+  // ESM (source and package) knows its URL; the CommonJS build is given one by build.ts.
+  try {
+    return import.meta.url || (typeof __filename === 'string' ? pathToFileURL(__filename).href : undefined);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * The delivery worker: a thread of its own that runs every named destination (batching, compression,
+ * the spool's writes and fsyncs, retries, the network), fed with encoded records through a shared
+ * ring by {@link DeliveryThread} on the application's thread. It builds the same export stage the
+ * application would build in-thread, from the same configuration, and reports back: stats snapshots,
+ * diagnostics, which backends answer. Loaded only as a worker (see DeliveryThread.start).
+ */
+import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
+import { parentPort, workerData } from 'node:worker_threads';
+import { RecordFrameReader } from '../exporters/codec/record-frame.js';
+import { HandoffRing, RingControl } from '../exporters/delivery/handoff-ring.js';
+import { persistAllAtExit } from '../exporters/delivery/exit-flush.js';
+import { BackendHealth, type BackendWatch } from './core/backend-health.js';
+import type { LogStage } from './core/stage.js';
+import { PipelineStats } from './core/stats.js';
+import { resolveConfig } from './config.js';
+import { createWorkerPart } from './pipeline-tail.js';
+import { buildResource } from './resource.js';
+import type { FromWorker, ToWorker, WorkerStart } from './delivery-thread.js';
+
+/** How often stats go to the application's thread while records flow (and once more when they stop). */
+const REPORT_MS = 100;
+/** While records flow, the ring is read this often (a commit to the spool waits at most this long to start). */
+const POLL_MS = 1;
+/** After this long without a record, the worker sleeps until the application's thread sends a wake-up. */
+const IDLE_MS = 50;
+
+const port = parentPort!;
+const start = workerData as WorkerStart;
+const send = (message: FromWorker): void => port.postMessage(message);
+
+/** Diagnostics go to the application's diag logger, which lives on its thread. */
+const relay = (level: 'error' | 'warn' | 'info' | 'debug' | 'verbose'): ((message: string, ...args: unknown[]) => void) => (message, ...args) =>
+  send({ t: 'diag', level, message: [message, ...args.map(describe)].join(' ') });
+const relayLogger: DiagLogger = { error: relay('error'), warn: relay('warn'), info: relay('info'), debug: relay('debug'), verbose: relay('verbose') };
+diag.setLogger(relayLogger, { logLevel: DiagLogLevel.ALL, suppressOverrideMessage: true });
+
+/** Backend reachability is judged on the application's thread (its exit flush asks, it warns the user). */
+class RelayedHealth extends BackendHealth {
+  override watch(name: string, endpoint: URL): BackendWatch {
+    const origin = endpoint.href;
+    return {
+      reached: () => send({ t: 'health', name, origin, reached: true }),
+      unreachable: (error) => send({ t: 'health', name, origin, reached: false, message: error.message }),
+    };
+  }
+}
+
+const ring = HandoffRing.attach(start.ring);
+// Records keep their bytes only when nothing between here and the destinations changes them.
+const frames = new RecordFrameReader(start.part === 'destinations');
+for (const definition of start.origins) frames.learn(definition);
+const stats = new PipelineStats();
+const given = new AbortController();
+let stage: LogStage;
+let lastReport = '';
+
+try {
+  const config = resolveConfig({ ...start.options, env: start.env });
+  const ctx = { stats, resource: buildResource(config.resource), health: new RelayedHealth(), exitSignal: given.signal };
+  stage = createWorkerPart(start.part, config, ctx);
+} catch (error) {
+  send({ t: 'failed', message: error instanceof Error ? error.message : String(error) });
+  process.exit(1);
+}
+
+let decodeErrors = 0;
+
+/** Everything the application's thread has written so far goes to the destinations. */
+function drain(): number {
+  const n = ring.drain((frame) => {
+    try {
+      stage.write(frames.read(frame));
+    } catch (error) {
+      decodeErrors++;
+      if (decodeErrors === 1) diag.error('otel-logkit: the delivery worker could not read a record', error);
+    }
+  });
+  if (ring.control === RingControl.PERSIST) {
+    // The process is exiting: what was handed over goes to the spool synchronously, then we answer.
+    persistAllAtExit();
+    ring.answer();
+  }
+  return n;
+}
+
+function report(force = false): void {
+  const sections = stats.snapshot();
+  sections.delivery_worker = { read_errors: decodeErrors };
+  const json = JSON.stringify(sections);
+  if (!force && json === lastReport) return;
+  lastReport = json;
+  send({ t: 'stats', sections, gauges: stats.gauges(), consumed: ring.consumed });
+}
+
+let wake: (() => void) | undefined;
+let lastRecordAt = Date.now();
+
+/** Polls while records flow; sleeps (see HandoffRing.sleep) once they stop. */
+async function consume(): Promise<void> {
+  for (;;) {
+    if (drain() > 0) lastRecordAt = Date.now();
+    if (Date.now() - lastRecordAt < IDLE_MS || !ring.sleep()) {
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      continue;
+    }
+    await new Promise<void>((resolve) => (wake = resolve));
+    lastRecordAt = Date.now();
+  }
+}
+
+port.on('message', (message: ToWorker) => {
+  if (message.t === 'wake') {
+    wake?.();
+    wake = undefined;
+    return;
+  }
+  drain();
+  if (message.t === 'abandon') {
+    given.abort();
+    return;
+  }
+  const work = message.t === 'flush' ? stage.forceFlush() : stage.shutdown();
+  void work
+    .catch(() => {})
+    .then(() => {
+      report(true);
+      send({ t: 'done', id: message.id });
+    });
+});
+
+setInterval(report, REPORT_MS).unref();
+report(true);
+send({ t: 'ready' });
+void consume();
+
+function describe(value: unknown): string {
+  if (value instanceof Error) return value.stack ?? value.message;
+  try {
+    return typeof value === 'string' ? value : JSON.stringify(value);
+  } catch {
+    return String(value);
+  }
+}

@@ -1,0 +1,98 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LoggerProvider } from '@opentelemetry/sdk-logs';
+import { SeverityNumber } from '@opentelemetry/api';
+import { describe, expect, it } from 'vitest';
+import { createLogPipeline } from '../../src/index.js';
+
+const FIXTURES = join(import.meta.dirname, 'fixtures');
+
+/** Bytes in every file under `dir` (the spool's segments), read synchronously. */
+function bytesUnder(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  let total = 0;
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) total += statSync(join(entry.parentPath, entry.name)).size;
+  }
+  return total;
+}
+
+/** The bodies of the file output's OTLP JSON lines. */
+function bodiesIn(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  type Line = { resourceLogs: { scopeLogs: { logRecords: { body?: { stringValue?: string } }[] }[] }[] };
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.jsonl'))
+    .flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n'))
+    .filter((line) => line !== '')
+    .flatMap((line) => (JSON.parse(line) as Line).resourceLogs.flatMap((r) => r.scopeLogs.flatMap((s) => s.logRecords.map((rec) => rec.body?.stringValue ?? ''))));
+}
+
+describe('delivery in a worker thread (OTEL_LOGKIT_DELIVERY_THREAD=worker, the default)', () => {
+  it("writes the spool while the application's thread is busy and never yields to its event loop", async () => {
+    const spool = mkdtempSync(join(tmpdir(), 'logkit-worker-spool-'));
+    // Nothing listens there: every record goes to the spool and stays.
+    const pipeline = createLogPipeline({ env: { OTEL_LOGS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: 'http://127.0.0.1:9/v1/logs', OTEL_LOGKIT_SPOOL_DIR: spool } });
+    const provider = new LoggerProvider({ processors: pipeline.processors, resource: pipeline.resource });
+    await pipeline.forceFlush(); // the worker is up
+    const before = bytesUnder(spool);
+    for (let i = 0; i < 200; i++) provider.getLogger('busy').emit({ severityNumber: SeverityNumber.INFO, body: `busy ${i} ${'x'.repeat(200)}` });
+    // Synchronous from here: no timer, no I/O callback of this thread can run.
+    const deadline = Date.now() + 10_000;
+    let grown = 0;
+    while (Date.now() < deadline && grown < 200 * 200) grown = bytesUnder(spool) - before;
+    expect(grown).toBeGreaterThanOrEqual(200 * 200);
+    await pipeline.shutdown();
+    expect(pipeline.stats().delivery_thread).toMatchObject({ transferred: 200, in_transfer: 0, restarts: 0 });
+    expect(pipeline.stats().otlp).toMatchObject({ received: 200 });
+  });
+
+  it('hands redaction to the worker: what reaches the destination is redacted, and stats() shows the redaction section', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'logkit-worker-redact-'));
+    const pipeline = createLogPipeline({ env: { OTEL_LOGS_EXPORTER: 'file', OTEL_LOGKIT_FILE_DIR: out } });
+    const provider = new LoggerProvider({ processors: pipeline.processors, resource: pipeline.resource });
+    provider.getLogger('redact').emit({ severityNumber: SeverityNumber.INFO, body: 'card 4111 1111 1111 1111 charged', attributes: { password: 'hunter2' } });
+    await pipeline.shutdown();
+    const text = readdirSync(out).map((f) => readFileSync(join(out, f), 'utf8')).join('');
+    expect(text).toContain('charged');
+    expect(text).not.toContain('4111 1111 1111 1111');
+    expect(text).not.toContain('hunter2');
+    expect(pipeline.stats().redaction).toBeDefined();
+    expect(pipeline.stats().file).toMatchObject({ received: 1, exported: 1 });
+  });
+
+  it('restarts a worker that ends, counts what it held in memory as lost, and delivers what comes after', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'logkit-worker-restart-'));
+    const out = join(dir, 'out');
+    const child = spawn(process.execPath, ['--import', 'tsx', '--import', join(FIXTURES, 'end-delivery-worker.mjs'), join(FIXTURES, 'worker-restart-child.ts')], {
+      env: {
+        PATH: process.env.PATH,
+        OTEL_LOGS_EXPORTER: 'file',
+        OTEL_LOGKIT_FILE_DIR: out,
+        // Records wait in the worker's memory for the batch delay: the worker ends holding them.
+        OTEL_BLRP_SCHEDULE_DELAY: '5000',
+        LOGKIT_TEST_END_WORKER_MARKER: join(dir, 'ended'),
+        LOGKIT_TEST_END_WORKER_AFTER_MS: '700',
+        LOGKIT_TEST_WAIT_MS: '2500',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    expect(code, stderr).toBe(0);
+    expect(existsSync(join(dir, 'ended'))).toBe(true);
+    const stats = JSON.parse(stdout.trim().split('\n').at(-1)!) as { delivery_thread: { restarts: number; lost_in_restart: number } };
+    expect(stats.delivery_thread.restarts).toBe(1);
+    const bodies = bodiesIn(out);
+    // Everything logged after the restart arrives; what the ended worker held is counted, not silently gone.
+    expect(Array.from({ length: 100 }, (_, i) => `after ${i}`).filter((b) => !bodies.includes(b))).toEqual([]);
+    const lostBefore = 100 - bodies.filter((b) => b.startsWith('before ')).length;
+    expect(lostBefore).toBeGreaterThan(0);
+    expect(stats.delivery_thread.lost_in_restart).toBeGreaterThanOrEqual(lostBefore);
+  }, 30_000);
+});
