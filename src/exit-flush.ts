@@ -74,9 +74,16 @@ export class ExitFlush {
     return outcome;
   }
 
-  /** Destinations with records not yet delivered (in memory or on the wire), by stats section. */
+  /**
+   * Destinations with records not yet delivered, by stats section: in memory or on the wire (`queued`)
+   * and waiting in the spool (`spool_records`, which excludes the batches on the wire). The spool is
+   * counted too: after an outage it holds most of what is undelivered, and a report of the in-flight
+   * batches alone told the user "100 records kept" when 60,900 were.
+   */
   private pending(): Map<string, number> {
-    return this.numbers('queued');
+    const pending = this.numbers('queued');
+    for (const [name, n] of this.numbers('spool_records')) pending.set(name, (pending.get(name) ?? 0) + n);
+    return pending;
   }
 
   /** Records each destination has given up so far (counted `failed` by the delivery core). */

@@ -106,7 +106,7 @@ export type SdkExporterStatsSection = {
 export type ExitStatsSection = {
   /** Still queued when the exit flush stopped, without a spool: lost. */
   lost: number;
-  /** Still queued when the exit flush stopped, with a spool: on disk for the next start. */
+  /** Not delivered when the exit flush stopped (queued or in the spool), with a spool: on disk for the next start. */
   kept_in_spool: number;
 };
 

@@ -4,10 +4,10 @@ import { BackendHealth } from '../../src/core/backend-health.js';
 import { PipelineStats } from '../../src/core/stats.js';
 import { ExitFlush } from '../../src/exit-flush.js';
 
-/** A destination that still holds `queued` records and whose flush ends only when told to. */
-function stuckDestination(queued: number) {
+/** A destination that still holds `queued` records (and `spooled` on disk) and whose flush ends only when told to. */
+function stuckDestination(queued: number, spooled = 0) {
   const stats = new PipelineStats();
-  stats.register('otlp', () => ({ queued, failed: 0 }));
+  stats.register('otlp', () => ({ queued, spool_records: spooled, failed: 0 }));
   return { stats, health: new BackendHealth(), warnings, never: () => new Promise<void>(() => {}) };
 }
 
@@ -46,6 +46,13 @@ describe('the exit flush', () => {
     await spooled.run(never, { processEnding: true });
     expect(warnings.at(-1)).toMatch(/4 records for otlp; kept in the spool \(\/var\/spool\/app\) for the next start$/);
     expect(stats.snapshot().exit).toEqual({ lost: 0, kept_in_spool: 4 });
+
+    // After an outage most of what is undelivered waits in the spool, not on the wire: all of it is reported.
+    const backlog = stuckDestination(100, 60_800);
+    const afterOutage = new ExitFlush(backlog.stats, backlog.health, { timeoutMs: 20, spoolDir: '/var/spool/app' });
+    await afterOutage.run(backlog.never);
+    expect(warnings.at(-1)).toMatch(/: 60900 records for otlp; kept in the spool \(\/var\/spool\/app\) for the next start$/);
+    expect(backlog.stats.snapshot().exit).toEqual({ lost: 0, kept_in_spool: 60_900 });
 
     const idle = stuckDestination(0);
     const before = warnings.length;

@@ -28,7 +28,7 @@ afterAll(async () => {
 });
 
 function serviceEnv(topic: string, extra: Record<string, string> = {}): Record<string, string> {
-  return { ...fastDelivery, OTEL_SERVICE_NAME: 'logkit-e2e-kafka', OTEL_LOGS_EXPORTER: 'kafka', OTEL_LOGKIT_KAFKA_BROKERS: kafka.brokers, OTEL_LOGKIT_KAFKA_TOPIC: topic, ...extra };
+  return { ...fastDelivery, OTEL_SERVICE_NAME: 'logkit-e2e-kafka', OTEL_LOGS_EXPORTER: 'kafka', OTEL_LOGKIT_KAFKA_BROKERS: kafka.brokers, OTEL_LOGKIT_KAFKA_TOPIC: topic, ...(process.env.E2E_DEBUG ? { E2E_DEBUG: '1' } : {}), ...extra };
 }
 
 function lastStats(lines: readonly string[]): Record<string, Record<string, unknown>> {
@@ -181,31 +181,47 @@ describe('kafka destination → Apache Kafka → Kafka source', () => {
     expect(missing(tally(received, runId), total)).toEqual([]);
   });
 
-  // Quarantined: in one of two full CI runs the source, started after the broker came back, read almost
-  // nothing of ~80k committed records within 120 s (the service reported failed: 0). Whether the
-  // source's recovery stalls or the run was only slow is not yet known; see the closing note.
-  it.skip('loses nothing when the broker is stopped for 20 s while a service keeps logging: its spool holds the records', async () => {
+  it('loses nothing when the broker is stopped for 20 s while a service keeps logging: its spool holds the records and delivers them once the broker is back', async () => {
     const runId = randomBytes(6).toString('hex');
     const topic = `outage_${runId}`;
     await kafka.createTopic(topic, 3);
     const spoolDir = await mkdtemp(join(tmpdir(), 'otel-logkit-e2e-kafka-spool-'));
     try {
-      const committedAt = (line: string) => (line.startsWith('committed ') ? Number(line.slice(10)) : -1);
-      const service = runScript(SERVICE, [runId, 'outage', '0'], serviceEnv(topic, { OTEL_LOGKIT_SPOOL_DIR: spoolDir, OTEL_LOGKIT_KAFKA_TIMEOUT: '2000' }));
-      await service.waitForLine((line) => committedAt(line) >= 200);
+      // A service's steady pace (25 records, then 10 ms), not a flood: the outage leaves about 5-6k
+      // records in the spool instead of the 45-80k a tight loop wrote, which proves the same point
+      // without spooling, producing and reading tens of thousands of records on two shared cores.
+      const service = runScript(SERVICE, [runId, 'outage', '0', '10'], serviceEnv(topic, { OTEL_LOGKIT_SPOOL_DIR: spoolDir, OTEL_LOGKIT_KAFKA_TIMEOUT: '2000' }));
+      const latest = (prefix: 'committed ' | 'delivered '): number => Number(service.lines.findLast((l) => l.startsWith(prefix))?.slice(prefix.length) ?? 0);
+      await service.waitForLine((line) => line.startsWith('delivered ') && Number(line.slice(10)) >= 200);
       await kafka.stop();
-      const stoppedAt = committedAt(service.lines.findLast((l) => l.startsWith('committed '))!);
+      const stoppedAt = latest('committed ');
       await new Promise((r) => setTimeout(r, 20_000));
-      const duringOutage = committedAt(service.lines.findLast((l) => l.startsWith('committed '))!) - stoppedAt;
+      const duringOutage = latest('committed ') - stoppedAt;
+      const deliveredDuringOutage = latest('delivered ');
+      const linesBeforeRestart = service.lines.length;
       await kafka.start();
-      const resumedAt = committedAt(service.lines.findLast((l) => l.startsWith('committed '))!);
-      await service.waitForLine((line) => committedAt(line) >= resumedAt + 200);
-      // SIGTERM: the service stops logging and shuts down, delivering what its spool still holds.
+      const backAt = Date.now();
+      // Committed is not delivered: with a spool, a flush returns once the records are on disk. A
+      // service stopped while a delivery still waits out a backoff leaves what it holds in its spool
+      // for its next start — kept, but not on Kafka. So wait, while the service keeps logging, until
+      // it has nothing undelivered: everything from before the restart, the spool's backlog, is on Kafka.
+      const drained = () => service.lines.slice(linesBeforeRestart).includes('undelivered 0');
+      await eventually(async () => drained(), (done) => done, { timeoutMs: 90_000 });
+      const backlogDeliveredMs = Date.now() - backAt;
+      // SIGTERM: the service stops logging and shuts down, delivering the little its spool still holds.
       service.kill('SIGTERM');
       expect((await service.exited).code).toBe(0);
-      const committed = Math.max(...service.lines.map(committedAt));
+      const committed = latest('committed ');
       const stats = lastStats(service.lines);
-      expect(stats.kafka).toMatchObject({ failed: 0, dead_lettered: 0 });
+      expect(stats.kafka, 'with the broker up, shutdown delivers everything: nothing failed, nothing left in the spool').toMatchObject({
+        received: committed,
+        exported: committed,
+        failed: 0,
+        dead_lettered: 0,
+        queued: 0,
+        spool_records: 0,
+      });
+      expect(stats.exit).toEqual({ lost: 0, kept_in_spool: 0 });
 
       const { source, received } = memorySource(topic, `e2e-${runId}`);
       await source.start();
@@ -213,8 +229,18 @@ describe('kafka destination → Apache Kafka → Kafka source', () => {
       await source.close();
       const seen = tally(received, runId);
       const duplicates = [...seen.values()].reduce((sum, count) => sum + count - 1, 0);
+      // What was logged while the broker was away went through the spool: nothing of it was delivered then.
       expect(duringOutage).toBeGreaterThan(0);
-      summary('kafka broker outage 20 s', { committed, logged_during_outage: duringOutage, lost: missing(seen, committed).length, duplicates, broker_restart_ms: kafka.lastStartMs });
+      expect(deliveredDuringOutage).toBeLessThanOrEqual(stoppedAt);
+      summary('kafka broker outage 20 s', {
+        committed,
+        logged_during_outage: duringOutage,
+        lost: missing(seen, committed).length,
+        duplicates,
+        broker_restart_ms: kafka.lastStartMs,
+        backlog_delivered_ms: backlogDeliveredMs,
+        retried: Number(stats.kafka!.retried),
+      });
     } finally {
       await rm(spoolDir, { recursive: true, force: true });
     }
