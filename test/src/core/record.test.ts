@@ -31,4 +31,48 @@ describe('copying a value under the limits', () => {
     const value = { a: [1, 2, 3], b: { c: 'd' } };
     expect(copyValue(value, limits)).toEqual(value);
   });
+
+  it('copies a Map that contains itself as circular, not as a tower of copies', () => {
+    const report = { truncated: 0, replaced: 0 };
+    const map = new Map<unknown, unknown>([['name', 'loop']]);
+    map.set('self', map);
+    expect(copyValue(map, limits, report)).toEqual({ name: 'loop', self: '[circular]' });
+    expect(report).toEqual({ truncated: 0, replaced: 1 });
+  });
+
+  it('copies arrays as plain arrays without running their species, proxy traps or holes into the copy', () => {
+    class Hostile extends Array<number> {
+      static override get [Symbol.species](): ArrayConstructor {
+        throw new Error('species');
+      }
+    }
+    expect(copyValue(Hostile.from([1, 2, 3]), limits)).toEqual([1, 2, 3]);
+
+    const lying = new Proxy([1, 2], { get: (target, key) => (key === 'constructor' ? { [Symbol.species]: Object } : Reflect.get(target, key)) });
+    const copy = copyValue(lying, limits);
+    expect(Array.isArray(copy) && Object.getPrototypeOf(copy) === Array.prototype).toBe(true);
+    expect(copy).toEqual([1, 2]);
+
+    const holes = copyValue([1, , 3], limits) as LogValue[]; // eslint-disable-line no-sparse-arrays
+    expect(holes).toHaveLength(3);
+    expect(1 in holes).toBe(true);
+    expect(holes[1]).toBeUndefined();
+  });
+
+  it('cuts a long string before a surrogate pair rather than through it, and marks the cut without a long digit run', () => {
+    const report = { truncated: 0, replaced: 0 };
+    const cut = copyValue(`${'a'.repeat(999)}😀${'b'.repeat(5_000_000)}`, limits, report) as string;
+    expect(cut).toBe(`${'a'.repeat(999)}…[truncated 5,000,002 chars]`);
+    expect(report).toEqual({ truncated: 1, replaced: 0 });
+    // Seven digits in a row would look like a card or phone number to the redactor's detectors.
+    expect(cut).not.toMatch(/\d{7}/);
+  });
+
+  it('still replaces a lone surrogate in the kept part of a cut string', () => {
+    const report = { truncated: 0, replaced: 0 };
+    const cut = copyValue(`a\uD800${'b'.repeat(2000)}`, limits, report) as string;
+    expect(cut.startsWith('a\uFFFDb')).toBe(true);
+    expect(cut.isWellFormed()).toBe(true);
+    expect(report).toEqual({ truncated: 1, replaced: 1 });
+  });
 });
