@@ -113,6 +113,8 @@ export function cloneRecord(record: LogkitRecord): LogkitRecord {
 }
 
 const arraySlice = Array.prototype.slice;
+/** Shorter arrays are cheaper to copy item by item than to check for a plain array first. */
+const BLOCK_COPY_MIN = 64;
 
 /**
  * An array whose `slice` can only make a plain array: not a Proxy or a subclass, no own `constructor`
@@ -291,23 +293,29 @@ class ValueCopier {
   }
 
   /**
-   * A plain array is cut to what the budget allows in one step (a block copy for an array of numbers)
-   * and its items are then made safe in place; other arrays (subclasses, whose `slice` could run
-   * their own code) are copied item by item.
+   * A long plain array is cut to what the budget allows in one step (a block copy for an array of
+   * numbers) and its items are then made safe in place; short arrays and other arrays (subclasses,
+   * whose `slice` could run their own code) are read item by item.
    */
   private array(value: readonly unknown[], depth: number): LogValue[] {
     const n = Math.min(value.length, this.limits.maxCollectionLength, this.budget);
-    const out = (isPlainArray(value) ? arraySlice.call(value, 0, n) : Array.from({ length: n }, (_, i) => value[i])) as LogValue[];
-    this.ancestors.push(value);
+    let out: LogValue[];
     let i = 0;
-    for (; i < n && this.spend(); i++) {
-      const item = out[i] as unknown;
-      // Numbers and booleans are already safe; anything else is copied (a hole becomes undefined).
-      if (typeof item !== 'number' && typeof item !== 'boolean') out[i] = this.value(item, depth + 1);
+    this.ancestors.push(value);
+    if (n >= BLOCK_COPY_MIN && isPlainArray(value)) {
+      out = arraySlice.call(value, 0, n) as LogValue[];
+      for (; i < n && this.spend(); i++) {
+        const item = out[i] as unknown;
+        // Numbers and booleans are already safe; anything else is copied (a hole becomes undefined).
+        if (typeof item !== 'number' && typeof item !== 'boolean') out[i] = this.value(item, depth + 1);
+      }
+      // Nested collections may have spent the rest of the budget.
+      if (i < n) out.length = i;
+    } else {
+      out = [];
+      for (; i < n && this.spend(); i++) out.push(this.value(value[i], depth + 1));
     }
     this.ancestors.pop();
-    // Nested collections may have spent the rest of the budget.
-    if (i < n) out.length = i;
     if (i < value.length) this.report.truncated++;
     return out;
   }

@@ -40,23 +40,35 @@ describe('copying a value under the limits', () => {
     expect(report).toEqual({ truncated: 0, replaced: 1 });
   });
 
-  it('copies arrays as plain arrays without running their species, proxy traps or holes into the copy', () => {
+  it('copies long arrays as plain arrays without running their species, proxy traps or holes into the copy', () => {
+    const items = Array.from({ length: 80 }, (_, i) => i);
     class Hostile extends Array<number> {
       static override get [Symbol.species](): ArrayConstructor {
         throw new Error('species');
       }
     }
-    expect(copyValue(Hostile.from([1, 2, 3]), limits)).toEqual([1, 2, 3]);
+    expect(copyValue(Hostile.from(items), limits)).toEqual(items);
 
-    const lying = new Proxy([1, 2], { get: (target, key) => (key === 'constructor' ? { [Symbol.species]: Object } : Reflect.get(target, key)) });
+    const lying = new Proxy([...items], { get: (target, key) => (key === 'constructor' ? { [Symbol.species]: Object } : Reflect.get(target, key)) });
     const copy = copyValue(lying, limits);
     expect(Array.isArray(copy) && Object.getPrototypeOf(copy) === Array.prototype).toBe(true);
-    expect(copy).toEqual([1, 2]);
+    expect(copy).toEqual(items);
 
-    const holes = copyValue([1, , 3], limits) as LogValue[]; // eslint-disable-line no-sparse-arrays
-    expect(holes).toHaveLength(3);
-    expect(1 in holes).toBe(true);
-    expect(holes[1]).toBeUndefined();
+    const holey = [...items];
+    delete holey[1];
+    const filled = copyValue(holey, limits) as LogValue[];
+    expect(filled).toHaveLength(80);
+    expect(1 in filled).toBe(true);
+    expect(filled[1]).toBeUndefined();
+  });
+
+  it('cuts a long array of numbers to the budget left after its nested collections', () => {
+    const report = { truncated: 0, replaced: 0 };
+    const mixed = [Array.from({ length: 30 }, (_, i) => i), ...Array.from({ length: 200 }, (_, i) => i)];
+    const copy = copyValue(mixed, limits, report) as LogValue[];
+    expect(entries(copy)).toBe(100);
+    expect(copy).toHaveLength(70);
+    expect(report.truncated).toBe(1);
   });
 
   it('cuts a long string before a surrogate pair rather than through it, and marks the cut without a long digit run', () => {
