@@ -1,3 +1,4 @@
+import { types } from 'node:util';
 import type { HrTime, SeverityNumber, SpanContext } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
@@ -111,6 +112,37 @@ export function cloneRecord(record: LogkitRecord): LogkitRecord {
   return { ...record, body: copier.value(record.body, 0), attributes };
 }
 
+const arraySlice = Array.prototype.slice;
+/** Shorter arrays are cheaper to copy item by item than to check for a plain array first. */
+const BLOCK_COPY_MIN = 64;
+
+/**
+ * An array whose `slice` can only make a plain array: not a Proxy or a subclass, no own `constructor`
+ * (the built-in `slice` builds its result with the array's species constructor).
+ */
+function isPlainArray(value: readonly unknown[]): boolean {
+  return (
+    !types.isProxy(value) &&
+    Object.getPrototypeOf(value) === Array.prototype &&
+    !Object.hasOwn(value, 'constructor') &&
+    Array.prototype.constructor === Array &&
+    Array[Symbol.species] === Array
+  );
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
+}
+
+/**
+ * What replaces the cut part: `…[truncated 4,980,000 chars]`. The count is grouped so the marker has
+ * no run of 7 digits, which would send every truncated string through the redactor's card and phone
+ * detectors (the marker alone doubled the cost of redacting a 256 KiB string).
+ */
+function truncationMarker(cut: number): string {
+  return `…[truncated ${String(cut).replace(/\B(?=(\d{3})+$)/g, ',')} chars]`;
+}
+
 class ValueCopier {
   private readonly ancestors: object[] = [];
   /** Collection entries this copy may still take (see SnapshotLimits.maxCollectionLength). */
@@ -136,16 +168,20 @@ class ValueCopier {
   }
 
   string(value: string): string {
-    let out = value;
-    if (out.length > this.limits.maxStringLength) {
-      this.report.truncated++;
-      out = `${out.slice(0, this.limits.maxStringLength)}…[truncated ${out.length - this.limits.maxStringLength} chars]`;
-    }
-    if (!out.isWellFormed()) {
-      this.report.replaced++;
-      out = out.toWellFormed();
-    }
-    return out;
+    const max = this.limits.maxStringLength;
+    if (value.length <= max) return this.wellFormed(value);
+    this.report.truncated++;
+    // A cut between the halves of a surrogate pair would leave half a character: cut before the pair.
+    const end = isHighSurrogate(value.charCodeAt(max - 1)) ? max - 1 : max;
+    // Checked before the marker is appended: on the flat kept part the check is one pass (or none,
+    // for one-byte text), while the concatenation would have to be flattened first.
+    return `${this.wellFormed(value.slice(0, end))}${truncationMarker(value.length - end)}`;
+  }
+
+  private wellFormed(value: string): string {
+    if (value.isWellFormed()) return value;
+    this.report.replaced++;
+    return value.toWellFormed();
   }
 
   value(value: unknown, depth: number): LogValue {
@@ -217,13 +253,32 @@ class ValueCopier {
       if (Array.isArray(value)) return this.array(value, depth);
       // Only the entries the budget allows are read: a Set of 1e6 is not spread first.
       if (value instanceof Set) return this.array(this.first(value, value.size), depth);
-      if (value instanceof Map) return this.map(Object.fromEntries(this.first(value, value.size).map(([k, v]) => [String(k), v])), depth);
+      if (value instanceof Map) return this.entries(value, depth);
       if (value instanceof Error) return this.error(value, depth);
       return this.map(value as Record<string, unknown>, depth);
     } catch {
       this.report.replaced++;
       return '[unreadable]';
     }
+  }
+
+  /** A Map as a map of its first entries (keys as strings), read one by one: no array of pairs, no second object. */
+  private entries(source: Map<unknown, unknown>, depth: number): LogMap {
+    const out: LogMap = {};
+    const n = Math.min(source.size, this.limits.maxCollectionLength);
+    let copied = 0;
+    this.ancestors.push(source);
+    try {
+      for (const [key, item] of source) {
+        if (copied >= n || !this.spend()) break;
+        copied++;
+        setMapEntry(out, this.string(String(key)), this.value(item, depth + 1));
+      }
+    } finally {
+      this.ancestors.pop();
+    }
+    if (copied < source.size) this.report.truncated++;
+    return out;
   }
 
   private first<T>(items: Iterable<T>, size: number): T[] {
@@ -237,13 +292,31 @@ class ValueCopier {
     return out;
   }
 
+  /**
+   * A long plain array is cut to what the budget allows in one step (a block copy for an array of
+   * numbers) and its items are then made safe in place; short arrays and other arrays (subclasses,
+   * whose `slice` could run their own code) are read item by item.
+   */
   private array(value: readonly unknown[], depth: number): LogValue[] {
-    const n = Math.min(value.length, this.limits.maxCollectionLength);
-    const out: LogValue[] = [];
+    const n = Math.min(value.length, this.limits.maxCollectionLength, this.budget);
+    let out: LogValue[];
+    let i = 0;
     this.ancestors.push(value);
-    for (let i = 0; i < n && this.spend(); i++) out.push(this.value(value[i], depth + 1));
+    if (n >= BLOCK_COPY_MIN && isPlainArray(value)) {
+      out = arraySlice.call(value, 0, n) as LogValue[];
+      for (; i < n && this.spend(); i++) {
+        const item = out[i] as unknown;
+        // Numbers and booleans are already safe; anything else is copied (a hole becomes undefined).
+        if (typeof item !== 'number' && typeof item !== 'boolean') out[i] = this.value(item, depth + 1);
+      }
+      // Nested collections may have spent the rest of the budget.
+      if (i < n) out.length = i;
+    } else {
+      out = [];
+      for (; i < n && this.spend(); i++) out.push(this.value(value[i], depth + 1));
+    }
     this.ancestors.pop();
-    if (out.length < value.length) this.report.truncated++;
+    if (i < value.length) this.report.truncated++;
     return out;
   }
 

@@ -132,6 +132,29 @@ describe('hostile records never make emit() throw', () => {
     expect(record!.attributes.order).toEqual({ id: 1, items: ['a'] });
   });
 
+  it('keeps the first entries of a 100k-key map body, counts the cut once, and redacts the secrets among them', async () => {
+    const { exporter, pipeline, logger } = pipelineWithMemory();
+    const body: Record<string, unknown> = { 'user.Password': 'hunter2-hunter2', PGPASSWORD: 'pg-s3cret', apiKey: 'k-0123456789', note: 'paid with 4111 1111 1111 1111' };
+    for (let k = 0; k < 100_000; k++) body[`field${k}`] = k;
+    body.lastToken = 'never-kept';
+    const entries = new Map<string, unknown>([['clientSecret', 'map-s3cret']]);
+    for (let k = 0; k < 100_000; k++) entries.set(`entry${k}`, `value ${k}`);
+    logger.emit({ body: body as never });
+    logger.emit({ body: entries as never });
+    await pipeline.forceFlush();
+
+    const [fromObject, fromMap] = (exporter.getFinishedLogRecords() as unknown as LogkitRecord[]).map((r) => r.body as Record<string, unknown>);
+    for (const copy of [fromObject!, fromMap!]) {
+      expect(Object.keys(copy).length).toBeLessThanOrEqual(DEFAULT_SNAPSHOT_LIMITS.maxCollectionLength);
+      expect(Object.keys(copy).length).toBeGreaterThan(DEFAULT_SNAPSHOT_LIMITS.maxCollectionLength - 100);
+    }
+    expect(fromObject).not.toHaveProperty('lastToken');
+    expect(fromObject!.field0).toBe(0);
+    const text = JSON.stringify([fromObject, fromMap]);
+    for (const secret of ['hunter2', 'pg-s3cret', 'k-0123456789', '4111 1111 1111 1111', 'map-s3cret']) expect(text).not.toContain(secret);
+    expect(pipeline.stats().pipeline).toMatchObject({ values_truncated: 2, internal_errors: 0 });
+  });
+
   it('counts a stage failure instead of throwing at the caller', async () => {
     const exporter = new InMemoryLogRecordExporter();
     const pipeline = createLogPipeline({ env: { OTEL_LOGS_EXPORTER: 'none' }, exporter });

@@ -56,4 +56,24 @@ describe('key rules', () => {
     expect(splitKeyWords('oauth2_token')).toEqual(['oauth2', 'token']);
     expect(normalizeKey('Client-Secret')).toBe(normalizeKey('client_secret'));
   });
+
+  it('match however the key ends: one word ending with a distinctive name, trailing separators, digits', () => {
+    expect(kindOf('PGPASSWORD')).toBe('password');
+    expect(kindOf('appSecret')).toBe('secret');
+    expect(kindOf('db.password_')).toBe('password');
+    expect(kindOf('héllo.Password')).toBe('password');
+    expect(kindOf('oauth2_token')).toBe('token');
+    for (const key of ['key0', 'field_99999', 'user.name', 'sigma', 'config', 'Ünïcode-Kéy', '', '__proto__']) expect(kindOf(key), key).toBe('scan');
+  });
+
+  it('keep the verdicts of earlier keys after a map of 10,000 unique keys', () => {
+    const fresh = new KeyRules({ blocked: DEFAULT_BLOCKED_KEYS, ignored: ['csrf_token'] });
+    for (let k = 0; k < 10_000; k++) fresh.classify(`field${k}`);
+    expect(fresh.classify('x-api-key')).toEqual({ type: 'redact', kind: 'api_key' });
+    expect(fresh.classify('csrfToken')).toEqual({ type: 'ignore' });
+  });
+
+  it('normalize a key to its ASCII letters and digits, as the word split keeps them', () => {
+    for (const key of ['Client-Secret', 'x-API-Key', 'Ünïcode-Kéy_2', 'a..b', '__proto__', '']) expect(normalizeKey(key), key).toBe(splitKeyWords(key).join(''));
+  });
 });
