@@ -111,7 +111,18 @@ export class DeliveryThread implements LogStage {
    * The worker-backed stage, or undefined when this configuration must be delivered in-thread.
    * `fallback` builds the in-thread destinations should the worker keep dying.
    */
-  static start(part: WorkerPart, options: LogkitOptions, env: Env, ctx: StageContext, settings: { maxQueueBytes: number; flushTimeoutMs: number; durable: boolean }, fallback: () => LogStage): DeliveryThread | undefined {
+  /**
+   * `initial`: sections the worker will report, as they read before its first report (so a section
+   * the types promise, such as `redaction`, is there from the start).
+   */
+  static start(
+    part: WorkerPart,
+    options: LogkitOptions,
+    env: Env,
+    ctx: StageContext,
+    settings: { maxQueueBytes: number; flushTimeoutMs: number; durable: boolean; initial: Record<string, StatsSection> },
+    fallback: () => LogStage,
+  ): DeliveryThread | undefined {
     const script = workerScript();
     if (script === undefined) {
       diag.debug('otel-logkit: the delivery worker script is not next to the library (bundled?); delivering on the application thread');
@@ -126,7 +137,10 @@ export class DeliveryThread implements LogStage {
       diag.debug('otel-logkit: options given in code cannot cross to the delivery worker; delivering on the application thread');
       return undefined;
     }
-    return new DeliveryThread(script, { part, options: transferable, env: { ...env } }, ctx, settings.maxQueueBytes, settings.flushTimeoutMs, settings.durable, fallback);
+    const thread = new DeliveryThread(script, { part, options: transferable, env: { ...env } }, ctx, settings.maxQueueBytes, settings.flushTimeoutMs, settings.durable, fallback);
+    thread.sections = settings.initial;
+    thread.mirror();
+    return thread;
   }
 
   write(record: LogkitRecord): void {

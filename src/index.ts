@@ -90,6 +90,7 @@ export type {
   DeliveryStatsSection,
   SdkExporterStatsSection,
   ExitStatsSection,
+  DeliveryThreadStatsSection,
   SdkStatsSection,
 } from './stats.js';
 // Audit trail and message archiving (issue 16).

@@ -17,7 +17,7 @@ import { GuardedLoggerProvider } from './guarded-provider.js';
 import { LogkitProcessor } from './processor.js';
 import { buildResource } from './resource.js';
 import type { LogStage, StageContext } from './core/stage.js';
-import { PipelineStats } from './core/stats.js';
+import { PipelineStats, type StatsSection } from './core/stats.js';
 import { disabledStats, type LogkitStats, type SdkStatsSection } from './stats.js';
 
 /** What `createLogPipeline` and `registerLogPipeline` give back. */
@@ -91,7 +91,8 @@ function buildPipeline(options: LogkitOptions): { parts: LogPipelineParts; exit?
   const part = workerPart(config, userExporters);
   const startWorker = (build: () => LogStage): LogStage | undefined => {
     checkDestinations(config.exporters, config.delivery);
-    const limits = { maxQueueBytes: settings.batch.maxQueueBytes, flushTimeoutMs: settings.flushTimeoutMs, durable: settings.spoolDir !== undefined };
+    const initial: Record<string, StatsSection> = part === 'tail' ? { redaction: disabledStats().redaction } : {};
+    const limits = { maxQueueBytes: settings.batch.maxQueueBytes, flushTimeoutMs: settings.flushTimeoutMs, durable: settings.spoolDir !== undefined, initial };
     return DeliveryThread.start(part!, options, options.env ?? process.env, ctx, limits, build);
   };
   let redaction: LogStage;

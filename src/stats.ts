@@ -110,6 +110,20 @@ export type ExitStatsSection = {
   kept_in_spool: number;
 };
 
+/** `stats().delivery_thread`: the hand-over to the delivery worker (absent when delivery runs on the application's thread). */
+export type DeliveryThreadStatsSection = {
+  /** Records handed to the worker. */
+  transferred: number;
+  /** Handed over and not yet read by the worker (the ring plus the overflow). */
+  in_transfer: number;
+  /** Given up before reaching the worker, by reason (`queue_full`, `too_large`, `internal_error`). */
+  dropped: ReasonCounts;
+  /** Workers that ended and were replaced in the last minute. */
+  restarts: number;
+  /** Records an ended worker held only in memory. */
+  lost_in_restart: number;
+};
+
 /** `stats().sdk` of `registerLogPipeline`: what the SDK's provider threw or we cleaned before it. */
 export type SdkStatsSection = {
   emit_errors: number;
@@ -134,6 +148,7 @@ export type LogkitStats = {
   deferred?: DeferredStatsSection;
   routing?: RoutingStatsSection;
   exporter?: SdkExporterStatsSection;
+  delivery_thread?: DeliveryThreadStatsSection;
 } & { [D in DestinationName]?: DeliveryStatsSection } & { [section: string]: StatsSection };
 
 /** `stats()` of a pipeline switched off with `OTEL_SDK_DISABLED=true`: every stage section, all zero. */

@@ -140,7 +140,9 @@ function writeAttributes(w: ProtoWriter, field: number, map: LogMap | Attributes
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
     const kv = w.begin(field, 1); // KeyValue
-    w.raw(encodedKey(key));
+    // A map with many keys (ids as keys, a hostile body) would only churn the key cache.
+    if (keys.length > 64) w.string(1, key);
+    else w.raw(encodedKey(key));
     const value = w.begin(2, 1);
     writeAnyValueFields(w, (map as LogMap)[key]);
     w.end(value);
