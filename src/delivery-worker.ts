@@ -47,8 +47,7 @@ class RelayedHealth extends BackendHealth {
 }
 
 const ring = HandoffRing.attach(start.ring);
-// Records keep their bytes only when nothing between here and the destinations changes them.
-const frames = new RecordFrameReader(start.part === 'destinations');
+const frames = new RecordFrameReader();
 for (const definition of start.origins) frames.learn(definition);
 const stats = new PipelineStats();
 const given = new AbortController();

@@ -2,6 +2,7 @@ import type { Attributes } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { LogkitRecord, LogMap, LogValue } from '../../src/core/record.js';
+import { encodingOf } from '../../src/core/record-encoding.js';
 import { groupByResourceAndScope, type ResourceGroup } from './grouping.js';
 import { ProtoWriter } from './proto-writer.js';
 
@@ -82,21 +83,9 @@ function encodedScope(scope: InstrumentationScope & { attributes?: Attributes })
   return bytes;
 }
 
-/**
- * Records that arrive already encoded (the delivery worker reads them as bytes from the application's
- * thread) keep their bytes here, so no queue encodes them a second time. Held weakly: the bytes go
- * with the record. Only records nobody changes after decoding are given bytes.
- */
-const encodedAlready = new WeakMap<LogkitRecord, Uint8Array>();
-
-/** `bytes` is exactly what {@link writeLogRecord} writes for `record`. */
-export function keepEncoding(record: LogkitRecord, bytes: Uint8Array): void {
-  encodedAlready.set(record, bytes);
-}
-
 /** One `ScopeLogs.log_records` field (tag, length, LogRecord message). */
 export function writeLogRecord(w: ProtoWriter, record: LogkitRecord): void {
-  const encoded = encodedAlready.get(record);
+  const encoded = encodingOf(record);
   if (encoded !== undefined) {
     w.raw(encoded);
     return;

@@ -1,8 +1,9 @@
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { LogkitRecord } from '../../src/core/record.js';
+import { keepEncoding } from '../../src/core/record-encoding.js';
 import { OtlpProtobufDecoder, decodeLogRecordField } from './decode-protobuf.js';
-import { keepEncoding, writeExportRequest, writeLogRecord } from './encode-protobuf.js';
+import { writeExportRequest, writeLogRecord } from './encode-protobuf.js';
 import { ProtoWriter } from './proto-writer.js';
 
 /**
@@ -50,15 +51,12 @@ export class RecordFrameWriter {
 }
 
 /**
- * Worker side: frames back into records. `keepBytes`: the records go to destinations unchanged, so
- * each keeps its bytes and no queue encodes it again. Never with a stage that changes records
- * (redaction, audit) in between: the kept bytes would be the unchanged record's.
+ * Worker side: frames back into records, each keeping its bytes (see `keepEncoding`): a record no
+ * stage changes is never encoded again.
  */
 export class RecordFrameReader {
   private readonly decoder = new OtlpProtobufDecoder();
   private readonly origins: { resource: Resource; scope: InstrumentationScope }[] = [];
-
-  constructor(private readonly keepBytes = false) {}
 
   /** Learns the origin a NEW_ORIGIN frame defines (a restarted worker, given the definitions its predecessor read). */
   learn(definition: Uint8Array): void {
@@ -75,7 +73,6 @@ export class RecordFrameReader {
     }
     const known = this.origins[origin];
     if (frame[0] !== KNOWN_ORIGIN || known === undefined) throw new Error(`a record frame of unknown origin ${origin}`);
-    if (!this.keepBytes) return decodeLogRecordField(frame.subarray(PREFIX), known.resource, known.scope);
     // Copied out of the ring: the frame's memory is reused once the read returns.
     const bytes = Buffer.from(frame.subarray(PREFIX));
     const record = decodeLogRecordField(bytes, known.resource, known.scope);

@@ -1,4 +1,5 @@
 import { diag, type Context } from '@opentelemetry/api';
+import { forgetEncoding } from '../../src/core/record-encoding.js';
 import type { LogkitRecord } from '../../src/core/record.js';
 import type { LogStage, StageContext } from '../../src/core/stage.js';
 import { ReasonCounter } from '../../src/core/stats.js';
@@ -44,6 +45,8 @@ export function createRedactionStage(config: RedactionConfig, ctx: StageContext,
         return;
       }
       if (summary) {
+        // Changed: bytes the record arrived with (in the delivery worker) no longer describe it.
+        forgetEncoding(record);
         records++;
         for (const kind in summary.kinds) kinds.add(kind, summary.kinds[kind]);
         if (config.summary) Object.assign(record.attributes, summaryAttributes(summary));
