@@ -37,6 +37,9 @@ const RING_BYTES = 8 * 1024 * 1024;
  * spool: milliseconds normally; the bound matters when the worker is still starting (a crash at startup).
  */
 const EXIT_PERSIST_MS = 3000;
+/** How long one record may wait for the worker to make room (with a spool), in steps. */
+const MAX_ROOM_WAIT_MS = 2000;
+const ROOM_WAIT_STEP_MS = 10;
 /** A worker that dies more often than this is not restarted again: delivery comes back to this thread. */
 const MAX_RESTARTS = 3;
 const RESTART_WINDOW_MS = 60_000;
@@ -63,6 +66,8 @@ export class DeliveryThread implements LogStage {
   private overflow: Uint8Array[] = [];
   private overflowBytes = 0;
   private overflowTimer: NodeJS.Timeout | undefined;
+  /** `ring.consumed` when waiting for room last failed (see waitForRoom). */
+  private stalledAt = -1;
   private sections: Record<string, StatsSection> = {};
   private gauges: Record<string, string[]> = {};
   private readonly pending = new Map<number, () => void>();
@@ -165,7 +170,7 @@ export class DeliveryThread implements LogStage {
       this.dropped.add('too_large');
       return;
     }
-    if (this.overflowBytes + frame.length > this.maxOverflowBytes) {
+    if (this.overflowBytes + frame.length > this.maxOverflowBytes && !(this.durable && this.waitForRoom(frame.length))) {
       this.dropped.add('queue_full');
       return;
     }
@@ -174,7 +179,28 @@ export class DeliveryThread implements LogStage {
     this.overflowTimer ??= setTimeout(() => this.moveOverflow(), 1).unref();
   }
 
+  /**
+   * With a spool, nothing accepted may be lost: when the ring and the overflow are full (the
+   * application logs faster than the worker can write its spool), this thread waits for the worker,
+   * as pino's thread-stream does — for the worker's CPU, never for a backend (with a spool the worker
+   * never waits on one). False when the worker made no room within MAX_ROOM_WAIT_MS (it is stuck or
+   * gone): the record is then dropped and counted.
+   */
+  private waitForRoom(bytes: number): boolean {
+    // A worker that made no room the last time is not waited for again until it reads something.
+    if (this.stalledAt === this.ring.consumed) return false;
+    const deadline = Date.now() + MAX_ROOM_WAIT_MS;
+    while (Date.now() < deadline) {
+      this.ring.waitForRoom(ROOM_WAIT_STEP_MS);
+      this.moveOverflow();
+      if (this.overflowBytes + bytes <= this.maxOverflowBytes) return true;
+    }
+    this.stalledAt = this.ring.consumed;
+    return false;
+  }
+
   private moveOverflow(): void {
+    if (this.overflowTimer) clearTimeout(this.overflowTimer);
     this.overflowTimer = undefined;
     let moved = 0;
     while (moved < this.overflow.length && this.ring.write(this.overflow[moved]!)) this.overflowBytes -= this.overflow[moved++]!.length;

@@ -26,6 +26,7 @@ const WRITTEN = 3; // frames ever written (wraps at 2^32; differences stay right
 const READ = 4; // frames ever read
 const CONTROL = 5; // requests from the producer's side (bit flags, see RingControl)
 const ANSWER = 6; // the consumer's answer to a control request
+const PRODUCER_WAITING = 7; // 1 while the producer waits for room (the consumer then notifies on TAIL)
 const HEADER_INTS = 8;
 const HEADER_BYTES = HEADER_INTS * 4;
 const WRAP = 0xffffffff;
@@ -119,7 +120,20 @@ export class HandoffRing {
     }
     Atomics.store(this.header, TAIL, tail);
     Atomics.add(this.header, READ, n);
+    if (n > 0 && Atomics.load(this.header, PRODUCER_WAITING) === 1) Atomics.notify(this.header, TAIL);
     return n;
+  }
+
+  /**
+   * Producer: blocks this thread until the consumer has read something or `timeoutMs` pass. Only for
+   * an owner that chose backpressure over loss (a spool is configured and memory is at its bound).
+   */
+  waitForRoom(timeoutMs: number): void {
+    const tail = Atomics.load(this.header, TAIL);
+    Atomics.store(this.header, PRODUCER_WAITING, 1);
+    this.wakeConsumer();
+    Atomics.wait(this.header, TAIL, tail, timeoutMs);
+    Atomics.store(this.header, PRODUCER_WAITING, 0);
   }
 
   /**
