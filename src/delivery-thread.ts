@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { diag } from '@opentelemetry/api';
 import { RecordFrameReader, RecordFrameWriter } from '../exporters/codec/record-frame.js';
@@ -137,7 +137,6 @@ export class DeliveryThread implements LogStage {
     try {
       const { exporter: _exporter, meterProvider: _meter, ...rest } = options;
       transferable = structuredClone(rest);
-      structuredClone(env);
     } catch {
       diag.debug('otel-logkit: options given in code cannot cross to the delivery worker; delivering on the application thread');
       return undefined;
@@ -372,10 +371,7 @@ function workerScript(): { url: URL; execArgv: string[] } | undefined {
 }
 
 function moduleUrl(): string | undefined {
-  // ESM (source and package) knows its URL; the CommonJS build is given one by build.ts.
-  try {
-    return import.meta.url || (typeof __filename === 'string' ? pathToFileURL(__filename).href : undefined);
-  } catch {
-    return undefined;
-  }
+  // ESM (source and package) knows its URL; the CommonJS build is given one by build.ts; a bundle of
+  // the application has none (the worker script is not there either).
+  return import.meta.url || undefined;
 }
