@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { diag } from '@opentelemetry/api';
 import { RecordFrameReader, RecordFrameWriter } from '../exporters/codec/record-frame.js';
 import { HandoffRing, RingControl } from '../exporters/delivery/handoff-ring.js';
-import { flushAtExit } from '../exporters/delivery/exit-flush.js';
+import { persistOnExit } from '../exporters/delivery/persist-at-exit.js';
 import type { LogkitRecord } from './core/record.js';
 import type { LogStage, StageContext } from './core/stage.js';
 import { ReasonCounter, type StatsSection } from './core/stats.js';
@@ -108,7 +108,7 @@ export class DeliveryThread implements LogStage {
     );
     ctx.exitSignal?.addEventListener('abort', () => this.post({ t: 'abandon' }), { once: true });
     // Without a spool there is nothing the worker could still save at exit: no reason to wait for it.
-    this.unregisterExit = durable ? flushAtExit(() => this.persistAtExit()) : () => {};
+    this.unregisterExit = durable ? persistOnExit(() => this.persistAtExit()) : () => {};
     this.spawn();
   }
 

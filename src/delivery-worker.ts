@@ -9,7 +9,7 @@ import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import { parentPort, workerData } from 'node:worker_threads';
 import { RecordFrameReader } from '../exporters/codec/record-frame.js';
 import { HandoffRing, RingControl } from '../exporters/delivery/handoff-ring.js';
-import { persistAllAtExit } from '../exporters/delivery/exit-flush.js';
+import { persistEveryQueueNow } from '../exporters/delivery/persist-at-exit.js';
 import { BackendHealth, type BackendWatch } from './core/backend-health.js';
 import type { LogStage } from './core/stage.js';
 import { PipelineStats } from './core/stats.js';
@@ -77,7 +77,7 @@ function drain(): number {
   });
   if (ring.control === RingControl.PERSIST) {
     // The process is exiting: what was handed over goes to the spool synchronously, then we answer.
-    persistAllAtExit();
+    persistEveryQueueNow();
     ring.answer();
   }
   return n;

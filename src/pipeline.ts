@@ -12,7 +12,7 @@ import { configureExecutions } from './core/execution.js';
 import { DeliveryThread } from './delivery-thread.js';
 import { createTail, workerPart } from './pipeline-tail.js';
 import { ExitFlush } from './exit-flush.js';
-import { registered, releaseHeldOnCrash } from './crash-flush.js';
+import { flushOnProcessEvents, registered, releaseHeldOnCrash } from './process-end.js';
 import { GuardedLoggerProvider } from './guarded-provider.js';
 import { LogkitProcessor } from './processor.js';
 import { buildResource } from './resource.js';
@@ -207,43 +207,4 @@ export function registerLogPipeline(options: RegisterOptions = {}): RegisteredLo
   }
   registered.pipeline = handle;
   return handle;
-}
-
-function flushOnProcessEvents(pipeline: LogPipeline, exit: ExitFlush | undefined, signalTimeoutMs: number): () => void {
-  const onSignal = (signal: NodeJS.Signals) => {
-    const done = () => {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-      // We replaced Node's default handler; if nobody else listens, end the process the way it would have.
-      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-    };
-    const timer = setTimeout(done, signalTimeoutMs);
-    // The process ends right after: a backend that is down is not waited for.
-    const closing = exit ? exit.run(() => pipeline.shutdown(), { processEnding: true }) : pipeline.shutdown();
-    void closing.finally(() => {
-      clearTimeout(timer);
-      done();
-    });
-  };
-  let flushedAt = -1;
-  const onBeforeExit = () => {
-    // beforeExit fires again after our async flush; flush only when something new arrived.
-    const received = pipeline.stats().pipeline.received;
-    if (received === flushedAt) return;
-    flushedAt = received;
-    if (!exit) return;
-    void exit.run(() => pipeline.forceFlush(), { processEnding: true }).then((outcome) => {
-      // The event loop was empty when beforeExit fired: only our delivery keeps the process up, and it
-      // gave up. End it now, with the exit code it would have had, rather than when retries time out.
-      if (outcome !== 'flushed') process.exit();
-    });
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
-  process.on('beforeExit', onBeforeExit);
-  return () => {
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
-    process.off('beforeExit', onBeforeExit);
-  };
 }

@@ -1,5 +1,5 @@
 import { beginExecution, endExecution, enterExecution, type ExecutionFields } from './core/execution.js';
-import { registered } from './crash-flush.js';
+import { registered } from './process-end.js';
 
 export interface LogFlushOptions<A extends unknown[] = unknown[]> {
   /** The pipeline to flush (default: the one `registerLogPipeline` installed). */

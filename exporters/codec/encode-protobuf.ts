@@ -2,7 +2,7 @@ import type { Attributes } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { LogkitRecord, LogMap, LogValue } from '../../src/core/record.js';
-import { encodingOf } from '../../src/core/record-encoding.js';
+import { keptEncodingOf } from '../../src/core/record-encoding.js';
 import { groupByResourceAndScope, type ResourceGroup } from './grouping.js';
 import { ProtoWriter } from './proto-writer.js';
 
@@ -85,7 +85,7 @@ function encodedScope(scope: InstrumentationScope & { attributes?: Attributes })
 
 /** One `ScopeLogs.log_records` field (tag, length, LogRecord message). */
 export function writeLogRecord(w: ProtoWriter, record: LogkitRecord): void {
-  const encoded = encodingOf(record);
+  const encoded = keptEncodingOf(record);
   if (encoded !== undefined) {
     w.raw(encoded);
     return;

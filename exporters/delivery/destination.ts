@@ -8,7 +8,7 @@ import { BatchDelivery, type BackoffGate, type BatchOutcome } from './batch-deli
 import { AdaptiveConcurrency } from './concurrency.js';
 import { DeadLetterDirectory } from './dead-letter.js';
 import { DeliveryStats } from './delivery-stats.js';
-import { flushAtExit } from './exit-flush.js';
+import { persistOnExit } from './persist-at-exit.js';
 import type { Protocol } from './protocol.js';
 import { RetryPolicy } from './retry.js';
 import type { DeliverySettings, HttpSettings } from './settings.js';
@@ -82,7 +82,7 @@ class DeliveryStage implements LogStage, BackoffGate {
   private readonly stats = new DeliveryStats();
   private readonly delivery: BatchDelivery;
   private readonly concurrency: AdaptiveConcurrency;
-  /** With a spool: removes the synchronous write-out at process exit (see flushAtExit). */
+  /** With a spool: removes the synchronous write-out at process exit (see persistOnExit). */
   private readonly unregisterExit: () => void = () => {};
   private readonly exitSignal: AbortSignal | undefined;
   /** Per request in flight: whether every slot was in use when it went out (see AdaptiveConcurrency). */
@@ -112,7 +112,7 @@ class DeliveryStage implements LogStage, BackoffGate {
     });
     ctx.stats.register(name, () => this.stats.read(this.queue.memoryRecords + this.inFlightRecords, this.queue.spoolRecords, this.queue.spoolBytes, this.concurrency.limit), { gauges: DeliveryStats.GAUGES });
     if (this.queue.durable) {
-      this.unregisterExit = flushAtExit(() => {
+      this.unregisterExit = persistOnExit(() => {
         this.queue.seal();
         this.queue.persist();
       });

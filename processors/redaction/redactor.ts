@@ -7,7 +7,7 @@ import { isCardNumber } from './detectors/payment-card.js';
 import { KeyRules, type Sanitizer } from './key-rules.js';
 import { sanitizeDbStatement } from './sanitizers/db-statement.js';
 import { sanitizeUrlValue, type UrlReplacer } from './sanitizers/url.js';
-import { AUDIT_ATTRIBUTES, CORRELATION_ATTRIBUTES } from '../../src/core/attributes.js';
+import { RULE_CHANGE_ATTRIBUTES, CORRELATION_ATTRIBUTES } from '../../src/core/attributes.js';
 import { REDACTION_COUNT_ATTRIBUTE, REDACTION_KINDS_ATTRIBUTE, RedactionSummary } from './summary.js';
 
 /** The parts of a record the redactor reads: the body and the attributes (the event name is not a value). */
@@ -29,7 +29,7 @@ const PIPELINE_ATTRIBUTES: readonly string[] = [
   CORRELATION_ATTRIBUTES.globalId,
   CORRELATION_ATTRIBUTES.localId,
   CORRELATION_ATTRIBUTES.externalId,
-  ...Object.values(AUDIT_ATTRIBUTES),
+  ...Object.values(RULE_CHANGE_ATTRIBUTES),
   REDACTION_COUNT_ATTRIBUTE,
   REDACTION_KINDS_ATTRIBUTE,
 ];

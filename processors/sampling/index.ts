@@ -10,7 +10,7 @@ import { ReasonCounter } from '../../src/core/stats.js';
 import { DeferredBuffer } from './deferred/deferred-buffer.js';
 import { onLocalRootSpanError } from './deferred/flush-on-span-error.js';
 import { type Deferral, ForwardingDeferral } from './deferred/forward.js';
-import { type RulesAudit, rulesAuditRecord } from './audit.js';
+import { type RuleChange, ruleChangeRecord } from './rule-change-record.js';
 import { keepByRatio } from './ratio-sampler.js';
 import { RateLimiter } from './rate-limiter.js';
 import type { SamplingConfig } from './config.js';
@@ -74,7 +74,7 @@ class SeveritySampler implements SamplingStage {
     private readonly next: LogStage,
   ) {
     this.flushLevel = config.deferred.flushLevel;
-    this.rules = new RuleBook(config.rules, (entry) => this.writeAudit(entry));
+    this.rules = new RuleBook(config.rules, (entry) => this.writeRuleChange(entry));
     if (config.file) {
       this.rules.set('file', config.file.rules, config.file.path, false);
       this.rules.follow(new FileRuleSource(config.file.path, config.pollIntervalMs), `OTEL_LOGKIT_LEVELS_FILE (${config.file.path})`, config.file.text);
@@ -197,10 +197,10 @@ class SeveritySampler implements SamplingStage {
   }
 
   /** Audit records bypass every sampling decision: a change of what is logged is always logged. */
-  private writeAudit(entry: RulesAudit): void {
+  private writeRuleChange(entry: RuleChange): void {
     try {
       this.audited++;
-      this.next.write(rulesAuditRecord(this.ctx.resource, entry));
+      this.next.write(ruleChangeRecord(this.ctx.resource, entry));
     } catch (error) {
       diag.error('otel-logkit: could not write the logging rules audit record', error);
     }

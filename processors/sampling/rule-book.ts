@@ -1,7 +1,7 @@
 import { diag } from '@opentelemetry/api';
 import { CompiledRules } from './thresholds.js';
 import { describeChanges, type LevelRules, mergeRules, parseRulesText } from './rules.js';
-import type { RulesAudit } from './audit.js';
+import type { RuleChange } from './rule-change-record.js';
 import type { RuleSource } from './rule-sources.js';
 
 /** The rules layers, lowest precedence first. */
@@ -24,7 +24,7 @@ export class RuleBook {
 
   constructor(
     env: LevelRules,
-    private readonly audit: (entry: RulesAudit) => void,
+    private readonly audit: (entry: RuleChange) => void,
   ) {
     this.layers.set('env', env);
     this.current = new CompiledRules(mergeRules([env]));

@@ -7,7 +7,7 @@ import { RequestRefusal } from './request-body.js';
 import type { RequestLimits } from './settings.js';
 
 /** The encoding named by a request's `Content-Type`, or undefined when it is not OTLP/HTTP. */
-export function encodingOf(contentType: string | undefined): OtlpEncoding | undefined {
+export function bodyFormatOf(contentType: string | undefined): OtlpEncoding | undefined {
   const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
   if (type === 'application/x-protobuf' || type === 'application/protobuf') return 'protobuf';
   if (type === 'application/json') return 'json';

@@ -4,7 +4,7 @@ import { diag } from '@opentelemetry/api';
 import type { LogStage } from '../core/stage.js';
 import { ReasonCounter } from '../core/stats.js';
 import type { AcceptanceGate } from './acceptance.js';
-import { type DecodedRequest, decodeRequest, encodingOf } from './decode-request.js';
+import { type DecodedRequest, decodeRequest, bodyFormatOf } from './decode-request.js';
 import { type Answer, errorAnswer, type OtlpEncoding, successAnswer } from './otlp-answer.js';
 import { readRequestBody, RequestRefusal } from './request-body.js';
 import type { CollectorSettings } from './settings.js';
@@ -55,7 +55,7 @@ export class LogsReceiver {
   handle(request: IncomingMessage, response: ServerResponse): void {
     this.requests++;
     this.inFlight++;
-    const encoding = encodingOf(request.headers['content-type']) ?? 'json';
+    const encoding = bodyFormatOf(request.headers['content-type']) ?? 'json';
     this.answerFor(request, encoding)
       .catch((error: unknown) => {
         if (error instanceof RequestRefusal) {
@@ -85,7 +85,7 @@ export class LogsReceiver {
     if (path !== LOGS_PATH) throw new RequestRefusal(404, `no such endpoint ${path}; OTLP logs go to ${LOGS_PATH}`, 'not_found');
     if (request.method !== 'POST') throw new RequestRefusal(405, `method ${request.method} not allowed; POST OTLP logs`, 'bad_method');
     if (!this.authorized(request.headers.authorization)) throw new RequestRefusal(401, 'missing or wrong bearer token', 'unauthorized');
-    if (encodingOf(request.headers['content-type']) === undefined) {
+    if (bodyFormatOf(request.headers['content-type']) === undefined) {
       throw new RequestRefusal(415, `content-type ${request.headers['content-type'] ?? '(none)'} is not OTLP: use application/x-protobuf or application/json`, 'unsupported_media_type');
     }
     if (this.draining) throw new RequestRefusal(503, 'the collector is shutting down; retry against another instance', 'shutting_down');

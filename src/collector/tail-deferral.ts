@@ -1,5 +1,5 @@
 import { diag, SeverityNumber } from '@opentelemetry/api';
-import { DEFERRED_ATTRIBUTE, HELD_ATTRIBUTE, OUTCOME_ATTRIBUTE } from '../../processors/sampling/deferred/forward.js';
+import { DEFERRAL_ATTRIBUTES } from '../core/attributes.js';
 import { type HeldRecord, HeldQueue } from '../../processors/sampling/deferred/held-queue.js';
 import { CORRELATION_ATTRIBUTES } from '../core/attributes.js';
 import type { LogkitRecord } from '../core/record.js';
@@ -73,7 +73,7 @@ export class TailDeferral implements LogStage {
   write(record: LogkitRecord): void {
     try {
       const key = keyOf(record);
-      const marked = record.attributes[HELD_ATTRIBUTE] === true;
+      const marked = record.attributes[DEFERRAL_ATTRIBUTES.held] === true;
       const belowThreshold = marked || !this.routes.keeps(record);
       if (key !== undefined && belowThreshold) {
         if (this.releasedIds.has(key)) {
@@ -83,7 +83,7 @@ export class TailDeferral implements LogStage {
         }
         if (!this.closed) return this.hold(key, record);
       }
-      if (marked) delete record.attributes[HELD_ATTRIBUTE];
+      if (marked) delete record.attributes[DEFERRAL_ATTRIBUTES.held];
       if (key !== undefined && this.releasesId(record)) this.release(key);
       this.routes.sampled.write(record);
     } catch (error) {
@@ -118,7 +118,7 @@ export class TailDeferral implements LogStage {
   }
 
   private releasesId(record: LogkitRecord): boolean {
-    return (record.severityNumber ?? SeverityNumber.INFO) >= this.routes.flushLevel || record.attributes[OUTCOME_ATTRIBUTE] === 'failed';
+    return (record.severityNumber ?? SeverityNumber.INFO) >= this.routes.flushLevel || record.attributes[DEFERRAL_ATTRIBUTES.outcome] === 'failed';
   }
 
   private hold(key: string, record: LogkitRecord): void {
@@ -170,8 +170,8 @@ function keyOf(record: LogkitRecord): string | undefined {
 }
 
 function unmark(record: LogkitRecord): LogkitRecord {
-  delete record.attributes[HELD_ATTRIBUTE];
-  record.attributes[DEFERRED_ATTRIBUTE] = true;
+  delete record.attributes[DEFERRAL_ATTRIBUTES.held];
+  record.attributes[DEFERRAL_ATTRIBUTES.deferred] = true;
   return record;
 }
 

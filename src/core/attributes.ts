@@ -15,10 +15,10 @@ export const CORRELATION_ATTRIBUTES = {
 } as const;
 
 /**
- * The attributes of the audit record the sampling stage writes when the logging rules change. Other
+ * The attributes of the record the sampling stage writes when the logging rules change (an audit record). Other
  * stages must leave them readable (the redaction allow-list keeps them).
  */
-export const AUDIT_ATTRIBUTES = {
+export const RULE_CHANGE_ATTRIBUTES = {
   audit: 'logkit.audit',
   outcome: 'logkit.rules.outcome',
   source: 'logkit.rules.source',
@@ -26,4 +26,15 @@ export const AUDIT_ATTRIBUTES = {
   actor: 'logkit.rules.actor',
   changes: 'logkit.rules.changes',
   error: 'logkit.rules.error',
+} as const;
+
+/**
+ * What deferral marks on a record: released from a held history (`deferred`), still held and
+ * forwarded for a collector to decide (`held`), and the outcome of the unit of work that ended it
+ * (`failed` releases the history). The sampling stage writes them; the collector and `view` read them.
+ */
+export const DEFERRAL_ATTRIBUTES = {
+  deferred: 'logkit.deferred',
+  held: 'logkit.deferred.held',
+  outcome: 'logkit.execution.outcome',
 } as const;

@@ -20,7 +20,3 @@ export function newId(): string {
   return id;
 }
 
-/** True for a 32-hex id that is not all zeros (an invalid trace id). */
-export function isValidHexId(value: string): boolean {
-  return /^[0-9a-f]{32}$/.test(value) && value !== '00000000000000000000000000000000';
-}

@@ -16,7 +16,7 @@ export function keepEncoding(record: LogkitRecord, bytes: Uint8Array): void {
   encodings.set(record, bytes);
 }
 
-export function encodingOf(record: LogkitRecord): Uint8Array | undefined {
+export function keptEncodingOf(record: LogkitRecord): Uint8Array | undefined {
   return encodings.get(record);
 }
 

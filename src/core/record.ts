@@ -105,13 +105,6 @@ export function setMapEntry(map: LogMap, key: string, value: LogValue): void {
   else map[key] = value;
 }
 
-/** A deep copy of a record (for stages that must keep the original untouched, e.g. fan-out). */
-export function cloneRecord(record: LogkitRecord): LogkitRecord {
-  const copier = new ValueCopier(DEFAULT_SNAPSHOT_LIMITS, { truncated: 0, replaced: 0 });
-  const attributes = copier.map(record.attributes, 0);
-  return { ...record, body: copier.value(record.body, 0), attributes };
-}
-
 const arraySlice = Array.prototype.slice;
 /** Shorter arrays are cheaper to copy item by item than to check for a plain array first. */
 const BLOCK_COPY_MIN = 64;

@@ -1,3 +1,4 @@
+import { DEFERRAL_ATTRIBUTES } from '../../../src/core/attributes.js';
 import type { Execution } from '../../../src/core/execution.js';
 import type { LogkitRecord } from '../../../src/core/record.js';
 import { type PipelineStats, ReasonCounter } from '../../../src/core/stats.js';
@@ -6,7 +7,6 @@ import { type HeldRecord, HeldQueue, mergeInOrder } from './held-queue.js';
 import { estimateRecordMemory, HISTORY_MEMORY } from './record-memory.js';
 
 /** The attribute every record released by a flush carries. */
-export const DEFERRED_ATTRIBUTE = 'logkit.deferred';
 
 interface ExecutionHistory {
   readonly execution: Execution;
@@ -271,7 +271,7 @@ export class DeferredBuffer {
 
   private release(items: readonly HeldRecord[]): void {
     for (const { record } of items) {
-      record.attributes[DEFERRED_ATTRIBUTE] = true;
+      record.attributes[DEFERRAL_ATTRIBUTES.deferred] = true;
       this.flushed++;
       this.emit(record);
     }

@@ -1,15 +1,11 @@
 import { SeverityNumber } from '@opentelemetry/api';
-import { CORRELATION_ATTRIBUTES } from '../../../src/core/attributes.js';
+import { CORRELATION_ATTRIBUTES, DEFERRAL_ATTRIBUTES } from '../../../src/core/attributes.js';
 import type { Execution } from '../../../src/core/execution.js';
 import type { LogkitRecord } from '../../../src/core/record.js';
 import type { StageContext } from '../../../src/core/stage.js';
-import { DEFERRED_ATTRIBUTE } from './deferred-buffer.js';
 
 /** Marks a record a service forwarded instead of holding: the collector holds it (tail deferral). */
-export const HELD_ATTRIBUTE = 'logkit.deferred.held';
 /** On the marker record a forwarding service sends when an execution ends failed: `failed`. */
-export const OUTCOME_ATTRIBUTE = 'logkit.execution.outcome';
-export { DEFERRED_ATTRIBUTE };
 
 /** The part of a deferral buffer the sampling stage calls. */
 export interface Deferral {
@@ -42,7 +38,7 @@ export class ForwardingDeferral implements Deferral {
   }
 
   hold(record: LogkitRecord, _execution: Execution | undefined): boolean {
-    record.attributes[HELD_ATTRIBUTE] = true;
+    record.attributes[DEFERRAL_ATTRIBUTES.held] = true;
     this.forwarded++;
     this.emit(record);
     return true;
@@ -74,7 +70,7 @@ function failureMarker(execution: Execution, ctx: StageContext): LogkitRecord {
     body: 'execution failed',
     resource: ctx.resource,
     instrumentationScope: { name: 'otel-logkit' },
-    attributes: { [CORRELATION_ATTRIBUTES.globalId]: execution.globalId, [CORRELATION_ATTRIBUTES.localId]: execution.localId, [OUTCOME_ATTRIBUTE]: 'failed' },
+    attributes: { [CORRELATION_ATTRIBUTES.globalId]: execution.globalId, [CORRELATION_ATTRIBUTES.localId]: execution.localId, [DEFERRAL_ATTRIBUTES.outcome]: 'failed' },
     droppedAttributesCount: 0,
   };
 }

@@ -1,7 +1,6 @@
 import { SeverityNumber } from '@opentelemetry/api';
-import { CORRELATION_ATTRIBUTES as A } from '../../core/attributes.js';
+import { CORRELATION_ATTRIBUTES as A, DEFERRAL_ATTRIBUTES } from '../../core/attributes.js';
 import { parseSeverity, severityName } from '../../core/severity.js';
-import { DEFERRED_ATTRIBUTE } from '../../../processors/sampling/deferred/deferred-buffer.js';
 
 /**
  * One stored record as the timeline shows it, whatever it was read from (a file line, a Loki entry, an
@@ -46,7 +45,7 @@ export interface EntryFields {
 }
 
 /** The fields read from the record's own attributes, the rest kept for details. */
-const OWN_FIELDS = new Set<string>([A.globalId, A.localId, A.sequence, DEFERRED_ATTRIBUTE, 'service.name', 'service.instance.id']);
+const OWN_FIELDS = new Set<string>([A.globalId, A.localId, A.sequence, DEFERRAL_ATTRIBUTES.deferred, 'service.name', 'service.instance.id']);
 
 /**
  * Builds an entry from the record's fields and its attributes flattened to dotted keys (`get` reads one
@@ -54,7 +53,7 @@ const OWN_FIELDS = new Set<string>([A.globalId, A.localId, A.sequence, DEFERRED_
  */
 export function toEntry(fields: EntryFields, get: (key: string) => string | undefined, rest: Record<string, string>): TimelineEntry {
   const sequence = Number(get(A.sequence));
-  const deferred = get(DEFERRED_ATTRIBUTE);
+  const deferred = get(DEFERRAL_ATTRIBUTES.deferred);
   const attributes: Record<string, string> = Object.create(null);
   for (const key of Object.keys(rest)) if (!OWN_FIELDS.has(key)) attributes[key] = rest[key];
   return {

@@ -5,7 +5,7 @@ import type { LokiConfig } from '../../../exporters/loki/config.js';
 import { lokiLabelName } from '../../../exporters/loki/config.js';
 import { lokiStreamSelector } from '../../../exporters/links.js';
 import { answerText, httpCall } from '../http-client.js';
-import { DEFERRED_ATTRIBUTE } from '../../../processors/sampling/deferred/deferred-buffer.js';
+import { DEFERRAL_ATTRIBUTES } from '../../core/attributes.js';
 import { nanosOf, toEntry, type TimelineEntry } from './entry.js';
 import { readPaged, type ReadResult } from './source.js';
 
@@ -83,7 +83,7 @@ function entriesOf(answer: LokiAnswer): Found[] {
 
 /** Fields read into the entry itself, by their Loki names; the rest are shown as details. */
 const READ_FIELDS = new Set([
-  ...[CORRELATION_ATTRIBUTES.globalId, CORRELATION_ATTRIBUTES.localId, CORRELATION_ATTRIBUTES.sequence, DEFERRED_ATTRIBUTE, 'service.name', 'service.instance.id'].map(lokiLabelName),
+  ...[CORRELATION_ATTRIBUTES.globalId, CORRELATION_ATTRIBUTES.localId, CORRELATION_ATTRIBUTES.sequence, DEFERRAL_ATTRIBUTES.deferred, 'service.name', 'service.instance.id'].map(lokiLabelName),
   'level',
   'trace_id',
   'span_id',

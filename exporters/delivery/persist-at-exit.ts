@@ -6,14 +6,14 @@
  * explicit exit would be lost even though the process was not killed. One `exit` listener for all.
  *
  * @example
- * const unregister = flushAtExit(() => queue.persist());
+ * const unregister = persistOnExit(() => queue.persist());
  * // at shutdown:
  * unregister();
  */
 const flushers = new Set<() => void>();
 
 /** Every registered spool writes what it accepted, now (the delivery worker's answer to a process exit). */
-export function persistAllAtExit(): void {
+export function persistEveryQueueNow(): void {
   onExit();
 }
 
@@ -27,7 +27,7 @@ function onExit(): void {
   }
 }
 
-export function flushAtExit(flush: () => void): () => void {
+export function persistOnExit(flush: () => void): () => void {
   if (flushers.size === 0) process.on('exit', onExit);
   flushers.add(flush);
   return () => {
