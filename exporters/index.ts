@@ -1,7 +1,7 @@
 import { diag } from '@opentelemetry/api';
 import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
 import type { LogkitRecord } from '../src/core/record.js';
-import type { LogStage, StageContext } from '../src/core/stage.js';
+import { type LogStage, type StageContext, type WriteVerdict, worseVerdict } from '../src/core/stage.js';
 import type { DeliveryConfig } from './config.js';
 import { settingsFor } from './delivery/config.js';
 import type { DestinationDescriptor, RouteTarget } from './delivery/descriptor.js';
@@ -86,8 +86,10 @@ function openDestination(target: RouteTarget, delivery: DeliveryConfig, ctx: Sta
 class FanOutStage implements LogStage {
   constructor(private readonly destinations: readonly LogStage[]) {}
 
-  write(record: LogkitRecord): void {
-    for (const destination of this.destinations) destination.write(record);
+  write(record: LogkitRecord): WriteVerdict {
+    let verdict: WriteVerdict = 'refused';
+    for (const destination of this.destinations) verdict = worseVerdict(verdict, destination.write(record));
+    return verdict;
   }
 
   async forceFlush(): Promise<void> {

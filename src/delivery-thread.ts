@@ -6,11 +6,11 @@ import { RecordFrameReader, RecordFrameWriter } from '../exporters/codec/record-
 import { HandoffRing, RingControl } from '../exporters/delivery/handoff-ring.js';
 import { persistOnExit } from '../exporters/delivery/persist-at-exit.js';
 import type { LogkitRecord } from './core/record.js';
-import type { LogStage, StageContext } from './core/stage.js';
+import type { LogStage, StageContext, WriteVerdict } from './core/stage.js';
 import { ReasonCounter, type StatsSection } from './core/stats.js';
 import type { Env } from './core/env.js';
 import type { LogkitOptions } from './config.js';
-import type { WorkerPart } from './pipeline-tail.js';
+import type { WorkerPart } from './chain.js';
 
 /** What the worker is started with: the ring, and the configuration to build the same destinations from. */
 export interface WorkerStart {
@@ -147,35 +147,34 @@ export class DeliveryThread implements LogStage {
     return thread;
   }
 
-  write(record: LogkitRecord): void {
-    if (this.local) {
-      this.local.write(record);
-      return;
-    }
+  write(record: LogkitRecord): WriteVerdict {
+    if (this.local) return this.local.write(record);
     try {
       const frame = this.frames.frame(record);
       this.transferred++;
-      if (this.overflow.length === 0 && this.ring.write(frame)) return;
-      this.hold(frame);
+      if (this.overflow.length === 0 && this.ring.write(frame)) return 'taken';
+      return this.hold(frame);
     } catch (error) {
       this.dropped.add('internal_error');
       diag.error('otel-logkit: a record could not be handed to the delivery worker', error);
+      return 'lost';
     }
   }
 
   /** The ring is full (the worker is behind): the frame waits here, within the queue's byte bound. */
-  private hold(frame: Uint8Array): void {
+  private hold(frame: Uint8Array): WriteVerdict {
     if (frame.length > this.ring.maxFrame) {
       this.dropped.add('too_large');
-      return;
+      return 'lost';
     }
     if (this.overflowBytes + frame.length > this.maxOverflowBytes && !(this.durable && this.waitForRoom(frame.length))) {
       this.dropped.add('queue_full');
-      return;
+      return 'lost';
     }
     this.overflow.push(Uint8Array.from(frame));
     this.overflowBytes += frame.length;
     this.overflowTimer ??= setTimeout(() => this.moveOverflow(), 1).unref();
+    return 'taken';
   }
 
   /**

@@ -14,7 +14,8 @@ import { BackendHealth, type BackendWatch } from './core/backend-health.js';
 import type { LogStage } from './core/stage.js';
 import { PipelineStats } from './core/stats.js';
 import { resolveConfig } from './config.js';
-import { createWorkerPart } from './pipeline-tail.js';
+import { buildChain } from './chain.js';
+import { createDestinationsStage, awayFromApplicationThread } from '../exporters/index.js';
 import { buildResource } from './resource.js';
 import type { FromWorker, ToWorker, WorkerStart } from './delivery-thread.js';
 
@@ -57,7 +58,8 @@ let lastReport = '';
 try {
   const config = resolveConfig({ ...start.options, env: start.env });
   const ctx = { stats, resource: buildResource(config.resource), health: new RelayedHealth(), exitSignal: given.signal };
-  stage = createWorkerPart(start.part, config, ctx);
+  const destinations = () => createDestinationsStage(awayFromApplicationThread(config.exporters, config.delivery), config.delivery, ctx);
+  stage = start.part === 'tail' ? buildChain(config, ctx, { from: 'redaction', end: destinations }).entry : destinations();
 } catch (error) {
   send({ t: 'failed', message: error instanceof Error ? error.message : String(error) });
   process.exit(1);

@@ -3,14 +3,12 @@ import { LoggerProvider, type LogRecordExporter, type LogRecordProcessor } from 
 import type { Resource } from '@opentelemetry/resources';
 import { checkDestinations, createExportStage } from '../exporters/index.js';
 import { createLinkFor, type LogLinks } from '../exporters/links.js';
-import { createEnrichmentStage } from '../processors/enrichment/index.js';
-import { createSamplingStage } from '../processors/sampling/index.js';
 import { type LogkitConfig, type LogkitOptions, resolveConfig } from './config.js';
 import { LogkitError } from './core/errors.js';
 import { BackendHealth } from './core/backend-health.js';
 import { configureExecutions } from './core/execution.js';
 import { DeliveryThread } from './delivery-thread.js';
-import { createTail, workerPart } from './pipeline-tail.js';
+import { buildChain, workerPart } from './chain.js';
 import { ExitFlush } from './exit-flush.js';
 import { flushOnProcessEvents, registered, releaseHeldOnCrash } from './process-end.js';
 import { GuardedLoggerProvider } from './guarded-provider.js';
@@ -86,21 +84,18 @@ function buildPipeline(options: LogkitOptions): { parts: LogPipelineParts; exit?
   const ctx: StageContext = { stats, resource, health, exitSignal: exit.given.signal };
   const userExporters: LogRecordExporter[] = options.exporter === undefined ? [] : ([] as LogRecordExporter[]).concat(options.exporter);
   const { settings } = config.delivery;
-  const inThread = (): LogStage => createTail(config, ctx, createExportStage(config.exporters, config.delivery, ctx, userExporters));
   // By default, what needs no caller context runs in the delivery worker (see workerPart).
   const part = workerPart(config, userExporters);
-  const startWorker = (build: () => LogStage): LogStage | undefined => {
+  const startWorker = (build: () => LogStage): LogStage => {
     checkDestinations(config.exporters, config.delivery);
     const initial: Record<string, StatsSection> = part === 'tail' ? { redaction: disabledStats().redaction } : {};
     const limits = { maxQueueBytes: settings.batch.maxQueueBytes, flushTimeoutMs: settings.flushTimeoutMs, durable: settings.spoolDir !== undefined, initial };
-    return DeliveryThread.start(part!, options, options.env ?? process.env, ctx, limits, build);
+    return DeliveryThread.start(part!, options, options.env ?? process.env, ctx, limits, build) ?? build();
   };
-  let redaction: LogStage;
-  if (part === 'tail') redaction = startWorker(inThread) ?? inThread();
-  else if (part === 'destinations') redaction = createTail(config, ctx, createExportStage(config.exporters, config.delivery, ctx, userExporters, (build) => startWorker(build) ?? build()));
-  else redaction = inThread();
-  const sampling = createSamplingStage(config.sampling, ctx, redaction);
-  const enrichment = createEnrichmentStage(config.enrichment, ctx, sampling);
+  const end = () => createExportStage(config.exporters, config.delivery, ctx, userExporters, part === 'destinations' ? startWorker : undefined);
+  const chain = buildChain(config, ctx, { from: 'enrichment', end, handover: part === 'tail' ? startWorker : undefined });
+  const sampling = chain.stage('sampling')!;
+  const enrichment = chain.entry;
   const processor = new ExitBoundProcessor(exit, enrichment, config.limits, stats, sampling);
   if (options.meterProvider) stats.bindMeter(options.meterProvider);
   const parts: LogPipelineParts = {

@@ -33,8 +33,11 @@ export interface BatchQueue {
   dueInMs(now: number): number | undefined;
   readonly openRecords: number;
   readonly openBytes: number;
-  /** Serialises one record into the open batch, making room first when full. Never throws for a full queue. */
-  add(record: LogkitRecord): void;
+  /**
+   * Serialises one record into the open batch, making room first when full (a less severe record
+   * goes, counted). False: no room for this one (counted). Never throws for a full queue.
+   */
+  add(record: LogkitRecord): boolean;
   /** Closes the open batch (if any). */
   seal(): void;
   /** Work to do off the emit path before sending (the spool's write-ahead). */
@@ -98,18 +101,19 @@ export class MemoryQueue implements BatchQueue {
     return this.open.bytes;
   }
 
-  add(record: LogkitRecord): void {
+  add(record: LogkitRecord): boolean {
     const band = severityBand(record);
     if (this.isFull()) {
       this.stats.dropped.add('queue_full');
       const freed = this.shedder.evictFor(band, () => [...this.ready, this.open]);
-      if (freed === 0) return;
+      if (freed === 0) return false;
       this.memoryRecords--;
       this.bytes -= freed;
     }
     this.bytes += this.open.add(record);
     this.memoryRecords++;
     this.shedder.add(band);
+    return true;
   }
 
   /**

@@ -1,7 +1,7 @@
 import { diag } from '@opentelemetry/api';
 import { LogkitError } from '../../src/core/errors.js';
 import type { LogkitRecord } from '../../src/core/record.js';
-import type { LogStage, StageContext } from '../../src/core/stage.js';
+import type { LogStage, StageContext, WriteVerdict } from '../../src/core/stage.js';
 import { OtlpProtobufDecoder } from '../codec/decode-protobuf.js';
 import { MemoryQueue, type BatchQueue, type QueuedBatch } from './batch-queue.js';
 import { BatchDelivery, type BackoffGate, type BatchOutcome } from './batch-delivery.js';
@@ -137,21 +137,23 @@ class DeliveryStage implements LogStage, BackoffGate {
     for (const waiter of waiters) waiter();
   }
 
-  write(record: LogkitRecord): void {
+  write(record: LogkitRecord): WriteVerdict {
     this.stats.received++;
     if (this.closed) {
       this.stats.dropped.add('shutdown');
       this.warnClosed();
-      return;
+      return 'lost';
     }
     try {
-      this.queue.add(record);
+      if (!this.queue.add(record)) return 'lost';
       const { maxRecords, maxBytes } = this.settings.batch;
       if (this.queue.openRecords >= maxRecords || this.queue.openBytes >= maxBytes) this.seal();
       else this.timer ??= setTimeout(() => this.commit(), this.queue.sealAfterMs).unref();
+      return 'taken';
     } catch (error) {
       this.stats.fail('internal_error', 1);
       diag.error(`otel-logkit: ${this.name}: a record could not be queued`, error);
+      return 'lost';
     }
   }
 

@@ -3,7 +3,7 @@ import { ExportResultCode } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { LogkitRecord } from '../../src/core/record.js';
 import { severityBand } from '../../src/core/severity.js';
-import type { LogStage, StageContext } from '../../src/core/stage.js';
+import type { LogStage, StageContext, WriteVerdict } from '../../src/core/stage.js';
 import { DeliveryReasonCounter } from './reasons.js';
 import { DEFAULT_DELIVERY, type BatchSettings } from './settings.js';
 import { untraced } from './untraced.js';
@@ -42,11 +42,11 @@ export class SdkExporterStage implements LogStage {
     }), { gauges: ['queued'] });
   }
 
-  write(record: LogkitRecord): void {
+  write(record: LogkitRecord): WriteVerdict {
     this.received++;
     if (this.closed) {
       this.dropped.add('shutdown');
-      return;
+      return 'lost';
     }
     if (this.queue.length >= this.batch.maxQueueRecords) {
       // The oldest of the least severe band goes first (an audit record counts as the most severe), as
@@ -57,6 +57,7 @@ export class SdkExporterStage implements LogStage {
     this.queue.push(record);
     if (this.queue.length >= this.batch.maxRecords) this.drain();
     else this.timer ??= setTimeout(() => this.drain(), this.batch.delayMs).unref();
+    return 'taken';
   }
 
   async forceFlush(): Promise<void> {

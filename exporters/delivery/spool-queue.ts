@@ -131,10 +131,11 @@ export class SpoolQueue implements BatchQueue {
     return Math.max(0, oldest.at + this.settings.delayMs - now);
   }
 
-  add(record: LogkitRecord): void {
+  add(record: LogkitRecord): boolean {
     // A synchronous burst never lets the commit timer run: write ahead now rather than hold it all in memory.
     if (this.unwrittenRecords >= this.cacheRecords() || this.unwrittenBytes >= this.cacheBytes()) this.prepare();
     this.open.add(record);
+    return true;
   }
 
   seal(): void {

@@ -1,6 +1,6 @@
 import { diag } from '@opentelemetry/api';
 import type { LogkitRecord } from '../../src/core/record.js';
-import type { LogStage } from '../../src/core/stage.js';
+import type { LogStage, WriteVerdict } from '../../src/core/stage.js';
 import { HttpTransport } from '../delivery/transport.js';
 import { untraced } from '../delivery/untraced.js';
 import { type ElasticsearchConfig, targetName } from './config.js';
@@ -92,9 +92,10 @@ export class AfterTemplateStage implements LogStage {
     });
   }
 
-  write(record: LogkitRecord): void {
-    if (this.held !== undefined && this.held.length < this.maxHeld) this.held.push(record);
-    else this.next.write(record);
+  write(record: LogkitRecord): WriteVerdict {
+    if (this.held === undefined || this.held.length >= this.maxHeld) return this.next.write(record);
+    this.held.push(record);
+    return 'taken';
   }
 
   async forceFlush(): Promise<void> {

@@ -1,5 +1,5 @@
 import type { LogkitRecord } from '../../src/core/record.js';
-import type { LogStage, StageContext } from '../../src/core/stage.js';
+import { type LogStage, type StageContext, type WriteVerdict, worseVerdict } from '../../src/core/stage.js';
 import type { StatsSection } from '../../src/core/stats.js';
 import { CompiledRule, type RouteRule, type RouteTarget } from './rules.js';
 
@@ -49,7 +49,7 @@ export class RoutingStage implements LogStage {
     return { routed, dropped };
   }
 
-  write(record: LogkitRecord): void {
+  write(record: LogkitRecord): WriteVerdict {
     let first: LogStage[] | undefined;
     let seen: Set<LogStage> | undefined;
     for (const entry of this.rules) {
@@ -66,12 +66,11 @@ export class RoutingStage implements LogStage {
     if (first === undefined) {
       this.toDefault++;
       if (this.defaults.length === 0) this.noDestination++;
-      for (const stage of this.defaults) stage.write(record);
-      return;
+      return writeAll(this.defaults, record);
     }
     const stages = seen ?? first;
     if ((seen?.size ?? first.length) === 0) this.noDestination++;
-    for (const stage of stages) stage.write(record);
+    return writeAll(stages, record);
   }
 
   /** `write` never throws: a rule that cannot read a record does not match it (counted). */
@@ -91,4 +90,11 @@ export class RoutingStage implements LogStage {
   async shutdown(): Promise<void> {
     await Promise.all(this.all.map((s) => s.shutdown()));
   }
+}
+
+/** Writes to every stage; no stage at all is a refusal by the routes (counted as `no_destination`). */
+function writeAll(stages: Iterable<LogStage>, record: LogkitRecord): WriteVerdict {
+  let verdict: WriteVerdict = 'refused';
+  for (const stage of stages) verdict = worseVerdict(verdict, stage.write(record));
+  return verdict;
 }

@@ -1,7 +1,7 @@
 import { type Context, diag } from '@opentelemetry/api';
 import { AUDIT_CHAIN_ATTRIBUTES, isAuditRecord } from '../../src/core/audit-record.js';
 import type { LogkitRecord } from '../../src/core/record.js';
-import type { LogStage, StageContext } from '../../src/core/stage.js';
+import type { LogStage, StageContext, WriteVerdict } from '../../src/core/stage.js';
 import { ReasonCounter } from '../../src/core/stats.js';
 import { hashRecord } from './canonical.js';
 import { type ChainPosition, ChainStateFile } from './chain-state.js';
@@ -51,7 +51,7 @@ class AuditChainStage implements LogStage {
     ctx.stats.register('audit', () => ({ records: this.records, digests: this.digests, seq: this.position.seq, errors: this.errors.toJSON() }), { gauges: ['seq'] });
   }
 
-  write(record: LogkitRecord, context?: Context): void {
+  write(record: LogkitRecord, context?: Context): WriteVerdict {
     if (this.closing || !isAuditRecord(record)) return this.next.write(record, context);
     try {
       const position = this.position;
@@ -70,8 +70,9 @@ class AuditChainStage implements LogStage {
       this.count('internal_error');
       diag.error('otel-logkit: an audit record could not be chained; it is sent unchained and the verifier will report it', error);
     }
-    this.next.write(record, context);
+    const verdict = this.next.write(record, context);
     if (this.position.seq - this.position.coveredThrough >= this.config.digestRecords) this.digestIfPending();
+    return verdict;
   }
 
   forceFlush(): Promise<void> {

@@ -2,7 +2,7 @@ import { diag, isSpanContextValid, propagation, type Context } from '@openteleme
 import { currentExecution, type Execution } from '../../src/core/execution.js';
 import { newId } from '../../src/core/ids.js';
 import { copyValue, type LogkitRecord, type LogMap, type LogValue } from '../../src/core/record.js';
-import type { LogStage, StageContext } from '../../src/core/stage.js';
+import type { LogStage, StageContext, WriteVerdict } from '../../src/core/stage.js';
 import { extractorFailures, headerSanitizing } from '../../src/core/header-value.js';
 import { CORRELATION_ATTRIBUTES as A } from '../../src/core/attributes.js';
 import { ComponentTags } from './component-tags.js';
@@ -80,7 +80,7 @@ export function createEnrichmentStage(config: EnrichmentConfig, ctx: StageContex
   }
 
   return {
-    write(record: LogkitRecord, context?: Context): void {
+    write(record: LogkitRecord, context?: Context): WriteVerdict {
       records++;
       try {
         enrich(record, context);
@@ -89,7 +89,7 @@ export function createEnrichmentStage(config: EnrichmentConfig, ctx: StageContex
         failures++;
         diag.error('otel-logkit: enrichment failed for a record', error);
       }
-      next.write(record, context);
+      return next.write(record, context);
     },
     forceFlush: () => next.forceFlush(),
     shutdown: () => next.shutdown(),

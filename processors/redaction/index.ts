@@ -1,7 +1,7 @@
 import { diag, type Context } from '@opentelemetry/api';
 import { forgetEncoding } from '../../src/core/record-encoding.js';
 import type { LogkitRecord } from '../../src/core/record.js';
-import type { LogStage, StageContext } from '../../src/core/stage.js';
+import type { LogStage, StageContext, WriteVerdict } from '../../src/core/stage.js';
 import { ReasonCounter } from '../../src/core/stats.js';
 import { Redactor } from './redactor.js';
 import { summaryAttributes } from './summary.js';
@@ -35,14 +35,15 @@ export function createRedactionStage(config: RedactionConfig, ctx: StageContext,
   if (!config.enabled) return next;
   const redactor = new Redactor(config);
   return {
-    write(record: LogkitRecord, context?: Context): void {
+    write(record: LogkitRecord, context?: Context): WriteVerdict {
       let summary;
       try {
         summary = redactor.redactRecord(record);
       } catch (error) {
         dropped.add('internal_error');
         diag.error('otel-logkit: redaction failed; the record was dropped rather than sent unredacted', error);
-        return;
+        // A policy decision: the same record would fail again, so a sender must not retry it.
+        return 'refused';
       }
       if (summary) {
         // Changed: bytes the record arrived with (in the delivery worker) no longer describe it.
@@ -51,7 +52,7 @@ export function createRedactionStage(config: RedactionConfig, ctx: StageContext,
         for (const kind in summary.kinds) kinds.add(kind, summary.kinds[kind]);
         if (config.summary) Object.assign(record.attributes, summaryAttributes(summary));
       }
-      next.write(record, context);
+      return next.write(record, context);
     },
     forceFlush: () => next.forceFlush(),
     shutdown: () => next.shutdown(),

@@ -5,7 +5,7 @@ import { ConfigError } from '../../src/core/errors.js';
 import { currentExecution, type Execution, onExecutionEnd } from '../../src/core/execution.js';
 import type { LogkitRecord } from '../../src/core/record.js';
 import { parseSeverity, SEVERITY_FORM } from '../../src/core/severity.js';
-import type { LogStage, StageContext } from '../../src/core/stage.js';
+import type { LogStage, StageContext, WriteVerdict } from '../../src/core/stage.js';
 import { ReasonCounter } from '../../src/core/stats.js';
 import { DeferredBuffer } from './deferred/deferred-buffer.js';
 import { onLocalRootSpanError } from './deferred/flush-on-span-error.js';
@@ -102,7 +102,7 @@ class SeveritySampler implements SamplingStage {
     }));
   }
 
-  write(record: LogkitRecord, context?: Context): void {
+  write(record: LogkitRecord, context?: Context): WriteVerdict {
     if (isAuditRecord(record)) return this.passAudit(record, context);
     try {
       const severity: number = record.severityNumber || SeverityNumber.INFO;
@@ -112,10 +112,10 @@ class SeveritySampler implements SamplingStage {
       const threshold = thresholdOf(rules, logger, execution);
       const deferred = this.deferred;
       if (severity < threshold) {
-        if (deferred === undefined) return this.dropped.add('below_threshold');
+        if (deferred === undefined) return this.refuse('below_threshold');
         if (deferred.hold(record, execution)) {
           this.held++;
-          return;
+          return 'taken';
         }
       } else {
         if (deferred !== undefined && severity >= this.flushLevel) {
@@ -123,15 +123,21 @@ class SeveritySampler implements SamplingStage {
           else deferred.releaseExecution(execution);
         }
         const ratio = rules.ratios[severity];
-        if (ratio !== undefined && ratio < 1 && !keepByRatio(record, ratio, execution?.globalId)) return this.dropped.add('sampled_out');
+        if (ratio !== undefined && ratio < 1 && !keepByRatio(record, ratio, execution?.globalId)) return this.refuse('sampled_out');
       }
-      if (rules.rateLimit !== undefined && !this.limiterOf(rules, rules.rateLimit).tryTake(logger, severity)) return this.dropped.add('rate_limited');
+      if (rules.rateLimit !== undefined && !this.limiterOf(rules, rules.rateLimit).tryTake(logger, severity)) return this.refuse('rate_limited');
       this.passed++;
-      this.next.write(record, context);
+      return this.next.write(record, context);
     } catch (error) {
       this.internalErrors++;
       diag.error('otel-logkit: sampling failed for a record', error);
+      return 'lost';
     }
+  }
+
+  private refuse(reason: string): WriteVerdict {
+    this.dropped.add(reason);
+    return 'refused';
   }
 
   /** Deferral holds (or passes) every record below the threshold, so only without it is a record sure to go. */
@@ -191,9 +197,9 @@ class SeveritySampler implements SamplingStage {
   }
 
   /** Records of the audit trail (`log.type = "audit"`) are never sampled, deferred or rate-limited. */
-  private passAudit(record: LogkitRecord, context: Context | undefined): void {
+  private passAudit(record: LogkitRecord, context: Context | undefined): WriteVerdict {
     this.auditPassed++;
-    this.next.write(record, context);
+    return this.next.write(record, context);
   }
 
   /** Audit records bypass every sampling decision: a change of what is logged is always logged. */

@@ -1,6 +1,6 @@
 import { type Context, diag } from '@opentelemetry/api';
 import type { LogkitRecord, LogValue } from '../core/record.js';
-import type { LogStage } from '../core/stage.js';
+import type { LogStage, WriteVerdict } from '../core/stage.js';
 import type { Archive } from './archive.js';
 
 /**
@@ -26,7 +26,7 @@ export class ArchiveStage implements LogStage {
     return this.internalErrors;
   }
 
-  write(record: LogkitRecord, context?: Context): void {
+  write(record: LogkitRecord, context?: Context): WriteVerdict {
     try {
       const body = this.archived(record.body);
       if (body !== undefined) {
@@ -42,7 +42,7 @@ export class ArchiveStage implements LogStage {
       this.internalErrors++;
       diag.error('otel-logkit: archive: a large value could not be moved to the archive; the record keeps it', error);
     }
-    this.next.write(record, context);
+    return this.next.write(record, context);
   }
 
   async forceFlush(): Promise<void> {

@@ -5,26 +5,15 @@ import { RequestRefusal } from './request-body.js';
 /** Of the spool's size cap, how much may fill before new requests are answered 503. */
 const SPOOL_HIGH_WATER = 0.9;
 
-/** What writing one request's records cost: records the destinations lost, records sampling refused. */
-export interface WriteOutcome {
-  lost: number;
-  refusedByPolicy: number;
-}
-
 /**
- * Decides whether the collector may say "accepted". The delivery core does not (yet) tell a writer
- * whether its record was queued, so this reads what it does publish — each destination's stats
- * section — and relies on `write` being synchronous (one request's records are written with nobody
- * else writing in between):
+ * Decides whether the collector may say "accepted", with what each record's `write` answered
+ * (`WriteVerdict`: a record a destination could not take fails the request with 503, so the sender
+ * retries instead of believing it delivered) and two checks around it:
  * - before a request: every destination must have room — the memory queue below its record limit
  *   (else 429), the spool below 90 % of its size cap (else 503, since a full spool evicts its oldest,
  *   already acknowledged, batches);
- * - around the write: any record a destination dropped meanwhile (`dropped.*` grew) fails the request
- *   with 503, so the sender retries instead of believing it delivered;
  * - after the write, with a spool: `persist` makes everything written so far durable (group commit,
  *   once per turn of the event loop for all requests of that turn) before anyone is answered 200.
- * What the delivery core should expose instead: `write(record): boolean` (queued or not) and a
- * synchronous `persist()` on the export stage; see the collector section of the README.
  */
 export class AcceptanceGate {
   private readonly durable: boolean;
@@ -54,14 +43,6 @@ export class AcceptanceGate {
     }
   }
 
-  /** Runs a synchronous write and reports what it cost. */
-  measure(write: () => void): WriteOutcome {
-    const before = this.stats.snapshot();
-    write();
-    const after = this.stats.snapshot();
-    return { lost: droppedByDestinations(after) - droppedByDestinations(before), refusedByPolicy: policyDrops(after) - policyDrops(before) };
-  }
-
   /** Resolves once everything written so far is as durable as the configuration makes it. */
   durableNow(): Promise<void> {
     if (!this.durable) return Promise.resolve();
@@ -79,23 +60,4 @@ export class AcceptanceGate {
 /** The stats sections of delivery destinations: the ones with a queue gauge and a spool gauge. */
 function destinations(snapshot: Record<string, StatsSection>): [string, StatsSection][] {
   return Object.entries(snapshot).filter(([, s]) => typeof s.queued === 'number' && typeof s.spool_bytes === 'number');
-}
-
-function total(value: StatsSection[string] | undefined): number {
-  if (value === undefined) return 0;
-  if (typeof value === 'number') return value;
-  let sum = 0;
-  for (const n of Object.values(value)) sum += n;
-  return sum;
-}
-
-function droppedByDestinations(snapshot: Record<string, StatsSection>): number {
-  let sum = 0;
-  for (const [, section] of destinations(snapshot)) sum += total(section.dropped);
-  return sum;
-}
-
-/** Records the collector's own stages refused on purpose: sampling (rate limits, ratios) and redaction drops. */
-function policyDrops(snapshot: Record<string, StatsSection>): number {
-  return total(snapshot.sampling?.dropped) + total(snapshot.redaction?.dropped);
 }

@@ -5,8 +5,7 @@ import type { Duplex } from 'node:stream';
 import { diag } from '@opentelemetry/api';
 import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
 import { createExportStage } from '../../exporters/index.js';
-import { createRedactionStage } from '../../processors/redaction/index.js';
-import { createSamplingStage } from '../../processors/sampling/index.js';
+import { buildChain } from '../chain.js';
 import { type LogkitConfig, type LogkitOptions, resolveConfig } from '../config.js';
 import type { LogStage, StageContext } from '../core/stage.js';
 import { PipelineStats, type StatsSection } from '../core/stats.js';
@@ -71,26 +70,34 @@ export function createCollector(options: CreateCollectorOptions = {}): Collector
   const settings = parseCollectorSettings(options);
   const pipelineOptions: LogkitOptions = { env: options.env, ...options.pipeline };
   const config = resolveConfig(pipelineOptions);
-  // Deferral across services happens here, per correlation id; the per-execution kind has no executions to follow.
-  const sampling = { ...config.sampling, deferred: { ...config.sampling.deferred, enabled: false, forward: false } };
+  // What differs from the library's chain: deferral across services happens here, per correlation id
+  // (the per-execution kind has no executions to follow); the audit chain and payload archiving belong
+  // to the service that wrote the record, which signed or archived it already.
+  const chainConfig: LogkitConfig = {
+    ...config,
+    sampling: { ...config.sampling, deferred: { ...config.sampling.deferred, enabled: false, forward: false } },
+    audit: { ...config.audit, enabled: false },
+    archive: { ...config.archive, dir: undefined, s3: undefined },
+  };
   const stats = new PipelineStats();
   const ctx: StageContext = { stats, resource: buildResource(config.resource) };
   const userExporters: LogRecordExporter[] = pipelineOptions.exporter === undefined ? [] : ([] as LogRecordExporter[]).concat(pipelineOptions.exporter);
   const exportStage = createExportStage(config.exporters, config.delivery, ctx, userExporters);
-  const redaction = createRedactionStage(config.redaction, ctx, exportStage);
-  const sampler = createSamplingStage(sampling, ctx, redaction);
+  // The same chain as the library's, entered at sampling: the senders enriched their records.
+  const chain = buildChain(chainConfig, ctx, { from: 'sampling', end: () => exportStage });
+  const sampler = chain.stage('sampling')!;
   const entry: LogStage = settings.tail.enabled
     ? new TailDeferral(
         settings.tail,
         {
           sampled: sampler,
-          released: redaction,
+          released: chain.after('sampling'),
           keeps: (record) => sampler.keeps(record.instrumentationScope.name, record.severityNumber),
           flushLevel: config.sampling.deferred.flushLevel,
         },
         ctx,
       )
-    : sampler;
+    : chain.entry;
   const gate = new AcceptanceGate(stats, config.delivery, () => {
     // The synchronous part of a flush seals the open batches and writes and fsyncs them to the spool.
     exportStage.forceFlush().catch(() => {});

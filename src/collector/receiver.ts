@@ -110,9 +110,12 @@ export class LogsReceiver {
     const total = decoded.records.length + decoded.refused;
     this.recordsReceived += total;
     this.gate.admit(decoded.records.length, bytes);
-    const outcome = this.gate.measure(() => {
-      for (const record of decoded.records) this.entry.write(record);
-    });
+    const outcome = { lost: 0, refusedByPolicy: 0 };
+    for (const record of decoded.records) {
+      const verdict = this.entry.write(record);
+      if (verdict === 'lost') outcome.lost++;
+      else if (verdict === 'refused') outcome.refusedByPolicy++;
+    }
     if (outcome.lost > 0) {
       this.recordsRefused += total;
       throw new RequestRefusal(503, `${outcome.lost} records could not be queued; retry later`, 'queue_full');

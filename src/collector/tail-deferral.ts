@@ -3,7 +3,7 @@ import { DEFERRAL_ATTRIBUTES } from '../core/attributes.js';
 import { type HeldRecord, HeldQueue } from '../../processors/sampling/deferred/held-queue.js';
 import { CORRELATION_ATTRIBUTES } from '../core/attributes.js';
 import type { LogkitRecord } from '../core/record.js';
-import type { LogStage, StageContext } from '../core/stage.js';
+import type { LogStage, StageContext, WriteVerdict } from '../core/stage.js';
 import { ReasonCounter } from '../core/stats.js';
 import type { TailSettings } from './settings.js';
 
@@ -70,7 +70,7 @@ export class TailDeferral implements LogStage {
     this.sweeper = setInterval(() => this.expire(), Math.max(5, Math.min(5000, settings.windowMs / 4))).unref();
   }
 
-  write(record: LogkitRecord): void {
+  write(record: LogkitRecord): WriteVerdict {
     try {
       const key = keyOf(record);
       const marked = record.attributes[DEFERRAL_ATTRIBUTES.held] === true;
@@ -85,9 +85,10 @@ export class TailDeferral implements LogStage {
       }
       if (marked) delete record.attributes[DEFERRAL_ATTRIBUTES.held];
       if (key !== undefined && this.releasesId(record)) this.release(key);
-      this.routes.sampled.write(record);
+      return this.routes.sampled.write(record);
     } catch (error) {
       diag.error('otel-logkit: collector: tail deferral failed for a record', error);
+      return 'lost';
     }
   }
 
@@ -121,7 +122,7 @@ export class TailDeferral implements LogStage {
     return (record.severityNumber ?? SeverityNumber.INFO) >= this.routes.flushLevel || record.attributes[DEFERRAL_ATTRIBUTES.outcome] === 'failed';
   }
 
-  private hold(key: string, record: LogkitRecord): void {
+  private hold(key: string, record: LogkitRecord): WriteVerdict {
     let history = this.ids.get(key);
     if (history === undefined) {
       history = { queue: new HeldQueue(), lastAt: 0 };
@@ -138,6 +139,7 @@ export class TailDeferral implements LogStage {
       this.dropOldest(oldest.queue, 'total_cap');
       if (oldest.queue.size === 0) this.ids.delete(oldestKey);
     }
+    return 'taken';
   }
 
   private dropOldest(queue: HeldQueue, reason: string): void {

@@ -12,9 +12,27 @@ import type { PipelineStats } from './stats.js';
  * (absent when a stage replays records later, e.g. a deferred flush). `shutdown` is idempotent.
  */
 export interface LogStage {
-  write(record: LogkitRecord, context?: Context): void;
+  /** Takes the record; says synchronously what became of it (see {@link WriteVerdict}). */
+  write(record: LogkitRecord, context?: Context): WriteVerdict;
   forceFlush(): Promise<void>;
   shutdown(): Promise<void>;
+}
+
+/**
+ * What became of a written record, as far as is known when `write` returns — so a caller that must
+ * answer a sender (the collector) knows without reading counters:
+ * - `taken`: the pipeline has it: queued in memory or on the spool, held for a unit of work, or in
+ *   the hand-over to the delivery worker;
+ * - `refused`: dropped on purpose by a rule (threshold, ratio, rate limit, a redaction rule), counted;
+ * - `lost`: no room for it (a full queue, a stage that failed), counted.
+ * A stage that hands a record on returns what the next stage said; a fan-out returns the worst.
+ */
+export type WriteVerdict = 'taken' | 'refused' | 'lost';
+
+/** The worse of two verdicts for one record sent two ways: lost over taken over refused. */
+export function worseVerdict(a: WriteVerdict, b: WriteVerdict): WriteVerdict {
+  if (a === 'lost' || b === 'lost') return 'lost';
+  return a === 'taken' || b === 'taken' ? 'taken' : 'refused';
 }
 
 /** What every stage factory is given besides its own config section and the next stage. */

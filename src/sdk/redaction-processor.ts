@@ -43,7 +43,10 @@ export class RedactionLogRecordProcessor extends InPlaceProcessor {
     super();
     const { env, ...own } = options;
     const config = parseRedactionConfig(new SettingsReader(env ?? process.env), own);
-    const end: LogStage = { write: (record) => void (this.passed = record), forceFlush: async () => {}, shutdown: async () => {} };
+    const end: LogStage = { write: (record) => {
+        this.passed = record;
+        return 'taken';
+      }, forceFlush: async () => {}, shutdown: async () => {} };
     this.stage = createRedactionStage(config, { stats: this.pipelineStats, resource: defaultResource() }, end);
     this.pipelineStats.register('processor', () => ({ values_truncated: this.copies.truncated, values_replaced: this.copies.replaced }));
   }

@@ -6,7 +6,7 @@ import { parseSamplingConfig, type SamplingOptions } from '../../processors/samp
 import { createSamplingStage, type SamplingStage } from '../../processors/sampling/index.js';
 import { type Env, SettingsReader } from '../core/env.js';
 import { DEFAULT_SNAPSHOT_LIMITS, type LogkitRecord } from '../core/record.js';
-import type { LogStage } from '../core/stage.js';
+import type { LogStage, WriteVerdict } from '../core/stage.js';
 import { PipelineStats, type StatsSection } from '../core/stats.js';
 import { LogkitProcessor } from '../processor.js';
 import { emitTo, ReleasedLogRecord } from './sdk-record.js';
@@ -102,12 +102,13 @@ export class SamplingLogRecordProcessor implements LogRecordProcessor {
     return this.pipelineStats.snapshot();
   }
 
-  private forward(record: LogkitRecord, context: Context | undefined): void {
+  private forward(record: LogkitRecord, context: Context | undefined): WriteVerdict {
     const current = this.current;
     // Our copy of the record being emitted shares its timestamp array with the SDK record: that one
     // goes on as the SDK's own, still writable. Anything else (a released history, an audit record) is a copy.
     const sdkRecord = current !== undefined && current.hrTime === record.hrTime ? current : new ReleasedLogRecord(record);
     if (sdkRecord !== current) this.released++;
     emitTo(this.next, sdkRecord, context, () => this.nextErrors++);
+    return 'taken';
   }
 }

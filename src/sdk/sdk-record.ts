@@ -57,7 +57,7 @@ export function writeBack(record: ReadWriteLogRecord, view: LogkitRecord, origin
 
 /** The end of a stage used alone inside an SDK processor: the processor itself takes the record on. */
 export const END_OF_STAGE: LogStage = {
-  write: () => {},
+  write: () => 'taken',
   forceFlush: async () => {},
   shutdown: async () => {},
 };

@@ -84,6 +84,7 @@ function verification(n: number): { records: number; ms: number } {
     write: (r) => {
       const { 'audit.hash': hash, ...rest } = r.attributes;
       stored.push({ where: 'bench', content: contentOf({ ...r, attributes: rest }), hash: hash as string | undefined });
+      return 'taken';
     },
     forceFlush: async () => {},
     shutdown: async () => {},

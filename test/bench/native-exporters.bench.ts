@@ -89,7 +89,7 @@ console.log(`encoding a batch of ${BATCH} standard records (CPU ns/record, media
 for (const row of rows) console.log(`  ${row.name.padEnd(52)} ${row.ns.toFixed(0).padStart(7)} ns  ${(row.ns / base).toFixed(2)}x  ${String(row.bytes).padStart(7)} B`);
 
 // Routing: the per-record cost of deciding where a record goes.
-const noop: LogStage = { write: () => {}, forceFlush: async () => {}, shutdown: async () => {} };
+const noop: LogStage = { write: () => 'taken', forceFlush: async () => {}, shutdown: async () => {} };
 const ctx = { stats: new PipelineStats(), resource };
 const routing = new RoutingStage(parseRoutes('log.type=audit -> elasticsearch(dataset=audit); scope=payments.* & severity>=error -> loki', DESTINATIONS), [noop], () => noop, ctx);
 const N = 2_000_000;

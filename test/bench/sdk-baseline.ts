@@ -10,4 +10,4 @@ export const noopExporter: LogRecordExporter = {
 };
 
 /** The stage behind the stage under measurement: takes records and does nothing. */
-export const noopStage: LogStage = { write: () => {}, forceFlush: async () => {}, shutdown: async () => {} };
+export const noopStage: LogStage = { write: () => 'taken', forceFlush: async () => {}, shutdown: async () => {} };

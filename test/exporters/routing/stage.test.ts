@@ -5,7 +5,7 @@ import { parseRoutes } from '../../../exporters/routing/config.js';
 import type { RouteTarget } from '../../../exporters/routing/rules.js';
 import { RoutingStage } from '../../../exporters/routing/stage.js';
 import type { LogkitRecord } from '../../../src/core/record.js';
-import type { LogStage, StageContext } from '../../../src/core/stage.js';
+import type { LogStage, StageContext, WriteVerdict } from '../../../src/core/stage.js';
 import { PipelineStats } from '../../../src/core/stats.js';
 import { makeRecord } from '../loki/fixtures.js';
 
@@ -14,8 +14,9 @@ class CollectingStage implements LogStage {
   readonly records: LogkitRecord[] = [];
   flushed = 0;
   closed = 0;
-  write(record: LogkitRecord): void {
+  write(record: LogkitRecord): WriteVerdict {
     this.records.push(record);
+    return 'taken';
   }
   async forceFlush(): Promise<void> {
     this.flushed++;

@@ -32,7 +32,7 @@ function handedOver(records: LogkitRecord[]): LogkitRecord[] {
 describe('records that arrive encoded, through redaction', () => {
   it('keep their bytes when nothing is redacted and lose them when something is; what is encoded afterwards is redacted', () => {
     const out: LogkitRecord[] = [];
-    const sink: LogStage = { write: (r) => out.push(r), forceFlush: async () => {}, shutdown: async () => {} };
+    const sink: LogStage = { write: (r) => (out.push(r), 'taken'), forceFlush: async () => {}, shutdown: async () => {} };
     const stage = createRedactionStage(parseRedactionConfig(new SettingsReader({})), { stats: new PipelineStats(), resource: resourceFromAttributes({}) }, sink);
     const [first, plain, secret] = handedOver([record('warm-up', {}), record('order placed', { 'order.id': 'o-1' }), record('login ok', { password: 'hunter2-secret' })]);
     expect(keptEncodingOf(plain!)).toBeDefined();
