@@ -8,6 +8,7 @@ import { SdkExporterStage } from '../delivery/sdk-exporter-stage.js';
  */
 export const consoleDestination: DestinationDescriptor<'console', Record<string, never>, never> = {
   name: 'console',
+  optionKeys: {},
   parse: () => ({}),
   onApplicationThread: true,
   create: (_config, delivery, ctx) => new SdkExporterStage('console', new ConsoleLogRecordExporter(), ctx, delivery.batch),

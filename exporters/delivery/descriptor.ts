@@ -1,4 +1,4 @@
-import type { SettingsReader } from '../../src/core/env.js';
+import type { OptionKeys, SettingsReader } from '../../src/core/env.js';
 import type { LogStage, StageContext } from '../../src/core/stage.js';
 import type { DeliverySettings } from './settings.js';
 
@@ -26,6 +26,7 @@ export interface RouteTarget {
  * @example
  * export const fileDestination: DestinationDescriptor<'file', FileExporterConfig, FileExporterOptions> = {
  *   name: 'file',
+ *   optionKeys: FILE_OPTION_KEYS,
  *   parse: parseFileExporterConfig,
  *   create: (config, delivery, ctx) => createFileDestination(config, delivery, ctx),
  * };
@@ -33,6 +34,11 @@ export interface RouteTarget {
 export interface DestinationDescriptor<Name extends string = string, Config = unknown, Options = unknown> {
   /** The name in `OTEL_LOGS_EXPORTER`, in routes, in `options.delivery` and in `config.delivery`. */
   readonly name: Name;
+  /**
+   * Every key of its options, which of them a configuration file may set (`otel_logkit.delivery.<name>`);
+   * the compiler holds it to the options type, so the file accepts exactly what code and variables do.
+   */
+  readonly optionKeys: OptionKeys<Options>;
   /**
    * Reads and validates the destination's variables (the option given in code overrides each one).
    * Called only when the destination is used, so an unused destination's variables are never checked.
