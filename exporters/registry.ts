@@ -1,5 +1,5 @@
 import { consoleDestination } from './console/index.js';
-import type { ConfigOf, OptionsOf } from './delivery/descriptor.js';
+import type { ConfigOf, OptionsOf, StatsOf } from './delivery/descriptor.js';
 import { elasticsearchDestination } from './elasticsearch/index.js';
 import { fileDestination } from './file/index.js';
 import { kafkaDestination } from './kafka/index.js';
@@ -24,6 +24,8 @@ export type ExporterName = DestinationName | 'none';
 export type DestinationOptions = { [D in Destination as D['name']]?: OptionsOf<D> };
 /** `config.delivery.<name>`: each used destination's validated settings. */
 export type DestinationConfigs = { [D in Destination as D['name']]?: ConfigOf<D> };
+/** `stats().<name>`: each configured destination's section. */
+export type DestinationStats = { [D in Destination as D['name']]?: StatsOf<D> };
 
 export function destinationNamed(name: string): Destination | undefined {
   return DESTINATIONS.find((d) => d.name === name);

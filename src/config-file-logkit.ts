@@ -1,9 +1,7 @@
-import type { ElasticsearchOptions } from '../exporters/elasticsearch/config.js';
-import type { FileExporterOptions } from '../exporters/file/config.js';
+import type { DeliveryOptions } from '../exporters/config.js';
 import type { LinkOptions } from '../exporters/links.js';
-import type { LokiOptions } from '../exporters/loki/config.js';
-import type { OtlpExporterOptions } from '../exporters/otlp/config.js';
 import type { DeliverySettingsOptions } from '../exporters/delivery/config.js';
+import { DESTINATIONS, type DestinationName } from '../exporters/registry.js';
 import type { RoutingOptions } from '../exporters/routing/config.js';
 import type { EnrichmentOptions } from '../processors/enrichment/config.js';
 import type { RedactionOptions } from '../processors/redaction/config.js';
@@ -12,11 +10,9 @@ import type { SamplingOptions } from '../processors/sampling/config.js';
 import type { DeferredOptions } from '../processors/sampling/deferred/config.js';
 import type { ArchiveSettingsOptions } from './archive/config.js';
 import { fileSetting } from './config-file-yaml.js';
+import type { OptionKeys } from './core/env.js';
 import { ConfigError } from './core/errors.js';
 import type { SnapshotLimits } from './core/record.js';
-
-/** 1: may be set in the file's `otel_logkit` section; 0: only in code (an object, a function, the environment itself). */
-type KeyTable<T> = Record<keyof T, 0 | 1>;
 
 /**
  * The keys of `LogkitOptions` and of each of its sections, checked against the option types by the
@@ -43,13 +39,36 @@ export const LOGKIT_SECTION_KEYS = {
   archive: 1,
 } as const;
 
-const CONNECTION = { endpoint: 1, headers: 1, username: 1, password: 1, timeoutMs: 1, certificate: 1, clientCertificate: 1, clientKey: 1 } as const;
+const DELIVERY_SETTINGS = {
+  maxBatchRecords: 1,
+  scheduleDelayMs: 1,
+  maxQueueRecords: 1,
+  flushTimeoutMs: 1,
+  maxBatchBytes: 1,
+  maxQueueBytes: 1,
+  maxInFlight: 1,
+  spoolDir: 1,
+  spoolMaxBytes: 1,
+  spoolSegmentBytes: 1,
+  spoolFsync: 1,
+  spoolKey: 1,
+  deadLetterDir: 1,
+  retryInitialBackoffMs: 1,
+  retryMaxBackoffMs: 1,
+  retryMaxElapsedMs: 1,
+  adaptiveConcurrency: 1,
+  spoolCommitIntervalMs: 1,
+  deliveryThread: 1,
+} as const satisfies OptionKeys<DeliverySettingsOptions>;
+
+/** `delivery.<name>` for every destination of the registry: a new backend is accepted in the file with no line here. */
+const DESTINATION_SECTIONS = Object.fromEntries(DESTINATIONS.map((d) => [d.name, 1])) as Record<DestinationName, 1>;
 
 const SECTIONS: Record<string, Record<string, 0 | 1>> = {
-  audit: { enabled: 1, signingKeyFile: 1, stream: 1, digestRecords: 1, digestIntervalMs: 1 } satisfies KeyTable<AuditOptions>,
-  archive: { dir: 1, s3Bucket: 1, s3Endpoint: 1, s3Region: 1, s3Prefix: 1, key: 1, thresholdBytes: 1 } satisfies KeyTable<ArchiveSettingsOptions>,
-  limits: { attributeCountLimit: 1, attributeValueLengthLimit: 1, maxStringLength: 1, maxDepth: 1, maxCollectionLength: 1 } satisfies KeyTable<SnapshotLimits & { attributeCountLimit: number; attributeValueLengthLimit: number }>,
-  enrichment: { tags: 1, componentTags: 1, baggageKeys: 1, globalIdFromTrace: 1 } satisfies KeyTable<EnrichmentOptions>,
+  audit: { enabled: 1, signingKeyFile: 1, stream: 1, digestRecords: 1, digestIntervalMs: 1 } satisfies OptionKeys<AuditOptions>,
+  archive: { dir: 1, s3Bucket: 1, s3Endpoint: 1, s3Region: 1, s3Prefix: 1, key: 1, thresholdBytes: 1 } satisfies OptionKeys<ArchiveSettingsOptions>,
+  limits: { attributeCountLimit: 1, attributeValueLengthLimit: 1, maxStringLength: 1, maxDepth: 1, maxCollectionLength: 1 } satisfies OptionKeys<SnapshotLimits & { attributeCountLimit: number; attributeValueLengthLimit: number }>,
+  enrichment: { tags: 1, componentTags: 1, baggageKeys: 1, globalIdFromTrace: 1 } satisfies OptionKeys<EnrichmentOptions>,
   sampling: {
     level: 1,
     levels: 1,
@@ -60,8 +79,8 @@ const SECTIONS: Record<string, Record<string, 0 | 1>> = {
     rateLimitPerSecond: 1,
     rateLimitBurst: 1,
     deferred: 1,
-  } satisfies KeyTable<SamplingOptions>,
-  'sampling.deferred': { enabled: 1, flushLevel: 1, maxRecords: 1, maxBytes: 1, maxTotalBytes: 1, globalMaxRecords: 1, ttlMs: 1, forward: 1 } satisfies KeyTable<DeferredOptions>,
+  } satisfies OptionKeys<SamplingOptions>,
+  'sampling.deferred': { enabled: 1, flushLevel: 1, maxRecords: 1, maxBytes: 1, maxTotalBytes: 1, globalMaxRecords: 1, ttlMs: 1, forward: 1 } satisfies OptionKeys<DeferredOptions>,
   redaction: {
     enabled: 1,
     keys: 1,
@@ -75,62 +94,11 @@ const SECTIONS: Record<string, Record<string, 0 | 1>> = {
     summary: 1,
     urlAttributes: 1,
     dbAttributes: 1,
-  } satisfies KeyTable<RedactionOptions>,
-  delivery: {
-    ...({
-      maxBatchRecords: 1,
-      scheduleDelayMs: 1,
-      maxQueueRecords: 1,
-      flushTimeoutMs: 1,
-      maxBatchBytes: 1,
-      maxQueueBytes: 1,
-      maxInFlight: 1,
-      spoolDir: 1,
-      spoolMaxBytes: 1,
-      spoolSegmentBytes: 1,
-      spoolFsync: 1,
-      spoolKey: 1,
-      deadLetterDir: 1,
-      retryInitialBackoffMs: 1,
-      retryMaxBackoffMs: 1,
-      retryMaxElapsedMs: 1,
-      adaptiveConcurrency: 1,
-      spoolCommitIntervalMs: 1,
-      deliveryThread: 1,
-    } satisfies KeyTable<DeliverySettingsOptions>),
-    routing: 1,
-    links: 1,
-    otlp: 1,
-    console: 1,
-    file: 1,
-    loki: 1,
-    elasticsearch: 1,
-  },
-  'delivery.routing': { routes: 1 } satisfies KeyTable<RoutingOptions>,
-  'delivery.links': { grafanaBase: 1, grafanaDatasource: 1, grafanaOrgId: 1, kibanaBase: 1, kibanaDataView: 1, lookback: 1 } satisfies KeyTable<LinkOptions>,
-  'delivery.otlp': { endpoint: 1, headers: 1, timeoutMs: 1, compression: 1, protocol: 1, certificate: 1, clientKey: 1, clientCertificate: 1 } satisfies KeyTable<OtlpExporterOptions>,
-  'delivery.console': {},
-  'delivery.file': { dir: 1, maxFileBytes: 1 } satisfies KeyTable<FileExporterOptions>,
-  'delivery.loki': {
-    ...CONNECTION,
-    encoding: 1,
-    labels: 1,
-    maxLabelValues: 1,
-    lineFormat: 1,
-    tenant: 1,
-    structuredMetadata: 1,
-    bearerToken: 1,
-  } satisfies KeyTable<LokiOptions>,
-  'delivery.elasticsearch': {
-    ...CONNECTION,
-    mapping: 1,
-    index: 1,
-    dataset: 1,
-    namespace: 1,
-    apiKey: 1,
-    compression: 1,
-    bootstrapTemplate: 1,
-  } satisfies KeyTable<ElasticsearchOptions>,
+  } satisfies OptionKeys<RedactionOptions>,
+  delivery: { ...DELIVERY_SETTINGS, routing: 1, links: 1, ...DESTINATION_SECTIONS } satisfies OptionKeys<DeliveryOptions>,
+  'delivery.routing': { routes: 1 } satisfies OptionKeys<RoutingOptions>,
+  'delivery.links': { grafanaBase: 1, grafanaDatasource: 1, grafanaOrgId: 1, kibanaBase: 1, kibanaDataView: 1, lookback: 1 } satisfies OptionKeys<LinkOptions>,
+  ...Object.fromEntries(DESTINATIONS.map((d) => [`delivery.${d.name}`, d.optionKeys])),
 };
 
 /**

@@ -7,7 +7,7 @@ import { HandoffRing, RingControl } from '../exporters/delivery/handoff-ring.js'
 import { persistOnExit } from '../exporters/delivery/persist-at-exit.js';
 import type { LogkitRecord } from './core/record.js';
 import type { LogStage, StageContext, WriteVerdict } from './core/stage.js';
-import { ReasonCounter, type StatsSection } from './core/stats.js';
+import { ReasonCounter, type StatsSection, type ReasonCounts } from './core/stats.js';
 import type { Env } from './core/env.js';
 import type { LogkitOptions } from './config.js';
 import type { WorkerPart } from './chain.js';
@@ -29,6 +29,20 @@ export type FromWorker =
   | { t: 'done'; id: number }
   | { t: 'diag'; level: 'error' | 'warn' | 'info' | 'debug' | 'verbose'; message: string }
   | { t: 'health'; name: string; origin: string; reached: boolean; message?: string };
+
+/** `stats().delivery_thread`: the hand-over to the delivery worker (absent when delivery runs on the application's thread). */
+export type DeliveryThreadStatsSection = {
+  /** Records handed to the worker. */
+  transferred: number;
+  /** Handed over and not yet read by the worker (the ring plus the overflow). */
+  in_transfer: number;
+  /** Given up before reaching the worker, by reason (`queue_full`, `too_large`, `internal_error`). */
+  dropped: ReasonCounts;
+  /** Workers that ended and were replaced in the last minute. */
+  restarts: number;
+  /** Records an ended worker held only in memory. */
+  lost_in_restart: number;
+};
 
 /** The ring between the threads: room for tens of thousands of typical records before the worker must catch up. */
 const RING_BYTES = 8 * 1024 * 1024;
@@ -97,7 +111,7 @@ export class DeliveryThread implements LogStage {
     this.mirror = ctx.stats.mirror(() => this.sections, (name) => this.gauges[name] ?? []);
     ctx.stats.register(
       'delivery_thread',
-      () => ({
+      (): DeliveryThreadStatsSection => ({
         transferred: this.transferred,
         in_transfer: this.ring.pending + this.overflow.length,
         dropped: this.dropped.toJSON(),

@@ -77,22 +77,18 @@ export { LokiLogRecordExporter } from '../exporters/loki/log-record-exporter.js'
 export { ElasticsearchLogRecordExporter } from '../exporters/elasticsearch/log-record-exporter.js';
 export { FileLogRecordExporter } from '../exporters/file/log-record-exporter.js';
 
-// The typed sections of stats().
-export type {
-  LogkitStats,
-  ReasonCounts,
-  PipelineStatsSection,
-  EnrichmentStatsSection,
-  SamplingStatsSection,
-  DeferredStatsSection,
-  RedactionStatsSection,
-  RoutingStatsSection,
-  DeliveryStatsSection,
-  SdkExporterStatsSection,
-  ExitStatsSection,
-  DeliveryThreadStatsSection,
-  SdkStatsSection,
-} from './stats.js';
+// The typed sections of stats(), each from where it is registered.
+export type { LogkitStats, ExitStatsSection, SdkStatsSection } from './stats.js';
+export type { ReasonCounts } from './core/stats.js';
+export type { PipelineStatsSection } from './processor.js';
+export type { EnrichmentStatsSection } from '../processors/enrichment/index.js';
+export type { SamplingStatsSection } from '../processors/sampling/index.js';
+export type { DeferredStatsSection } from '../processors/sampling/deferred/deferred-buffer.js';
+export type { RedactionStatsSection } from '../processors/redaction/index.js';
+export type { RoutingStatsSection } from '../exporters/routing/stage.js';
+export type { DeliveryStatsSection } from '../exporters/delivery/delivery-stats.js';
+export type { SdkExporterStatsSection } from '../exporters/delivery/sdk-exporter-stage.js';
+export type { DeliveryThreadStatsSection } from './delivery-thread.js';
 // Audit trail and message archiving (issue 16).
 export { auditLogger } from './audit-logger.js';
 export { archive, type ArchiveRef, type ArchiveOptions, type ArchiveSettingsOptions } from './archive/index.js';

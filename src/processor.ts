@@ -7,6 +7,15 @@ import { snapshotRecord, type SnapshotLimits, type SnapshotReport } from './core
 import type { LogStage } from './core/stage.js';
 import type { PipelineStats } from './core/stats.js';
 
+/** `stats().pipeline`: what reached the processor. */
+export type PipelineStatsSection = {
+  received: number;
+  internal_errors: number;
+  dropped_after_shutdown: number;
+  values_truncated: number;
+  values_replaced: number;
+};
+
 /**
  * The one SDK `LogRecordProcessor` of the pipeline: it copies each record out of the SDK object (the
  * SDK freezes it when `onEmit` returns) and writes the copy to the first stage. Whatever happens
@@ -33,7 +42,7 @@ export class LogkitProcessor implements LogRecordProcessor {
     stats: PipelineStats,
     private readonly filter?: EmitFilter,
   ) {
-    stats.register('pipeline', () => ({
+    stats.register('pipeline', (): PipelineStatsSection => ({
       received: this.received,
       internal_errors: this.internalErrors,
       dropped_after_shutdown: this.afterShutdown,

@@ -1,4 +1,4 @@
-import type { SettingsReader } from '../../src/core/env.js';
+import type { OptionKeys, SettingsReader } from '../../src/core/env.js';
 import { ConfigError } from '../../src/core/errors.js';
 import type { HttpSettings } from './settings.js';
 
@@ -21,6 +21,18 @@ export interface ConnectionOptions {
   clientCertificate?: string | Buffer;
   clientKey?: string | Buffer;
 }
+
+/** The connection keys a configuration file may set for Loki and Elasticsearch (`token` is theirs to name). */
+export const CONNECTION_OPTION_KEYS = {
+  endpoint: 1,
+  headers: 1,
+  username: 1,
+  password: 1,
+  timeoutMs: 1,
+  certificate: 1,
+  clientCertificate: 1,
+  clientKey: 1,
+} as const satisfies OptionKeys<Omit<ConnectionOptions, 'token'>>;
 
 /**
  * Reads `<PREFIX>_ENDPOINT` (required), `<PREFIX>_HEADERS`, `<PREFIX>_TIMEOUT` (ms, default 10000),

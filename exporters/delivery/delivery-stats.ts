@@ -1,7 +1,36 @@
-import type { StatsSection } from '../../src/core/stats.js';
+import type { ReasonCounts } from '../../src/core/stats.js';
 import { DeliveryReasonCounter, type DeliveryReason } from './reasons.js';
 
 const LATENCY_WINDOW = 256;
+
+/**
+ * One destination of the delivery core (`stats().otlp`, `stats().loki_tenant_security`, …). Every
+ * record received ends in exactly one of exported, rejected, dead_lettered, failed or dropped, or is
+ * still queued (memory, on the wire) or spooled.
+ */
+export type DeliveryStatsSection = {
+  received: number;
+  exported: number;
+  failed: number;
+  retried: number;
+  spooled: number;
+  replayed: number;
+  dead_lettered: number;
+  rejected: number;
+  spool_damaged: number;
+  /** Spool I/O errors (disk full, directory removed …): counted, delivery went on from memory. */
+  spool_errors: number;
+  dropped: ReasonCounts;
+  failed_reasons: ReasonCounts;
+  dead_lettered_reasons: ReasonCounts;
+  queued: number;
+  spool_records: number;
+  spool_bytes: number;
+  export_latency_ms: number;
+  export_latency_p99_ms: number;
+  /** Requests allowed in flight now (adaptive concurrency; `OTEL_LOGKIT_MAX_IN_FLIGHT` when off). */
+  in_flight_limit: number;
+};
 
 /**
  * One destination's numbers. Every record received ends in exactly one of exported, rejected,
@@ -54,7 +83,7 @@ export class DeliveryStats {
    * `queued`: records in memory and on the wire; `spoolRecords`/`spoolBytes`: what waits on disk (each
    * record in one of them only); `inFlightLimit`: the requests adaptive concurrency allows right now.
    */
-  read(queued: number, spoolRecords: number, spoolBytes: number, inFlightLimit: number): StatsSection {
+  read(queued: number, spoolRecords: number, spoolBytes: number, inFlightLimit: number): DeliveryStatsSection {
     return {
       received: this.received,
       exported: this.exported,

@@ -4,9 +4,19 @@ import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-lo
 import type { LogkitRecord } from '../../src/core/record.js';
 import { severityBand } from '../../src/core/severity.js';
 import type { LogStage, StageContext, WriteVerdict } from '../../src/core/stage.js';
+import type { ReasonCounts } from '../../src/core/stats.js';
 import { DeliveryReasonCounter } from './reasons.js';
 import { DEFAULT_DELIVERY, type BatchSettings } from './settings.js';
 import { untraced } from './untraced.js';
+
+/** `stats().exporter` (`exporter_0`, … with several), `stats().console`: an SDK `LogRecordExporter` fed by the pipeline. */
+export type SdkExporterStatsSection = {
+  received: number;
+  exported: number;
+  failed: number;
+  dropped: ReasonCounts;
+  queued: number;
+};
 
 /**
  * Feeds any SDK `LogRecordExporter` in batches, one export in flight, counting every outcome. Batches
@@ -33,7 +43,7 @@ export class SdkExporterStage implements LogStage {
     ctx: StageContext,
     private readonly batch: Pick<BatchSettings, 'maxRecords' | 'maxQueueRecords' | 'delayMs'> = DEFAULT_DELIVERY.batch,
   ) {
-    ctx.stats.register(name, () => ({
+    ctx.stats.register(name, (): SdkExporterStatsSection => ({
       received: this.received,
       exported: this.exported,
       failed: this.failed,

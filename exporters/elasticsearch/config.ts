@@ -1,6 +1,6 @@
-import type { SettingsReader } from '../../src/core/env.js';
+import type { OptionKeys, SettingsReader } from '../../src/core/env.js';
 import { ConfigError } from '../../src/core/errors.js';
-import { type ConnectionOptions, readConnection } from '../delivery/connection.js';
+import { CONNECTION_OPTION_KEYS, type ConnectionOptions, readConnection } from '../delivery/connection.js';
 import type { HttpSettings } from '../delivery/settings.js';
 
 /** Options given in code for the Elasticsearch/OpenSearch exporter; each overrides the variable in its comment. */
@@ -25,6 +25,17 @@ export interface ElasticsearchOptions extends Omit<ConnectionOptions, 'token'> {
   /** `OTEL_LOGKIT_ELASTICSEARCH_BOOTSTRAP_TEMPLATE`: install an index template for the target at startup (OpenSearch has none for `logs-*-*`). */
   bootstrapTemplate?: boolean;
 }
+
+export const ELASTICSEARCH_OPTION_KEYS = {
+  ...CONNECTION_OPTION_KEYS,
+  mapping: 1,
+  index: 1,
+  dataset: 1,
+  namespace: 1,
+  apiKey: 1,
+  compression: 1,
+  bootstrapTemplate: 1,
+} as const satisfies OptionKeys<ElasticsearchOptions>;
 
 export type ElasticsearchMapping = 'otel' | 'ecs';
 

@@ -2,7 +2,7 @@ import type { LogStage, StageContext } from '../../src/core/stage.js';
 import type { DestinationDescriptor, RouteTarget } from '../delivery/descriptor.js';
 import { createHttpDestination } from '../delivery/destination.js';
 import type { DeliverySettings } from '../delivery/settings.js';
-import { checkIndex, checkPart, type ElasticsearchConfig, type ElasticsearchOptions, parseElasticsearchConfig } from './config.js';
+import { ELASTICSEARCH_OPTION_KEYS, checkIndex, checkPart, type ElasticsearchConfig, type ElasticsearchOptions, parseElasticsearchConfig } from './config.js';
 import { ElasticsearchProtocol } from './protocol.js';
 import { AfterTemplateStage, installIndexTemplate } from './template.js';
 
@@ -50,6 +50,7 @@ function checkElasticsearchRouteOptions(options: Readonly<Record<string, string>
 
 export const elasticsearchDestination: DestinationDescriptor<'elasticsearch', ElasticsearchConfig, ElasticsearchOptions> = {
   name: 'elasticsearch',
+  optionKeys: ELASTICSEARCH_OPTION_KEYS,
   parse: parseElasticsearchConfig,
   checkRouteOptions: checkElasticsearchRouteOptions,
   create: createElasticsearchDestination,

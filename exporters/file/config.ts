@@ -1,4 +1,4 @@
-import type { SettingsReader } from '../../src/core/env.js';
+import type { OptionKeys, SettingsReader } from '../../src/core/env.js';
 
 export interface FileExporterOptions {
   /** Overrides `OTEL_LOGKIT_FILE_DIR`. */
@@ -6,6 +6,8 @@ export interface FileExporterOptions {
   /** Overrides `OTEL_LOGKIT_FILE_MAX_BYTES`. */
   maxFileBytes?: number;
 }
+
+export const FILE_OPTION_KEYS = { dir: 1, maxFileBytes: 1 } as const satisfies OptionKeys<FileExporterOptions>;
 
 export interface FileExporterConfig {
   /** Where `logs.jsonl` is written (`./otel-logs` by default). */

@@ -5,7 +5,7 @@ import { createDestination } from '../delivery/destination.js';
 import type { Protocol, Verdict, WireRequest } from '../delivery/protocol.js';
 import type { DeliverySettings } from '../delivery/settings.js';
 import { encodeOtlpJson } from '../codec/encode-json.js';
-import { type FileExporterConfig, type FileExporterOptions, parseFileExporterConfig } from './config.js';
+import { FILE_OPTION_KEYS, type FileExporterConfig, type FileExporterOptions, parseFileExporterConfig } from './config.js';
 import { FileTransport } from './file-transport.js';
 
 /** One `ExportLogsServiceRequest` per line, as the Collector's file exporter writes them. */
@@ -31,6 +31,7 @@ export function createFileDestination(config: FileExporterConfig, delivery: Deli
 
 export const fileDestination: DestinationDescriptor<'file', FileExporterConfig, FileExporterOptions> = {
   name: 'file',
+  optionKeys: FILE_OPTION_KEYS,
   parse: parseFileExporterConfig,
   create: (config, delivery, ctx) => createFileDestination(config, delivery, ctx),
 };

@@ -1,6 +1,6 @@
-import type { SettingsReader } from '../../src/core/env.js';
+import type { OptionKeys, SettingsReader } from '../../src/core/env.js';
 import { ConfigError } from '../../src/core/errors.js';
-import { readKafkaConnection, type KafkaConnection, type KafkaConnectionOptions } from './connection.js';
+import { KAFKA_CONNECTION_OPTION_KEYS, readKafkaConnection, type KafkaConnection, type KafkaConnectionOptions } from './connection.js';
 import { KAFKA_COMPRESSIONS, type KafkaCompression } from './producer-transport.js';
 
 /** Options given in code; each overrides its `OTEL_LOGKIT_KAFKA_*` variable (connection ones: see {@link KafkaConnectionOptions}). */
@@ -10,6 +10,8 @@ export interface KafkaExporterOptions extends KafkaConnectionOptions {
   /** `OTEL_LOGKIT_KAFKA_COMPRESSION`: Kafka's own batch compression, `none` (default), `gzip`, `snappy`, `lz4` or `zstd`. */
   compression?: KafkaCompression;
 }
+
+export const KAFKA_OPTION_KEYS = { ...KAFKA_CONNECTION_OPTION_KEYS, topic: 1, compression: 1 } as const satisfies OptionKeys<KafkaExporterOptions>;
 
 export interface KafkaExporterConfig {
   connection: KafkaConnection;

@@ -1,4 +1,4 @@
-import type { SettingsReader } from '../../src/core/env.js';
+import type { OptionKeys, SettingsReader } from '../../src/core/env.js';
 import { ConfigError } from '../../src/core/errors.js';
 import type { TlsSettings } from '../delivery/settings.js';
 
@@ -38,6 +38,19 @@ export interface KafkaConnectionOptions {
   clientCertificate?: string | Buffer;
   clientKey?: string | Buffer;
 }
+
+export const KAFKA_CONNECTION_OPTION_KEYS = {
+  brokers: 1,
+  clientId: 1,
+  timeoutMs: 1,
+  saslMechanism: 1,
+  username: 1,
+  password: 1,
+  tls: 1,
+  certificate: 1,
+  clientCertificate: 1,
+  clientKey: 1,
+} as const satisfies OptionKeys<KafkaConnectionOptions>;
 
 const BROKER = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 

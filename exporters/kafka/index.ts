@@ -2,7 +2,7 @@ import type { LogStage, StageContext } from '../../src/core/stage.js';
 import type { DestinationDescriptor, RouteTarget } from '../delivery/descriptor.js';
 import { createDestination } from '../delivery/destination.js';
 import type { DeliverySettings } from '../delivery/settings.js';
-import { checkTopic, type KafkaExporterConfig, type KafkaExporterOptions, parseKafkaExporterConfig } from './config.js';
+import { KAFKA_OPTION_KEYS, checkTopic, type KafkaExporterConfig, type KafkaExporterOptions, parseKafkaExporterConfig } from './config.js';
 import { KafkaProducerTransport } from './producer-transport.js';
 import { KafkaProtocol } from './protocol.js';
 
@@ -34,6 +34,7 @@ function checkKafkaRouteOptions(options: Readonly<Record<string, string>>): stri
 
 export const kafkaDestination: DestinationDescriptor<'kafka', KafkaExporterConfig, KafkaExporterOptions> = {
   name: 'kafka',
+  optionKeys: KAFKA_OPTION_KEYS,
   parse: parseKafkaExporterConfig,
   checkRouteOptions: checkKafkaRouteOptions,
   create: createKafkaDestination,

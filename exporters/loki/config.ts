@@ -1,6 +1,6 @@
-import type { SettingsReader } from '../../src/core/env.js';
+import type { OptionKeys, SettingsReader } from '../../src/core/env.js';
 import { ConfigError } from '../../src/core/errors.js';
-import { type ConnectionOptions, readConnection } from '../delivery/connection.js';
+import { CONNECTION_OPTION_KEYS, type ConnectionOptions, readConnection } from '../delivery/connection.js';
 import type { HttpSettings } from '../delivery/settings.js';
 
 /** Options given in code for the Loki exporter; each overrides the variable named in its comment. */
@@ -25,6 +25,17 @@ export interface LokiOptions extends Omit<ConnectionOptions, 'token'> {
   /** `OTEL_LOGKIT_LOKI_BEARER_TOKEN`: `Authorization: Bearer …` instead of basic auth. */
   bearerToken?: string;
 }
+
+export const LOKI_OPTION_KEYS = {
+  ...CONNECTION_OPTION_KEYS,
+  encoding: 1,
+  labels: 1,
+  maxLabelValues: 1,
+  lineFormat: 1,
+  tenant: 1,
+  structuredMetadata: 1,
+  bearerToken: 1,
+} as const satisfies OptionKeys<LokiOptions>;
 
 export type LokiEncoding = 'protobuf' | 'json';
 export type LokiLineFormat = 'text' | 'json';

@@ -2,7 +2,7 @@ import type { LogStage, StageContext } from '../../src/core/stage.js';
 import type { DestinationDescriptor, RouteTarget } from '../delivery/descriptor.js';
 import { createHttpDestination } from '../delivery/destination.js';
 import type { DeliverySettings } from '../delivery/settings.js';
-import { isLokiLabelName, type LokiConfig, type LokiOptions, parseLokiConfig } from './config.js';
+import { LOKI_OPTION_KEYS, isLokiLabelName, type LokiConfig, type LokiOptions, parseLokiConfig } from './config.js';
 import { LokiProtocol } from './protocol.js';
 
 /**
@@ -35,6 +35,7 @@ function checkLokiRouteOptions(options: Readonly<Record<string, string>>): strin
 
 export const lokiDestination: DestinationDescriptor<'loki', LokiConfig, LokiOptions> = {
   name: 'loki',
+  optionKeys: LOKI_OPTION_KEYS,
   parse: parseLokiConfig,
   checkRouteOptions: checkLokiRouteOptions,
   create: createLokiDestination,

@@ -1,4 +1,4 @@
-import type { SettingsReader } from '../../src/core/env.js';
+import type { OptionKeys, SettingsReader } from '../../src/core/env.js';
 import { ConfigError } from '../../src/core/errors.js';
 import { COMPRESSIONS, type Compression } from '../delivery/compress.js';
 import type { HttpSettings } from '../delivery/settings.js';
@@ -19,6 +19,17 @@ export interface OtlpExporterOptions {
   clientKey?: string | Buffer;
   clientCertificate?: string | Buffer;
 }
+
+export const OTLP_OPTION_KEYS = {
+  endpoint: 1,
+  headers: 1,
+  timeoutMs: 1,
+  compression: 1,
+  protocol: 1,
+  certificate: 1,
+  clientKey: 1,
+  clientCertificate: 1,
+} as const satisfies OptionKeys<OtlpExporterOptions>;
 
 export interface OtlpExporterConfig {
   endpoint: URL;

@@ -4,7 +4,7 @@ import { createDestination } from '../delivery/destination.js';
 import type { DeliverySettings } from '../delivery/settings.js';
 import { HttpTransport } from '../delivery/transport.js';
 import { watchedTransport } from '../delivery/watched-transport.js';
-import { type OtlpExporterConfig, type OtlpExporterOptions, parseOtlpExporterConfig } from './config.js';
+import { OTLP_OPTION_KEYS, type OtlpExporterConfig, type OtlpExporterOptions, parseOtlpExporterConfig } from './config.js';
 import { OtlpGrpcProtocol } from './grpc-protocol.js';
 import { GrpcTransport } from './grpc-transport.js';
 import { OtlpProtocol } from './protocol.js';
@@ -32,6 +32,7 @@ export function createOtlpDestination(config: OtlpExporterConfig, delivery: Deli
 
 export const otlpDestination: DestinationDescriptor<'otlp', OtlpExporterConfig, OtlpExporterOptions> = {
   name: 'otlp',
+  optionKeys: OTLP_OPTION_KEYS,
   parse: parseOtlpExporterConfig,
   create: (config, delivery, ctx) => createOtlpDestination(config, delivery, ctx),
 };

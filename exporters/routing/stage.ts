@@ -1,7 +1,13 @@
 import type { LogkitRecord } from '../../src/core/record.js';
 import { type LogStage, type StageContext, type WriteVerdict, worseVerdict } from '../../src/core/stage.js';
-import type { StatsSection } from '../../src/core/stats.js';
+import type { ReasonCounts } from '../../src/core/stats.js';
 import { CompiledRule, type RouteRule, type RouteTarget } from './rules.js';
+
+/** `stats().routing`: records per rule (present when routes are configured). */
+export type RoutingStatsSection = {
+  routed: ReasonCounts;
+  dropped: ReasonCounts;
+};
 
 /** Opens (once) the destination a route target names; undefined when it cannot be built in this pipeline. */
 export type DestinationOpener = (target: RouteTarget) => LogStage | undefined;
@@ -38,7 +44,7 @@ export class RoutingStage implements LogStage {
     ctx.stats.register('routing', () => this.read());
   }
 
-  private read(): StatsSection {
+  private read(): RoutingStatsSection {
     const routed: Record<string, number> = {};
     this.rules.forEach((r, i) => {
       if (r.matched > 0) routed[`rule_${i + 1}`] = r.matched;

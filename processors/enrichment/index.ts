@@ -11,6 +11,18 @@ import { SpanExecutions } from './span-executions.js';
 
 export { CORRELATION_ATTRIBUTES } from '../../src/core/attributes.js';
 
+/** `stats().enrichment`: how records were correlated. */
+export type EnrichmentStatsSection = {
+  records: number;
+  in_execution: number;
+  in_span_only: number;
+  uncorrelated: number;
+  internal_errors: number;
+  headers_cut: number;
+  headers_replaced: number;
+  extractor_failures: number;
+};
+
 /**
  * The enrichment stage: the logging call says "severity + message", this stage adds who and what it
  * belongs to — the correlation ids and sequence number of the current execution (or of the active
@@ -35,7 +47,7 @@ export function createEnrichmentStage(config: EnrichmentConfig, ctx: StageContex
   let inSpanOnly = 0;
   let failures = 0;
 
-  ctx.stats.register('enrichment', () => ({
+  ctx.stats.register('enrichment', (): EnrichmentStatsSection => ({
     records,
     in_execution: inExecution,
     in_span_only: inSpanOnly,

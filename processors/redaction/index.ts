@@ -2,7 +2,7 @@ import { diag, type Context } from '@opentelemetry/api';
 import { forgetEncoding } from '../../src/core/record-encoding.js';
 import type { LogkitRecord } from '../../src/core/record.js';
 import type { LogStage, StageContext, WriteVerdict } from '../../src/core/stage.js';
-import { ReasonCounter } from '../../src/core/stats.js';
+import { ReasonCounter, type ReasonCounts } from '../../src/core/stats.js';
 import { Redactor } from './redactor.js';
 import { summaryAttributes } from './summary.js';
 
@@ -18,6 +18,14 @@ export { DEFAULT_URL_ATTRIBUTES, DEFAULT_DB_ATTRIBUTES } from './config.js';
 export { sanitizeUrlValue } from './sanitizers/url.js';
 export { sanitizeDbStatement } from './sanitizers/db-statement.js';
 
+/** `stats().redaction`: records changed, values replaced, by kind. */
+export type RedactionStatsSection = {
+  records: number;
+  values: number;
+  kinds: ReasonCounts;
+  dropped: ReasonCounts;
+};
+
 /**
  * The redaction stage. It sits after sampling and before the export stage, so every record that can
  * reach an exporter, the disk spool, a dead-letter file or the console has passed through it. Records
@@ -31,7 +39,7 @@ export function createRedactionStage(config: RedactionConfig, ctx: StageContext,
   const kinds = new ReasonCounter();
   const dropped = new ReasonCounter();
   let records = 0;
-  ctx.stats.register('redaction', () => ({ records, values: kinds.total, kinds: kinds.toJSON(), dropped: dropped.toJSON() }));
+  ctx.stats.register('redaction', (): RedactionStatsSection => ({ records, values: kinds.total, kinds: kinds.toJSON(), dropped: dropped.toJSON() }));
   if (!config.enabled) return next;
   const redactor = new Redactor(config);
   return {

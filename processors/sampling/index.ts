@@ -6,7 +6,7 @@ import { currentExecution, type Execution, onExecutionEnd } from '../../src/core
 import type { LogkitRecord } from '../../src/core/record.js';
 import { parseSeverity, SEVERITY_FORM } from '../../src/core/severity.js';
 import type { LogStage, StageContext, WriteVerdict } from '../../src/core/stage.js';
-import { ReasonCounter } from '../../src/core/stats.js';
+import { ReasonCounter, type ReasonCounts } from '../../src/core/stats.js';
 import { DeferredBuffer } from './deferred/deferred-buffer.js';
 import { onLocalRootSpanError } from './deferred/flush-on-span-error.js';
 import { type Deferral, ForwardingDeferral } from './deferred/forward.js';
@@ -18,6 +18,20 @@ import { RuleBook } from './rule-book.js';
 import { FileRuleSource, HttpRuleSource } from './rule-sources.js';
 import { checkPattern, type LevelRules, type RateLimitRule } from './rules.js';
 import type { CompiledRules } from './thresholds.js';
+
+/** `stats().sampling`: thresholds, ratios and rate limits. */
+export type SamplingStatsSection = {
+  passed: number;
+  dropped: ReasonCounts;
+  deferred: number;
+  /** Records the application marked audit (`log.type=audit`), passed with no threshold, ratio, rate limit or deferral. */
+  audit_passed: number;
+  /** Audit records the stage wrote itself (a rule change). */
+  audit_records: number;
+  rules_changes: number;
+  rules_errors: number;
+  internal_errors: number;
+};
 
 /**
  * The sampling stage, with runtime threshold control; as an {@link EmitFilter} it tells the SDK
@@ -90,7 +104,7 @@ class SeveritySampler implements SamplingStage {
       this.unsubscribe.push(onExecutionEnd((execution) => deferred.ended(execution)));
       this.unsubscribe.push(onLocalRootSpanError((traceId) => deferred.releaseTrace(traceId)));
     }
-    ctx.stats.register('sampling', () => ({
+    ctx.stats.register('sampling', (): SamplingStatsSection => ({
       passed: this.passed,
       dropped: this.dropped.toJSON(),
       deferred: this.held,

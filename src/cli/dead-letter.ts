@@ -4,7 +4,7 @@ import type { Writable } from 'node:stream';
 import { defaultResource } from '@opentelemetry/resources';
 import { decodeOtlpJson } from '../../exporters/codec/decode-json.js';
 import type { DestinationDescriptor, RouteTarget } from '../../exporters/delivery/descriptor.js';
-import { destinationNamed, type ExporterName } from '../../exporters/registry.js';
+import { DESTINATIONS, destinationNamed, type ExporterName } from '../../exporters/registry.js';
 import { type LogkitConfig, resolveConfig } from '../config.js';
 import type { Env } from '../core/env.js';
 import { LogkitError } from '../core/errors.js';
@@ -209,7 +209,7 @@ function openDestination(name: string, env: Env, deadLetterDir: string, stats: P
   target ??= routed.delivery.routing.rules.flatMap((rule) => rule.targets).find((t) => t.key === name);
   const descriptor = target && (destinationNamed(target.exporter) as DestinationDescriptor | undefined);
   if (target === undefined || descriptor === undefined) {
-    throw new LogkitError('LOGKIT_CONFIG_INVALID', `unknown destination ${name}: expected one of the destinations (otlp, loki, elasticsearch, file, console) or a route target of OTEL_LOGKIT_ROUTES`);
+    throw new LogkitError('LOGKIT_CONFIG_INVALID', `unknown destination ${name}: expected one of the destinations (${DESTINATIONS.map((d) => d.name).join(', ')}) or a route target of OTEL_LOGKIT_ROUTES`);
   }
   const config = resolveConfig({ env, exporters: [target.exporter as ExporterName] });
   const settings = config.delivery.settings;

@@ -6,6 +6,13 @@ import { parseSeverity, SEVERITY_FORM } from './severity.js';
 export type Env = Readonly<Record<string, string | undefined>>;
 
 /**
+ * Every key of an options type, checked by the compiler (`satisfies OptionKeys<LokiOptions>`), so a
+ * new option cannot be forgotten: 1 may be set in the configuration file's `otel_logkit` section, 0
+ * only in code (an object, a function, the environment itself).
+ */
+export type OptionKeys<T> = Readonly<Record<keyof T, 0 | 1>>;
+
+/**
  * The one reader of configuration. Every getter takes the environment variable's name, a default,
  * and optionally the value given in code (which wins over the environment). Both are validated the
  * same way; a bad one throws a {@link ConfigError} that names the variable (or the option), the value

@@ -86,6 +86,9 @@ export class PipelineStats {
   }
 }
 
+/** Counts broken down by reason, e.g. `{ queue_full: 3, below_threshold: 120 }`. */
+export type ReasonCounts = Record<string, number>;
+
 /** A counter broken down by reason, e.g. drops by `queue_full`, `sampled_out`, `rate_limited`. */
 export class ReasonCounter {
   private readonly counts: Record<string, number> = Object.create(null);
@@ -100,7 +103,7 @@ export class ReasonCounter {
     return this.counts[reason] ?? 0;
   }
 
-  toJSON(): Record<string, number> {
+  toJSON(): ReasonCounts {
     return { ...this.counts };
   }
 }

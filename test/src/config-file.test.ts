@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { SeverityNumber } from '@opentelemetry/api';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { DESTINATIONS } from '../../exporters/registry.js';
 import { ConfigError, createLogPipeline, resolveConfig } from '../../src/index.js';
 import { LoopbackReceiver, text } from '../exporters/receiver.js';
 
@@ -245,5 +246,27 @@ logger_provider:
     expect(receiver.received[0]!.headers['content-type']).toBe('application/json');
     const service = receiver.received[0]!.request.resourceLogs![0]!.resource!.attributes!.find((a) => a.key === 'service.name');
     expect(text(service?.value)).toBe('from-file');
+  });
+});
+
+describe('OTEL_CONFIG_FILE: otel_logkit.delivery.<name>, for every destination of the registry', () => {
+  const logkit = (delivery: string) => `file_format: "1.0"\notel_logkit:\n  delivery:\n${delivery}`;
+
+  for (const destination of DESTINATIONS) {
+    const accepted = Object.entries(destination.optionKeys as Record<string, 0 | 1>).flatMap(([key, inFile]) => (inFile === 1 ? [key] : []));
+
+    it(`delivery.${destination.name} takes its settings, and an unknown key is refused naming the path and every accepted key`, () => {
+      const section = accepted.length > 0 ? `    ${destination.name}:\n      ${accepted[0]}: x\n` : `    ${destination.name}: {}\n`;
+      expect(() => resolveFile(logkit(section))).not.toThrow();
+
+      const unknown = errorOf(() => resolveFile(logkit(`    ${destination.name}:\n      not_a_setting: 1\n`)));
+      expect(unknown.setting).toBe(`OTEL_CONFIG_FILE:otel_logkit.delivery.${destination.name}.not_a_setting`);
+      expect(unknown.expected).toBe(`one of ${accepted.join(', ') || '(no settings)'}`);
+    });
+  }
+
+  it('a destination configured only in the file gets the file\'s settings, as it would from its variables (kafka topic)', () => {
+    const config = resolveFile('file_format: "1.0"\notel_logkit:\n  exporters: [kafka]\n  delivery:\n    kafka:\n      topic: logs\n      brokers: [kafka-1:9092]\n');
+    expect(config.delivery.kafka).toMatchObject({ topic: 'logs', connection: { brokers: ['kafka-1:9092'] } });
   });
 });

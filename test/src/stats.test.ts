@@ -19,7 +19,7 @@ describe('stats(), typed per section', () => {
   it('has at run time exactly the sections and keys its type declares', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'logkit-stats-'));
     const pipeline = createLogPipeline({
-      env: { OTEL_LOGS_EXPORTER: 'file', OTEL_LOGKIT_FILE_DIR: dir, OTEL_LOGKIT_ROUTES: 'severity>=error -> file' },
+      env: { OTEL_LOGS_EXPORTER: 'file,console', OTEL_LOGKIT_FILE_DIR: dir, OTEL_LOGKIT_ROUTES: 'severity>=error -> file' },
       exporter: new InMemoryLogRecordExporter(),
     });
     const provider = new LoggerProvider({ processors: pipeline.processors });
@@ -34,6 +34,9 @@ describe('stats(), typed per section', () => {
     expect(Object.keys(disabledStats()).sort()).toEqual(['enrichment', 'exit', 'pipeline', 'redaction', 'sampling']);
     expect(Object.keys(stats.file!).sort()).toEqual(Object.keys(DELIVERY_KEYS).sort());
     expect(Object.keys(stats.exporter!).sort()).toEqual(Object.keys(SDK_EXPORTER_KEYS).sort());
+    // A destination's section is typed by its descriptor: console is fed like an SDK exporter, not by the delivery core.
+    const consoleSection: SdkExporterStatsSection | undefined = stats.console;
+    expect(Object.keys(consoleSection!).sort()).toEqual(Object.keys(SDK_EXPORTER_KEYS).sort());
     expect(Object.keys(stats.deferred!)).toContain('held_records');
     const received: number = stats.pipeline.received;
     const exported: number | undefined = stats.file?.exported;

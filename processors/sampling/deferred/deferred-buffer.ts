@@ -1,10 +1,21 @@
 import { DEFERRAL_ATTRIBUTES } from '../../../src/core/attributes.js';
 import type { Execution } from '../../../src/core/execution.js';
 import type { LogkitRecord } from '../../../src/core/record.js';
-import { type PipelineStats, ReasonCounter } from '../../../src/core/stats.js';
+import { type PipelineStats, ReasonCounter, type ReasonCounts } from '../../../src/core/stats.js';
 import type { DeferredConfig } from './config.js';
 import { type HeldRecord, HeldQueue, mergeInOrder } from './held-queue.js';
 import { estimateRecordMemory, HISTORY_MEMORY } from './record-memory.js';
+
+/** `stats().deferred`: held DEBUG histories (present while deferral is on). */
+export type DeferredStatsSection = {
+  buffered: number;
+  flushed: number;
+  discarded: number;
+  dropped: ReasonCounts;
+  held_records: number;
+  held_bytes: number;
+  held_executions: number;
+};
 
 /** The attribute every record released by a flush carries. */
 
@@ -69,7 +80,7 @@ export class DeferredBuffer {
   ) {
     stats.register(
       'deferred',
-      () => ({
+      (): DeferredStatsSection => ({
         buffered: this.buffered,
         flushed: this.flushed,
         discarded: this.discarded,
