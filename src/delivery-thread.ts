@@ -128,11 +128,9 @@ export class DeliveryThread implements LogStage {
 
   /**
    * The worker-backed stage, or undefined when this configuration must be delivered in-thread.
-   * `fallback` builds the in-thread destinations should the worker keep dying.
-   */
-  /**
-   * `initial`: sections the worker will report, as they read before its first report (so a section
-   * the types promise, such as `redaction`, is there from the start).
+   * `fallback` builds the in-thread destinations should the worker keep dying. `initial`: sections
+   * the worker will report, as they read before its first report (so a section the types promise,
+   * such as `redaction`, is there from the start).
    */
   static start(
     part: WorkerPart,

@@ -52,13 +52,13 @@ export function createDestination(spec: { name: string; protocol: Protocol; tran
   return new DeliveryStage(spec.name, spec.protocol, spec.transport, spec.delivery, ctx);
 }
 
+/** How long shutdown waits for deliveries that were stopped to make their last attempt and settle. */
+const STOP_GRACE_MS = 1000;
+
 /**
  * The stage lifecycle: `write` fills batches, `seal` closes them, `pump` starts deliveries up to
  * `maxInFlight`, `forceFlush`/`shutdown` wait for them. Each batch is then {@link BatchDelivery}'s.
  */
-/** How long shutdown waits for deliveries that were stopped to make their last attempt and settle. */
-const STOP_GRACE_MS = 1000;
-
 class DeliveryStage implements LogStage, BackoffGate {
   private readonly queue: BatchQueue;
   /** Closes the open batch: after the batch delay, or (with a spool) the commit interval. */
@@ -85,7 +85,6 @@ class DeliveryStage implements LogStage, BackoffGate {
   /** With a spool: removes the synchronous write-out at process exit (see persistOnExit). */
   private readonly unregisterExit: () => void = () => {};
   private readonly exitSignal: AbortSignal | undefined;
-  /** Per request in flight: whether every slot was in use when it went out (see AdaptiveConcurrency). */
 
   constructor(
     private readonly name: string,

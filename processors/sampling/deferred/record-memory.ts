@@ -3,7 +3,7 @@ import type { LogkitRecord, LogValue } from '../../../src/core/record.js';
 /*
  * Heap cost per part, measured on Node 24 with test/bench/sampling-memory.bench.ts (the figures are
  * deliberately a little high: the caps are promises about memory, so the guess must not undershoot).
- * A record copy is a plain object plus a null-prototype (dictionary-mode) attribute map; a held entry
+ * A record copy is a plain object plus a plain attribute map; a held entry
  * adds the queue slot and its bookkeeping.
  */
 const RECORD_BASE = 280;
