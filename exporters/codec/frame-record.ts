@@ -54,7 +54,10 @@ export class FrameRecord implements LogkitRecord, RecordBytes {
 
   attribute(key: string): LogValue {
     if (this.decoded !== undefined) return this.decoded.attributes[key];
+    // Keys are compared as bytes: no string is made for the keys passed over.
+    const wanted = keyBytes(key);
     const reader = this.message();
+    const buf = reader.buf;
     let found: LogValue;
     while (reader.pos < reader.len) {
       const tag = reader.uint32();
@@ -63,11 +66,14 @@ export class FrameRecord implements LogkitRecord, RecordBytes {
         continue;
       }
       const end = reader.uint32() + reader.pos;
-      let name: string | undefined;
+      let match = false;
       while (reader.pos < end) {
         const inner = reader.uint32();
-        if (inner >>> 3 === 1) name = readKey(reader);
-        else if (inner >>> 3 === 2 && name === key) found = readAnyValue(reader, reader.uint32() + reader.pos);
+        if (inner === ((1 << 3) | 2)) {
+          const length = reader.uint32();
+          match = length === wanted.length && sameBytes(buf, reader.pos, wanted);
+          reader.pos += length;
+        } else if (inner === ((2 << 3) | 2) && match) found = readAnyValue(reader, reader.uint32() + reader.pos);
         else reader.skipType(inner & 7);
       }
     }
@@ -262,4 +268,21 @@ function scanAnyValue(reader: Reader, end: number, scan: ValueScan, depth: numbe
     }
   }
   return false;
+}
+
+/** The UTF-8 bytes of the few keys read in place (`log.type`, the correlation id, route keys). */
+const keyBytesCache = new Map<string, Uint8Array>();
+
+function keyBytes(key: string): Uint8Array {
+  let bytes = keyBytesCache.get(key);
+  if (bytes === undefined) {
+    bytes = Buffer.from(key, 'utf8');
+    if (keyBytesCache.size < 256) keyBytesCache.set(key, bytes);
+  }
+  return bytes;
+}
+
+function sameBytes(buf: Uint8Array, at: number, wanted: Uint8Array): boolean {
+  for (let i = 0; i < wanted.length; i++) if (buf[at + i] !== wanted[i]) return false;
+  return true;
 }
