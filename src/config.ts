@@ -117,6 +117,20 @@ export function resolveConfig(options: LogkitOptions = {}): LogkitConfig {
   return explainWithFilePaths(merged, fromFile.paths, (tracked) => resolveFrom(tracked as LogkitOptions, withoutOtelVariables(env)));
 }
 
+/**
+ * The sources of a configuration, read once: with `OTEL_CONFIG_FILE`, the file's options merged
+ * with the code's and the environment without the `OTEL_*` variables it replaces; else the options
+ * and a copy of the environment. Resolving the result again (the delivery worker does, at each
+ * start) gives the same configuration, whatever happened to the file or the environment since.
+ */
+export function pinnedSources(options: LogkitOptions, env: Env): { options: LogkitOptions; env: Env } {
+  const file = new SettingsReader(env).string('OTEL_CONFIG_FILE', undefined, options.configFile);
+  const { env: _env, configFile: _file, ...code } = options;
+  if (file === undefined) return { options: code, env: { ...env } };
+  const fromFile = readConfigFile(file, env);
+  return { options: mergeOptions(fromFile.options, code as Record<string, unknown>, () => {}) as LogkitOptions, env: withoutOtelVariables(env) };
+}
+
 /** With a configuration file, the other OTEL_* variables are not read (the spec: the file is the configuration). */
 function withoutOtelVariables(env: Env): Env {
   return Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith('OTEL_')));

@@ -9,7 +9,7 @@ import type { LogkitRecord } from './core/record.js';
 import type { LogStage, StageContext, WriteVerdict } from './core/stage.js';
 import { ReasonCounter, type StatsSection, type ReasonCounts } from './core/stats.js';
 import type { Env } from './core/env.js';
-import type { LogkitOptions } from './config.js';
+import { pinnedSources, type LogkitOptions } from './config.js';
 import type { WorkerPart } from './chain.js';
 
 /** What the worker is started with: the ring, and the configuration to build the same destinations from. */
@@ -145,15 +145,16 @@ export class DeliveryThread implements LogStage {
       diag.debug('otel-logkit: the delivery worker script is not next to the library (bundled?); delivering on the application thread');
       return undefined;
     }
-    let transferable: LogkitOptions;
+    let transferable: { options: LogkitOptions; env: Env };
     try {
       const { exporter: _exporter, meterProvider: _meter, ...rest } = options;
-      transferable = structuredClone(rest);
+      // Read once, here: a worker started again later runs the configuration the application started with.
+      transferable = structuredClone(pinnedSources(rest, env));
     } catch {
       diag.debug('otel-logkit: options given in code cannot cross to the delivery worker; delivering on the application thread');
       return undefined;
     }
-    const thread = new DeliveryThread(script, { part, options: transferable, env: { ...env } }, ctx, settings.maxQueueBytes, settings.flushTimeoutMs, settings.durable, fallback);
+    const thread = new DeliveryThread(script, { part, ...transferable }, ctx, settings.maxQueueBytes, settings.flushTimeoutMs, settings.durable, fallback);
     thread.sections = settings.initial;
     thread.mirror();
     return thread;
