@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { diag } from '@opentelemetry/api';
 import { RecordFrameReader, RecordFrameWriter } from '../exporters/codec/record-frame.js';
 import { HandoffRing, RingControl } from '../exporters/delivery/handoff-ring.js';
+import { HandoffJournal, journalDirOf, readJournal, removeJournal } from '../exporters/delivery/handoff-journal.js';
 import { persistOnExit } from '../exporters/delivery/persist-at-exit.js';
 import type { LogkitRecord } from './core/record.js';
 import type { LogStage, StageContext, WriteVerdict } from './core/stage.js';
@@ -21,7 +22,7 @@ export interface WorkerStart {
   /** NEW_ORIGIN frames a predecessor read (a restarted worker must know the origins frames refer to). */
   origins: Uint8Array[];
 }
-export type ToWorker = { t: 'wake' } | { t: 'flush'; id: number } | { t: 'shutdown'; id: number } | { t: 'abandon' };
+export type ToWorker = { t: 'begin'; journal?: string } | { t: 'wake' } | { t: 'flush'; id: number } | { t: 'shutdown'; id: number } | { t: 'abandon' };
 export type FromWorker =
   | { t: 'ready' }
   | { t: 'failed'; message: string }
@@ -98,6 +99,11 @@ export class DeliveryThread implements LogStage {
   private readonly unregisterExit: () => void;
   private readonly mirror: () => void;
   private readonly watches = new Map<string, ReturnType<NonNullable<StageContext['health']>['watch']>>();
+  /**
+   * With a spool, until the first worker is up: records go to a journal file instead of the ring, so
+   * a process killed in its first second keeps what it logged (see HandoffJournal).
+   */
+  private journal: HandoffJournal | undefined;
 
   private constructor(
     private readonly script: { url: URL; execArgv: string[] },
@@ -107,7 +113,15 @@ export class DeliveryThread implements LogStage {
     private readonly flushTimeoutMs: number,
     private readonly durable: boolean,
     private readonly fallback: () => LogStage,
+    spoolDir: string | undefined,
   ) {
+    if (spoolDir !== undefined) {
+      try {
+        this.journal = HandoffJournal.open(journalDirOf(spoolDir));
+      } catch (error) {
+        diag.warn(`otel-logkit: no journal for the records logged before the delivery worker is up (${(error as Error).message}); they wait in memory`);
+      }
+    }
     this.mirror = ctx.stats.mirror(() => this.sections, (name) => this.gauges[name] ?? []);
     ctx.stats.register(
       'delivery_thread',
@@ -137,7 +151,7 @@ export class DeliveryThread implements LogStage {
     options: LogkitOptions,
     env: Env,
     ctx: StageContext,
-    settings: { maxQueueBytes: number; flushTimeoutMs: number; durable: boolean; initial: Record<string, StatsSection> },
+    settings: { maxQueueBytes: number; flushTimeoutMs: number; spoolDir?: string; initial: Record<string, StatsSection> },
     fallback: () => LogStage,
   ): DeliveryThread | undefined {
     const script = workerScript();
@@ -154,7 +168,7 @@ export class DeliveryThread implements LogStage {
       diag.debug('otel-logkit: options given in code cannot cross to the delivery worker; delivering on the application thread');
       return undefined;
     }
-    const thread = new DeliveryThread(script, { part, ...transferable }, ctx, settings.maxQueueBytes, settings.flushTimeoutMs, settings.durable, fallback);
+    const thread = new DeliveryThread(script, { part, ...transferable }, ctx, settings.maxQueueBytes, settings.flushTimeoutMs, settings.spoolDir !== undefined, fallback, settings.spoolDir);
     thread.sections = settings.initial;
     thread.mirror();
     return thread;
@@ -165,6 +179,10 @@ export class DeliveryThread implements LogStage {
     try {
       const frame = this.frames.frame(record);
       this.transferred++;
+      if (this.journal) {
+        this.journal.append(frame);
+        return 'taken';
+      }
       if (this.overflow.length === 0 && this.ring.write(frame)) return 'taken';
       return this.hold(frame);
     } catch (error) {
@@ -269,6 +287,7 @@ export class DeliveryThread implements LogStage {
 
   /** At `exit`: the worker writes what it was handed to its spool while this thread waits (bounded). */
   private persistAtExit(): void {
+    this.journal?.write();
     if (this.local || this.closed) return;
     this.moveOverflow();
     const deadline = Date.now() + EXIT_PERSIST_MS;
@@ -318,8 +337,14 @@ export class DeliveryThread implements LogStage {
       case 'failed':
         diag.error(`otel-logkit: the delivery worker could not start: ${message.message}`);
         return;
-      case 'ready':
+      case 'ready': {
+        // The worker reads the journal of the first second (then the ring), and removes it.
+        const journal = this.journal?.close();
+        this.journal = undefined;
+        this.post({ t: 'begin', journal: journal?.path });
+        for (const frame of journal?.unwritten ?? []) if (this.ring.write(frame) === false) this.hold(frame);
         return;
+      }
     }
   }
 
@@ -350,6 +375,13 @@ export class DeliveryThread implements LogStage {
         this.dropped.add('internal_error');
       }
     };
+    const journal = this.journal?.close();
+    this.journal = undefined;
+    if (journal) {
+      readJournal(journal.path, handOver);
+      removeJournal(journal.path);
+      journal.unwritten.forEach(handOver);
+    }
     this.ring.drain(handOver);
     for (const frame of this.overflow) handOver(frame);
     this.overflow = [];

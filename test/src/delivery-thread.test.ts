@@ -110,4 +110,23 @@ describe('delivery in a worker thread (OTEL_LOGKIT_DELIVERY_THREAD=worker, the d
     expect(lostBefore).toBeGreaterThan(0);
     expect(stats.delivery_thread.lost_in_restart).toBeGreaterThanOrEqual(lostBefore);
   }, 30_000);
+
+  it('a process killed in its first second, before its worker is up, keeps what it logged: the next start delivers it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'logkit-first-second-'));
+    const out = join(dir, 'out');
+    const env = { PATH: process.env.PATH, OTEL_LOGS_EXPORTER: 'file', OTEL_LOGKIT_FILE_DIR: out, OTEL_LOGKIT_SPOOL_DIR: join(dir, 'spool'), LOGKIT_TEST_MARKER: join(dir, 'logged') };
+    const child = spawn(process.execPath, ['--import', 'tsx', join(FIXTURES, 'first-second-child.ts'), 'log'], { env, stdio: 'ignore' });
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    while (!existsSync(env.LOGKIT_TEST_MARKER)) await new Promise((resolve) => setTimeout(resolve, 5));
+    // The records were written where a kill cannot reach them: the journal of the first second.
+    const journals = readdirSync(join(dir, 'spool', '.handoff'));
+    child.kill('SIGKILL');
+    await exited;
+    expect(journals.length).toBeGreaterThan(0);
+    const replay = spawn(process.execPath, ['--import', 'tsx', join(FIXTURES, 'first-second-child.ts'), 'replay'], { env, stdio: 'ignore' });
+    expect(await new Promise((resolve) => replay.on('exit', resolve))).toBe(0);
+    const bodies = bodiesIn(out);
+    expect(Array.from({ length: 300 }, (_, i) => `early ${i}`).filter((b) => !bodies.includes(b))).toEqual([]);
+    expect(existsSync(join(dir, 'spool', '.handoff'))).toBe(false);
+  }, 30_000);
 });
