@@ -38,3 +38,13 @@ export const DEFERRAL_ATTRIBUTES = {
   held: 'logkit.deferred.held',
   outcome: 'logkit.execution.outcome',
 } as const;
+
+/**
+ * What the dedup stage writes on a record that stands for several identical ones: how many
+ * (`count`, the record included) and when the last of them was seen (RFC 3339, nanoseconds). The
+ * record's own timestamp is the first one's. A record without `log.dedup.count` stands for itself.
+ */
+export const DEDUP_ATTRIBUTES = {
+  count: 'log.dedup.count',
+  lastSeen: 'log.dedup.last_seen',
+} as const;
