@@ -20,7 +20,7 @@ export { DeferredFlushSpanProcessor } from '../processors/sampling/deferred/flus
 export type { DeferredOptions } from '../processors/sampling/deferred/config.js';
 export type { SamplingOptions } from '../processors/sampling/config.js';
 export type { DedupOptions } from '../processors/dedup/config.js';
-export { CORRELATION_ATTRIBUTES, DEDUP_ATTRIBUTES } from './core/attributes.js';
+export { CORRELATION_ATTRIBUTES, DEDUP_ATTRIBUTES, SILENCE_ATTRIBUTES } from './core/attributes.js';
 export type { EnrichmentOptions, BaggageSelector } from '../processors/enrichment/config.js';
 export {
   withCorrelation,

@@ -48,3 +48,15 @@ export const DEDUP_ATTRIBUTES = {
   count: 'log.dedup.count',
   lastSeen: 'log.dedup.last_seen',
 } as const;
+
+/**
+ * What the collector's WARN record says about a service that stopped sending (see
+ * `OTEL_LOGKIT_COLLECTOR_SILENCE_AFTER`): which service, when it was last heard (RFC 3339), and the
+ * silence that was allowed (ms).
+ */
+export const SILENCE_ATTRIBUTES = {
+  serviceName: 'logkit.silence.service.name',
+  serviceInstanceId: 'logkit.silence.service.instance.id',
+  lastSeen: 'logkit.silence.last_seen',
+  afterMs: 'logkit.silence.after_ms',
+} as const;
