@@ -49,8 +49,7 @@ const EVICTION_SCAN = 8;
  * event name, body and compared attributes are folded. The first of them goes on at once, unchanged
  * (a record seen once is never delayed or touched); the repeats become one record, emitted when the
  * window ends (or at a flush), with the first repeat's timestamp, `log.dedup.count` (how many it
- * stands for) and `log.dedup.last_seen`. Audit records and released deferred histories are never
- * folded. A folded record is answered `taken`: it is held in memory until its window ends.
+ * stands for) and `log.dedup.last_seen`. Audit records and deferral's records are never folded. A folded record is answered `taken`: it is held in memory until its window ends.
  *
  * Off (no window), the factory returns `next`: the stage costs nothing.
  *
@@ -101,7 +100,7 @@ class DedupStage implements LogStage {
   }
 
   write(record: LogkitRecord, context?: Context): WriteVerdict {
-    if (this.closed || isAuditRecord(record) || record.attributes[DEFERRAL_ATTRIBUTES.deferred] === true) return this.pass(record, context);
+    if (this.closed || neverFolded(record)) return this.pass(record, context);
     let key: string;
     try {
       key = this.keyOf(record);
@@ -241,6 +240,21 @@ class DedupStage implements LogStage {
     this.resourceIds.set(resource, id);
     return id;
   }
+}
+
+/**
+ * Audit records (each one is evidence), and deferral's records — a released history, a history
+ * forwarded as held, a failure marker — which belong to one request each: folded into another
+ * request's record, a marker would no longer release its own request's history.
+ */
+function neverFolded(record: LogkitRecord): boolean {
+  const attributes = record.attributes;
+  return (
+    isAuditRecord(record) ||
+    attributes[DEFERRAL_ATTRIBUTES.deferred] !== undefined ||
+    attributes[DEFERRAL_ATTRIBUTES.held] !== undefined ||
+    attributes[DEFERRAL_ATTRIBUTES.outcome] !== undefined
+  );
 }
 
 function part(text: string | undefined): string {

@@ -120,13 +120,16 @@ describe('storm dedup', () => {
     ]);
   });
 
-  it('never folds audit records', async () => {
+  it('never folds audit records, nor the failure markers a forwarding service sends for each request', async () => {
     const { pipeline, records, logger } = pipelineWith({ OTEL_LOGKIT_DEDUP_WINDOW: '60000' });
     for (let i = 0; i < 3; i++) logger.emit({ severityNumber: SeverityNumber.INFO, body: 'role granted', attributes: { 'log.type': 'audit' } });
+    for (let i = 0; i < 3; i++) {
+      logger.emit({ severityNumber: SeverityNumber.WARN, body: 'execution failed', attributes: { 'correlation.global_id': `req-${i}`, 'logkit.execution.outcome': 'failed' } });
+    }
     await pipeline.forceFlush();
-    expect(records()).toHaveLength(3);
+    expect(records()).toHaveLength(6);
     expect(records().every((r) => r.attributes['log.dedup.count'] === undefined)).toBe(true);
-    expect(pipeline.stats().dedup).toMatchObject({ passed: 3, folded: 0 });
+    expect(pipeline.stats().dedup).toMatchObject({ passed: 6, folded: 0 });
   });
 
   it('emits what a window folded when the window ends, and opens a new window for later repeats', async () => {
