@@ -3,6 +3,7 @@ import type { AttributeValue, MeterProvider } from '@opentelemetry/api';
 import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
 import { parseArchiveConfig, type ArchiveConfig, type ArchiveSettingsOptions } from './archive/config.js';
 import { parseAuditConfig, type AuditConfig, type AuditOptions } from '../processors/audit/config.js';
+import { parseDedupConfig, type DedupConfig, type DedupOptions } from '../processors/dedup/config.js';
 import { parseDeliveryConfig, type DeliveryConfig, type DeliveryOptions } from '../exporters/config.js';
 import { EXPORTER_NAMES, type ExporterName } from '../exporters/registry.js';
 import { parseEnrichmentConfig, type EnrichmentConfig, type EnrichmentOptions } from '../processors/enrichment/config.js';
@@ -49,6 +50,8 @@ export interface LogkitOptions {
   enrichment?: EnrichmentOptions;
   sampling?: SamplingOptions;
   redaction?: RedactionOptions;
+  /** Storm dedup (`OTEL_LOGKIT_DEDUP_*`): identical records within a window folded into one with a count. */
+  dedup?: DedupOptions;
   delivery?: DeliveryOptions;
   /** Overrides `OTEL_LOGKIT_EXIT_TIMEOUT`: the longest the exit flush waits (ms) before undelivered records are spooled or counted lost. */
   exitTimeoutMs?: number;
@@ -82,6 +85,7 @@ export interface LogkitConfig {
   enrichment: EnrichmentConfig;
   sampling: SamplingConfig;
   redaction: RedactionConfig;
+  dedup: DedupConfig;
   delivery: DeliveryConfig;
   /** `OTEL_LOGKIT_EXIT_TIMEOUT`: the bound of the flush at exit (beforeExit, SIGTERM/SIGINT, shutdown()). */
   exitTimeoutMs: number;
@@ -166,6 +170,7 @@ function resolveFrom(options: LogkitOptions, env: Env): LogkitConfig {
     enrichment: parseEnrichmentConfig(read, options.enrichment),
     sampling: parseSamplingConfig(read, options.sampling),
     redaction: parseRedactionConfig(read, options.redaction),
+    dedup: parseDedupConfig(read, options.dedup),
     exitTimeoutMs: read.int('OTEL_LOGKIT_EXIT_TIMEOUT', DEFAULT_EXIT_TIMEOUT_MS, { min: 0, max: 600_000 }, options.exitTimeoutMs),
     delivery,
     audit: auditBesideSpool(parseAuditConfig(read, serviceName, options.audit), delivery),
