@@ -7,6 +7,7 @@ import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
 import { createExportStage } from '../../exporters/index.js';
 import { buildChain } from '../chain.js';
 import { type LogkitConfig, type LogkitOptions, resolveConfig } from '../config.js';
+import { BackendHealth } from '../core/backend-health.js';
 import type { LogStage, StageContext } from '../core/stage.js';
 import { PipelineStats, type StatsSection } from '../core/stats.js';
 import { buildResource } from '../resource.js';
@@ -81,7 +82,9 @@ export function createCollector(options: CreateCollectorOptions = {}): Collector
     archive: { ...config.archive, dir: undefined, s3: undefined },
   };
   const stats = new PipelineStats();
-  const ctx: StageContext = { stats, resource: buildResource(config.resource) };
+  // Destinations and the Kafka input say once per outage that their backend cannot be reached.
+  const backends = new BackendHealth();
+  const ctx: StageContext = { stats, resource: buildResource(config.resource), health: backends };
   const userExporters: LogRecordExporter[] = pipelineOptions.exporter === undefined ? [] : ([] as LogRecordExporter[]).concat(pipelineOptions.exporter);
   const exportStage = createExportStage(config.exporters, config.delivery, ctx, userExporters);
   // The same chain as the library's, entered at sampling: the senders enriched their records.
@@ -107,7 +110,7 @@ export function createCollector(options: CreateCollectorOptions = {}): Collector
   const silence = settings.silenceAfterMs === undefined ? undefined : new SilenceWatch(settings.silenceAfterMs, entry, ctx);
   const receiver = new LogsReceiver(settings, silence ?? entry, gate);
   stats.register('collector', () => receiver.read(), { gauges: ['in_flight'] });
-  const kafka = createKafkaInput(options.env ?? process.env, receiver, stats);
+  const kafka = createKafkaInput(options.env ?? process.env, receiver, stats, backends);
   const grpc = settings.grpcEndpoint ? new GrpcLogsInput(settings, receiver) : undefined;
 
   let servers: Server[] = [];

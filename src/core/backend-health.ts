@@ -14,7 +14,7 @@ export interface BackendWatch {
 
 interface Watched {
   name: string;
-  /** The endpoint as shown to people: its origin only (paths and queries may carry tokens). */
+  /** The endpoint as shown to people (see {@link endpointName}). */
   where: string;
   failures: number;
   lastError?: string;
@@ -36,7 +36,7 @@ export class BackendHealth {
   private readonly watched = new Map<string, Watched>();
 
   watch(name: string, endpoint: URL): BackendWatch {
-    const entry: Watched = { name, where: endpoint.origin, failures: 0, warned: false };
+    const entry: Watched = { name, where: endpointName(endpoint), failures: 0, warned: false };
     this.watched.set(name, entry);
     return {
       reached: () => {
@@ -66,4 +66,15 @@ export class BackendHealth {
     if (!entry || entry.failures === 0) return undefined;
     return `${entry.where} unreachable: ${entry.lastError ?? 'no answer'}`;
   }
+}
+
+/**
+ * An endpoint as shown to people: an HTTP(S) endpoint by its origin only (paths and queries may carry
+ * tokens); any other scheme by its hosts, the first in the host part and more, comma-separated, in the
+ * path: `kafka://kafka-1:9092/kafka-2:9092` is shown as `kafka://kafka-1:9092,kafka-2:9092`.
+ */
+export function endpointName(endpoint: URL): string {
+  if (endpoint.origin !== 'null') return endpoint.origin;
+  const more = decodeURIComponent(endpoint.pathname.replace(/^\//, '')).split(',').filter((host) => host !== '');
+  return `${endpoint.protocol}//${[endpoint.host, ...more].join(',')}`;
 }
