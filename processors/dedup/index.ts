@@ -5,7 +5,6 @@ import type { Resource } from '@opentelemetry/resources';
 import { DEDUP_ATTRIBUTES, DEFERRAL_ATTRIBUTES } from '../../src/core/attributes.js';
 import { isAuditRecord } from '../../src/core/audit-record.js';
 import type { LogkitRecord, LogMap, LogValue } from '../../src/core/record.js';
-import { forgetEncoding } from '../../src/core/record-encoding.js';
 import { isoNanos, recordTime, resourceAttributes, toText } from '../../src/core/record-fields.js';
 import type { LogStage, StageContext, WriteVerdict } from '../../src/core/stage.js';
 import { type DedupConfig, NEVER_COMPARED } from './config.js';
@@ -169,8 +168,6 @@ class DedupStage implements LogStage {
     record.attributes[DEDUP_ATTRIBUTES.count] = window.count;
     record.attributes[DEDUP_ATTRIBUTES.lastSeen] = isoNanos(window.lastSeen);
     window.count = 0;
-    // After the hand-over the record may carry its bytes as they arrived: they no longer describe it.
-    forgetEncoding(record);
     this.emitted++;
     this.next.write(record);
   }
