@@ -61,6 +61,7 @@ const DELIVERY_SETTINGS = {
   adaptiveConcurrency: 1,
   spoolCommitIntervalMs: 1,
   deliveryThread: 1,
+  whenFull: 1,
 } as const satisfies OptionKeys<DeliverySettingsOptions>;
 
 /** `delivery.<name>` for every destination of the registry: a new backend is accepted in the file with no line here. */

@@ -7,6 +7,8 @@ import { HandoffRing, RingControl } from '../exporters/delivery/handoff-ring.js'
 import { HandoffJournal, journalDirOf, readJournal, removeJournal } from '../exporters/delivery/handoff-journal.js';
 import { persistOnExit } from '../exporters/delivery/persist-at-exit.js';
 import type { LogkitRecord } from './core/record.js';
+import { severityBand } from './core/severity.js';
+import type { WhenFull } from '../exporters/delivery/settings.js';
 import type { LogStage, StageContext, WriteVerdict } from './core/stage.js';
 import { ReasonCounter, type StatsSection, type ReasonCounts } from './core/stats.js';
 import type { Env } from './core/env.js';
@@ -79,6 +81,8 @@ export class DeliveryThread implements LogStage {
   private worker!: Worker;
   /** Frames that did not fit in the ring, oldest first; bounded by `maxOverflowBytes`. */
   private overflow: Uint8Array[] = [];
+  /** The severity band of each overflow frame (see severityBand): what `drop` gives up first. */
+  private overflowBands: number[] = [];
   private overflowBytes = 0;
   private overflowTimer: NodeJS.Timeout | undefined;
   /** `ring.consumed` when waiting for room last failed (see waitForRoom). */
@@ -114,6 +118,7 @@ export class DeliveryThread implements LogStage {
     private readonly durable: boolean,
     private readonly fallback: () => LogStage,
     spoolDir: string | undefined,
+    private readonly whenFull: WhenFull,
   ) {
     if (spoolDir !== undefined) {
       try {
@@ -151,7 +156,7 @@ export class DeliveryThread implements LogStage {
     options: LogkitOptions,
     env: Env,
     ctx: StageContext,
-    settings: { maxQueueBytes: number; flushTimeoutMs: number; spoolDir?: string; initial: Record<string, StatsSection> },
+    settings: { maxQueueBytes: number; flushTimeoutMs: number; spoolDir?: string; whenFull: WhenFull; initial: Record<string, StatsSection> },
     fallback: () => LogStage,
   ): DeliveryThread | undefined {
     const script = workerScript();
@@ -168,7 +173,7 @@ export class DeliveryThread implements LogStage {
       diag.debug('otel-logkit: options given in code cannot cross to the delivery worker; delivering on the application thread');
       return undefined;
     }
-    const thread = new DeliveryThread(script, { part, ...transferable }, ctx, settings.maxQueueBytes, settings.flushTimeoutMs, settings.spoolDir !== undefined, fallback, settings.spoolDir);
+    const thread = new DeliveryThread(script, { part, ...transferable }, ctx, settings.maxQueueBytes, settings.flushTimeoutMs, settings.spoolDir !== undefined, fallback, settings.spoolDir, settings.whenFull);
     thread.sections = settings.initial;
     thread.mirror();
     return thread;
@@ -184,7 +189,7 @@ export class DeliveryThread implements LogStage {
         return 'taken';
       }
       if (this.overflow.length === 0 && this.ring.write(frame)) return 'taken';
-      return this.hold(frame);
+      return this.hold(frame, severityBand(record));
     } catch (error) {
       this.dropped.add('internal_error');
       diag.error('otel-logkit: a record could not be handed to the delivery worker', error);
@@ -193,16 +198,18 @@ export class DeliveryThread implements LogStage {
   }
 
   /** The ring is full (the worker is behind): the frame waits here, within the queue's byte bound. */
-  private hold(frame: Uint8Array): WriteVerdict {
+  private hold(frame: Uint8Array, band: number): WriteVerdict {
     if (frame.length > this.ring.maxFrame) {
       this.dropped.add('too_large');
       return 'lost';
     }
-    if (this.overflowBytes + frame.length > this.maxOverflowBytes && !(this.durable && this.waitForRoom(frame.length))) {
-      this.dropped.add('queue_full');
-      return 'lost';
+    if (this.overflowBytes + frame.length > this.maxOverflowBytes && !(this.whenFull === 'block' && this.waitForRoom(frame.length))) {
+      // Full: a less severe frame waiting here goes instead of this one, the oldest first.
+      this.dropped.add('queue_full'); // this record, or the one that goes in its place
+      if (!this.makeRoomBelow(band, frame.length)) return 'lost';
     }
     this.overflow.push(Uint8Array.from(frame));
+    this.overflowBands.push(band);
     this.overflowBytes += frame.length;
     this.overflowTimer ??= setTimeout(() => this.moveOverflow(), 1).unref();
     return 'taken';
@@ -228,12 +235,30 @@ export class DeliveryThread implements LogStage {
     return false;
   }
 
+  /** Gives up the oldest overflow frames less severe than `band` until `bytes` more fit; false when they cannot. */
+  private makeRoomBelow(band: number, bytes: number): boolean {
+    for (let i = 0; i < this.overflow.length && this.overflowBytes + bytes > this.maxOverflowBytes; ) {
+      if (this.overflowBands[i]! >= band) {
+        i++;
+        continue;
+      }
+      this.overflowBytes -= this.overflow[i]!.length;
+      this.overflow.splice(i, 1);
+      this.overflowBands.splice(i, 1);
+      if (this.overflowBytes + bytes > this.maxOverflowBytes) this.dropped.add('queue_full');
+    }
+    return this.overflowBytes + bytes <= this.maxOverflowBytes;
+  }
+
   private moveOverflow(): void {
     if (this.overflowTimer) clearTimeout(this.overflowTimer);
     this.overflowTimer = undefined;
     let moved = 0;
     while (moved < this.overflow.length && this.ring.write(this.overflow[moved]!)) this.overflowBytes -= this.overflow[moved++]!.length;
-    if (moved > 0) this.overflow = this.overflow.slice(moved);
+    if (moved > 0) {
+      this.overflow = this.overflow.slice(moved);
+      this.overflowBands = this.overflowBands.slice(moved);
+    }
     if (this.overflow.length > 0) this.overflowTimer = setTimeout(() => this.moveOverflow(), 1).unref();
   }
 
@@ -342,7 +367,7 @@ export class DeliveryThread implements LogStage {
         const journal = this.journal?.close();
         this.journal = undefined;
         this.post({ t: 'begin', journal: journal?.path });
-        for (const frame of journal?.unwritten ?? []) if (this.ring.write(frame) === false) this.hold(frame);
+        for (const frame of journal?.unwritten ?? []) if (this.ring.write(frame) === false) this.hold(frame, 5); // accepted already: given up last
         return;
       }
     }
@@ -385,6 +410,7 @@ export class DeliveryThread implements LogStage {
     this.ring.drain(handOver);
     for (const frame of this.overflow) handOver(frame);
     this.overflow = [];
+    this.overflowBands = [];
   }
 
   /**

@@ -129,4 +129,35 @@ describe('delivery in a worker thread (OTEL_LOGKIT_DELIVERY_THREAD=worker, the d
     expect(Array.from({ length: 300 }, (_, i) => `early ${i}`).filter((b) => !bodies.includes(b))).toEqual([]);
     expect(existsSync(join(dir, 'spool', '.handoff'))).toBe(false);
   }, 30_000);
+
+  it('when the ring and its overflow are full (OTEL_LOGKIT_WHEN_FULL=drop, the default without a spool), the least severe records go first, each counted', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'logkit-when-full-'));
+    const out = join(dir, 'out');
+    const child = spawn(process.execPath, ['--import', 'tsx', '--import', join(FIXTURES, 'stall-delivery-worker.mjs'), join(FIXTURES, 'when-full-child.ts')], {
+      env: {
+        PATH: process.env.PATH,
+        OTEL_LOGS_EXPORTER: 'file',
+        OTEL_LOGKIT_FILE_DIR: out,
+        OTEL_LOGKIT_QUEUE_MAX_BYTES: '1MiB',
+        LOGKIT_TEST_STALL: join(dir, 'stall'),
+        LOGKIT_TEST_STALLED: join(dir, 'stalled'),
+        LOGKIT_TEST_RELEASE: join(dir, 'release'),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    expect(await new Promise((resolve) => child.on('exit', resolve)), stderr).toBe(0);
+    const stats = JSON.parse(stdout.trim().split('\n').at(-1)!) as { delivery_thread: { dropped: Record<string, number> }; file: { dropped: Record<string, number> } };
+    const bodies = bodiesIn(out).map((b) => b.split(' ').slice(0, 2).join(' '));
+    // Every ERROR arrived though they came last; INFO records made way for them, and each one given up is counted.
+    expect(Array.from({ length: 20 }, (_, i) => `error ${i}`).filter((b) => !bodies.includes(b))).toEqual([]);
+    const infos = bodies.filter((b) => b.startsWith('info ')).length;
+    expect(infos).toBeLessThan(200);
+    // Shed at the hand-over, and then by the destination's own queue (the same bound, also least severe first).
+    expect(stats.delivery_thread.dropped.queue_full).toBeGreaterThan(0);
+    expect(stats.delivery_thread.dropped.queue_full + (stats.file.dropped.queue_full ?? 0)).toBe(200 - infos);
+  }, 30_000);
 });
