@@ -146,6 +146,18 @@ function readLogRecord(reader: Reader, end: number, resource: Resource, scope: I
     attributes: Object.create(null) as LogMap,
     droppedAttributesCount: 0,
   };
+  readLogRecordFields(reader, end, record, record);
+  return record;
+}
+
+/** The fields of a `LogRecord` other than its body and attributes. */
+export type LogRecordScalars = Omit<LogkitRecord, 'resource' | 'instrumentationScope' | 'body' | 'attributes'>;
+
+/**
+ * Reads a `LogRecord` message into `into`; its body and attributes into `values`, or — without
+ * `values` — passed over undecoded (a record that stays bytes reads only its scalar fields).
+ */
+export function readLogRecordFields(reader: Reader, end: number, into: LogRecordScalars, values?: Pick<LogkitRecord, 'body' | 'attributes'>): void {
   let traceId: string | undefined;
   let spanId: string | undefined;
   let flags = 0;
@@ -153,22 +165,24 @@ function readLogRecord(reader: Reader, end: number, resource: Resource, scope: I
     const tag = reader.uint32();
     switch (tag >>> 3) {
       case 1:
-        record.hrTime = readTime(reader);
+        into.hrTime = readTime(reader);
         break;
       case 2:
-        record.severityNumber = reader.int32();
+        into.severityNumber = reader.int32();
         break;
       case 3:
-        record.severityText = reader.string();
+        into.severityText = reader.string();
         break;
       case 5:
-        record.body = readAnyValue(reader, reader.uint32() + reader.pos);
+        if (values) values.body = readAnyValue(reader, reader.uint32() + reader.pos);
+        else reader.skipType(tag & 7);
         break;
       case 6:
-        readKeyValue(reader, reader.uint32() + reader.pos, record.attributes);
+        if (values) readKeyValue(reader, reader.uint32() + reader.pos, values.attributes);
+        else reader.skipType(tag & 7);
         break;
       case 7:
-        record.droppedAttributesCount = reader.uint32();
+        into.droppedAttributesCount = reader.uint32();
         break;
       case 8:
         flags = reader.fixed32();
@@ -180,17 +194,16 @@ function readLogRecord(reader: Reader, end: number, resource: Resource, scope: I
         spanId = Buffer.from(reader.bytes()).toString('hex');
         break;
       case 11:
-        record.hrTimeObserved = readTime(reader);
+        into.hrTimeObserved = readTime(reader);
         break;
       case 12:
-        record.eventName = reader.string();
+        into.eventName = reader.string();
         break;
       default:
         reader.skipType(tag & 7);
     }
   }
-  if (traceId && spanId) record.spanContext = { traceId, spanId, traceFlags: flags } satisfies SpanContext;
-  return record;
+  if (traceId && spanId) into.spanContext = { traceId, spanId, traceFlags: flags } satisfies SpanContext;
 }
 
 /** The last time decoded exactly: records of one second differ only in the low word, so most need no BigInt. */
@@ -199,7 +212,7 @@ let lastLow = 0;
 let lastSeconds = 0;
 let lastNanos = 0;
 
-export function readTime(reader: Reader): [number, number] {
+function readTime(reader: Reader): [number, number] {
   const long = reader.fixed64() as unknown as { low: number; high: number };
   const high = long.high >>> 0;
   const low = long.low >>> 0;

@@ -4,23 +4,12 @@ import type { Resource } from '@opentelemetry/resources';
 import protobuf from 'protobufjs/minimal.js';
 import type { LogkitRecord, LogMap, LogValue } from '../../src/core/record.js';
 import { RECORD_BYTES, type RecordBytes, type ValueScan } from '../../src/core/record-encoding.js';
-import { decodeLogRecordField, readAnyValue, readKey, readTime } from './decode-protobuf.js';
+import { decodeLogRecordField, type LogRecordScalars, readAnyValue, readKey, readLogRecordFields } from './decode-protobuf.js';
 
 type Reader = protobuf.Reader;
 
 /** Deeper values are reported as a hit: the redactor treats such a value whole, so the full path decides. */
 const MAX_SCAN_DEPTH = 64;
-
-/** The fields of a `LogRecord` other than body and attributes, decoded together on first read. */
-interface Head {
-  hrTime: HrTime;
-  hrTimeObserved: HrTime;
-  spanContext?: SpanContext;
-  severityNumber?: SeverityNumber;
-  severityText?: string;
-  eventName?: string;
-  droppedAttributesCount: number;
-}
 
 /**
  * A record read from its OTLP bytes that stays bytes until a stage needs its values (see
@@ -32,7 +21,7 @@ interface Head {
  */
 export class FrameRecord implements LogkitRecord, RecordBytes {
   private kept: Uint8Array | undefined;
-  private head: Head | undefined;
+  private head: LogRecordScalars | undefined;
   private decoded: LogkitRecord | undefined;
 
   constructor(
@@ -160,48 +149,14 @@ export class FrameRecord implements LogkitRecord, RecordBytes {
   }
 
   /** The scalar fields, frozen: a caller cannot change the record through them. */
-  private fields(): Head {
+  private fields(): LogRecordScalars {
     if (this.head !== undefined) return this.head;
-    const head: Head = { hrTime: [0, 0], hrTimeObserved: [0, 0], droppedAttributesCount: 0 };
+    const head: LogRecordScalars = { hrTime: [0, 0], hrTimeObserved: [0, 0], droppedAttributesCount: 0 };
     const reader = this.message();
-    let traceId: string | undefined;
-    let spanId: string | undefined;
-    let flags = 0;
-    while (reader.pos < reader.len) {
-      const tag = reader.uint32();
-      switch (tag >>> 3) {
-        case 1:
-          head.hrTime = Object.freeze(readTime(reader)) as HrTime;
-          break;
-        case 2:
-          head.severityNumber = reader.int32();
-          break;
-        case 3:
-          head.severityText = reader.string();
-          break;
-        case 7:
-          head.droppedAttributesCount = reader.uint32();
-          break;
-        case 8:
-          flags = reader.fixed32();
-          break;
-        case 9:
-          traceId = Buffer.from(reader.bytes()).toString('hex');
-          break;
-        case 10:
-          spanId = Buffer.from(reader.bytes()).toString('hex');
-          break;
-        case 11:
-          head.hrTimeObserved = Object.freeze(readTime(reader)) as HrTime;
-          break;
-        case 12:
-          head.eventName = reader.string();
-          break;
-        default:
-          reader.skipType(tag & 7);
-      }
-    }
-    if (traceId && spanId) head.spanContext = Object.freeze({ traceId, spanId, traceFlags: flags });
+    readLogRecordFields(reader, reader.len, head);
+    Object.freeze(head.hrTime);
+    Object.freeze(head.hrTimeObserved);
+    if (head.spanContext) Object.freeze(head.spanContext);
     return (this.head = head);
   }
 
