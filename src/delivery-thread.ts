@@ -5,6 +5,7 @@ import { diag } from '@opentelemetry/api';
 import { RecordFrameReader, RecordFrameWriter } from '../exporters/codec/record-frame.js';
 import { HandoffRing, RingControl } from '../exporters/delivery/handoff-ring.js';
 import { persistOnExit } from '../exporters/delivery/persist-at-exit.js';
+import type { Refusal } from './core/backend-health.js';
 import type { LogkitRecord } from './core/record.js';
 import type { LogStage, StageContext, WriteVerdict } from './core/stage.js';
 import { ReasonCounter, type StatsSection, type ReasonCounts } from './core/stats.js';
@@ -28,7 +29,7 @@ export type FromWorker =
   | { t: 'stats'; sections: Record<string, StatsSection>; gauges: Record<string, string[]>; consumed: number }
   | { t: 'done'; id: number }
   | { t: 'diag'; level: 'error' | 'warn' | 'info' | 'debug' | 'verbose'; message: string }
-  | { t: 'health'; name: string; origin: string; reached: boolean; message?: string };
+  | { t: 'health'; name: string; origin: string; reached: boolean; message?: string; fix?: string; refusal?: Refusal };
 
 /** `stats().delivery_thread`: the hand-over to the delivery worker (absent when delivery runs on the application's thread). */
 export type DeliveryThreadStatsSection = {
@@ -310,8 +311,9 @@ export class DeliveryThread implements LogStage {
       case 'health': {
         let watch = this.watches.get(message.name);
         if (!watch && this.ctx.health) this.watches.set(message.name, (watch = this.ctx.health.watch(message.name, new URL(message.origin))));
-        if (message.reached) watch?.reached();
-        else watch?.unreachable(new Error(message.message ?? 'no answer'));
+        if (message.refusal) watch?.refused(message.refusal);
+        else if (message.reached) watch?.reached();
+        else watch?.unreachable(new Error(message.message ?? 'no answer'), message.fix);
         return;
       }
       case 'failed':

@@ -1,10 +1,21 @@
+import type { EndpointVariables } from '../../src/core/endpoint-fixes.js';
 import type { LogStage, StageContext } from '../../src/core/stage.js';
 import type { DestinationDescriptor, RouteTarget } from '../delivery/descriptor.js';
 import { createDestination } from '../delivery/destination.js';
 import type { DeliverySettings } from '../delivery/settings.js';
 import { KAFKA_OPTION_KEYS, checkTopic, type KafkaExporterConfig, type KafkaExporterOptions, parseKafkaExporterConfig } from './config.js';
+import { watchedTransport } from '../delivery/watched-transport.js';
 import { KafkaProducerTransport } from './producer-transport.js';
 import { KafkaProtocol } from './protocol.js';
+
+const KAFKA_VARIABLES: EndpointVariables = {
+  backend: 'the Kafka broker',
+  endpoint: 'OTEL_LOGKIT_KAFKA_BROKERS',
+  auth: 'OTEL_LOGKIT_KAFKA_SASL_MECHANISM with OTEL_LOGKIT_KAFKA_USERNAME/_PASSWORD (and the topic ACLs)',
+  ca: 'OTEL_LOGKIT_KAFKA_CERTIFICATE',
+  clientCertificate: 'OTEL_LOGKIT_KAFKA_CLIENT_CERTIFICATE and OTEL_LOGKIT_KAFKA_CLIENT_KEY',
+  timeout: 'OTEL_LOGKIT_KAFKA_TIMEOUT',
+};
 
 /**
  * `OTEL_LOGS_EXPORTER=kafka`: OTLP protobuf messages on a Kafka topic (the Collector's `otlp_proto`
@@ -15,10 +26,11 @@ import { KafkaProtocol } from './protocol.js';
  */
 export function createKafkaDestination(config: KafkaExporterConfig, delivery: DeliverySettings, ctx: StageContext, route?: RouteTarget): LogStage {
   const topic = route?.options.topic ?? config.topic;
-  return createDestination(
-    { name: route?.key ?? 'kafka', protocol: new KafkaProtocol(topic), transport: new KafkaProducerTransport(config.connection, config.compression), delivery },
-    ctx,
-  );
+  const name = route?.key ?? 'kafka';
+  // Watched like the HTTP destinations: a broker that cannot be reached, or refuses, is said at once.
+  const endpoint = new URL(`kafka://${config.connection.brokers[0]}`);
+  const transport = watchedTransport(new KafkaProducerTransport(config.connection, config.compression), ctx.health?.watch(name, endpoint), { endpoint, variables: KAFKA_VARIABLES });
+  return createDestination({ name, protocol: new KafkaProtocol(topic), transport, delivery }, ctx);
 }
 
 /** A route may name its own topic, and nothing else. */

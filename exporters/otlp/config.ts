@@ -33,10 +33,14 @@ export const OTLP_OPTION_KEYS = {
 
 export interface OtlpExporterConfig {
   endpoint: URL;
+  /** Where the endpoint came from, for fixes that name it: a variable, the `endpoint` option, or the default. */
+  endpointFrom: OtlpEndpointSource;
   protocol: OtlpProtocolName;
   compression: Compression;
   http: HttpSettings;
 }
+
+export type OtlpEndpointSource = 'OTEL_EXPORTER_OTLP_LOGS_ENDPOINT' | 'OTEL_EXPORTER_OTLP_ENDPOINT' | 'option' | 'default';
 
 const DEFAULT_ENDPOINT = 'http://localhost:4318';
 const DEFAULT_GRPC_ENDPOINT = 'http://localhost:4317';
@@ -56,6 +60,7 @@ export function parseOtlpExporterConfig(read: SettingsReader, options: OtlpExpor
   }
   return {
     endpoint: chosen === 'grpc' ? grpcEndpoint(read, options.endpoint) : endpoint(read, options.endpoint),
+    endpointFrom: options.endpoint !== undefined ? 'option' : (read.first('OTEL_EXPORTER_OTLP_LOGS_ENDPOINT', 'OTEL_EXPORTER_OTLP_ENDPOINT')?.name as OtlpEndpointSource | undefined) ?? 'default',
     protocol: chosen,
     compression,
     http: {

@@ -7,6 +7,7 @@ import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
 import { createExportStage } from '../../exporters/index.js';
 import { buildChain } from '../chain.js';
 import { type LogkitConfig, type LogkitOptions, resolveConfig } from '../config.js';
+import { BackendHealth } from '../core/backend-health.js';
 import type { LogStage, StageContext } from '../core/stage.js';
 import { PipelineStats, type StatsSection } from '../core/stats.js';
 import { buildResource } from '../resource.js';
@@ -80,7 +81,8 @@ export function createCollector(options: CreateCollectorOptions = {}): Collector
     archive: { ...config.archive, dir: undefined, s3: undefined },
   };
   const stats = new PipelineStats();
-  const ctx: StageContext = { stats, resource: buildResource(config.resource) };
+  // Watched: a destination that cannot be reached or refuses for good is said once on stderr, as in the library.
+  const ctx: StageContext = { stats, resource: buildResource(config.resource), health: new BackendHealth() };
   const userExporters: LogRecordExporter[] = pipelineOptions.exporter === undefined ? [] : ([] as LogRecordExporter[]).concat(pipelineOptions.exporter);
   const exportStage = createExportStage(config.exporters, config.delivery, ctx, userExporters);
   // The same chain as the library's, entered at sampling: the senders enriched their records.
