@@ -8,6 +8,7 @@ import { createExportStage } from '../../exporters/index.js';
 import { buildChain } from '../chain.js';
 import { type LogkitConfig, type LogkitOptions, resolveConfig } from '../config.js';
 import { BackendHealth } from '../core/backend-health.js';
+import { refuseForwardingToItself } from './self-forwarding.js';
 import type { LogStage, StageContext } from '../core/stage.js';
 import { PipelineStats, type StatsSection } from '../core/stats.js';
 import { buildResource } from '../resource.js';
@@ -71,6 +72,7 @@ export function createCollector(options: CreateCollectorOptions = {}): Collector
   const settings = parseCollectorSettings(options);
   const pipelineOptions: LogkitOptions = { env: options.env, ...options.pipeline };
   const config = resolveConfig(pipelineOptions);
+  refuseForwardingToItself(settings, config);
   // What differs from the library's chain: deferral across services happens here, per correlation id
   // (the per-execution kind has no executions to follow); the audit chain and payload archiving belong
   // to the service that wrote the record, which signed or archived it already.
