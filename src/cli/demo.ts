@@ -13,6 +13,15 @@ import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { registerLogPipeline, runWithExecution, type LogkitStats } from '../index.js';
 
+export const DEMO_USAGE = `usage: otel-logkit demo
+
+Runs a small simulated shop service (20 requests, some failing) through the full pipeline and prints
+what happened: sampled, deferred, redacted, exported. With no OTEL_* destination set, it writes OTLP-JSON
+files and its spool under a new temporary directory it names, so it leaves nothing in this directory.
+
+Exit codes: 0 when it ran, 2 on a usage or configuration error.
+`;
+
 export async function runDemo({ out, env = process.env }: { out: Writable; env?: NodeJS.ProcessEnv }): Promise<LogkitStats> {
   const demoEnv: NodeJS.ProcessEnv = { OTEL_SERVICE_NAME: 'demo-shop', ...env };
   const hasDestination = demoEnv.OTEL_LOGS_EXPORTER || demoEnv.OTEL_EXPORTER_OTLP_LOGS_ENDPOINT || demoEnv.OTEL_EXPORTER_OTLP_ENDPOINT;
