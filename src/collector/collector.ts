@@ -8,6 +8,7 @@ import { createExportStage } from '../../exporters/index.js';
 import { buildChain } from '../chain.js';
 import { type LogkitConfig, type LogkitOptions, resolveConfig } from '../config.js';
 import { BackendHealth } from '../core/backend-health.js';
+import { warnUser } from '../core/user-warning.js';
 import { refuseForwardingToItself } from './self-forwarding.js';
 import type { LogStage, StageContext } from '../core/stage.js';
 import { PipelineStats, type StatsSection } from '../core/stats.js';
@@ -167,6 +168,7 @@ export function createCollector(options: CreateCollectorOptions = {}): Collector
         metrics = `http://${hostOf(await listen(server, settings.metricsEndpoint))}/metrics`;
       }
       const grpcEndpoint = await grpc?.start();
+      if (settings.grpcMissing) warnUser(`otel-logkit collector: the OTLP/gRPC input is off: ${settings.grpcMissing}`);
       await kafka?.start();
       started = true;
       const scheme = tls ? 'https' : 'http';

@@ -1,3 +1,5 @@
+import { GrpcStatus, grpcStatusName } from './grpc-status.js';
+
 /**
  * What went wrong between us and a backend, and what the user changes to fix it, naming their
  * variables. One vocabulary for the two places a user reads it: the warning a running pipeline prints
@@ -74,14 +76,16 @@ export function answerTrouble(status: number, said: string, vars: EndpointVariab
   return { problem: said, fix: `check ${vars.endpoint} and the server's logs` };
 }
 
-/** gRPC status codes by name (grpc/status.proto), for messages: a refusal says `UNIMPLEMENTED`, not `12`. */
-const GRPC_STATUS_NAMES = [
-  'OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS', 'PERMISSION_DENIED',
-  'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE', 'UNIMPLEMENTED', 'INTERNAL', 'UNAVAILABLE', 'DATA_LOSS', 'UNAUTHENTICATED',
-];
-
 /** The statuses the OTLP spec retries (RESOURCE_EXHAUSTED only with RetryInfo, which a refusal check cannot see: counted retryable). */
-const GRPC_RETRYABLE = new Set([1, 4, 8, 10, 11, 14, 15]);
+const GRPC_RETRYABLE = new Set<number>([
+  GrpcStatus.CANCELLED,
+  GrpcStatus.DEADLINE_EXCEEDED,
+  GrpcStatus.RESOURCE_EXHAUSTED,
+  GrpcStatus.ABORTED,
+  GrpcStatus.OUT_OF_RANGE,
+  GrpcStatus.UNAVAILABLE,
+  GrpcStatus.DATA_LOSS,
+]);
 
 /**
  * A gRPC status that refuses for good, as its name and the HTTP status with the same fix
@@ -89,8 +93,7 @@ const GRPC_RETRYABLE = new Set([1, 4, 8, 10, 11, 14, 15]);
  * undefined for OK and for the statuses the OTLP spec retries.
  */
 export function grpcRefusal(code: number): { name: string; httpStatus: number } | undefined {
-  if (code === 0 || GRPC_RETRYABLE.has(code)) return undefined;
-  const name = GRPC_STATUS_NAMES[code] ?? `status ${code}`;
-  const httpStatus = code === 16 ? 401 : code === 7 ? 403 : code === 12 || code === 5 ? 404 : 400;
-  return { name, httpStatus };
+  if (code === GrpcStatus.OK || GRPC_RETRYABLE.has(code)) return undefined;
+  const httpStatus = { [GrpcStatus.UNAUTHENTICATED]: 401, [GrpcStatus.PERMISSION_DENIED]: 403, [GrpcStatus.UNIMPLEMENTED]: 404, [GrpcStatus.NOT_FOUND]: 404 }[code] ?? 400;
+  return { name: grpcStatusName(code), httpStatus };
 }
