@@ -9,12 +9,11 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { text } from './exporters/receiver.js';
-import { LoopbackReceiver } from './exporters/receiver.js';
+import { LoopbackReceiver, text } from './exporters/receiver.js';
+import { accepts, closedPort } from './fixtures/ports.js';
 import { runChild } from './fixtures/run-child.js';
 
 const root = join(import.meta.dirname, '..');
@@ -62,7 +61,7 @@ describe('the README code blocks', () => {
   });
 
   it.each(snippets.map((s) => [`line ${s.line} (${s.lang})`, s] as const))('run: README %s', async (_, snippet) => {
-    const port = await freePort();
+    const port = await closedPort();
     const dir = mkdtempSync(join(project, 'run-'));
     const code = snippet.code
       .replaceAll('http://loki:3100', new URL(sink.url).origin)
@@ -126,22 +125,3 @@ describe('the README code blocks', () => {
     }
   }, 90_000);
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}

@@ -6,10 +6,10 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { accepts } from '../../fixtures/ports.js';
 import { runChild } from '../../fixtures/run-child.js';
 import { LoopbackReceiver } from '../../exporters/receiver.js';
 
@@ -69,14 +69,3 @@ describe('otel-logkit collector under a supervisor', () => {
     await backend.close();
   }, 60_000);
 });
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
