@@ -75,7 +75,7 @@ function summarise(stats: LogkitStats, failures: number, env: NodeJS.ProcessEnv)
     `  sampled out:          ${num('sampling', 'dropped')}`,
     `  deferred:             ${num('deferred', 'buffered')} held, ${num('deferred', 'flushed')} flushed on failure, ${num('deferred', 'discarded')} discarded on success`,
     `  redacted:             ${num('redaction', 'values')} values in ${num('redaction', 'records')} records`,
-    ...destinations.map((d) => `  exported (${d}): ${' '.repeat(Math.max(0, 8 - d.length))}${num(d, 'exported')}, failed ${num(d, 'failed')}, dropped ${num(d, 'dropped')}`),
+    ...destinations.map((d) => `  exported (${d}): ${' '.repeat(Math.max(0, 9 - d.length))}${num(d, 'exported')}, failed ${num(d, 'failed')}, dropped ${num(d, 'dropped')}`),
     env.OTEL_LOGS_EXPORTER === 'file' ? `  written to:           ${join(env.OTEL_LOGKIT_FILE_DIR ?? './otel-logs', 'logs.jsonl')}` : `  sent to:              ${env.OTEL_LOGS_EXPORTER ?? 'otlp'}`,
     '',
   ];
