@@ -34,7 +34,7 @@ export function watchedTransport(transport: Transport, watch: BackendWatch | und
         watch.unreachable(failure, where && networkTrouble(errorCode(failure) ?? '', failure.message, hostAndPort(where.endpoint), where.variables).fix);
         throw error;
       }
-      const refusal = where && refusalOf(response);
+      const refusal = where && refusalOf(response, wire(where.endpoint));
       if (refusal) {
         const url = joinPath(where.endpoint, request.path);
         const trouble = answerTrouble(refusal.status, refusal.said, where.variables);
@@ -49,7 +49,7 @@ export function watchedTransport(transport: Transport, watch: BackendWatch | und
 }
 
 /** A refusal for good, as an HTTP status (for its fix), the answer shown and the cause; undefined for anything else. */
-function refusalOf(response: WireResponse): { status: number; said: string; cause: string } | undefined {
+function refusalOf(response: WireResponse, wireName: string): { status: number; said: string; cause: string } | undefined {
   if (response.headers['content-type'] === 'application/grpc') {
     const refusal = grpcRefusal(response.status);
     if (!refusal) return undefined;
@@ -58,7 +58,12 @@ function refusalOf(response: WireResponse): { status: number; said: string; caus
   }
   const { status } = response;
   if (status < 400 || status >= 500 || status === 408 || status === 413 || status === 429) return undefined;
-  return { status, said: `HTTP ${status}: ${bodyText(response).slice(0, 200)}`, cause: `HTTP ${status}` };
+  return { status, said: `${wireName} ${status}: ${bodyText(response).slice(0, 200)}`, cause: `${wireName} ${status}` };
+}
+
+/** How an answer's status is named: `HTTP 404`; a transport that answers in HTTP terms for another wire says which (`kafka 403`). */
+function wire(endpoint: URL): string {
+  return endpoint.protocol === 'http:' || endpoint.protocol === 'https:' ? 'HTTP' : endpoint.protocol.slice(0, -1);
 }
 
 function hostAndPort(url: URL): string {
