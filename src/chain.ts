@@ -1,6 +1,7 @@
 import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
 import { awayFromApplicationThread } from '../exporters/index.js';
 import { createAuditStage } from '../processors/audit/index.js';
+import { createDedupStage } from '../processors/dedup/index.js';
 import { createEnrichmentStage } from '../processors/enrichment/index.js';
 import { createRedactionStage } from '../processors/redaction/index.js';
 import { createSamplingStage, type SamplingStage } from '../processors/sampling/index.js';
@@ -18,6 +19,7 @@ const STAGES = {
   enrichment: (config: LogkitConfig, ctx: StageContext, next: LogStage): LogStage => createEnrichmentStage(config.enrichment, ctx, next),
   sampling: (config: LogkitConfig, ctx: StageContext, next: LogStage): SamplingStage => createSamplingStage(config.sampling, ctx, next),
   redaction: (config: LogkitConfig, ctx: StageContext, next: LogStage): LogStage => createRedactionStage(config.redaction, ctx, next),
+  dedup: (config: LogkitConfig, ctx: StageContext, next: LogStage): LogStage => createDedupStage(config.dedup, ctx, next),
   archive: (config: LogkitConfig, ctx: StageContext, next: LogStage): LogStage => {
     const archive = createArchive(config.archive, config.redaction);
     useArchive(archive);

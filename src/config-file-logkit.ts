@@ -6,6 +6,7 @@ import type { RoutingOptions } from '../exporters/routing/config.js';
 import type { EnrichmentOptions } from '../processors/enrichment/config.js';
 import type { RedactionOptions } from '../processors/redaction/config.js';
 import type { AuditOptions } from '../processors/audit/config.js';
+import type { DedupOptions } from '../processors/dedup/config.js';
 import type { SamplingOptions } from '../processors/sampling/config.js';
 import type { DeferredOptions } from '../processors/sampling/deferred/config.js';
 import type { ArchiveSettingsOptions } from './archive/config.js';
@@ -33,6 +34,7 @@ export const LOGKIT_SECTION_KEYS = {
   enrichment: 1,
   sampling: 1,
   redaction: 1,
+  dedup: 1,
   delivery: 1,
   exitTimeoutMs: 1,
   audit: 1,
@@ -59,6 +61,7 @@ const DELIVERY_SETTINGS = {
   adaptiveConcurrency: 1,
   spoolCommitIntervalMs: 1,
   deliveryThread: 1,
+  whenFull: 1,
 } as const satisfies OptionKeys<DeliverySettingsOptions>;
 
 /** `delivery.<name>` for every destination of the registry: a new backend is accepted in the file with no line here. */
@@ -80,6 +83,7 @@ const SECTIONS: Record<string, Record<string, 0 | 1>> = {
     rateLimitBurst: 1,
     deferred: 1,
   } satisfies OptionKeys<SamplingOptions>,
+  dedup: { windowMs: 1, fields: 1, maxKeys: 1 } satisfies OptionKeys<DedupOptions>,
   'sampling.deferred': { enabled: 1, flushLevel: 1, maxRecords: 1, maxBytes: 1, maxTotalBytes: 1, globalMaxRecords: 1, ttlMs: 1, forward: 1 } satisfies OptionKeys<DeferredOptions>,
   redaction: {
     enabled: 1,

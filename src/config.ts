@@ -3,6 +3,7 @@ import type { AttributeValue, MeterProvider } from '@opentelemetry/api';
 import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
 import { parseArchiveConfig, type ArchiveConfig, type ArchiveSettingsOptions } from './archive/config.js';
 import { parseAuditConfig, type AuditConfig, type AuditOptions } from '../processors/audit/config.js';
+import { parseDedupConfig, type DedupConfig, type DedupOptions } from '../processors/dedup/config.js';
 import { parseDeliveryConfig, type DeliveryConfig, type DeliveryOptions } from '../exporters/config.js';
 import { EXPORTER_NAMES, type ExporterName } from '../exporters/registry.js';
 import { parseEnrichmentConfig, type EnrichmentConfig, type EnrichmentOptions } from '../processors/enrichment/config.js';
@@ -49,6 +50,8 @@ export interface LogkitOptions {
   enrichment?: EnrichmentOptions;
   sampling?: SamplingOptions;
   redaction?: RedactionOptions;
+  /** Storm dedup (`OTEL_LOGKIT_DEDUP_*`): identical records within a window folded into one with a count. */
+  dedup?: DedupOptions;
   delivery?: DeliveryOptions;
   /** Overrides `OTEL_LOGKIT_EXIT_TIMEOUT`: the longest the exit flush waits (ms) before undelivered records are spooled or counted lost. */
   exitTimeoutMs?: number;
@@ -82,6 +85,7 @@ export interface LogkitConfig {
   enrichment: EnrichmentConfig;
   sampling: SamplingConfig;
   redaction: RedactionConfig;
+  dedup: DedupConfig;
   delivery: DeliveryConfig;
   /** `OTEL_LOGKIT_EXIT_TIMEOUT`: the bound of the flush at exit (beforeExit, SIGTERM/SIGINT, shutdown()). */
   exitTimeoutMs: number;
@@ -115,6 +119,20 @@ export function resolveConfig(options: LogkitOptions = {}): LogkitConfig {
   // Code options win over the file, leaf by leaf; what code sets is no longer the file's to explain.
   const merged = mergeOptions(fromFile.options, code as Record<string, unknown>, (path) => fromFile.paths.delete(path));
   return explainWithFilePaths(merged, fromFile.paths, (tracked) => resolveFrom(tracked as LogkitOptions, withoutOtelVariables(env)));
+}
+
+/**
+ * The sources of a configuration, read once: with `OTEL_CONFIG_FILE`, the file's options merged
+ * with the code's and the environment without the `OTEL_*` variables it replaces; else the options
+ * and a copy of the environment. Resolving the result again (the delivery worker does, at each
+ * start) gives the same configuration, whatever happened to the file or the environment since.
+ */
+export function pinnedSources(options: LogkitOptions, env: Env): { options: LogkitOptions; env: Env } {
+  const file = new SettingsReader(env).string('OTEL_CONFIG_FILE', undefined, options.configFile);
+  const { env: _env, configFile: _file, ...code } = options;
+  if (file === undefined) return { options: code, env: { ...env } };
+  const fromFile = readConfigFile(file, env);
+  return { options: mergeOptions(fromFile.options, code as Record<string, unknown>, () => {}) as LogkitOptions, env: withoutOtelVariables(env) };
 }
 
 /** With a configuration file, the other OTEL_* variables are not read (the spec: the file is the configuration). */
@@ -152,6 +170,7 @@ function resolveFrom(options: LogkitOptions, env: Env): LogkitConfig {
     enrichment: parseEnrichmentConfig(read, options.enrichment),
     sampling: parseSamplingConfig(read, options.sampling),
     redaction: parseRedactionConfig(read, options.redaction),
+    dedup: parseDedupConfig(read, options.dedup),
     exitTimeoutMs: read.int('OTEL_LOGKIT_EXIT_TIMEOUT', DEFAULT_EXIT_TIMEOUT_MS, { min: 0, max: 600_000 }, options.exitTimeoutMs),
     delivery,
     audit: auditBesideSpool(parseAuditConfig(read, serviceName, options.audit), delivery),

@@ -4,13 +4,16 @@ import { Worker } from 'node:worker_threads';
 import { diag } from '@opentelemetry/api';
 import { RecordFrameReader, RecordFrameWriter } from '../exporters/codec/record-frame.js';
 import { HandoffRing, RingControl } from '../exporters/delivery/handoff-ring.js';
+import { HandoffJournal, journalDirOf, readJournal, removeJournal } from '../exporters/delivery/handoff-journal.js';
 import { persistOnExit } from '../exporters/delivery/persist-at-exit.js';
 import type { Refusal } from './core/backend-health.js';
 import type { LogkitRecord } from './core/record.js';
+import { severityBand } from './core/severity.js';
+import type { WhenFull } from '../exporters/delivery/settings.js';
 import type { LogStage, StageContext, WriteVerdict } from './core/stage.js';
 import { ReasonCounter, type StatsSection, type ReasonCounts } from './core/stats.js';
 import type { Env } from './core/env.js';
-import type { LogkitOptions } from './config.js';
+import { pinnedSources, type LogkitOptions } from './config.js';
 import type { WorkerPart } from './chain.js';
 
 /** What the worker is started with: the ring, and the configuration to build the same destinations from. */
@@ -22,7 +25,7 @@ export interface WorkerStart {
   /** NEW_ORIGIN frames a predecessor read (a restarted worker must know the origins frames refer to). */
   origins: Uint8Array[];
 }
-export type ToWorker = { t: 'wake' } | { t: 'flush'; id: number } | { t: 'shutdown'; id: number } | { t: 'abandon' };
+export type ToWorker = { t: 'begin'; journal?: string } | { t: 'wake' } | { t: 'flush'; id: number } | { t: 'shutdown'; id: number } | { t: 'abandon' };
 export type FromWorker =
   | { t: 'ready' }
   | { t: 'failed'; message: string }
@@ -79,6 +82,8 @@ export class DeliveryThread implements LogStage {
   private worker!: Worker;
   /** Frames that did not fit in the ring, oldest first; bounded by `maxOverflowBytes`. */
   private overflow: Uint8Array[] = [];
+  /** The severity band of each overflow frame (see severityBand): what `drop` gives up first. */
+  private overflowBands: number[] = [];
   private overflowBytes = 0;
   private overflowTimer: NodeJS.Timeout | undefined;
   /** `ring.consumed` when waiting for room last failed (see waitForRoom). */
@@ -99,6 +104,11 @@ export class DeliveryThread implements LogStage {
   private readonly unregisterExit: () => void;
   private readonly mirror: () => void;
   private readonly watches = new Map<string, ReturnType<NonNullable<StageContext['health']>['watch']>>();
+  /**
+   * With a spool, until the first worker is up: records go to a journal file instead of the ring, so
+   * a process killed in its first second keeps what it logged (see HandoffJournal).
+   */
+  private journal: HandoffJournal | undefined;
 
   private constructor(
     private readonly script: { url: URL; execArgv: string[] },
@@ -108,7 +118,16 @@ export class DeliveryThread implements LogStage {
     private readonly flushTimeoutMs: number,
     private readonly durable: boolean,
     private readonly fallback: () => LogStage,
+    spoolDir: string | undefined,
+    private readonly whenFull: WhenFull,
   ) {
+    if (spoolDir !== undefined) {
+      try {
+        this.journal = HandoffJournal.open(journalDirOf(spoolDir));
+      } catch (error) {
+        diag.warn(`otel-logkit: no journal for the records logged before the delivery worker is up (${(error as Error).message}); they wait in memory`);
+      }
+    }
     this.mirror = ctx.stats.mirror(() => this.sections, (name) => this.gauges[name] ?? []);
     ctx.stats.register(
       'delivery_thread',
@@ -138,7 +157,7 @@ export class DeliveryThread implements LogStage {
     options: LogkitOptions,
     env: Env,
     ctx: StageContext,
-    settings: { maxQueueBytes: number; flushTimeoutMs: number; durable: boolean; initial: Record<string, StatsSection> },
+    settings: { maxQueueBytes: number; flushTimeoutMs: number; spoolDir?: string; whenFull: WhenFull; initial: Record<string, StatsSection> },
     fallback: () => LogStage,
   ): DeliveryThread | undefined {
     const script = workerScript();
@@ -146,15 +165,16 @@ export class DeliveryThread implements LogStage {
       diag.debug('otel-logkit: the delivery worker script is not next to the library (bundled?); delivering on the application thread');
       return undefined;
     }
-    let transferable: LogkitOptions;
+    let transferable: { options: LogkitOptions; env: Env };
     try {
       const { exporter: _exporter, meterProvider: _meter, ...rest } = options;
-      transferable = structuredClone(rest);
+      // Read once, here: a worker started again later runs the configuration the application started with.
+      transferable = structuredClone(pinnedSources(rest, env));
     } catch {
       diag.debug('otel-logkit: options given in code cannot cross to the delivery worker; delivering on the application thread');
       return undefined;
     }
-    const thread = new DeliveryThread(script, { part, options: transferable, env: { ...env } }, ctx, settings.maxQueueBytes, settings.flushTimeoutMs, settings.durable, fallback);
+    const thread = new DeliveryThread(script, { part, ...transferable }, ctx, settings.maxQueueBytes, settings.flushTimeoutMs, settings.spoolDir !== undefined, fallback, settings.spoolDir, settings.whenFull);
     thread.sections = settings.initial;
     thread.mirror();
     return thread;
@@ -165,8 +185,12 @@ export class DeliveryThread implements LogStage {
     try {
       const frame = this.frames.frame(record);
       this.transferred++;
+      if (this.journal) {
+        this.journal.append(frame);
+        return 'taken';
+      }
       if (this.overflow.length === 0 && this.ring.write(frame)) return 'taken';
-      return this.hold(frame);
+      return this.hold(frame, severityBand(record));
     } catch (error) {
       this.dropped.add('internal_error');
       diag.error('otel-logkit: a record could not be handed to the delivery worker', error);
@@ -175,16 +199,18 @@ export class DeliveryThread implements LogStage {
   }
 
   /** The ring is full (the worker is behind): the frame waits here, within the queue's byte bound. */
-  private hold(frame: Uint8Array): WriteVerdict {
+  private hold(frame: Uint8Array, band: number): WriteVerdict {
     if (frame.length > this.ring.maxFrame) {
       this.dropped.add('too_large');
       return 'lost';
     }
-    if (this.overflowBytes + frame.length > this.maxOverflowBytes && !(this.durable && this.waitForRoom(frame.length))) {
-      this.dropped.add('queue_full');
-      return 'lost';
+    if (this.overflowBytes + frame.length > this.maxOverflowBytes && !(this.whenFull === 'block' && this.waitForRoom(frame.length))) {
+      // Full: a less severe frame waiting here goes instead of this one, the oldest first.
+      this.dropped.add('queue_full'); // this record, or the one that goes in its place
+      if (!this.makeRoomBelow(band, frame.length)) return 'lost';
     }
     this.overflow.push(Uint8Array.from(frame));
+    this.overflowBands.push(band);
     this.overflowBytes += frame.length;
     this.overflowTimer ??= setTimeout(() => this.moveOverflow(), 1).unref();
     return 'taken';
@@ -210,12 +236,30 @@ export class DeliveryThread implements LogStage {
     return false;
   }
 
+  /** Gives up the oldest overflow frames less severe than `band` until `bytes` more fit; false when they cannot. */
+  private makeRoomBelow(band: number, bytes: number): boolean {
+    for (let i = 0; i < this.overflow.length && this.overflowBytes + bytes > this.maxOverflowBytes; ) {
+      if (this.overflowBands[i]! >= band) {
+        i++;
+        continue;
+      }
+      this.overflowBytes -= this.overflow[i]!.length;
+      this.overflow.splice(i, 1);
+      this.overflowBands.splice(i, 1);
+      if (this.overflowBytes + bytes > this.maxOverflowBytes) this.dropped.add('queue_full');
+    }
+    return this.overflowBytes + bytes <= this.maxOverflowBytes;
+  }
+
   private moveOverflow(): void {
     if (this.overflowTimer) clearTimeout(this.overflowTimer);
     this.overflowTimer = undefined;
     let moved = 0;
     while (moved < this.overflow.length && this.ring.write(this.overflow[moved]!)) this.overflowBytes -= this.overflow[moved++]!.length;
-    if (moved > 0) this.overflow = this.overflow.slice(moved);
+    if (moved > 0) {
+      this.overflow = this.overflow.slice(moved);
+      this.overflowBands = this.overflowBands.slice(moved);
+    }
     if (this.overflow.length > 0) this.overflowTimer = setTimeout(() => this.moveOverflow(), 1).unref();
   }
 
@@ -269,6 +313,7 @@ export class DeliveryThread implements LogStage {
 
   /** At `exit`: the worker writes what it was handed to its spool while this thread waits (bounded). */
   private persistAtExit(): void {
+    this.journal?.write();
     if (this.local || this.closed) return;
     this.moveOverflow();
     const deadline = Date.now() + EXIT_PERSIST_MS;
@@ -319,8 +364,14 @@ export class DeliveryThread implements LogStage {
       case 'failed':
         diag.error(`otel-logkit: the delivery worker could not start: ${message.message}`);
         return;
-      case 'ready':
+      case 'ready': {
+        // The worker reads the journal of the first second (then the ring), and removes it.
+        const journal = this.journal?.close();
+        this.journal = undefined;
+        this.post({ t: 'begin', journal: journal?.path });
+        for (const frame of journal?.unwritten ?? []) if (this.ring.write(frame) === false) this.hold(frame, 5); // accepted already: given up last
         return;
+      }
     }
   }
 
@@ -351,9 +402,17 @@ export class DeliveryThread implements LogStage {
         this.dropped.add('internal_error');
       }
     };
+    const journal = this.journal?.close();
+    this.journal = undefined;
+    if (journal) {
+      readJournal(journal.path, handOver);
+      removeJournal(journal.path);
+      journal.unwritten.forEach(handOver);
+    }
     this.ring.drain(handOver);
     for (const frame of this.overflow) handOver(frame);
     this.overflow = [];
+    this.overflowBands = [];
   }
 
   /**

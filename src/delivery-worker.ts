@@ -9,6 +9,7 @@ import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import { parentPort, workerData } from 'node:worker_threads';
 import { RecordFrameReader } from '../exporters/codec/record-frame.js';
 import { HandoffRing, RingControl } from '../exporters/delivery/handoff-ring.js';
+import { journalDirOf, leftoverJournals, readJournal, removeJournal } from '../exporters/delivery/handoff-journal.js';
 import { persistEveryQueueNow } from '../exporters/delivery/persist-at-exit.js';
 import { BackendHealth, type BackendWatch } from './core/backend-health.js';
 import type { LogStage } from './core/stage.js';
@@ -54,10 +55,12 @@ for (const definition of start.origins) frames.learn(definition);
 const stats = new PipelineStats();
 const given = new AbortController();
 let stage: LogStage;
+let spoolDir: string | undefined;
 let lastReport = '';
 
 try {
   const config = resolveConfig({ ...start.options, env: start.env });
+  spoolDir = config.delivery.settings.spoolDir;
   const ctx = { stats, resource: buildResource(config.resource), health: new RelayedHealth(), exitSignal: given.signal };
   const destinations = () => createDestinationsStage(awayFromApplicationThread(config.exporters, config.delivery), config.delivery, ctx);
   stage = start.part === 'tail' ? buildChain(config, ctx, { from: 'redaction', end: destinations }).entry : destinations();
@@ -67,17 +70,21 @@ try {
 }
 
 let decodeErrors = 0;
+/** Records read from journals (this process's first second, or one a killed process left). */
+let journalRecords = 0;
+
+function write(reader: RecordFrameReader, frame: Uint8Array): void {
+  try {
+    stage.write(reader.read(frame));
+  } catch (error) {
+    decodeErrors++;
+    if (decodeErrors === 1) diag.error('otel-logkit: the delivery worker could not read a record', error);
+  }
+}
 
 /** Everything the application's thread has written so far goes to the destinations. */
 function drain(): number {
-  const n = ring.drain((frame) => {
-    try {
-      stage.write(frames.read(frame));
-    } catch (error) {
-      decodeErrors++;
-      if (decodeErrors === 1) diag.error('otel-logkit: the delivery worker could not read a record', error);
-    }
-  });
+  const n = ring.drain((frame) => write(frames, frame));
   if (ring.control === RingControl.PERSIST) {
     // The process is exiting: what was handed over goes to the spool synchronously, then we answer.
     persistEveryQueueNow();
@@ -88,7 +95,7 @@ function drain(): number {
 
 function report(force = false): void {
   const sections = stats.snapshot();
-  sections.delivery_worker = { read_errors: decodeErrors };
+  sections.delivery_worker = { read_errors: decodeErrors, journal_records: journalRecords };
   const json = JSON.stringify(sections);
   if (!force && json === lastReport) return;
   lastReport = json;
@@ -111,7 +118,43 @@ async function consume(): Promise<void> {
   }
 }
 
+/** Messages that came before `begin` (a flush asked for while the worker was starting), answered after it. */
+let early: ToWorker[] | undefined = [];
+
+/**
+ * The first records of the process: journals a killed predecessor left, then this process's own
+ * journal (what it logged before this worker was up), into the spool; then the ring.
+ */
+function begin(journal: string | undefined): void {
+  const journals = spoolDir === undefined ? [] : leftoverJournals(journalDirOf(spoolDir)).filter((path) => path !== journal);
+  for (const path of [...journals, ...(journal ? [journal] : [])]) {
+    // Each journal numbers its origins itself; this process's also defines the ones the ring refers to.
+    const reader = path === journal ? frames : new RecordFrameReader();
+    try {
+      journalRecords += readJournal(path, (frame) => write(reader, frame));
+      persistEveryQueueNow();
+      removeJournal(path);
+    } catch (error) {
+      diag.error(`otel-logkit: the delivery worker could not read the journal ${path}; it stays for the next start`, error);
+    }
+  }
+  const waiting = early ?? [];
+  early = undefined;
+  void consume();
+  for (const message of waiting) handle(message);
+}
+
 port.on('message', (message: ToWorker) => {
+  if (message.t === 'begin') return begin(message.journal);
+  if (early !== undefined) {
+    if (message.t !== 'wake') early.push(message);
+    return;
+  }
+  handle(message);
+});
+
+function handle(message: ToWorker): void {
+  if (message.t === 'begin') return;
   if (message.t === 'wake') {
     wake?.();
     wake = undefined;
@@ -129,12 +172,11 @@ port.on('message', (message: ToWorker) => {
       report(true);
       send({ t: 'done', id: message.id });
     });
-});
+}
 
 setInterval(report, REPORT_MS).unref();
 report(true);
 send({ t: 'ready' });
-void consume();
 
 function describe(value: unknown): string {
   if (value instanceof Error) return value.stack ?? value.message;

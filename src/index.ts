@@ -19,7 +19,8 @@ export { parseSeverity, severityName } from './core/severity.js';
 export { DeferredFlushSpanProcessor } from '../processors/sampling/deferred/flush-on-span-error.js';
 export type { DeferredOptions } from '../processors/sampling/deferred/config.js';
 export type { SamplingOptions } from '../processors/sampling/config.js';
-export { CORRELATION_ATTRIBUTES } from './core/attributes.js';
+export type { DedupOptions } from '../processors/dedup/config.js';
+export { CORRELATION_ATTRIBUTES, DEDUP_ATTRIBUTES, SILENCE_ATTRIBUTES } from './core/attributes.js';
 export type { EnrichmentOptions, BaggageSelector } from '../processors/enrichment/config.js';
 export {
   withCorrelation,
@@ -85,6 +86,7 @@ export type { EnrichmentStatsSection } from '../processors/enrichment/index.js';
 export type { SamplingStatsSection } from '../processors/sampling/index.js';
 export type { DeferredStatsSection } from '../processors/sampling/deferred/deferred-buffer.js';
 export type { RedactionStatsSection } from '../processors/redaction/index.js';
+export type { DedupStatsSection } from '../processors/dedup/index.js';
 export type { RoutingStatsSection } from '../exporters/routing/stage.js';
 export type { DeliveryStatsSection } from '../exporters/delivery/delivery-stats.js';
 export type { SdkExporterStatsSection } from '../exporters/delivery/sdk-exporter-stage.js';

@@ -2,6 +2,7 @@ import type { StatsSection } from './core/stats.js';
 import type { DestinationStats } from '../exporters/registry.js';
 import type { RoutingStatsSection } from '../exporters/routing/stage.js';
 import type { SdkExporterStatsSection } from '../exporters/delivery/sdk-exporter-stage.js';
+import type { DedupStatsSection } from '../processors/dedup/index.js';
 import type { EnrichmentStatsSection } from '../processors/enrichment/index.js';
 import type { RedactionStatsSection } from '../processors/redaction/index.js';
 import type { SamplingStatsSection } from '../processors/sampling/index.js';
@@ -42,6 +43,8 @@ export type LogkitStats = {
   redaction: RedactionStatsSection;
   exit: ExitStatsSection;
   deferred?: DeferredStatsSection;
+  /** Present when `OTEL_LOGKIT_DEDUP_WINDOW` is set. */
+  dedup?: DedupStatsSection;
   routing?: RoutingStatsSection;
   exporter?: SdkExporterStatsSection;
   delivery_thread?: DeliveryThreadStatsSection;

@@ -199,7 +199,7 @@ let lastLow = 0;
 let lastSeconds = 0;
 let lastNanos = 0;
 
-function readTime(reader: Reader): [number, number] {
+export function readTime(reader: Reader): [number, number] {
   const long = reader.fixed64() as unknown as { low: number; high: number };
   const high = long.high >>> 0;
   const low = long.low >>> 0;
@@ -219,7 +219,7 @@ function readTime(reader: Reader): [number, number] {
 const keyCache = new Map<number, { bytes: Uint8Array; key: string }>();
 const KEY_CACHE_LIMIT = 4096;
 
-function readKey(reader: Reader): string {
+export function readKey(reader: Reader): string {
   const length = reader.uint32();
   const start = reader.pos;
   const buf = reader.buf;
@@ -267,7 +267,7 @@ function readKeyValue(reader: Reader, end: number, into: LogMap): void {
 }
 
 /** int64 comes back as a number when exact, else as a bigint; an empty AnyValue as null. */
-function readAnyValue(reader: Reader, end: number): LogValue {
+export function readAnyValue(reader: Reader, end: number): LogValue {
   let value: LogValue = null;
   while (reader.pos < end) {
     const tag = reader.uint32();

@@ -49,14 +49,14 @@ export class EncodedBatch {
     return this.w.pos - this.removedBytes;
   }
 
-  /** Encodes and appends one record; returns its encoded size. */
-  add(record: LogkitRecord): number {
+  /** Encodes and appends one record (`band`: its severity band, when the caller has it); returns its encoded size. */
+  add(record: LogkitRecord, band = severityBand(record)): number {
     const start = this.w.pos;
     writeLogRecord(this.w, record);
     this.starts.push(start);
     this.ends.push(this.w.pos);
     this.originOf.push(this.origin(record));
-    this.bandOf.push(severityBand(record));
+    this.bandOf.push(band);
     return this.w.pos - start;
   }
 

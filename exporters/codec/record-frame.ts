@@ -1,8 +1,8 @@
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { LogkitRecord } from '../../src/core/record.js';
-import { keepEncoding } from '../../src/core/record-encoding.js';
-import { OtlpProtobufDecoder, decodeLogRecordField } from './decode-protobuf.js';
+import { OtlpProtobufDecoder } from './decode-protobuf.js';
+import { FrameRecord } from './frame-record.js';
 import { writeExportRequest, writeLogRecord } from './encode-protobuf.js';
 import { ProtoWriter } from './proto-writer.js';
 
@@ -51,8 +51,8 @@ export class RecordFrameWriter {
 }
 
 /**
- * Worker side: frames back into records, each keeping its bytes (see `keepEncoding`): a record no
- * stage changes is never encoded again.
+ * Worker side: frames back into records that stay bytes (see FrameRecord): a record no stage
+ * changes is never decoded into objects, nor encoded again.
  */
 export class RecordFrameReader {
   private readonly decoder = new OtlpProtobufDecoder();
@@ -74,10 +74,7 @@ export class RecordFrameReader {
     const known = this.origins[origin];
     if (frame[0] !== KNOWN_ORIGIN || known === undefined) throw new Error(`a record frame of unknown origin ${origin}`);
     // Copied out of the ring: the frame's memory is reused once the read returns.
-    const bytes = Buffer.from(frame.subarray(PREFIX));
-    const record = decodeLogRecordField(bytes, known.resource, known.scope);
-    keepEncoding(record, bytes);
-    return record;
+    return new FrameRecord(Buffer.from(frame.subarray(PREFIX)), known.resource, known.scope);
   }
 }
 

@@ -110,7 +110,7 @@ export class MemoryQueue implements BatchQueue {
       this.memoryRecords--;
       this.bytes -= freed;
     }
-    this.bytes += this.open.add(record);
+    this.bytes += this.open.add(record, band);
     this.memoryRecords++;
     this.shedder.add(band);
     return true;

@@ -1,11 +1,12 @@
 import { join } from 'node:path';
 import type { SettingsReader } from '../../src/core/env.js';
 import { ConfigError } from '../../src/core/errors.js';
-import { DEFAULT_DELIVERY, type DeliverySettings, type DeliveryThreadMode, type FsyncPolicy } from './settings.js';
+import { DEFAULT_DELIVERY, type DeliverySettings, type DeliveryThreadMode, type FsyncPolicy, type WhenFull } from './settings.js';
 
 /** Options given in code for batching, spool and retries; each overrides the variable named beside it. */
 export interface DeliverySettingsOptions {
   deliveryThread?: DeliveryThreadMode; // OTEL_LOGKIT_DELIVERY_THREAD
+  whenFull?: WhenFull; // OTEL_LOGKIT_WHEN_FULL
   maxBatchRecords?: number; // OTEL_BLRP_MAX_EXPORT_BATCH_SIZE
   scheduleDelayMs?: number; // OTEL_BLRP_SCHEDULE_DELAY
   maxQueueRecords?: number; // OTEL_BLRP_MAX_QUEUE_SIZE
@@ -34,8 +35,10 @@ export function parseDeliverySettings(read: SettingsReader, options: DeliverySet
   if (maxRecords > maxQueueRecords) {
     throw new ConfigError('OTEL_BLRP_MAX_EXPORT_BATCH_SIZE', maxRecords, `a batch size no larger than OTEL_BLRP_MAX_QUEUE_SIZE (${maxQueueRecords})`);
   }
+  const spoolDir = read.string('OTEL_LOGKIT_SPOOL_DIR', undefined, options.spoolDir);
   return {
     thread: read.oneOf('OTEL_LOGKIT_DELIVERY_THREAD', ['worker', 'main'] as const, d.thread, options.deliveryThread),
+    whenFull: read.oneOf('OTEL_LOGKIT_WHEN_FULL', ['block', 'drop'] as const, spoolDir === undefined ? 'drop' : 'block', options.whenFull),
     batch: {
       maxRecords,
       maxBytes: read.bytes('OTEL_LOGKIT_BATCH_MAX_BYTES', d.batch.maxBytes, options.maxBatchBytes),
@@ -45,7 +48,7 @@ export function parseDeliverySettings(read: SettingsReader, options: DeliverySet
       maxInFlight: read.int('OTEL_LOGKIT_MAX_IN_FLIGHT', d.batch.maxInFlight, { min: 1, max: 64 }, options.maxInFlight),
       adaptiveConcurrency: read.bool('OTEL_LOGKIT_ADAPTIVE_CONCURRENCY', d.batch.adaptiveConcurrency, options.adaptiveConcurrency),
     },
-    spoolDir: read.string('OTEL_LOGKIT_SPOOL_DIR', undefined, options.spoolDir),
+    spoolDir,
     spool: {
       maxBytes: read.bytes('OTEL_LOGKIT_SPOOL_MAX_BYTES', d.spool.maxBytes, options.spoolMaxBytes),
       segmentBytes: read.bytes('OTEL_LOGKIT_SPOOL_SEGMENT_BYTES', d.spool.segmentBytes, options.spoolSegmentBytes),

@@ -76,10 +76,19 @@ export interface SpoolSettings {
  * application's thread; `main` the application's thread (the collector, which answers from it).
  */
 export type DeliveryThreadMode = 'worker' | 'main';
+/**
+ * What the hand-over to the delivery worker does when the ring and its overflow are full
+ * (`OTEL_LOGKIT_WHEN_FULL`): `block` — `emit()` waits for the worker to make room, at most 2 s, then
+ * drops and counts (the default with a spool, where nothing accepted may be lost); `drop` — the least
+ * severe record goes, the oldest first, counted as `queue_full` (the default without one).
+ */
+export type WhenFull = 'block' | 'drop';
 
 export interface DeliverySettings {
   /** `OTEL_LOGKIT_DELIVERY_THREAD`. */
   thread: DeliveryThreadMode;
+  /** `OTEL_LOGKIT_WHEN_FULL`. */
+  whenFull: WhenFull;
   batch: BatchSettings;
   /** A directory for this destination's durable queue; without it, overflow is shed by severity. */
   spoolDir?: string;
@@ -94,6 +103,7 @@ export interface DeliverySettings {
 /** The OTel spec's BLRP defaults, and ours for what the spec does not have. */
 export const DEFAULT_DELIVERY: DeliverySettings = {
   thread: 'worker',
+  whenFull: 'drop',
   batch: { maxRecords: 512, maxBytes: 4 * 1024 * 1024, delayMs: 1000, maxQueueRecords: 65_536, maxQueueBytes: 32 * 1024 * 1024, maxInFlight: 4, adaptiveConcurrency: true },
   spool: { maxBytes: 1024 * 1024 * 1024, segmentBytes: 8 * 1024 * 1024, fsync: 'batch', commitMs: 5 },
   retry: { initialBackoffMs: 250, maxBackoffMs: 30_000, maxElapsedMs: 300_000 },

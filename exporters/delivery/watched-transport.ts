@@ -1,4 +1,4 @@
-import type { BackendWatch } from '../../src/core/backend-health.js';
+import { type BackendWatch, endpointName } from '../../src/core/backend-health.js';
 import { answerTrouble, type EndpointVariables, errorCode, grpcRefusal, networkTrouble } from '../../src/core/endpoint-fixes.js';
 import { bodyText } from './classify.js';
 import type { WireRequest, WireResponse } from './protocol.js';
@@ -36,9 +36,8 @@ export function watchedTransport(transport: Transport, watch: BackendWatch | und
       }
       const refusal = where && refusalOf(response, wire(where.endpoint));
       if (refusal) {
-        const url = joinPath(where.endpoint, request.path);
         const trouble = answerTrouble(refusal.status, refusal.said, where.variables);
-        watch.refused({ url: `${url.protocol}//${url.host}${url.pathname}`, said: refusal.said, cause: refusal.cause, fix: trouble.fix });
+        watch.refused({ url: shown(where.endpoint, request.path), said: refusal.said, cause: refusal.cause, fix: trouble.fix });
       } else {
         watch.reached();
       }
@@ -64,6 +63,13 @@ function refusalOf(response: WireResponse, wireName: string): { status: number; 
 /** How an answer's status is named: `HTTP 404`; a transport that answers in HTTP terms for another wire says which (`kafka 403`). */
 function wire(endpoint: URL): string {
   return endpoint.protocol === 'http:' || endpoint.protocol === 'https:' ? 'HTTP' : endpoint.protocol.slice(0, -1);
+}
+
+/** Where a request went, as shown to people: origin and path for HTTP (never the query), the hosts and the path (a Kafka topic) otherwise. */
+function shown(endpoint: URL, path: string): string {
+  if (endpoint.origin === 'null') return `${endpointName(endpoint)}${path ? `/${path}` : ''}`;
+  const url = joinPath(endpoint, path);
+  return `${url.origin}${url.pathname}`;
 }
 
 function hostAndPort(url: URL): string {

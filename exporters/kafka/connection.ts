@@ -140,3 +140,20 @@ export function kafkaClientOptions(connection: KafkaConnection): {
     ...(tls ? { tls: { ca: tls.ca, cert: tls.cert, key: tls.key } } : {}),
   };
 }
+
+/**
+ * The brokers as the endpoint a backend watch (src/core/backend-health.ts) names: `kafka://host:port`, further brokers in the
+ * path (`kafka://kafka-1:9092/kafka-2:9092`), so the warning reads "cannot reach kafka://kafka-1:9092,kafka-2:9092".
+ */
+export function kafkaBrokersEndpoint(brokers: readonly string[]): URL {
+  return new URL(`kafka://${brokers[0]}/${brokers.slice(1).join(',')}`);
+}
+
+/** Whether a client error, or any error nested in it (`errors`, `cause`), has the client's error code, e.g. `PLT_KFK_NETWORK`. */
+export function kafkaErrorHasCode(error: unknown, code: string, depth = 0): boolean {
+  if (!error || typeof error !== 'object' || depth > 5) return false;
+  const { code: own, errors, cause } = error as { code?: unknown; errors?: unknown; cause?: unknown };
+  if (own === code) return true;
+  if (Array.isArray(errors) && errors.some((inner) => kafkaErrorHasCode(inner, code, depth + 1))) return true;
+  return cause ? kafkaErrorHasCode(cause, code, depth + 1) : false;
+}

@@ -2,9 +2,10 @@ import type { EndpointVariables } from '../../src/core/endpoint-fixes.js';
 import type { LogStage, StageContext } from '../../src/core/stage.js';
 import type { DestinationDescriptor, RouteTarget } from '../delivery/descriptor.js';
 import { createDestination } from '../delivery/destination.js';
+import { watchedTransport } from '../delivery/watched-transport.js';
 import type { DeliverySettings } from '../delivery/settings.js';
 import { KAFKA_OPTION_KEYS, checkTopic, type KafkaExporterConfig, type KafkaExporterOptions, parseKafkaExporterConfig } from './config.js';
-import { watchedTransport } from '../delivery/watched-transport.js';
+import { kafkaBrokersEndpoint } from './connection.js';
 import { KafkaProducerTransport } from './producer-transport.js';
 import { KafkaProtocol } from './protocol.js';
 
@@ -27,11 +28,17 @@ const KAFKA_VARIABLES: EndpointVariables = {
 export function createKafkaDestination(config: KafkaExporterConfig, delivery: DeliverySettings, ctx: StageContext, route?: RouteTarget): LogStage {
   const topic = route?.options.topic ?? config.topic;
   const name = route?.key ?? 'kafka';
-  // Watched like the HTTP destinations: a broker that cannot be reached, or refuses, is said at once.
-  const endpoint = new URL(`kafka://${config.connection.brokers[0]}`);
+  // Watched like an HTTP backend: the first time the brokers cannot be reached, or refuse, one warning names them and the fix.
+  const endpoint = kafkaBrokersEndpoint(config.connection.brokers);
   const transport = watchedTransport(new KafkaProducerTransport(config.connection, config.compression), ctx.health?.watch(name, endpoint), { endpoint, variables: KAFKA_VARIABLES });
-  return createDestination({ name, protocol: new KafkaProtocol(topic), transport, delivery }, ctx);
+  // A broker comes back from a restart in seconds; a retry waits at most this long, so delivery
+  // resumes about that soon after its return instead of at the end of a 30 s backoff.
+  const retry = { ...delivery.retry, maxBackoffMs: Math.min(delivery.retry.maxBackoffMs, KAFKA_RETRY_MAX_BACKOFF_MS) };
+  return createDestination({ name, protocol: new KafkaProtocol(topic), transport, delivery: { ...delivery, retry } }, ctx);
 }
+
+/** The longest wait between two attempts to reach the brokers (the Java client's reconnect.backoff.max.ms is 1 s). */
+const KAFKA_RETRY_MAX_BACKOFF_MS = 2_000;
 
 /** A route may name its own topic, and nothing else. */
 function checkKafkaRouteOptions(options: Readonly<Record<string, string>>): string | undefined {

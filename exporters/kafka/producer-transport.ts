@@ -1,9 +1,10 @@
 import type { Producer } from '@platformatic/kafka';
+import { endpointName } from '../../src/core/backend-health.js';
 import { LogkitError } from '../../src/core/errors.js';
 import type { WireRequest, WireResponse } from '../delivery/protocol.js';
 import type { Transport } from '../delivery/transport.js';
 import { loadKafkaClient } from './client.js';
-import { kafkaClientOptions, type KafkaConnection } from './connection.js';
+import { kafkaBrokersEndpoint, kafkaClientOptions, kafkaErrorHasCode, type KafkaConnection } from './connection.js';
 import { decodeMessageSet } from './message-set.js';
 
 export const KAFKA_COMPRESSIONS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
@@ -90,15 +91,15 @@ export function kafkaRefusal(error: Error): WireResponse | undefined {
   const id = kafkaErrorIds(error);
   const message = describe(error);
   if (id.some((i) => TOO_LARGE.includes(i))) return answer(413, message);
-  if (id.some((i) => FORBIDDEN.includes(i)) || hasCode(error, 'PLT_KFK_AUTHENTICATION')) return answer(403, message);
+  if (id.some((i) => FORBIDDEN.includes(i)) || kafkaErrorHasCode(error, 'PLT_KFK_AUTHENTICATION')) return answer(403, message);
   if (id.some((i) => INVALID.includes(i))) return answer(400, message);
   return undefined;
 }
 
 /** A retryable failure, typed so the core counts it as `timeout` or `network`. Only broker addresses are named. */
 function failure(error: Error, connection: KafkaConnection): LogkitError {
-  const code = hasCode(error, 'PLT_KFK_TIMEOUT') ? 'LOGKIT_EXPORT_TIMEOUT' : 'LOGKIT_EXPORT_FAILED';
-  return new LogkitError(code, `kafka ${connection.brokers.join(',')}: ${describe(error)}`, { cause: error });
+  const code = kafkaErrorHasCode(error, 'PLT_KFK_TIMEOUT') ? 'LOGKIT_EXPORT_TIMEOUT' : 'LOGKIT_EXPORT_FAILED';
+  return new LogkitError(code, `${endpointName(kafkaBrokersEndpoint(connection.brokers))}: ${describe(error)}`, { cause: error });
 }
 
 function answer(status: number, message: string): WireResponse {
@@ -113,14 +114,6 @@ function kafkaErrorIds(error: unknown, out: string[] = [], depth = 0): string[] 
   if (Array.isArray(errors)) for (const inner of errors) kafkaErrorIds(inner, out, depth + 1);
   if (cause) kafkaErrorIds(cause, out, depth + 1);
   return out;
-}
-
-function hasCode(error: unknown, code: string, depth = 0): boolean {
-  if (!error || typeof error !== 'object' || depth > 5) return false;
-  const { code: own, errors, cause } = error as { code?: unknown; errors?: unknown; cause?: unknown };
-  if (own === code) return true;
-  if (Array.isArray(errors) && errors.some((inner) => hasCode(inner, code, depth + 1))) return true;
-  return cause ? hasCode(cause, code, depth + 1) : false;
 }
 
 /** The error and its first nested cause, for diagnostics and the dead-letter file. */

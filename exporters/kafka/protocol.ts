@@ -1,6 +1,7 @@
 import { isSpanContextValid } from '@opentelemetry/api';
 import { CORRELATION_ATTRIBUTES } from '../../src/core/attributes.js';
 import type { LogkitRecord } from '../../src/core/record.js';
+import { attributeOf } from '../../src/core/record-encoding.js';
 import { encodeOtlpProtobuf } from '../codec/encode-protobuf.js';
 import { classifyAnswer } from '../delivery/classify.js';
 import type { Protocol, Verdict, WireRequest, WireResponse } from '../delivery/protocol.js';
@@ -47,7 +48,7 @@ export function groupByMessageKey(records: readonly LogkitRecord[]): Map<string 
 
 /** `correlation.global_id`, else the trace id, else no key. */
 export function messageKey(record: LogkitRecord): string | undefined {
-  const globalId = record.attributes[CORRELATION_ATTRIBUTES.globalId];
+  const globalId = attributeOf(record, CORRELATION_ATTRIBUTES.globalId);
   if (typeof globalId === 'string' && globalId !== '') return globalId;
   const span = record.spanContext;
   return span && isSpanContextValid(span) ? span.traceId : undefined;

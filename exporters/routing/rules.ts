@@ -1,6 +1,7 @@
 import type { SeverityNumber } from '@opentelemetry/api';
 import type { LogkitRecord } from '../../src/core/record.js';
 import { compileGlob } from '../../src/core/glob.js';
+import { attributeOf } from '../../src/core/record-encoding.js';
 import { resourceAttributes, toText } from '../../src/core/record-fields.js';
 import type { RouteTarget } from '../delivery/descriptor.js';
 
@@ -69,7 +70,7 @@ function compileCondition(condition: RouteCondition): (record: LogkitRecord) => 
       const any = condition.pattern === '*';
       const matches = compileGlob(condition.pattern);
       return (record) => {
-        const own = record.attributes[key];
+        const own = attributeOf(record, key);
         const value = own !== undefined && own !== null ? own : resourceAttributes(record.resource)[key];
         if (value === undefined || value === null) return false;
         return any || matches(typeof value === 'string' ? value : toText(value as never));

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { closeSync, fsync, fsyncSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import * as zlib from 'node:zlib';
@@ -13,6 +14,8 @@ export interface ChainPosition {
   digestSeq: number;
   digestSignature: string;
   coveredThrough: number;
+  /** The chain's id, given when it started (`""` for a chain begun before chain ids). */
+  chain: string;
 }
 
 const SLOT_BYTES = 1024;
@@ -41,15 +44,21 @@ export class ChainStateFile {
 
   private constructor(readonly path: string) {}
 
-  /** Opens (or creates) the state of `stream` in `dir`; the position an earlier process left, or the start. */
-  static open(dir: string, stream: string): { file: ChainStateFile; position: ChainPosition } {
+  /**
+   * Opens (or creates) the state of `stream` in `dir`: the position an earlier process left, or —
+   * `fresh` — the start of a new chain (a first start, or the state was lost; the stage opens it with
+   * a signed start digest, and the verifier reports every start after a stream's first). Throws the file system's error when the directory is not usable.
+   */
+  static open(dir: string, stream: string): { file: ChainStateFile; position: ChainPosition; fresh: boolean } {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const file = new ChainStateFile(join(dir, `${encodeURIComponent(stream)}.state`));
     file.fd = openSync(file.path, 'a+', 0o600);
     closeSync(file.fd);
     file.fd = openSync(file.path, 'r+');
     const found = file.load();
-    return { file, position: found ?? { seq: 0, lastHash: GENESIS_HASH, digestSeq: 0, digestSignature: '', coveredThrough: 0 } };
+    if (found) return { file, position: { ...found, chain: found.chain ?? '' }, fresh: false };
+    const position = { seq: 0, lastHash: GENESIS_HASH, digestSeq: 0, digestSignature: '', coveredThrough: 0, chain: randomBytes(8).toString('hex') };
+    return { file, position, fresh: true };
   }
 
   write(position: ChainPosition): void {

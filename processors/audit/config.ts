@@ -1,3 +1,4 @@
+import { readFileSync, statSync } from 'node:fs';
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import type { SettingsReader } from '../../src/core/env.js';
 import { ConfigError } from '../../src/core/errors.js';
@@ -43,9 +44,10 @@ export function parseAuditConfig(read: SettingsReader, serviceName: string | und
     digestIntervalMs: read.int('OTEL_LOGKIT_AUDIT_DIGEST_INTERVAL', 60_000, { min: 10, max: 86_400_000 }, options.digestIntervalMs),
   };
   if (!enabled) return config;
+  // The setting that gave the path, so the message sends the user to the right place.
   const setting = options.signingKeyFile !== undefined ? `option overriding ${KEY_FILE}` : KEY_FILE;
   if (keyPath === undefined) throw new ConfigError(setting, '', 'the path of an Ed25519 private key (PEM) when OTEL_LOGKIT_AUDIT is on');
-  const pem = read.file(KEY_FILE, keyPath)!;
+  const pem = readPrivateKeyFile(setting, keyPath);
   try {
     config.signingKey = createPrivateKey(pem);
   } catch (cause) {
@@ -56,4 +58,23 @@ export function parseAuditConfig(read: SettingsReader, serviceName: string | und
   }
   config.keyId = publicKeyId(createPublicKey(config.signingKey));
   return config;
+}
+
+/**
+ * The key file, refused as `ssh` refuses an identity file when group or others can read it: whoever
+ * can read the key can forge the trail.
+ */
+function readPrivateKeyFile(setting: string, path: string): Buffer {
+  try {
+    const mode = statSync(path).mode;
+    if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
+      const octal = (mode & 0o777).toString(8).padStart(4, '0');
+      throw new ConfigError(setting, path, `a private key only its owner can read: it is readable by group or others (mode ${octal}), so anyone who can read it can forge the audit trail; run chmod 600 ${path}`);
+    }
+    return readFileSync(path);
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new ConfigError(setting, path, `a readable Ed25519 private key file (${code})`, { cause: error });
+  }
 }

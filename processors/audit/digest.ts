@@ -9,28 +9,41 @@ import type { DigestBody } from './signature.js';
 /** The instrumentation scope of the digest records the audit stage writes. */
 export const DIGEST_SCOPE = { name: 'otel-logkit.audit' };
 
-/** The digest fields as they appear on the record: `audit.digest.<field>`, plus `audit.stream`. */
-export const DIGEST_FIELDS = ['seq', 'first_seq', 'last_seq', 'last_hash', 'prev_signature', 'key_id', 'signed_at', 'signature'] as const;
+/**
+ * Why a digest was written: `start` opens a chain (a first start, or the chain state was lost),
+ * `records` after the digest count, `interval` on the clock even when idle, `flush` at a flush
+ * (the automatic flush at exit, `withLogFlush`), `shutdown` at shutdown or a signal, `crash` when the
+ * process dies of an uncaught exception.
+ */
+export type DigestReason = 'start' | 'records' | 'interval' | 'flush' | 'shutdown' | 'crash';
 
-/** The body of a new digest, signed at `now`. */
-export function digestBody(fields: Omit<DigestBody, 'signed_at'>, now = hrTime()): DigestBody {
-  return { ...fields, signed_at: unixNanosString(now) };
+/** A version 2 digest: the body, the promised interval and why it was written. */
+export interface Digest extends DigestBody {
+  interval_ms: number;
+  reason: DigestReason;
 }
 
-/** The digest as a log record, travelling the same way as the records it covers. */
-export function digestRecord(resource: Resource, body: DigestBody, signature: string): LogkitRecord {
+/** The digest fields as they appear on the record: `audit.digest.<field>`, plus `audit.stream`. */
+export const DIGEST_FIELDS = ['seq', 'first_seq', 'last_seq', 'last_hash', 'prev_signature', 'key_id', 'signed_at', 'interval_ms', 'reason'] as const;
+
+/**
+ * The digest as a log record (without its signature), travelling the same way as the records it covers.
+ * Its time is the signing time.
+ */
+export function digestRecord(resource: Resource, fields: Omit<Digest, 'signed_at'>): LogkitRecord {
   const now = hrTime();
+  const digest: Digest = { ...fields, signed_at: unixNanosString(now) };
   const attributes: LogMap = {};
   attributes[LOG_TYPE_ATTRIBUTE] = AUDIT_DIGEST_LOG_TYPE;
-  attributes[AUDIT_CHAIN_ATTRIBUTES.stream] = body.stream;
-  const values: Record<(typeof DIGEST_FIELDS)[number], string | number> = { ...body, signature };
-  for (const field of DIGEST_FIELDS) attributes[AUDIT_DIGEST_PREFIX + field] = values[field];
+  attributes[AUDIT_CHAIN_ATTRIBUTES.stream] = digest.stream;
+  for (const field of DIGEST_FIELDS) attributes[AUDIT_DIGEST_PREFIX + field] = digest[field];
+  const range = digest.last_seq >= digest.first_seq ? `records ${digest.first_seq}-${digest.last_seq}` : `no new records after ${digest.last_seq}`;
   return {
     hrTime: now,
     hrTimeObserved: now,
     severityNumber: SeverityNumber.INFO,
     severityText: 'INFO',
-    body: `audit digest ${body.seq} of stream ${body.stream}: records ${body.first_seq}-${body.last_seq}`,
+    body: `audit digest ${digest.seq} of stream ${digest.stream} (${digest.reason}): ${range}`,
     resource,
     instrumentationScope: DIGEST_SCOPE,
     attributes,

@@ -1,5 +1,5 @@
 import { diag, type Context } from '@opentelemetry/api';
-import { forgetEncoding } from '../../src/core/record-encoding.js';
+import { recordBytesOf } from '../../src/core/record-encoding.js';
 import type { LogkitRecord } from '../../src/core/record.js';
 import type { LogStage, StageContext, WriteVerdict } from '../../src/core/stage.js';
 import { ReasonCounter, type ReasonCounts } from '../../src/core/stats.js';
@@ -46,6 +46,9 @@ export function createRedactionStage(config: RedactionConfig, ctx: StageContext,
     write(record: LogkitRecord, context?: Context): WriteVerdict {
       let summary;
       try {
+        // A record that is still bytes is read in place; only one that must change is decoded.
+        const bytes = recordBytesOf(record);
+        if (bytes !== undefined && !redactor.finds(bytes)) return next.write(record, context);
         summary = redactor.redactRecord(record);
       } catch (error) {
         dropped.add('internal_error');
@@ -54,8 +57,6 @@ export function createRedactionStage(config: RedactionConfig, ctx: StageContext,
         return 'refused';
       }
       if (summary) {
-        // Changed: bytes the record arrived with (in the delivery worker) no longer describe it.
-        forgetEncoding(record);
         records++;
         for (const kind in summary.kinds) kinds.add(kind, summary.kinds[kind]);
         if (config.summary) Object.assign(record.attributes, summaryAttributes(summary));

@@ -1,4 +1,5 @@
 import type { LogMap, LogValue } from '../../src/core/record.js';
+import type { RecordBytes, ValueScan } from '../../src/core/record-encoding.js';
 import { ActionTable } from './actions.js';
 import { type Env, SettingsReader } from '../../src/core/env.js';
 import { parseRedactionConfig, type RedactionConfig, type RedactionOptions } from './config.js';
@@ -101,6 +102,44 @@ export class Redactor {
       this.summary = undefined;
     }
   }
+
+  /**
+   * Whether {@link redactRecord} would change a record that is still bytes, found by reading its keys
+   * and strings in place (no map or array is built). False means the record can go as it is; true,
+   * that it must be decoded and redacted (a database statement is always handed to the full path: its
+   * dialect comes from a neighbouring attribute).
+   */
+  finds(view: RecordBytes): boolean {
+    return view.scan(this.scanner);
+  }
+
+  private sanitizeNext: Sanitizer | undefined;
+  private readonly scanner: ValueScan = {
+    key: (key) => {
+      const verdict = this.keys.classify(key);
+      this.sanitizeNext = undefined;
+      switch (verdict.type) {
+        case 'ignore':
+          return 'skip';
+        case 'redact':
+          return 'hit';
+        case 'sanitize':
+          if (verdict.sanitizer !== 'url') return 'hit';
+          this.sanitizeNext = verdict.sanitizer;
+          return 'scan';
+        default:
+          return 'scan';
+      }
+    },
+    string: (value, inMap) => {
+      if (this.sanitizeNext !== undefined) {
+        this.sanitizeNext = undefined;
+        if (sanitizeUrlValue(value, this.urlReplacer) !== value) return true;
+      }
+      return this.text(value, inMap, inMap) !== value;
+    },
+    integer: (value) => (typeof value === 'bigint' ? value >= MIN_CARD_NUMBER : value >= MIN_CARD_NUMBER && Number.isSafeInteger(value)) && this.number(value, false) !== value,
+  };
 
   /**
    * Redacts any value (a string, or a map/array walked recursively, in place) and returns the result.

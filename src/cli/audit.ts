@@ -2,8 +2,9 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { Writable } from 'node:stream';
-import { readAuditFile, readAuditLoki, readAuditSearch } from './audit-sources.js';
-import { type AuditReport, exitCodeOf, type StoredAuditEntry, verifyAuditEntries, VERIFY_EXIT } from './audit-verify.js';
+import { plainOf } from '../../processors/audit/index.js';
+import { type AuditReadout, readAuditFile, readAuditLoki, readAuditSearch } from './audit-sources.js';
+import { type AuditReport, exitCodeOf, verifyAuditEntries, type VerifyWindow, VERIFY_EXIT } from './audit-verify.js';
 
 const USAGE = `usage: otel-logkit audit verify --public-key <pem> (--file <path> | --loki <url> | --elasticsearch <url>) [options]
 
@@ -15,11 +16,16 @@ Reads an audit stream back and checks its chain and signed digests; needs only t
   --elasticsearch <url>    Elasticsearch or OpenSearch, otel mapping
       --index <pattern>    default: logs-*
   --stream <id>            only this stream (default: every stream found)
+  --from <time>            the window's start, RFC 3339 (default: the first record)
+  --to <time>              the window's end, RFC 3339 (default: now); a digest must cover it
+  --grace <seconds>        how late a digest may be beyond the interval it promises (default 60)
   --json                   the report as JSON on stdout
 
-exit codes: 0 verified; 3 records missing; 4 records altered; 5 records inserted or reordered;
-6 a digest forged or missing; 7 records after the last digest (unverified: a warning); 2 usage or read error.
-When several problems are found, the code is the first of: altered, inserted, digest, missing, unverified.
+exit codes: 0 verified; 2 usage or read error; 3 records missing; 4 records altered, or a line damaged;
+5 records inserted or reordered; 6 a digest forged, missing, replayed or out of order; 7 records no
+signature vouches for (unchained, a broken signed range, no digest) or a window end no digest covers;
+8 nothing to verify (no audit records, no matching stream, no input).
+When several problems are found, the code is the first of: altered, inserted, digest, unverified, missing.
 `;
 
 interface Io {
@@ -54,6 +60,9 @@ export async function runAuditCommand(args: string[], io: Io): Promise<number> {
         since: { type: 'string' },
         index: { type: 'string' },
         stream: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        grace: { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -71,28 +80,58 @@ export async function runAuditCommand(args: string[], io: Io): Promise<number> {
     io.stderr.write(`otel-logkit audit verify: give --public-key and exactly one of --file, --loki, --elasticsearch\n${USAGE}`);
     return 2;
   }
+  let window: VerifyWindow;
+  try {
+    window = windowOf(values);
+  } catch (error) {
+    io.stderr.write(`otel-logkit audit verify: ${(error as Error).message}\n${USAGE}`);
+    return VERIFY_EXIT.usage;
+  }
   let publicKey: KeyObject;
-  let entries: StoredAuditEntry[];
+  let readout: AuditReadout;
   const readStart = performance.now();
   try {
     publicKey = createPublicKey(await readFile(values['public-key']));
-    entries = await readEntries(values);
+    readout = await readEntries(values);
   } catch (error) {
     io.stderr.write(`otel-logkit audit verify: ${(error as Error).message}\n`);
-    return 2;
+    return VERIFY_EXIT.usage;
   }
   const readMs = performance.now() - readStart;
-  if (typeof values.stream === 'string') entries = entries.filter((e) => e.content.attributes['audit.stream'] === values.stream);
+  let entries = readout.entries;
+  const only = values.stream;
+  if (typeof only === 'string') entries = entries.filter((e) => plainOf(e.fields.attributes['audit.stream'] ?? null) === only);
   const start = performance.now();
-  const report = verifyAuditEntries(entries, publicKey);
+  const report = verifyAuditEntries(entries, publicKey, window);
   const verifyMs = performance.now() - start;
+  for (const { where, message } of readout.damaged) report.findings.unshift({ kind: 'altered', stream: '', message: `damaged line: ${message}`, where });
+  const nothing = readout.inputs === 0 ? 'the source holds nothing to read' : entries.length === 0 ? (typeof values.stream === 'string' ? `no audit records of stream ${values.stream}` : 'no audit records') : undefined;
+  if (nothing !== undefined) report.notes.push(`nothing to verify: ${nothing}`);
   const code = exitCodeOf(report);
   if (values.json) io.stdout.write(`${JSON.stringify({ ...report, exitCode: code, readMs, verifyMs }, null, 2)}\n`);
   else io.stdout.write(formatReport(report, code, readMs, verifyMs));
   return code;
 }
 
-async function readEntries(values: Record<string, string | boolean | undefined>): Promise<StoredAuditEntry[]> {
+/** `--from`, `--to` (RFC 3339) and `--grace` (seconds) as the verifier's window. */
+function windowOf(values: Record<string, string | boolean | undefined>): VerifyWindow {
+  const instant = (name: string): bigint | undefined => {
+    const value = values[name];
+    if (typeof value !== 'string') return undefined;
+    const ms = Date.parse(value);
+    if (Number.isNaN(ms)) throw new Error(`--${name} ${value}: expected a time such as 2026-03-01T00:00:00Z`);
+    return BigInt(ms) * 1_000_000n;
+  };
+  const window: VerifyWindow = { fromNs: instant('from'), toNs: instant('to') };
+  if (typeof values.grace === 'string') {
+    const seconds = Number(values.grace);
+    if (!(seconds >= 0)) throw new Error(`--grace ${values.grace}: expected a number of seconds`);
+    window.graceMs = seconds * 1000;
+  }
+  return window;
+}
+
+async function readEntries(values: Record<string, string | boolean | undefined>): Promise<AuditReadout> {
   if (typeof values.file === 'string') return readAuditFile(values.file);
   if (typeof values.loki === 'string') {
     const hours = Number(values.since ?? 720);
@@ -107,14 +146,18 @@ const LABELS: Record<number, string> = {
   [VERIFY_EXIT.missing]: 'RECORDS MISSING',
   [VERIFY_EXIT.altered]: 'RECORDS ALTERED',
   [VERIFY_EXIT.inserted]: 'RECORDS INSERTED OR REORDERED',
-  [VERIFY_EXIT.digest]: 'DIGEST FORGED OR MISSING',
-  [VERIFY_EXIT.unverified]: 'VERIFIED UP TO THE LAST DIGEST; LATER RECORDS UNVERIFIED (warning)',
+  [VERIFY_EXIT.digest]: 'DIGEST FORGED, MISSING OR REPLAYED',
+  [VERIFY_EXIT.unverified]: 'NOT VERIFIED: RECORDS OR TIME NO SIGNATURE COVERS',
+  [VERIFY_EXIT.nothing]: 'NOTHING TO VERIFY',
 };
 
 function formatReport(report: AuditReport, code: number, readMs: number, verifyMs: number): string {
   const lines: string[] = [];
-  for (const s of report.streams) lines.push(`stream ${s.stream}: ${s.records} records, ${s.digests} digests, sequence 1-${s.lastSeq}, signed through ${s.verifiedThrough}`);
-  if (report.streams.length === 0) lines.push('no audit records found');
+  for (const s of report.streams) {
+    const last = s.lastDigestAt === undefined ? 'no valid digest' : `last digest ${new Date(Number(BigInt(s.lastDigestAt) / 1_000_000n)).toISOString()} (${s.lastDigestReason ?? 'version 1'})`;
+    lines.push(`stream ${s.stream}: ${s.records} records, ${s.digests} digests, sequence 1-${s.lastSeq}, ${s.verified} verified, signed through ${s.verifiedThrough}; ${last}`);
+  }
+  for (const note of report.notes) lines.push(`note: ${note}`);
   for (const f of report.findings) {
     lines.push(`${f.kind.toUpperCase().padEnd(10)} ${f.stream}${f.seq !== undefined ? ` seq ${f.seq}` : ''}${f.where ? ` (${f.where})` : ''}: ${f.message}`);
   }

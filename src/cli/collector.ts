@@ -1,7 +1,8 @@
 import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
+import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import { type Collector, createCollector } from '../collector/collector.js';
-import type { Env } from '../core/env.js';
+import { type Env, SettingsReader } from '../core/env.js';
 import { LogkitError } from '../core/errors.js';
 import { watchLauncher } from './launcher-watch.js';
 
@@ -13,6 +14,9 @@ from a Kafka topic, and runs them through the pipeline to the destinations of OT
 and the destination's endpoint: a collector does not forward to itself). Prometheus metrics and health
 on OTEL_LOGKIT_COLLECTOR_METRICS_ENDPOINT (default 127.0.0.1:9464). Runs until SIGTERM or SIGINT — or
 until the npm/npx process that launched it ends —, then drains and flushes.
+
+Diagnostics (a backend or the Kafka brokers out of reach, records refused) go to stderr, from
+OTEL_LOG_LEVEL up (default warn).
 
 Exit codes: 0 after a clean stop, 1 when a port cannot be bound, 2 on a usage or configuration error.
 `;
@@ -29,8 +33,9 @@ export interface CollectorCommandIo {
  * `otel-logkit collector`: runs the collector configured by the environment until SIGTERM or SIGINT
  * (or the end of the npm process that launched it, which may not pass a SIGTERM on), then drains and
  * flushes. The startup banner is one JSON line on stdout naming the endpoints and destinations (never
- * a token or a key). Exit code 0 after a clean stop, 1 when a port cannot be bound, 2 on a usage or
- * configuration error.
+ * a token or a key). Diagnostics (a backend or the Kafka brokers out of reach, records refused) go to
+ * stderr, from `OTEL_LOG_LEVEL` up (default `warn`). Exit code 0 after a clean stop, 1 when a port
+ * cannot be bound, 2 on a usage or configuration error.
  */
 export async function runCollectorCommand(io: CollectorCommandIo, args: string[] = []): Promise<number> {
   let help: boolean | undefined;
@@ -46,6 +51,7 @@ export async function runCollectorCommand(io: CollectorCommandIo, args: string[]
   }
   let collector: Collector;
   try {
+    showDiagnostics(io);
     collector = createCollector({ env: io.env });
   } catch (error) {
     if (!(error instanceof LogkitError)) throw error;
@@ -73,4 +79,34 @@ export async function runCollectorCommand(io: CollectorCommandIo, args: string[]
   const collected = collector.stats().collector ?? {};
   io.stdout.write(`${JSON.stringify({ message: 'otel-logkit collector stopped', signal, records_accepted: collected.records_accepted, records_refused: collected.records_refused })}\n`);
   return 0;
+}
+
+const LOG_LEVELS = { none: DiagLogLevel.NONE, error: DiagLogLevel.ERROR, warn: DiagLogLevel.WARN, info: DiagLogLevel.INFO, debug: DiagLogLevel.DEBUG, verbose: DiagLogLevel.VERBOSE, all: DiagLogLevel.ALL };
+
+/**
+ * The collector is a process of its own, so it registers the diag logger an application would: one
+ * line per message on stderr (stdout carries the JSON banners), from `OTEL_LOG_LEVEL` up (the
+ * specification's variable: none, error, warn, info, debug, verbose, all).
+ */
+function showDiagnostics(io: CollectorCommandIo): void {
+  const names = Object.keys(LOG_LEVELS) as (keyof typeof LOG_LEVELS)[];
+  const level = LOG_LEVELS[new SettingsReader(io.env).oneOf('OTEL_LOG_LEVEL', names, 'warn')];
+  const line =
+    (tag: string) =>
+    (message: string, ...args: unknown[]): void => {
+      const details = args.map(describe);
+      io.stderr.write(`${[tag, message, ...details].join(' ')}\n`);
+    };
+  const logger: DiagLogger = { error: line('error'), warn: line('warn'), info: line('info'), debug: line('debug'), verbose: line('verbose') };
+  diag.setLogger(logger, { logLevel: level, suppressOverrideMessage: true });
+}
+
+function describe(arg: unknown): string {
+  if (arg instanceof Error) return arg.message;
+  if (typeof arg === 'string') return arg;
+  try {
+    return JSON.stringify(arg) ?? String(arg);
+  } catch {
+    return String(arg);
+  }
 }

@@ -14,11 +14,12 @@ import type { LogStage, StageContext } from '../core/stage.js';
 import { PipelineStats, type StatsSection } from '../core/stats.js';
 import { buildResource } from '../resource.js';
 import { AcceptanceGate } from './acceptance.js';
-import { prometheusText } from './prometheus.js';
+import { prometheusGauge, prometheusText } from './prometheus.js';
 import { LOGS_PATH, LogsReceiver } from './receiver.js';
 import { type CollectorOptions, type CollectorSettings, parseCollectorSettings } from './settings.js';
 import { GrpcLogsInput } from './grpc-receiver.js';
 import { createKafkaInput } from './kafka-input.js';
+import { SilenceWatch } from './silence.js';
 import { TailDeferral } from './tail-deferral.js';
 
 /** Everything `createCollector` accepts: the collector's own settings and the pipeline's (`OTEL_*`, `OTEL_LOGKIT_*`). */
@@ -84,8 +85,10 @@ export function createCollector(options: CreateCollectorOptions = {}): Collector
     archive: { ...config.archive, dir: undefined, s3: undefined },
   };
   const stats = new PipelineStats();
-  // Watched: a destination that cannot be reached or refuses for good is said once on stderr, as in the library.
-  const ctx: StageContext = { stats, resource: buildResource(config.resource), health: new BackendHealth() };
+  // Destinations and the Kafka input say once per outage that their backend cannot be reached, and
+  // once per cause that a destination refuses records for good.
+  const backends = new BackendHealth();
+  const ctx: StageContext = { stats, resource: buildResource(config.resource), health: backends };
   const userExporters: LogRecordExporter[] = pipelineOptions.exporter === undefined ? [] : ([] as LogRecordExporter[]).concat(pipelineOptions.exporter);
   const exportStage = createExportStage(config.exporters, config.delivery, ctx, userExporters);
   // The same chain as the library's, entered at sampling: the senders enriched their records.
@@ -107,9 +110,11 @@ export function createCollector(options: CreateCollectorOptions = {}): Collector
     // The synchronous part of a flush seals the open batches and writes and fsyncs them to the spool.
     exportStage.forceFlush().catch(() => {});
   });
-  const receiver = new LogsReceiver(settings, entry, gate);
+  // Watches every input in front of the chain; its WARN records go into the chain like any record.
+  const silence = settings.silenceAfterMs === undefined ? undefined : new SilenceWatch(settings.silenceAfterMs, entry, ctx);
+  const receiver = new LogsReceiver(settings, silence ?? entry, gate);
   stats.register('collector', () => receiver.read(), { gauges: ['in_flight'] });
-  const kafka = createKafkaInput(options.env ?? process.env, receiver, stats);
+  const kafka = createKafkaInput(options.env ?? process.env, receiver, stats, backends);
   const grpc = settings.grpcEndpoint ? new GrpcLogsInput(settings, receiver) : undefined;
 
   let servers: Server[] = [];
@@ -138,7 +143,8 @@ export function createCollector(options: CreateCollectorOptions = {}): Collector
       response.writeHead(404).end();
       return;
     }
-    response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(prometheusText(stats.snapshot()));
+    const silent = silence === undefined ? '' : prometheusGauge('service_silent', silence.samples());
+    response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(prometheusText(stats.snapshot()) + silent);
   };
 
   return {
@@ -189,6 +195,7 @@ export function createCollector(options: CreateCollectorOptions = {}): Collector
     stop(): Promise<void> {
       stopping ??= (async () => {
         receiver.draining = true;
+        silence?.stopWatching();
         const [main, ...metrics] = servers;
         main?.close();
         main?.closeIdleConnections();

@@ -22,6 +22,27 @@ export function prometheusText(snapshot: Record<string, StatsSection>): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** One sample of a gauge with labels of its own (not a `stats()` number): its labels and value. */
+export interface LabeledSample {
+  labels: Readonly<Record<string, string>>;
+  value: number;
+}
+
+/**
+ * A gauge whose samples carry their own labels, e.g. one per service:
+ * `otel_logkit_service_silent{service_name="checkout",service_instance_id="a1"} 1`. Empty without samples.
+ */
+export function prometheusGauge(name: string, samples: readonly LabeledSample[]): string {
+  if (samples.length === 0) return '';
+  const metric = metricName(`otel_logkit_${name}`);
+  const lines = [`# TYPE ${metric} gauge`];
+  for (const { labels, value } of samples) {
+    const text = Object.entries(labels).map(([label, v]) => `${metricName(label)}="${escapeLabel(v)}"`).join(',');
+    lines.push(`${metric}{${text}} ${format(value)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 function metricName(raw: string): string {
   return raw.replace(/[^a-zA-Z0-9_:]/g, '_');
 }

@@ -24,6 +24,8 @@ export interface CollectorOptions {
   tail?: Partial<TailSettings>;
   /** `OTEL_LOGKIT_COLLECTOR_RETRY_AFTER` (seconds, default 5): what a 429/503 asks senders to wait. */
   retryAfterSeconds?: number;
+  /** `OTEL_LOGKIT_COLLECTOR_SILENCE_AFTER` (ms; off when unset): a service that sent records and then none for longer is reported silent. */
+  silenceAfterMs?: number;
 }
 
 /** What one request may be; beyond it the request (or the record) is refused, never trimmed silently. */
@@ -68,6 +70,8 @@ export interface CollectorSettings {
   limits: RequestLimits;
   tail: TailSettings;
   retryAfterSeconds: number;
+  /** `OTEL_LOGKIT_COLLECTOR_SILENCE_AFTER`; undefined: silence is not watched. */
+  silenceAfterMs?: number;
 }
 
 const ENDPOINT_FORM = 'host:port, e.g. 127.0.0.1:4318 (port 0 picks a free port)';
@@ -118,6 +122,10 @@ export function parseCollectorSettings(options: CollectorOptions = {}): Collecto
       maxRecords: read.int('OTEL_LOGKIT_TAIL_MAX_RECORDS', 100_000, { min: 1 }, t.maxRecords),
     },
     retryAfterSeconds: read.int('OTEL_LOGKIT_COLLECTOR_RETRY_AFTER', 5, { min: 1, max: 3600 }, options.retryAfterSeconds),
+    silenceAfterMs:
+      options.silenceAfterMs === undefined && read.raw('OTEL_LOGKIT_COLLECTOR_SILENCE_AFTER') === undefined
+        ? undefined
+        : read.int('OTEL_LOGKIT_COLLECTOR_SILENCE_AFTER', 0, { min: 100, max: 30 * 24 * 3_600_000 }, options.silenceAfterMs),
   };
 }
 

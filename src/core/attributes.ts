@@ -38,3 +38,25 @@ export const DEFERRAL_ATTRIBUTES = {
   held: 'logkit.deferred.held',
   outcome: 'logkit.execution.outcome',
 } as const;
+
+/**
+ * What the dedup stage writes on a record that stands for several identical ones: how many
+ * (`count`, the record included) and when the last of them was seen (RFC 3339, nanoseconds). The
+ * record's own timestamp is the first one's. A record without `log.dedup.count` stands for itself.
+ */
+export const DEDUP_ATTRIBUTES = {
+  count: 'log.dedup.count',
+  lastSeen: 'log.dedup.last_seen',
+} as const;
+
+/**
+ * What the collector's WARN record says about a service that stopped sending (see
+ * `OTEL_LOGKIT_COLLECTOR_SILENCE_AFTER`): which service, when it was last heard (RFC 3339), and the
+ * silence that was allowed (ms).
+ */
+export const SILENCE_ATTRIBUTES = {
+  serviceName: 'logkit.silence.service.name',
+  serviceInstanceId: 'logkit.silence.service.instance.id',
+  lastSeen: 'logkit.silence.last_seen',
+  afterMs: 'logkit.silence.after_ms',
+} as const;

@@ -1,6 +1,7 @@
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Attributes } from '@opentelemetry/api';
 import type { LogkitRecord } from './record.js';
+import { attributeOf } from './record-encoding.js';
 
 /**
  * The words of the audit trail, shared by the sampling stage (audit records are never sampled), the
@@ -26,7 +27,7 @@ export const AUDIT_CHAIN_ATTRIBUTES = {
 export const AUDIT_DIGEST_PREFIX = 'audit.digest.';
 
 export function isAuditRecord(record: LogkitRecord): boolean {
-  return record.attributes[LOG_TYPE_ATTRIBUTE] === AUDIT_LOG_TYPE;
+  return attributeOf(record, LOG_TYPE_ATTRIBUTE) === AUDIT_LOG_TYPE;
 }
 
 /** True for the scope of a logger made by `auditLogger(name)`. */

@@ -28,7 +28,7 @@ export interface Refusal {
 
 interface Watched {
   name: string;
-  /** The endpoint as shown to people: its origin only (paths and queries may carry tokens). */
+  /** The endpoint as shown to people (see {@link endpointName}). */
   where: string;
   failures: number;
   lastError?: string;
@@ -56,8 +56,7 @@ export class BackendHealth {
   private readonly watched = new Map<string, Watched>();
 
   watch(name: string, endpoint: URL): BackendWatch {
-    const where = endpoint.origin !== 'null' ? endpoint.origin : `${endpoint.protocol}//${endpoint.host}`;
-    const entry: Watched = { name, where, failures: 0, warned: false, refusalsTold: new Set() };
+    const entry: Watched = { name, where: endpointName(endpoint), failures: 0, warned: false, refusalsTold: new Set() };
     this.watched.set(name, entry);
     return {
       reached: () => {
@@ -107,4 +106,15 @@ export class BackendHealth {
   isRefusing(name: string): boolean {
     return this.watched.get(name)?.refusal !== undefined;
   }
+}
+
+/**
+ * An endpoint as shown to people: an HTTP(S) endpoint by its origin only (paths and queries may carry
+ * tokens); any other scheme by its hosts, the first in the host part and more, comma-separated, in the
+ * path: `kafka://kafka-1:9092/kafka-2:9092` is shown as `kafka://kafka-1:9092,kafka-2:9092`.
+ */
+export function endpointName(endpoint: URL): string {
+  if (endpoint.origin !== 'null') return endpoint.origin;
+  const more = decodeURIComponent(endpoint.pathname.replace(/^\//, '')).split(',').filter((host) => host !== '');
+  return `${endpoint.protocol}//${[endpoint.host, ...more].join(',')}`;
 }

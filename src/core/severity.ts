@@ -1,5 +1,7 @@
 import { SeverityNumber } from '@opentelemetry/api';
 import { AUDIT_LOG_TYPE, LOG_TYPE_ATTRIBUTE } from './audit-record.js';
+import type { LogkitRecord } from './record.js';
+import { attributeOf } from './record-encoding.js';
 
 /**
  * Severity names follow the OTel SeverityNumber ranges: TRACE 1-4, DEBUG 5-8, INFO 9-12,
@@ -47,8 +49,8 @@ export function severityName(severity: number | undefined): string {
  * band first. An audit record (`log.type = "audit"`) is in the top band whatever its severity: when a
  * queue must shed, it is the last to go.
  */
-export function severityBand(record: { readonly severityNumber?: number; readonly attributes?: Readonly<Record<string, unknown>> }): number {
-  if (record.attributes?.[LOG_TYPE_ATTRIBUTE] === AUDIT_LOG_TYPE) return 5;
+export function severityBand(record: LogkitRecord): number {
+  if (attributeOf(record, LOG_TYPE_ATTRIBUTE) === AUDIT_LOG_TYPE) return 5;
   const n = record.severityNumber ?? 0;
   if (n <= 0) return 2;
   return Math.min(5, Math.floor((n - 1) / 4));

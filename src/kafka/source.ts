@@ -1,8 +1,9 @@
 import { diag } from '@opentelemetry/api';
-import type { Consumer, Message, MessagesStream } from '@platformatic/kafka';
+import type { ClusterMetadata, Consumer, Message, MessagesStream } from '@platformatic/kafka';
 import { OtlpProtobufDecoder } from '../../exporters/codec/decode-protobuf.js';
 import { loadKafkaClient } from '../../exporters/kafka/client.js';
-import { kafkaClientOptions } from '../../exporters/kafka/connection.js';
+import { kafkaClientOptions, kafkaErrorHasCode } from '../../exporters/kafka/connection.js';
+import type { BackendWatch } from '../core/backend-health.js';
 import type { LogkitRecord } from '../core/record.js';
 import type { KafkaSourceConfig } from './config.js';
 
@@ -25,8 +26,12 @@ export interface KafkaSourceStats {
   undecodable: number;
   /** Sink calls that rejected; the same records were offered again. */
   sink_failures: number;
-  /** Messages fetched before a rebalance and not handed on: the partition's owner reads them again from the committed offset. */
+  /** Messages fetched but dropped unread because the group rebalanced: the partition's owner reads them from the committed offset. */
   stale: number;
+  /** Records this member had already had accepted and read again (a commit that did not land): duplicates downstream, as far as this member can tell. */
+  reread: number;
+  /** Rebalances this member went through (each one a new reading position from the committed offsets). */
+  rebalances: number;
   /** Offset commits refused (a rebalance took the partition): those records will be read again, by whoever owns it now. */
   commit_failures: number;
   /** Times the stream of messages was opened again, after a rebalance or an error. */
@@ -36,9 +41,22 @@ export interface KafkaSourceStats {
 }
 
 const RETRY_MIN_MS = 100;
+/** A reconnect is tried at least this often while the brokers are away, so reading resumes within about a second of their return. */
+const RETRY_MAX_MS = 1_000;
 /** How long the group may take to hand out partitions when a member joins or leaves. */
 const REBALANCE_TIMEOUT_MS = 30_000;
-const RETRY_MAX_MS = 5_000;
+/** How long a rejoin waits for the batch in the sink to be accepted and committed (well within the rebalance timeout). */
+const REVOKE_WAIT_MS = 10_000;
+/** How often the topic's partition count is checked: partitions added to it are read after the next check. */
+const PARTITION_CHECK_MS = 5_000;
+
+type Stream = MessagesStream<Buffer, Buffer, Buffer, Buffer>;
+
+/** A stream is read only within the group generation it was opened in; `joins` counts the group joins seen. */
+interface OpenStream {
+  stream: Stream;
+  joins: number;
+}
 
 /**
  * A Kafka consumer-group member that reads OTLP protobuf messages (what the `kafka` destination and
@@ -48,10 +66,17 @@ const RETRY_MAX_MS = 5_000;
  * - an offset is committed only after the sink resolved for every record before it; a crash or a
  *   rebalance before that means the records are read again (duplicates, which backends that key on
  *   `log.record.uid` absorb), never lost;
+ * - every reading position comes from the group's committed offset, or the beginning of the
+ *   partition when it has none: a stream of messages is used only within the group generation it was
+ *   opened in, and after a rebalance a new one is opened (the client would otherwise go on from where
+ *   its previous stream happened to be for a partition without a committed offset);
+ * - before the member rejoins its group (and so gives up its partitions) the batch in the sink is
+ *   finished and committed, so the next owner reads only what was not accepted;
  * - while the sink is slow nothing more is read: the client stops fetching once its small buffer is
  *   full, and the group membership stays alive (heartbeats run on their own timer);
- * - after a rebalance (or a commit the group refused) the stream is opened again from the committed
- *   offsets; a message is never split, so the records of one key (one request) stay together.
+ * - partitions added to the topic are noticed within seconds and the group rebalances to read them;
+ * - the brokers going away is said once per outage (through the given {@link BackendWatch}), and
+ *   reading resumes within about a second of their return.
  *
  * @example
  * const source = new KafkaSource(parseKafkaSourceConfig(), async (records) => { await queue.append(records); });
@@ -66,6 +91,8 @@ export class KafkaSource {
     accepted: 0,
     undecodable: 0,
     stale: 0,
+    reread: 0,
+    rebalances: 0,
     sink_failures: 0,
     commit_failures: 0,
     restarts: 0,
@@ -75,34 +102,68 @@ export class KafkaSource {
   private running: Promise<void> | undefined;
   private closing = false;
   private readonly wakeups = new Set<() => void>();
+  /** Group joins completed so far: a stream opened before the last one is no longer read. */
+  private joins = 0;
+  /** A rejoin is waiting for the batch in the sink: nothing more is read from the current stream. */
+  private rejoining = false;
+  /** The batch in the sink and its commit, while there is one. */
+  private settling: Promise<void> | undefined;
+  private committing = false;
+  /** Per partition, the offset after the last message whose records this process had accepted. */
+  private readonly acceptedUpTo = new Map<number, bigint>();
+  /** The topic's partition count the group last assigned. */
+  private partitions = 0;
+  private partitionCheck: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly config: KafkaSourceConfig,
     private readonly sink: RecordSink,
+    private readonly watch?: BackendWatch,
   ) {}
 
   /** Joins the group and starts reading; resolves once the first stream is open. Rejects if the client cannot be loaded or the cluster reached. */
   async start(): Promise<void> {
     if (this.running) return;
     const { Consumer } = await loadKafkaClient();
-    this.consumer = new Consumer({
+    const consumer = new Consumer({
       ...kafkaClientOptions(this.config.connection),
       groupId: this.config.groupId,
       // A member that stops heart-beating (SIGKILL) loses its partitions after this long.
       sessionTimeout: 10_000,
       heartbeatInterval: 1_000,
       rebalanceTimeout: REBALANCE_TIMEOUT_MS,
+      // Called before every JoinGroup. The group's (eager) protocol gives up every partition when a
+      // member rejoins, so this is where the Kafka consumer protocol commits on revoke.
+      protocolsMetadata: (_protocols, _topics, metadata) => this.beforeRejoin(metadata),
     });
-    let stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>;
+    this.consumer = consumer;
+    consumer.on('consumer:group:join', () => {
+      this.joins++;
+      this.rejoining = false;
+      this.wake();
+    });
+    // After a rejoin that failed, too: reading resumes from a new stream (and the client tries again).
+    consumer.on('consumer:rejoin', () => {
+      this.rejoining = false;
+      this.wake();
+    });
+    consumer.on('consumer:heartbeat:error', (event: { error?: Error }) => this.unreachable(event.error));
+    consumer.on('consumer:heartbeat:end', () => this.watch?.reached());
+    // The client emits 'error' when a rejoin fails; unheard, it would end the process.
+    consumer.on('error', (error: Error) => this.unreachable(error));
+    let first: OpenStream;
     try {
-      stream = await joinedWithin(this.open(), REBALANCE_TIMEOUT_MS + this.config.connection.timeoutMs);
+      first = await joinedWithin(this.open(), REBALANCE_TIMEOUT_MS + this.config.connection.timeoutMs);
     } catch (error) {
       // Nothing joined: the next start() begins afresh, with a new client.
-      await this.consumer.close(true).catch(() => {});
+      this.unreachable(error as Error);
+      await consumer.close(true).catch(() => {});
       this.consumer = undefined;
       throw error;
     }
-    this.running = this.run(stream);
+    this.watch?.reached();
+    this.partitionCheck = setInterval(() => void this.checkPartitions(), PARTITION_CHECK_MS).unref();
+    this.running = this.run(first);
   }
 
   stats(): KafkaSourceStats {
@@ -117,22 +178,25 @@ export class KafkaSource {
   async close(): Promise<void> {
     if (this.closing) return this.running;
     this.closing = true;
+    clearInterval(this.partitionCheck);
     this.wake();
     await this.running?.catch(() => {});
     await this.consumer?.close(true).catch((error: unknown) => diag.warn(`otel-logkit: kafka source: leaving the group failed: ${(error as Error).message}`));
   }
 
-  private async open(): Promise<MessagesStream<Buffer, Buffer, Buffer, Buffer>> {
+  private async open(): Promise<OpenStream> {
     const stream = await this.consumer!.consume({
       topics: [this.config.topic],
       autocommit: false,
-      // From the group's committed offsets; a new group starts at the beginning of the topic.
+      // From the group's committed offsets; a partition without one starts at its beginning.
       mode: 'committed',
       fallbackMode: 'earliest',
       // Few messages buffered ahead: backpressure reaches the broker quickly when the sink is slow.
       highWaterMark: 64,
       maxWaitTime: 500,
     });
+    // Captured in the same turn as the stream was made: no group join can come in between.
+    const joins = this.joins;
     // Errors end the stream; run() opens a new one. The listener keeps them from being unhandled.
     stream.on('error', (error: Error) => {
       diag.debug(`otel-logkit: kafka source: stream ended: ${error.message}`);
@@ -141,32 +205,55 @@ export class KafkaSource {
     // A 'readable' listener for the stream's whole life keeps it in paused (pull) mode: the client
     // fetches only while a listener is attached, so removing it between batches would stop fetching.
     stream.on('readable', () => this.wake()).on('end', () => this.wake()).on('close', () => this.wake());
-    return stream;
+    return { stream, joins };
   }
 
-  private async run(first: MessagesStream<Buffer, Buffer, Buffer, Buffer>): Promise<void> {
-    let stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined = first;
+  private async run(first: OpenStream): Promise<void> {
+    let current: OpenStream | undefined = first;
     let failures = 0;
     while (!this.closing) {
+      let retired: Stream | undefined;
       try {
-        stream ??= await this.open();
+        if (!current) {
+          current = await this.open();
+          this.counters.restarts++;
+        }
         failures = 0;
-        await this.drain(stream);
+        await this.drain(current);
+        if (this.closing) break;
+        // A rebalance: what the stream still buffers is dropped, the new one reads it from the committed offsets.
+        this.counters.rebalances++;
+        this.counters.stale += current.stream.readableLength;
+        await this.untilJoined();
+        // The new stream is opened before the old one closes: the topic stays subscribed all along, so
+        // the client sees no reason to rejoin (which would be one more rebalance for every member).
+        retired = current.stream;
+        current = undefined;
+        current = await this.open();
+        this.counters.restarts++;
       } catch (error) {
-        diag.warn(`otel-logkit: kafka source: ${(error as Error).message}; reading again from the committed offsets`);
+        this.unreachable(error as Error);
+        diag.debug(`otel-logkit: kafka source: ${(error as Error).message}; reading again from the committed offsets`);
+        await current?.stream.close().catch(() => {});
+        current = undefined;
         await this.sleep(backoff(failures++));
       } finally {
-        await stream?.close().catch(() => {});
+        await retired?.close().catch(() => {});
       }
-      stream = undefined;
-      if (!this.closing) this.counters.restarts++;
     }
+    await current?.stream.close().catch(() => {});
   }
 
-  /** Reads batches until the stream ends (a rebalance, an error) or the source closes. */
-  private async drain(stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>): Promise<void> {
-    while (!this.closing) {
-      if (stream.destroyed) return;
+  /** Whether a stream may still be read: no rebalance began or ended since it was opened. */
+  private current(open: OpenStream): boolean {
+    return open.joins === this.joins && !this.rejoining;
+  }
+
+  /** Reads batches until a rebalance, the source closes, or the stream fails (which throws). */
+  private async drain(open: OpenStream): Promise<void> {
+    const { stream } = open;
+    while (!this.closing && this.current(open)) {
+      if (stream.destroyed || stream.readableEnded) throw stream.errored ?? new Error('the stream of messages ended');
       const batch = this.readAvailable(stream);
       if (batch.messages.length === 0) {
         await this.readable();
@@ -177,7 +264,7 @@ export class KafkaSource {
   }
 
   /** What the stream has buffered, up to about `maxBatchRecords` records; decodes as it goes. */
-  private readAvailable(stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>): { messages: Message[]; records: LogkitRecord[] } {
+  private readAvailable(stream: Stream): { messages: Message[]; records: LogkitRecord[] } {
     const messages: Message[] = [];
     const records: LogkitRecord[] = [];
     // One decoder per batch: resources and scopes are interned within it, and dropped with it.
@@ -185,28 +272,34 @@ export class KafkaSource {
     while (records.length < this.config.maxBatchRecords) {
       const message = stream.read() as Message | null;
       if (message === null) break;
-      if (generationOf(message) !== this.consumer!.generationId) {
-        // Fetched before a rebalance: the client reads again from the committed offsets now, so
-        // handing it on would only duplicate it. Left uncommitted, it is read again by the owner.
-        this.counters.stale++;
-        continue;
-      }
       messages.push(message);
       this.counters.messages++;
       try {
         const decoded = message.value ? decoder.decode(message.value) : [];
         for (const record of decoded) records.push(record);
+        if (message.offset < (this.acceptedUpTo.get(message.partition) ?? -1n)) this.counters.reread += decoded.length;
       } catch (error) {
         this.counters.undecodable++;
         diag.warn(`otel-logkit: kafka source: message ${message.topic}/${message.partition}@${message.offset} is not OTLP protobuf (${(error as Error).message}); skipped`);
       }
     }
+    if (messages.length > 0) this.watch?.reached();
     this.counters.records += records.length;
     return { messages, records };
   }
 
-  /** Hands the records to the sink until it accepts them, then commits the last offset of each partition. */
-  private async process({ messages, records }: { messages: Message[]; records: LogkitRecord[] }): Promise<void> {
+  /** Hands a batch to the sink until it is accepted, then commits it; a rejoin waits for this (see beforeRejoin). */
+  private async process(batch: { messages: Message[]; records: LogkitRecord[] }): Promise<void> {
+    const settling = this.settle(batch);
+    this.settling = settling.catch(() => {});
+    try {
+      await settling;
+    } finally {
+      this.settling = undefined;
+    }
+  }
+
+  private async settle({ messages, records }: { messages: Message[]; records: LogkitRecord[] }): Promise<void> {
     if (records.length > 0) {
       this.inFlight = records.length;
       try {
@@ -216,11 +309,12 @@ export class KafkaSource {
             break;
           } catch (error) {
             this.counters.sink_failures++;
-            diag.warn(`otel-logkit: kafka source: the sink refused ${records.length} records (${(error as Error).message}); offering them again`);
-            // Closing: left uncommitted, so the group reads them again.
-            if (this.closing) return;
+            const say = attempt === 0 ? diag.warn : diag.debug;
+            say(`otel-logkit: kafka source: the sink refused ${records.length} records (${(error as Error).message}); offering them again`);
+            // Closing, or the group rebalancing: left uncommitted, so the partition's owner reads them again.
+            if (this.closing || this.rejoining) return;
             await this.sleep(backoff(attempt));
-            if (this.closing) return;
+            if (this.closing || this.rejoining) return;
           }
         }
       } finally {
@@ -230,15 +324,72 @@ export class KafkaSource {
     }
     const last = new Map<number, Message>();
     for (const message of messages) last.set(message.partition, message);
-    const commits = await Promise.allSettled([...last.values()].map((message) => message.commit()));
-    const refused = commits.filter((c) => c.status === 'rejected');
-    if (refused.length > 0) {
-      this.counters.commit_failures += refused.length;
-      throw new Error(`the group refused an offset commit (${String((refused[0] as PromiseRejectedResult).reason?.message ?? refused[0])})`);
+    for (const [partition, message] of last) if (message.offset + 1n > (this.acceptedUpTo.get(partition) ?? -1n)) this.acceptedUpTo.set(partition, message.offset + 1n);
+    await this.commit([...last.values()]);
+  }
+
+  /**
+   * Commits the offset after each partition's last message, with the client's commit (not the
+   * stream's, which waits while the member is between generations — exactly when a rejoin waits for it).
+   */
+  private async commit(last: Message[]): Promise<void> {
+    if (last.length === 0) return;
+    this.committing = true;
+    try {
+      await this.consumer!.commit({ offsets: last.map((m) => ({ topic: m.topic, partition: m.partition, offset: m.offset + 1n, leaderEpoch: m.leaderEpoch })) });
+    } catch (error) {
+      this.counters.commit_failures += last.length;
+      throw new Error(`the group refused an offset commit (${(error as Error).message})`, { cause: error });
+    } finally {
+      this.committing = false;
     }
   }
 
-  /** Resolves when the stream has messages, ends, fails, or the source closes (see the listeners in `open`). */
+  /**
+   * Before each JoinGroup (see start): stop reading, and let the batch in the sink be accepted and
+   * committed while this member still owns its partitions — the group waits for the member's join up
+   * to the rebalance timeout, and commits of the current generation are taken meanwhile. A commit
+   * already under way is not waited for: the client may be rejoining for it. Its answer carries the
+   * topic's partition count, so a member that saw partitions added makes the group rebalance.
+   */
+  private async beforeRejoin(metadata: ClusterMetadata): Promise<Buffer> {
+    this.rejoining = true;
+    this.wake();
+    this.partitions = metadata.topics.get(this.config.topic)?.partitionsCount ?? this.partitions;
+    if (this.settling && !this.committing) await within(this.settling, REVOKE_WAIT_MS);
+    const userData = Buffer.alloc(4);
+    userData.writeUInt32BE(this.partitions);
+    return userData;
+  }
+
+  /** Waits while a rejoin is under way (bounded: a join that never ends must not stop reading for good). */
+  private async untilJoined(): Promise<void> {
+    const deadline = Date.now() + REBALANCE_TIMEOUT_MS;
+    while (this.rejoining && !this.closing && Date.now() < deadline) await this.sleep(deadline - Date.now());
+  }
+
+  /** Partitions added to the topic: the group rebalances to hand them out (the client would never read them otherwise). */
+  private async checkPartitions(): Promise<void> {
+    const consumer = this.consumer;
+    if (!consumer || this.closing || this.rejoining || this.partitions === 0) return;
+    try {
+      const metadata = await consumer.metadata({ topics: [this.config.topic], forceUpdate: true });
+      const count = metadata.topics.get(this.config.topic)?.partitionsCount ?? 0;
+      if (count > this.partitions && !this.closing && !this.rejoining) {
+        diag.info(`otel-logkit: kafka source: ${this.config.topic} has ${count} partitions now (was ${this.partitions}); rejoining the group to read them`);
+        await consumer.joinGroup({});
+      }
+    } catch (error) {
+      this.unreachable(error as Error);
+    }
+  }
+
+  /** Tells the watch when an error means the brokers cannot be reached (a refusal or a rebalance does not). */
+  private unreachable(error: Error | undefined): void {
+    if (error && (kafkaErrorHasCode(error, 'PLT_KFK_NETWORK') || kafkaErrorHasCode(error, 'PLT_KFK_TIMEOUT'))) this.watch?.unreachable(error);
+  }
+
+  /** Resolves when the stream has messages, ends, fails, a rebalance begins or ends, or the source closes. */
   private readable(): Promise<void> {
     return new Promise((resolve) => {
       const done = (): void => {
@@ -267,6 +418,13 @@ export class KafkaSource {
   }
 }
 
+/** Resolves when `promise` settles or after `ms`, whichever comes first. */
+function within(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  return Promise.race([promise.then(() => {}), deadline]).finally(() => clearTimeout(timer));
+}
+
 /**
  * The first join, bounded: a server on the broker's port that accepts and drops every connection
  * leaves the client's join pending with nothing left to wake it, and start() must not wait forever.
@@ -277,11 +435,6 @@ function joinedWithin<T>(joining: Promise<T>, ms: number): Promise<T> {
     timer = setTimeout(() => reject(new Error(`kafka source: could not join the consumer group within ${ms} ms`)), ms);
   });
   return Promise.race([joining, deadline]).finally(() => clearTimeout(timer));
-}
-
-/** The group generation the client stamped on a message when it fetched it. */
-function generationOf(message: Message): number | undefined {
-  return (message.metadata as { consumer?: { generationId?: number } }).consumer?.generationId;
 }
 
 function backoff(attempt: number): number {

@@ -5,8 +5,8 @@
  * Rows through a `LoggerProvider` emitting the standard record marked `log.type = "audit"`:
  * - stock SDK: `SimpleLogRecordProcessor` with a no-op exporter (the same record, unchained);
  * - logkit, no audit stage (copy → no-op stage);
- * - logkit + audit stage (copy → chain: canonical JSON, SHA-256, state-file write; a signed digest
- *   every 100 records) → no-op stage.
+ * - logkit + audit stage (copy → chain: envelope, typed canonical JSON, SHA-256, state-file write; a
+ *   signed digest every 100 records) → no-op stage.
  * The stage is also timed alone on copies made outside the timed loop, for an audit record and for an
  * ordinary record (which it only passes on). Verification: the records the stage chained, with their
  * digests, read back as a store would give them, checked by the verifier (records/s, wall time).
@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LogRecord } from '@opentelemetry/api';
 import { LoggerProvider, SimpleLogRecordProcessor, type LogRecordProcessor, type ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
-import { contentOf, createAuditStage } from '../../processors/audit/index.js';
+import { createAuditStage, fieldsOf } from '../../processors/audit/index.js';
 import { verifyAuditEntries, type StoredAuditEntry } from '../../src/cli/audit-verify.js';
 import { resolveConfig } from '../../src/config.js';
 import { LogkitProcessor } from '../../src/processor.js';
@@ -37,7 +37,7 @@ const WORKING_SET = 512;
 
 const dir = mkdtempSync(join(tmpdir(), 'logkit-audit-bench-'));
 const { privateKey } = generateKeyPairSync('ed25519');
-writeFileSync(join(dir, 'key.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
+writeFileSync(join(dir, 'key.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
 let streams = 0;
 /** A fresh stream per stage, so each one starts its own chain and state file. */
 const config = () =>
@@ -82,8 +82,7 @@ function verification(n: number): { records: number; ms: number } {
   const stored: StoredAuditEntry[] = [];
   const keep: LogStage = {
     write: (r) => {
-      const { 'audit.hash': hash, ...rest } = r.attributes;
-      stored.push({ where: 'bench', content: contentOf({ ...r, attributes: rest }), hash: hash as string | undefined });
+      stored.push({ where: 'bench', fields: { ...fieldsOf(r), typed: true } });
       return 'taken';
     },
     forceFlush: async () => {},

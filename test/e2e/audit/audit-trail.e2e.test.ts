@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashContent } from '../../../processors/audit/canonical.js';
+import { hashFields } from '../../../processors/audit/canonical.js';
 import { readAuditSearch } from '../../../src/cli/audit-sources.js';
 import type { AuditReport } from '../../../src/cli/audit-verify.js';
 import { eventually, startLoki, startOpenSearch, type LokiBackend, type OpenSearchBackend } from '../backends.js';
@@ -71,8 +71,9 @@ beforeAll(async () => {
   // Two lives of the service: the sequence and the digest chain continue across the restart.
   expect(await writeRecords(1, 12, env)).toContain('"seq":12');
   expect(await writeRecords(13, 8, env)).toContain('"seq":20');
-  await eventually(() => os.search(DATA_STREAM), (hits) => hits.length >= 20 + 5, { timeoutMs: 60_000 });
-  await eventually(() => loki.query(`{service_name="${service}"}`), (streams) => streams.reduce((n, s) => n + s.values.length, 0) >= 25, { timeoutMs: 60_000 });
+  // 20 records and 6 digests: run 1 start, after 5 and 10, shutdown (11-12); run 2 after 17, shutdown (18-20).
+  await eventually(() => os.search(DATA_STREAM), (hits) => hits.length >= 20 + 6, { timeoutMs: 60_000 });
+  await eventually(() => loki.query(`{service_name="${service}"}`), (streams) => streams.reduce((n, s) => n + s.values.length, 0) >= 26, { timeoutMs: 60_000 });
 });
 
 afterAll(async () => {
@@ -83,19 +84,21 @@ describe('the audit trail against real Loki and OpenSearch', () => {
   it('verifies the stream written across a restart, from Loki and from OpenSearch', async () => {
     const fromLoki = await verify('--loki', loki.baseUrl, '--query', `{service_name="${service}"}`);
     expect(fromLoki.report.findings).toEqual([]);
-    expect(fromLoki.report.streams).toEqual([{ stream: service, records: 20, digests: 5, lastSeq: 20, verifiedThrough: 20 }]);
+    // Digests: each run's start (the first) and shutdown, and one every 5 records.
+    expect(fromLoki.report.streams).toEqual([expect.objectContaining({ stream: service, records: 20, lastSeq: 20, verified: 20, verifiedThrough: 20 })]);
     expect(fromLoki.code).toBe(0);
     const fromSearch = await verify('--elasticsearch', os.baseUrl, '--index', DATA_STREAM);
     expect(fromSearch.report.findings).toEqual([]);
-    expect(fromSearch.report.streams).toEqual([{ stream: service, records: 20, digests: 5, lastSeq: 20, verifiedThrough: 20 }]);
+    expect(fromSearch.report.streams).toEqual([expect.objectContaining({ stream: service, records: 20, lastSeq: 20, verified: 20, verifiedThrough: 20 })]);
     expect(fromSearch.code).toBe(0);
   });
 
   it('detects and names a deleted document, an edited field and a forged insert in OpenSearch', async () => {
     await openSearch('POST', `/${DATA_STREAM}/_delete_by_query?refresh=true`, { query: { term: { 'attributes.audit.seq': 3 } } });
     const deleted = await verify('--elasticsearch', os.baseUrl, '--index', DATA_STREAM);
-    expect(deleted.report.findings).toEqual([expect.objectContaining({ kind: 'missing', seq: 3 })]);
-    expect(deleted.code).toBe(3);
+    // Record 3 is gone, and with it what vouched for records 1-2 (digest 2 signs 1-5 through record 3).
+    expect(deleted.report.findings).toEqual([expect.objectContaining({ kind: 'missing', seq: 3 }), expect.objectContaining({ kind: 'unverified', seq: 1 })]);
+    expect(deleted.code).toBe(7);
 
     await openSearch('POST', `/${DATA_STREAM}/_update_by_query?refresh=true`, {
       query: { term: { 'attributes.audit.seq': 10 } },
@@ -107,15 +110,15 @@ describe('the audit trail against real Loki and OpenSearch', () => {
 
     // A forger who knows the format: a copy of record 15, new content, a correctly recomputed hash.
     const genuine = (await os.search(DATA_STREAM, { term: { 'attributes.audit.seq': 15 } }))[0]!;
-    const [entry] = (await readAuditSearch(new URL(os.baseUrl), { index: DATA_STREAM })).filter((e) => e.content.attributes['audit.seq'] === 15);
-    entry!.content.body = 'refund 15 approved twice';
+    const [entry] = (await readAuditSearch(new URL(os.baseUrl), { index: DATA_STREAM })).entries.filter((e) => JSON.stringify(e.fields.attributes['audit.seq']) === '{"i":"15"}');
+    entry!.fields.body = { s: 'refund 15 approved twice' };
     const forged = structuredClone(genuine._source) as Record<string, Record<string, unknown>>;
     forged.body = { text: 'refund 15 approved twice' };
-    forged.attributes!['audit.hash'] = hashContent(entry!.content);
+    forged.attributes!['audit.hash'] = hashFields(entry!.fields);
     const created = await openSearch('POST', `/${DATA_STREAM}/_doc?op_type=create&refresh=true`, forged);
     const inserted = await verify('--elasticsearch', os.baseUrl, '--index', DATA_STREAM);
     const kinds = inserted.report.findings.map((f) => `${f.kind} ${f.seq}`);
-    expect(kinds.sort()).toEqual(['altered 10', 'inserted 15', 'missing 3']);
+    expect(kinds.sort()).toEqual(['altered 10', 'inserted 15', 'missing 3', 'unverified 1', 'unverified 6']);
     expect(inserted.report.findings.find((f) => f.kind === 'inserted')!.where).toContain(String(created._id));
     expect(inserted.code).toBe(4); // altered comes first in the exit-code precedence
     expect(inserted.report.verifyMs).toBeGreaterThan(0);

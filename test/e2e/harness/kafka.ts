@@ -60,14 +60,11 @@ export async function startKafka(): Promise<KafkaBackend> {
     ].join('\n'),
   );
   const jvm = ['-Xms256m', '-Xmx512m', '-XX:+UseSerialGC', `-Dlog4j2.configurationFile=${join(E2E_DIR, 'kafka/broker/log4j2.yaml')}`, `-Dkafka.logs.dir=${join(dataDir, 'logs')}`, '-cp', classpath];
-  // A Kafka cluster id is 16 random bytes, base64url without padding (what `StorageTool random-uuid` prints).
-  // Like Kafka's own Uuid.randomUuid, never one that starts with '-': `-t -kAAo…` reads as an option
-  // (one start in 64 failed with "argument --cluster-id/-t: expected one argument").
-  let clusterId: string;
-  do clusterId = randomBytes(16).toString('base64url');
-  while (clusterId.startsWith('-'));
+  // A Kafka cluster id is 16 random bytes, base64url without padding (what `StorageTool random-uuid` prints);
+  // given as --cluster-id=…, since one in 64 starts with "-" and would be read as an option.
+  const clusterId = randomBytes(16).toString('base64url');
   try {
-    await promisify(execFile)(java, [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', properties], { timeout: 120_000 });
+    await promisify(execFile)(java, [...jvm, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '-c', properties], { timeout: 120_000 });
   } catch (error) {
     throw new BackendStartError(`kafka: formatting ${dataDir} failed: ${(error as Error).message}`);
   }

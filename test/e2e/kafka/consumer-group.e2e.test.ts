@@ -1,16 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { Producer } from '@platformatic/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeOtlpProtobuf } from '../../../exporters/codec/encode-protobuf.js';
-import type { LogkitRecord } from '../../../src/index.js';
 import { eventually, startKafka, startOpenSearch, type KafkaBackend, type OpenSearchBackend } from '../backends.js';
 import { runScript } from '../fixtures/child-process.js';
 import { fastDelivery } from '../fixtures/delivery-env.js';
 import { summary } from '../fixtures/known-records.js';
 import { storedDocuments } from '../fixtures/opensearch-documents.js';
 import { ConsumerMember } from './fixtures/consumer-group.js';
-import { SERVICE } from './fixtures/topic.js';
+import { produceNumbered, SERVICE } from './fixtures/topic.js';
 
 // The scale-out topology end to end, every hop real: services (kafka destination) → Apache Kafka →
 // a consumer group of collector-tier processes (Kafka source → elasticsearch destination with a spool)
@@ -115,7 +111,7 @@ describe('services → Kafka → consumer group → OpenSearch', () => {
       await kafka.createTopic(topic, 6);
       const consumers = await group(size, memberEnv(topic, `collectors-${runId}`, index, { OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: '1024', ...env() }), `tp${size}-${runId}-`);
       const started = performance.now();
-      await produce(topic, runId, total);
+      await produceNumbered(kafka.brokers, topic, runId, 0, total);
       await eventually(async () => consumers.reduce((n, c) => n + c.accepted, 0), (n) => n >= total, { timeoutMs: 240_000, intervalMs: 100 });
       const seconds = (performance.now() - started) / 1000;
       const stats = await Promise.all(consumers.map((c) => c.stop()));
@@ -134,38 +130,6 @@ describe('services → Kafka → consumer group → OpenSearch', () => {
     });
   }, 600_000);
 });
-
-/** Writes `total` records as 50-record OTLP messages keyed by a per-request id, as many services would. */
-async function produce(topic: string, runId: string, total: number): Promise<void> {
-  const resource = resourceFromAttributes({ 'service.name': 'logkit-e2e-throughput' });
-  const producer = new Producer({ clientId: 'e2e-throughput', bootstrapBrokers: [kafka.brokers] });
-  try {
-    for (let start = 0; start < total; start += 5_000) {
-      const messages = [];
-      for (let first = start; first < Math.min(total, start + 5_000); first += 50) {
-        const key = randomBytes(16).toString('hex');
-        const records: LogkitRecord[] = [];
-        for (let n = first; n < first + 50; n++) {
-          records.push({
-            hrTime: [1_760_000_000, n],
-            hrTimeObserved: [1_760_000_000, n],
-            severityNumber: 9,
-            severityText: 'INFO',
-            body: `throughput ${runId} ${n}: order 1234 shipped to warehouse 7 after 3 retries`,
-            resource,
-            instrumentationScope: { name: 'e2e.throughput' },
-            attributes: { 'e2e.run': runId, 'e2e.n': n, 'correlation.global_id': key, 'log.record.uid': randomBytes(16).toString('hex'), 'http.route': '/orders/:id' },
-            droppedAttributesCount: 0,
-          });
-        }
-        messages.push({ topic, key: Buffer.from(key), value: encodeOtlpProtobuf(records) });
-      }
-      await producer.send({ messages });
-    }
-  } finally {
-    await producer.close();
-  }
-}
 
 async function count(index: string): Promise<number> {
   await fetch(`${os.baseUrl}/${index}/_refresh`, { method: 'POST' });

@@ -47,7 +47,8 @@ describe('HandoffRing', () => {
   });
 
   it('wakes a sleeping consumer in another thread once per sleep, and gets a synchronous answer while the producer blocks', async () => {
-    const ring = HandoffRing.create(64 * 1024);
+    // Room for every frame: this is about waking and answering, not about a full ring.
+    const ring = HandoffRing.create(256 * 1024);
     // The consumer runs the real ring code in a worker (through tsx, as the delivery worker does in tests).
     const worker = new Worker(new URL('./fixtures/ring-consumer.ts', import.meta.url), { workerData: ring.buffer, execArgv: ['--import', 'tsx'] });
     const messages: unknown[] = [];
@@ -63,9 +64,11 @@ describe('HandoffRing', () => {
     // Blocks this thread until the worker has read everything and answered (the exit path).
     expect(ring.requestSync(RingControl.PERSIST, 10_000)).toBe(true);
     expect(ring.pending).toBe(0);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    // One message per sleep the consumer announced (how often it sleeps depends on the scheduler).
-    expect(messages.at(-1)).toEqual({ read: 1000, answered: 1, wakes: wakeups });
+    // One wake-up message per sleep the consumer announced (how often it sleeps depends on the scheduler).
+    const expected = { read: 1000, answered: 1, wakes: wakeups };
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && JSON.stringify(messages.at(-1)) !== JSON.stringify(expected)) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(messages.at(-1)).toEqual(expected);
     await worker.terminate();
   });
 });

@@ -78,6 +78,6 @@ describe('kafka producer transport: Kafka outcomes as the verdicts of the delive
     await transport.close();
     expect(error).toBeInstanceOf(LogkitError);
     expect((error as LogkitError).code).toMatch(/^LOGKIT_EXPORT_(FAILED|TIMEOUT)$/);
-    expect((error as Error).message).toContain(`kafka 127.0.0.1:${port}`);
+    expect((error as Error).message).toContain(`kafka://127.0.0.1:${port}: `);
   }, 15_000);
 });

@@ -18,20 +18,24 @@ export function auditWorkspace(): { dir: string; privateKeyFile: string; publicK
   return { dir, privateKeyFile, publicKeyFile, spoolDir: join(dir, 'spool'), outDir: join(dir, 'out') };
 }
 
+/** The environment of the audited service: file output, spool, key, a digest every 4 records. */
+export function writerEnv(ws: ReturnType<typeof auditWorkspace>, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    PATH: process.env.PATH!,
+    OTEL_SERVICE_NAME: 'billing',
+    OTEL_LOGS_EXPORTER: 'file',
+    OTEL_LOGKIT_FILE_DIR: ws.outDir,
+    OTEL_LOGKIT_SPOOL_DIR: ws.spoolDir,
+    OTEL_LOGKIT_AUDIT_SIGNING_KEY_FILE: ws.privateKeyFile,
+    OTEL_LOGKIT_AUDIT_DIGEST_RECORDS: '4',
+    ...extra,
+  };
+}
+
 /** One process's life: a pipeline to the file output with auditing on, `count` audit records, shutdown. */
 export async function writeAuditRecords(ws: ReturnType<typeof auditWorkspace>, from: number, count: number, env: Record<string, string> = {}): Promise<Record<string, unknown>> {
   const pipeline = createLogPipeline({
-    env: {
-      OTEL_SERVICE_NAME: 'billing',
-      OTEL_LOGS_EXPORTER: 'file',
-      OTEL_LOGKIT_FILE_DIR: ws.outDir,
-      OTEL_LOGKIT_SPOOL_DIR: ws.spoolDir,
-      OTEL_LOGKIT_AUDIT_SIGNING_KEY_FILE: ws.privateKeyFile,
-      OTEL_LOGKIT_AUDIT_DIGEST_RECORDS: '4',
-      OTEL_LOGKIT_LEVEL: 'error',
-      OTEL_LOGKIT_RATE_LIMIT: '1',
-      ...env,
-    },
+    env: writerEnv(ws, { OTEL_LOGKIT_LEVEL: 'error', OTEL_LOGKIT_RATE_LIMIT: '1', ...env }),
   });
   const provider = new LoggerProvider({ resource: pipeline.resource, processors: pipeline.processors });
   const logger = provider.getLogger('billing.audit', undefined, { attributes: { [LOG_TYPE_ATTRIBUTE]: AUDIT_LOG_TYPE } });

@@ -1,0 +1,103 @@
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { describe, expect, it } from 'vitest';
+import { RecordFrameReader, RecordFrameWriter } from '../../../exporters/codec/record-frame.js';
+import { encodeOtlpProtobuf } from '../../../exporters/codec/encode-protobuf.js';
+import { OtlpProtobufDecoder } from '../../../exporters/codec/decode-protobuf.js';
+import { attributeOf, keptEncodingOf, recordBytesOf } from '../../../src/core/record-encoding.js';
+import type { LogkitRecord } from '../../../src/core/record.js';
+import type { LogStage, WriteVerdict } from '../../../src/core/stage.js';
+import { PipelineStats } from '../../../src/core/stats.js';
+import { createRedactionStage } from '../../../processors/redaction/index.js';
+import { parseRedactionConfig } from '../../../processors/redaction/config.js';
+import { SettingsReader } from '../../../src/core/env.js';
+
+// In the delivery worker, records arrive as bytes and stay bytes, so nothing decodes them and no queue
+// encodes them again. A stage that changes one can only do so through fields that let the bytes go.
+
+// One logger: the same resource and scope objects, as the SDK gives its records.
+const resource = resourceFromAttributes({ 'service.name': 'kept' });
+const scope = { name: 'kept' };
+
+function record(body: string, attributes: Record<string, string | number>): LogkitRecord {
+  return { hrTime: [1_700_000_000, 5], hrTimeObserved: [1_700_000_000, 6], resource, instrumentationScope: scope, attributes, droppedAttributesCount: 0, body };
+}
+
+/** Through the frame format, as the worker receives records. */
+function handedOver(records: LogkitRecord[]): LogkitRecord[] {
+  const writer = new RecordFrameWriter();
+  const reader = new RecordFrameReader();
+  return records.map((r) => reader.read(Uint8Array.from(writer.frame(r))));
+}
+
+describe('records that arrive encoded, through redaction', () => {
+  it('keep their bytes when nothing is redacted and lose them when something is; what is encoded afterwards is redacted', () => {
+    const out: LogkitRecord[] = [];
+    const sink: LogStage = { write: (r) => (out.push(r), 'taken'), forceFlush: async () => {}, shutdown: async () => {} };
+    const stage = createRedactionStage(parseRedactionConfig(new SettingsReader({})), { stats: new PipelineStats(), resource: resourceFromAttributes({}) }, sink);
+    const [first, plain, secret] = handedOver([record('warm-up', {}), record('order placed', { 'order.id': 'o-1' }), record('login ok', { password: 'hunter2-secret' })]);
+    expect(keptEncodingOf(plain!)).toBeDefined();
+    for (const r of [first!, plain!, secret!]) stage.write(r);
+    expect(out).toHaveLength(3);
+    expect(keptEncodingOf(out[1]!)).toBeDefined();
+    expect(keptEncodingOf(out[2]!)).toBeUndefined();
+    const sent = new OtlpProtobufDecoder().decode(encodeOtlpProtobuf(out));
+    expect(sent[1]!.attributes).toEqual({ 'order.id': 'o-1' });
+    expect(JSON.stringify(sent[2]!.attributes)).not.toContain('hunter2');
+  });
+
+  it('a record no stage changes is never decoded: redaction reads its strings in place, and a queue copies its bytes', () => {
+    const out: LogkitRecord[] = [];
+    const sink: LogStage = { write: (r) => (out.push(r), 'taken'), forceFlush: async () => {}, shutdown: async () => {} };
+    const stage = createRedactionStage(parseRedactionConfig(new SettingsReader({})), { stats: new PipelineStats(), resource: resourceFromAttributes({}) }, sink);
+    const [, clean, card, email, url] = handedOver([
+      record('warm-up', {}),
+      record('GET /orders ok', { 'http.route': '/orders/:id', 'http.response.status_code': 200 }),
+      record('paid', { 'payment.ref': 4111111111111111 }),
+      record('mail sent', { note: 'to bob@example.com' }),
+      record('called', { 'url.full': 'https://bob:s3cret@api.example.com/x' }),
+    ]);
+    const bytes = keptEncodingOf(clean!);
+    for (const r of [clean!, card!, email!, url!]) stage.write(r);
+    // Passed through as the same bytes, not a copy.
+    expect(keptEncodingOf(out[0]!)).toBe(bytes);
+    // Reading an attribute or a scalar field leaves the bytes in place.
+    expect(attributeOf(out[0]!, 'http.route')).toBe('/orders/:id');
+    expect(out[0]!.severityNumber).toBeUndefined();
+    expect(out[0]!.hrTime).toEqual([1_700_000_000, 5]);
+    expect(recordBytesOf(out[0]!)).toBeDefined();
+    // Each of the others carried something to redact: changed, and encoded from their fields.
+    for (const changed of out.slice(1)) expect(keptEncodingOf(changed)).toBeUndefined();
+    const sent = JSON.stringify(new OtlpProtobufDecoder().decode(encodeOtlpProtobuf(out)), (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+    for (const secret of ['4111111111111111', 'bob@example.com', 's3cret']) expect(sent).not.toContain(secret);
+  });
+
+  it('a stage that changes a record and forgets to say so cannot send its old bytes', () => {
+    // A new stage written without knowing about kept bytes: it just edits the record.
+    const out: LogkitRecord[] = [];
+    const sink: LogStage = { write: (r) => (out.push(r), 'taken'), forceFlush: async () => {}, shutdown: async () => {} };
+    const forgetful: LogStage = {
+      write(r): WriteVerdict {
+        r.attributes['card'] = '[hidden]';
+        r.body = 'rewritten';
+        return sink.write(r);
+      },
+      forceFlush: async () => {},
+      shutdown: async () => {},
+    };
+    const severityOnly: LogStage = {
+      write(r): WriteVerdict {
+        r.severityNumber = 17;
+        return sink.write(r);
+      },
+      forceFlush: async () => {},
+      shutdown: async () => {},
+    };
+    const [, a, b] = handedOver([record('warm-up', {}), record('card 4111', { card: '4111111111111111' }), record('plain', {})]);
+    forgetful.write(a!);
+    severityOnly.write(b!);
+    const sent = new OtlpProtobufDecoder().decode(encodeOtlpProtobuf(out));
+    expect(sent[0]!.attributes).toEqual({ card: '[hidden]' });
+    expect(sent[0]!.body).toBe('rewritten');
+    expect(sent[1]!.severityNumber).toBe(17);
+  });
+});
