@@ -1,8 +1,14 @@
 #!/usr/bin/env node
-import { runDemo } from './cli/demo.js';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DEMO_USAGE, runDemo } from './cli/demo.js';
 import { runRedactCommand } from './cli/redact.js';
+import { LogkitError } from './core/errors.js';
 
-const USAGE = `usage: otel-logkit <command>
+const USAGE = `usage: otel-logkit <command> [options]
+       otel-logkit <command> --help     what a command does, its options and exit codes
+       otel-logkit --version
 
 commands:
   demo            run a small simulated service through the full pipeline and summarise what happened
@@ -12,13 +18,18 @@ commands:
   dead-letter     list | show <file> | replay [--destination <name>]: the batches backends refused
   audit verify    check an audit stream read back from the file output, Loki or Elasticsearch/OpenSearch
   archive get     fetch an archived payload by its reference and check its hash
-  collector       receive OTLP/HTTP logs (OTEL_LOGKIT_COLLECTOR_ENDPOINT) and run them through the pipeline
+  collector       receive OTLP logs (HTTP, gRPC, Kafka) and run them through the pipeline to its destinations
 `;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   switch (command) {
     case 'demo':
+      if (args.length > 0) {
+        const help = args.length === 1 && (args[0] === '--help' || args[0] === '-h');
+        (help ? process.stdout : process.stderr).write(help ? DEMO_USAGE : `otel-logkit demo: unexpected argument ${args[0]}\n${DEMO_USAGE}`);
+        return help ? 0 : 2;
+      }
       await runDemo({ out: process.stdout });
       return 0;
     case 'redact':
@@ -35,7 +46,11 @@ async function main(argv: string[]): Promise<number> {
     case 'archive':
       return (await import('./cli/archive.js')).runArchiveCommand(args, { stdout: process.stdout, stderr: process.stderr, env: process.env });
     case 'collector':
-      return (await import('./cli/collector.js')).runCollectorCommand({ stdout: process.stdout, stderr: process.stderr, env: process.env });
+      return (await import('./cli/collector.js')).runCollectorCommand({ stdout: process.stdout, stderr: process.stderr, env: process.env }, args);
+    case '-v':
+    case '--version':
+      process.stdout.write(`${version()}\n`);
+      return 0;
     case undefined:
     case '-h':
     case '--help':
@@ -54,6 +69,20 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     process.stderr.write(`otel-logkit: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
+    // A configuration error is the user's to fix, like a usage error (2); anything else is ours (1).
+    process.exitCode = error instanceof LogkitError && error.code === 'LOGKIT_CONFIG_INVALID' ? 2 : 1;
   },
 );
+
+/** The package's version, from the package.json above this file (src/ when run from source, dist/lib/ when installed). */
+function version(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    try {
+      const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (manifest.name === 'otel-logkit' && manifest.version) return manifest.version;
+    } catch {
+      // Not here: one level up.
+    }
+    if (dirname(dir) === dir) return 'unknown';
+  }
+}

@@ -6,6 +6,7 @@ import { RecordFrameReader, RecordFrameWriter } from '../exporters/codec/record-
 import { HandoffRing, RingControl } from '../exporters/delivery/handoff-ring.js';
 import { HandoffJournal, journalDirOf, readJournal, removeJournal } from '../exporters/delivery/handoff-journal.js';
 import { persistOnExit } from '../exporters/delivery/persist-at-exit.js';
+import type { Refusal } from './core/backend-health.js';
 import type { LogkitRecord } from './core/record.js';
 import { severityBand } from './core/severity.js';
 import type { WhenFull } from '../exporters/delivery/settings.js';
@@ -31,7 +32,7 @@ export type FromWorker =
   | { t: 'stats'; sections: Record<string, StatsSection>; gauges: Record<string, string[]>; consumed: number }
   | { t: 'done'; id: number }
   | { t: 'diag'; level: 'error' | 'warn' | 'info' | 'debug' | 'verbose'; message: string }
-  | { t: 'health'; name: string; origin: string; reached: boolean; message?: string };
+  | { t: 'health'; name: string; origin: string; reached: boolean; message?: string; fix?: string; refusal?: Refusal };
 
 /** `stats().delivery_thread`: the hand-over to the delivery worker (absent when delivery runs on the application's thread). */
 export type DeliveryThreadStatsSection = {
@@ -355,8 +356,9 @@ export class DeliveryThread implements LogStage {
       case 'health': {
         let watch = this.watches.get(message.name);
         if (!watch && this.ctx.health) this.watches.set(message.name, (watch = this.ctx.health.watch(message.name, new URL(message.origin))));
-        if (message.reached) watch?.reached();
-        else watch?.unreachable(new Error(message.message ?? 'no answer'));
+        if (message.refusal) watch?.refused(message.refusal);
+        else if (message.reached) watch?.reached();
+        else watch?.unreachable(new Error(message.message ?? 'no answer'), message.fix);
         return;
       }
       case 'failed':

@@ -43,7 +43,8 @@ class RelayedHealth extends BackendHealth {
     const origin = endpoint.href;
     return {
       reached: () => send({ t: 'health', name, origin, reached: true }),
-      unreachable: (error) => send({ t: 'health', name, origin, reached: false, message: error.message }),
+      unreachable: (error, fix) => send({ t: 'health', name, origin, reached: false, message: error.message, fix }),
+      refused: (refusal) => send({ t: 'health', name, origin, reached: true, refusal }),
     };
   }
 }

@@ -125,12 +125,17 @@ export class ExitFlush {
     else if (processEnding) this.lost += queued;
     const parts = names.map((name) => `${records((pending.get(name) ?? 0) + (gaveUp.get(name) ?? 0))} for ${name}${this.outage(name)}`);
     const when = outcome === 'deadline' ? `within OTEL_LOGKIT_EXIT_TIMEOUT (${this.settings.timeoutMs} ms)` : 'before exit';
-    const fate =
-      spooled && gaveUp.size === 0
+    // A refusal is not helped by a spool (the backend will refuse the same records next start): say so, with the fix said above.
+    const refused = names.filter((name) => this.health.isRefusing(name) && (pending.get(name) ?? 0) === 0);
+    const spoolHelps = refused.length < names.length;
+    const refusedFate = refused.length === 0 ? '' : `; ${refused.join(', ')} refused them for good (a spool would not help: fix the cause said above)`;
+    const fate = !spoolHelps
+      ? ' and lost: refused for good, a spool would not help; fix the cause said above'
+      : spooled && gaveUp.size === 0
         ? `; kept in the spool (${this.settings.spoolDir}) for the next start`
         : spooled
-          ? `; queued ones kept in the spool (${this.settings.spoolDir}), given-up ones lost`
-          : ' and lost: set OTEL_LOGKIT_SPOOL_DIR to keep undelivered records for the next start';
+          ? `; queued ones kept in the spool (${this.settings.spoolDir}), given-up ones lost${refusedFate}`
+          : ` and lost: set OTEL_LOGKIT_SPOOL_DIR to keep undelivered records for the next start${refusedFate}`;
     warnUser(`otel-logkit: not delivered ${when}: ${parts.join(', ')}${fate}`);
   }
 

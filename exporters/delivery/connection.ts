@@ -1,3 +1,4 @@
+import type { EndpointVariables } from '../../src/core/endpoint-fixes.js';
 import type { OptionKeys, SettingsReader } from '../../src/core/env.js';
 import { ConfigError } from '../../src/core/errors.js';
 import type { HttpSettings } from './settings.js';
@@ -78,5 +79,23 @@ export function readConnection(
         key: read.file(`${prefix}_CLIENT_KEY`, options.clientKey),
       },
     },
+  };
+}
+
+/**
+ * The variables {@link readConnection} reads, as the fixes of a warning or of `doctor` name them.
+ *
+ * @example
+ * connectionVariables('OTEL_LOGKIT_LOKI', 'Loki', 'BEARER_TOKEN', LOKI_NOT_FOUND)
+ */
+export function connectionVariables(prefix: string, backend: string, token: string, notFound?: string): EndpointVariables {
+  return {
+    backend,
+    endpoint: `${prefix}_ENDPOINT`,
+    auth: `${prefix}_USERNAME/${prefix}_PASSWORD or ${prefix}_${token}`,
+    ca: `${prefix}_CERTIFICATE`,
+    clientCertificate: `${prefix}_CLIENT_CERTIFICATE and ${prefix}_CLIENT_KEY`,
+    timeout: `${prefix}_TIMEOUT`,
+    notFound,
   };
 }

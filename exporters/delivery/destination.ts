@@ -1,4 +1,5 @@
 import { diag } from '@opentelemetry/api';
+import type { EndpointVariables } from '../../src/core/endpoint-fixes.js';
 import { LogkitError } from '../../src/core/errors.js';
 import type { LogkitRecord } from '../../src/core/record.js';
 import type { LogStage, StageContext, WriteVerdict } from '../../src/core/stage.js';
@@ -26,6 +27,8 @@ export interface HttpDestinationSpec {
   endpoint: URL;
   http: HttpSettings;
   delivery: DeliverySettings;
+  /** The variables the fixes of its warnings name. */
+  variables?: EndpointVariables;
 }
 
 /**
@@ -43,7 +46,7 @@ export interface HttpDestinationSpec {
  */
 export function createHttpDestination(spec: HttpDestinationSpec, ctx: StageContext): LogStage {
   // Watched: the first time the backend cannot be reached, the user is told once, naming the endpoint.
-  const transport = watchedTransport(new HttpTransport(spec.endpoint, spec.http, spec.delivery.batch.maxInFlight), ctx.health?.watch(spec.name, spec.endpoint));
+  const transport = watchedTransport(new HttpTransport(spec.endpoint, spec.http, spec.delivery.batch.maxInFlight), ctx.health?.watch(spec.name, spec.endpoint), spec.variables && { endpoint: spec.endpoint, variables: spec.variables });
   return createDestination({ name: spec.name, protocol: spec.protocol, transport, delivery: spec.delivery }, ctx);
 }
 

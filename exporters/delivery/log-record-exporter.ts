@@ -2,6 +2,7 @@ import { diag } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { defaultResource } from '@opentelemetry/resources';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import { BackendHealth } from '../../src/core/backend-health.js';
 import { type Env, SettingsReader } from '../../src/core/env.js';
 import { LogkitError } from '../../src/core/errors.js';
 import { DEFAULT_SNAPSHOT_LIMITS, snapshotRecord, type SnapshotReport } from '../../src/core/record.js';
@@ -54,7 +55,7 @@ export class DestinationLogRecordExporter<Options> implements LogRecordExporter 
       values_replaced: this.copies.replaced,
       refused_after_shutdown: this.refusedAfterShutdown,
     }));
-    this.stage = descriptor.create(config, settings, { stats: this.pipelineStats, resource: defaultResource() });
+    this.stage = descriptor.create(config, settings, { stats: this.pipelineStats, resource: defaultResource(), health: new BackendHealth() });
   }
 
   export(logs: ReadableLogRecord[], resultCallback: (result: ExportResult) => void): void {

@@ -3,6 +3,9 @@ import { ConfigError } from '../../src/core/errors.js';
 import { CONNECTION_OPTION_KEYS, type ConnectionOptions, readConnection } from '../delivery/connection.js';
 import type { HttpSettings } from '../delivery/settings.js';
 
+/** The fix for a 404 from this destination (the warning and `doctor` print it). */
+export const ELASTICSEARCH_NOT_FOUND = "OTEL_LOGKIT_ELASTICSEARCH_ENDPOINT must be the cluster's URL, e.g. https://es:9200 (/_bulk is added)";
+
 /** Options given in code for the Elasticsearch/OpenSearch exporter; each overrides the variable in its comment. */
 /**
  * Connection options override `OTEL_LOGKIT_ELASTICSEARCH_ENDPOINT` (the cluster's base URL, e.g.

@@ -1,10 +1,13 @@
 import type { LogStage, StageContext } from '../../src/core/stage.js';
 import type { DestinationDescriptor, RouteTarget } from '../delivery/descriptor.js';
+import { connectionVariables } from '../delivery/connection.js';
 import { createHttpDestination } from '../delivery/destination.js';
 import type { DeliverySettings } from '../delivery/settings.js';
-import { ELASTICSEARCH_OPTION_KEYS, checkIndex, checkPart, type ElasticsearchConfig, type ElasticsearchOptions, parseElasticsearchConfig } from './config.js';
+import { ELASTICSEARCH_NOT_FOUND, ELASTICSEARCH_OPTION_KEYS, checkIndex, checkPart, type ElasticsearchConfig, type ElasticsearchOptions, parseElasticsearchConfig } from './config.js';
 import { ElasticsearchProtocol } from './protocol.js';
 import { AfterTemplateStage, installIndexTemplate } from './template.js';
+
+const ELASTICSEARCH_VARIABLES = connectionVariables('OTEL_LOGKIT_ELASTICSEARCH', 'Elasticsearch/OpenSearch', 'API_KEY', ELASTICSEARCH_NOT_FOUND);
 
 /**
  * `OTEL_LOGS_EXPORTER=elasticsearch`: `_bulk` into Elasticsearch or OpenSearch through the shared
@@ -17,7 +20,7 @@ export function createElasticsearchDestination(config: ElasticsearchConfig, deli
   const protocol = new ElasticsearchProtocol(effective);
   let templateInstalled = 0;
   ctx.stats.register(`${name}_bulk`, () => ({ ...protocol.stats.read(), template_installed: templateInstalled }), { gauges: ['template_installed'] });
-  const stage = createHttpDestination({ name, protocol, endpoint: config.endpoint, http: config.http, delivery }, ctx);
+  const stage = createHttpDestination({ name, protocol, endpoint: config.endpoint, http: config.http, delivery, variables: ELASTICSEARCH_VARIABLES }, ctx);
   if (!effective.bootstrapTemplate) return stage;
   const ready = installIndexTemplate(effective).then((ok) => {
     templateInstalled = ok ? 1 : 0;

@@ -1,3 +1,5 @@
+import { importPeer, type OptionalPeer } from '../../src/core/optional-peer.js';
+
 /**
  * The Kafka client library, loaded on first use: an application that never names `kafka` never
  * loads it (its module graph, schema registries included, is a cost at startup), and the CommonJS
@@ -7,9 +9,7 @@
  */
 export type KafkaClient = typeof import('@platformatic/kafka');
 
-let loading: Promise<KafkaClient> | undefined;
+/** An optional peer: installed by the applications that use Kafka, and only by them. */
+export const KAFKA_PEER: OptionalPeer = { name: '@platformatic/kafka', purpose: 'Kafka (OTEL_LOGS_EXPORTER=kafka, the collector\'s Kafka input)' };
 
-export function loadKafkaClient(): Promise<KafkaClient> {
-  loading ??= import('@platformatic/kafka');
-  return loading;
-}
+export const loadKafkaClient: () => Promise<KafkaClient> = importPeer(KAFKA_PEER, () => import('@platformatic/kafka'));

@@ -1,3 +1,4 @@
+import type { EndpointVariables } from '../../src/core/endpoint-fixes.js';
 import type { LogStage, StageContext } from '../../src/core/stage.js';
 import type { DestinationDescriptor, RouteTarget } from '../delivery/descriptor.js';
 import { createDestination } from '../delivery/destination.js';
@@ -7,6 +8,15 @@ import { KAFKA_OPTION_KEYS, checkTopic, type KafkaExporterConfig, type KafkaExpo
 import { kafkaBrokersEndpoint } from './connection.js';
 import { KafkaProducerTransport } from './producer-transport.js';
 import { KafkaProtocol } from './protocol.js';
+
+const KAFKA_VARIABLES: EndpointVariables = {
+  backend: 'the Kafka broker',
+  endpoint: 'OTEL_LOGKIT_KAFKA_BROKERS',
+  auth: 'OTEL_LOGKIT_KAFKA_SASL_MECHANISM with OTEL_LOGKIT_KAFKA_USERNAME/_PASSWORD (and the topic ACLs)',
+  ca: 'OTEL_LOGKIT_KAFKA_CERTIFICATE',
+  clientCertificate: 'OTEL_LOGKIT_KAFKA_CLIENT_CERTIFICATE and OTEL_LOGKIT_KAFKA_CLIENT_KEY',
+  timeout: 'OTEL_LOGKIT_KAFKA_TIMEOUT',
+};
 
 /**
  * `OTEL_LOGS_EXPORTER=kafka`: OTLP protobuf messages on a Kafka topic (the Collector's `otlp_proto`
@@ -18,8 +28,9 @@ import { KafkaProtocol } from './protocol.js';
 export function createKafkaDestination(config: KafkaExporterConfig, delivery: DeliverySettings, ctx: StageContext, route?: RouteTarget): LogStage {
   const topic = route?.options.topic ?? config.topic;
   const name = route?.key ?? 'kafka';
-  // Watched like an HTTP backend: the first time the brokers cannot be reached, one warning names them.
-  const transport = watchedTransport(new KafkaProducerTransport(config.connection, config.compression), ctx.health?.watch(name, kafkaBrokersEndpoint(config.connection.brokers)));
+  // Watched like an HTTP backend: the first time the brokers cannot be reached, or refuse, one warning names them and the fix.
+  const endpoint = kafkaBrokersEndpoint(config.connection.brokers);
+  const transport = watchedTransport(new KafkaProducerTransport(config.connection, config.compression), ctx.health?.watch(name, endpoint), { endpoint, variables: KAFKA_VARIABLES });
   // A broker comes back from a restart in seconds; a retry waits at most this long, so delivery
   // resumes about that soon after its return instead of at the end of a 30 s backoff.
   const retry = { ...delivery.retry, maxBackoffMs: Math.min(delivery.retry.maxBackoffMs, KAFKA_RETRY_MAX_BACKOFF_MS) };

@@ -78,7 +78,8 @@ export class KafkaProducerTransport implements Transport {
         }),
       (cause: unknown) => {
         this.producer = undefined;
-        throw new LogkitError('LOGKIT_EXPORT_FAILED', `kafka: the client library @platformatic/kafka could not be loaded (${(cause as Error).message})`, { cause });
+        // Counted as a failed attempt like any other; the message carries the install line.
+        throw new LogkitError('LOGKIT_EXPORT_FAILED', `kafka: ${(cause as Error).message}`, { cause });
       },
     );
     return this.producer;

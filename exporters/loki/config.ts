@@ -3,6 +3,9 @@ import { ConfigError } from '../../src/core/errors.js';
 import { CONNECTION_OPTION_KEYS, type ConnectionOptions, readConnection } from '../delivery/connection.js';
 import type { HttpSettings } from '../delivery/settings.js';
 
+/** The fix for a 404 from this destination (the warning and `doctor` print it). */
+export const LOKI_NOT_FOUND = "OTEL_LOGKIT_LOKI_ENDPOINT must be Loki's base URL, e.g. http://loki:3100 (/loki/api/v1/push is added)";
+
 /** Options given in code for the Loki exporter; each overrides the variable named in its comment. */
 /**
  * Connection options override `OTEL_LOGKIT_LOKI_ENDPOINT` (Loki's base URL, e.g. `http://loki:3100`; the

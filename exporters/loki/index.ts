@@ -1,9 +1,12 @@
 import type { LogStage, StageContext } from '../../src/core/stage.js';
 import type { DestinationDescriptor, RouteTarget } from '../delivery/descriptor.js';
+import { connectionVariables } from '../delivery/connection.js';
 import { createHttpDestination } from '../delivery/destination.js';
 import type { DeliverySettings } from '../delivery/settings.js';
-import { LOKI_OPTION_KEYS, isLokiLabelName, type LokiConfig, type LokiOptions, parseLokiConfig } from './config.js';
+import { LOKI_NOT_FOUND, LOKI_OPTION_KEYS, isLokiLabelName, type LokiConfig, type LokiOptions, parseLokiConfig } from './config.js';
 import { LokiProtocol } from './protocol.js';
+
+const LOKI_VARIABLES = connectionVariables('OTEL_LOGKIT_LOKI', 'Loki', 'BEARER_TOKEN', LOKI_NOT_FOUND);
 
 /**
  * `OTEL_LOGS_EXPORTER=loki`: Loki's native push API through the shared delivery core. A route target
@@ -14,7 +17,7 @@ export function createLokiDestination(config: LokiConfig, delivery: DeliverySett
   const name = route?.key ?? 'loki';
   const protocol = new LokiProtocol(route ? lokiConfigForRoute(config, route.options) : config);
   ctx.stats.register(`${name}_labels`, () => ({ collapsed: protocol.guard.collapsed.toJSON() }));
-  return createHttpDestination({ name, protocol, endpoint: config.endpoint, http: config.http, delivery }, ctx);
+  return createHttpDestination({ name, protocol, endpoint: config.endpoint, http: config.http, delivery, variables: LOKI_VARIABLES }, ctx);
 }
 
 /** `tenant` replaces the tenant; every other route setting is a label every stream of that route carries. */

@@ -2,6 +2,8 @@ import type { OptionKeys, SettingsReader } from '../../src/core/env.js';
 import { ConfigError } from '../../src/core/errors.js';
 import { COMPRESSIONS, type Compression } from '../delivery/compress.js';
 import type { HttpSettings } from '../delivery/settings.js';
+import { requirePeer } from '../../src/core/optional-peer.js';
+import { GRPC_PEER } from './grpc-library.js';
 
 export const OTLP_PROTOCOLS = ['http/protobuf', 'http/json', 'grpc'] as const;
 export type OtlpProtocolName = (typeof OTLP_PROTOCOLS)[number];
@@ -33,10 +35,14 @@ export const OTLP_OPTION_KEYS = {
 
 export interface OtlpExporterConfig {
   endpoint: URL;
+  /** Where the endpoint came from, for fixes that name it: a variable, the `endpoint` option, or the default. */
+  endpointFrom: OtlpEndpointSource;
   protocol: OtlpProtocolName;
   compression: Compression;
   http: HttpSettings;
 }
+
+export type OtlpEndpointSource = 'OTEL_EXPORTER_OTLP_LOGS_ENDPOINT' | 'OTEL_EXPORTER_OTLP_ENDPOINT' | 'option' | 'default';
 
 const DEFAULT_ENDPOINT = 'http://localhost:4318';
 const DEFAULT_GRPC_ENDPOINT = 'http://localhost:4317';
@@ -50,12 +56,15 @@ const DEFAULT_GRPC_ENDPOINT = 'http://localhost:4317';
 export function parseOtlpExporterConfig(read: SettingsReader, options: OtlpExporterOptions = {}): OtlpExporterConfig {
   const chosen = protocol(read, options.protocol);
   const compression = pick<Compression>(read, 'COMPRESSION', (name, fallback) => read.oneOf(name, COMPRESSIONS, fallback), 'none', options.compression);
+  // At start-up, not at the first record: the gRPC library is an optional peer.
+  if (chosen === 'grpc') requirePeer(GRPC_PEER, options.protocol !== undefined ? 'OTEL_EXPORTER_OTLP_LOGS_PROTOCOL' : (read.first('OTEL_EXPORTER_OTLP_LOGS_PROTOCOL', 'OTEL_EXPORTER_OTLP_PROTOCOL')?.name ?? 'OTEL_EXPORTER_OTLP_PROTOCOL'), 'grpc');
   if (chosen === 'grpc' && compression === 'zstd') {
     const set = options.compression !== undefined ? 'option overriding OTEL_EXPORTER_OTLP_LOGS_COMPRESSION' : (read.first('OTEL_EXPORTER_OTLP_LOGS_COMPRESSION', 'OTEL_EXPORTER_OTLP_COMPRESSION')?.name ?? 'OTEL_EXPORTER_OTLP_COMPRESSION');
     throw new ConfigError(set, compression, 'none or gzip with OTEL_EXPORTER_OTLP_PROTOCOL=grpc (gRPC has no zstd)');
   }
   return {
     endpoint: chosen === 'grpc' ? grpcEndpoint(read, options.endpoint) : endpoint(read, options.endpoint),
+    endpointFrom: options.endpoint !== undefined ? 'option' : (read.first('OTEL_EXPORTER_OTLP_LOGS_ENDPOINT', 'OTEL_EXPORTER_OTLP_ENDPOINT')?.name as OtlpEndpointSource | undefined) ?? 'default',
     protocol: chosen,
     compression,
     http: {

@@ -1,4 +1,4 @@
-import { status as GrpcStatus } from '@grpc/grpc-js';
+import { GrpcStatus, grpcStatusName } from '../../src/core/grpc-status.js';
 import protobuf from 'protobufjs/minimal.js';
 import type { LogkitRecord } from '../../src/core/record.js';
 import { encodeOtlpProtobuf } from '../codec/encode-protobuf.js';
@@ -44,7 +44,7 @@ export class OtlpGrpcProtocol implements Protocol {
       const partial = readPartialSuccess(response);
       return partial ? { kind: 'ok', rejected: partial.rejected, message: partial.message } : { kind: 'ok' };
     }
-    const message = `${GrpcStatus[code] ?? code}: ${String(response.headers['grpc-message'] ?? '')}`;
+    const message = `${grpcStatusName(code)}: ${String(response.headers['grpc-message'] ?? '')}`;
     const retryAfterMs = retryInfoDelayMs(response);
     switch (code) {
       case GrpcStatus.UNAVAILABLE:

@@ -1,9 +1,11 @@
-import { Client, credentials, Metadata, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
+import type { Client, Metadata, ServiceError } from '@grpc/grpc-js';
+import { GrpcStatus } from '../../src/core/grpc-status.js';
 import { LogkitError } from '../../src/core/errors.js';
 import type { Compression } from '../delivery/compress.js';
 import type { WireRequest, WireResponse } from '../delivery/protocol.js';
 import type { HttpSettings } from '../delivery/settings.js';
 import type { Transport } from '../delivery/transport.js';
+import { loadGrpc } from './grpc-library.js';
 
 /** The one method of the OTLP logs service (opentelemetry/proto/collector/logs/v1/logs_service.proto). */
 export const LOGS_EXPORT_METHOD = '/opentelemetry.proto.collector.logs.v1.LogsService/Export';
@@ -28,42 +30,56 @@ const asIs = (bytes: Buffer): Buffer => bytes;
  * const transport = new GrpcTransport(new URL('http://localhost:4317'), http, 'gzip');
  */
 export class GrpcTransport implements Transport {
-  private readonly client: Client;
-  private readonly metadata: Metadata;
+  /** The channel, made at the first call: the gRPC library is loaded only when something is sent. */
+  private channel: Promise<{ client: Client; metadata: Metadata }> | undefined;
+  private closed = false;
 
   constructor(
     private readonly endpoint: URL,
     private readonly http: HttpSettings,
-    compression: Compression,
-  ) {
-    const secure = endpoint.protocol === 'https:';
-    const port = endpoint.port || (secure ? '443' : '80');
-    const channelCredentials = secure
-      ? credentials.createSsl(http.tls.ca ?? null, http.tls.key ?? null, http.tls.cert ?? null)
-      : credentials.createInsecure();
-    this.client = new Client(`${endpoint.hostname}:${port}`, channelCredentials, {
-      // 2 = gzip in grpc-js's numbering; gRPC compresses each message itself (grpc-encoding).
-      'grpc.default_compression_algorithm': compression === 'gzip' ? 2 : 0,
-      'grpc.primary_user_agent': 'otel-logkit',
-      // A batch can be large; the server's own limit answers RESOURCE_EXHAUSTED, which splits it.
-      'grpc.max_send_message_length': -1,
-      // The core's retry policy decides when to try again; grpc-js's own reconnection backoff (1 s,
-      // growing) would otherwise hold each retry at a closed port, and a script's exit with it.
-      'grpc.initial_reconnect_backoff_ms': 100,
-      'grpc.max_reconnect_backoff_ms': 1000,
+    private readonly compression: Compression,
+  ) {}
+
+  private open(): Promise<{ client: Client; metadata: Metadata }> {
+    this.channel ??= loadGrpc().then(({ Client, credentials, Metadata }) => {
+      const { endpoint, http, compression } = this;
+      const secure = endpoint.protocol === 'https:';
+      const port = endpoint.port || (secure ? '443' : '80');
+      const channelCredentials = secure
+        ? credentials.createSsl(http.tls.ca ?? null, http.tls.key ?? null, http.tls.cert ?? null)
+        : credentials.createInsecure();
+      const client = new Client(`${endpoint.hostname}:${port}`, channelCredentials, {
+        // 2 = gzip in grpc-js's numbering; gRPC compresses each message itself (grpc-encoding).
+        'grpc.default_compression_algorithm': compression === 'gzip' ? 2 : 0,
+        'grpc.primary_user_agent': 'otel-logkit',
+        // A batch can be large; the server's own limit answers RESOURCE_EXHAUSTED, which splits it.
+        'grpc.max_send_message_length': -1,
+        // The core's retry policy decides when to try again; grpc-js's own reconnection backoff (1 s,
+        // growing) would otherwise hold each retry at a closed port, and a script's exit with it.
+        'grpc.initial_reconnect_backoff_ms': 100,
+        'grpc.max_reconnect_backoff_ms': 1000,
+      });
+      const metadata = new Metadata();
+      // gRPC metadata keys are lowercase; credentials travel here and are never logged.
+      for (const [key, value] of Object.entries(http.headers)) metadata.set(key.toLowerCase(), value);
+      if (this.closed) client.close();
+      return { client, metadata };
     });
-    this.metadata = new Metadata();
-    // gRPC metadata keys are lowercase; credentials travel here and are never logged.
-    for (const [key, value] of Object.entries(http.headers)) this.metadata.set(key.toLowerCase(), value);
+    return this.channel;
   }
 
-  send(request: WireRequest): Promise<WireResponse> {
+  async send(request: WireRequest): Promise<WireResponse> {
+    const channel = await this.open().catch((cause: unknown) => {
+      this.channel = undefined;
+      // Counted as a failed attempt like any other; the message carries the install line.
+      throw new LogkitError('LOGKIT_EXPORT_FAILED', `${this.endpoint.origin}: ${(cause as Error).message}`, { cause });
+    });
     const body = Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength);
-    const metadata = this.metadata.clone();
+    const metadata = channel.metadata.clone();
     for (const [key, value] of Object.entries(request.headers)) metadata.set(key.toLowerCase(), value);
     return new Promise<WireResponse>((resolve, reject) => {
       let answered = false;
-      const call = this.client.makeUnaryRequest(
+      const call = channel.client.makeUnaryRequest(
         LOGS_EXPORT_METHOD,
         asIs,
         asIs,
@@ -87,7 +103,9 @@ export class GrpcTransport implements Transport {
   }
 
   async close(): Promise<void> {
-    this.client.close();
+    this.closed = true;
+    const channel = await this.channel?.catch(() => undefined);
+    channel?.client.close();
   }
 }
 

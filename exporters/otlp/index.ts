@@ -5,6 +5,7 @@ import type { DeliverySettings } from '../delivery/settings.js';
 import { HttpTransport } from '../delivery/transport.js';
 import { watchedTransport } from '../delivery/watched-transport.js';
 import { OTLP_OPTION_KEYS, type OtlpExporterConfig, type OtlpExporterOptions, parseOtlpExporterConfig } from './config.js';
+import { otlpEndpointVariables } from './endpoint-variables.js';
 import { OtlpGrpcProtocol } from './grpc-protocol.js';
 import { GrpcTransport } from './grpc-transport.js';
 import { OtlpProtocol } from './protocol.js';
@@ -23,7 +24,7 @@ export function createOtlpDestination(config: OtlpExporterConfig, delivery: Deli
     {
       name: 'otlp',
       protocol,
-      transport: watchedTransport(transport, ctx.health?.watch('otlp', config.endpoint)),
+      transport: watchedTransport(transport, ctx.health?.watch('otlp', config.endpoint), { endpoint: config.endpoint, variables: otlpEndpointVariables(config) }),
       delivery,
     },
     ctx,

@@ -1,6 +1,10 @@
 import { parseKey } from '../../exporters/delivery/config.js';
 import type { SettingsReader } from '../core/env.js';
 import { ConfigError } from '../core/errors.js';
+import { type OptionalPeer, requirePeer } from '../core/optional-peer.js';
+
+/** `aws4fetch`: the S3 archive store's signer. An optional peer, installed by the applications that archive to S3. */
+export const AWS4FETCH_PEER: OptionalPeer = { name: 'aws4fetch', purpose: 'the S3 archive store (OTEL_LOGKIT_ARCHIVE_S3_BUCKET)' };
 
 /** Options given in code; each overrides the variable it names. */
 export interface ArchiveSettingsOptions {
@@ -62,6 +66,8 @@ export function parseArchiveConfig(read: SettingsReader, options: ArchiveSetting
 }
 
 function parseS3(read: SettingsReader, bucket: string, options: ArchiveSettingsOptions): S3StoreConfig {
+  // At start-up, not at the first archived payload: the signer is an optional peer.
+  requirePeer(AWS4FETCH_PEER, 'OTEL_LOGKIT_ARCHIVE_S3_BUCKET', bucket);
   const region = read.string('OTEL_LOGKIT_ARCHIVE_S3_REGION', read.string('AWS_REGION', 'us-east-1'), options.s3Region);
   const endpoint = read.url('OTEL_LOGKIT_ARCHIVE_S3_ENDPOINT', options.s3Endpoint) ?? new URL(`https://s3.${region}.amazonaws.com`);
   const accessKeyId = read.string('AWS_ACCESS_KEY_ID');

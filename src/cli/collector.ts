@@ -1,7 +1,25 @@
 import type { Writable } from 'node:stream';
-import { createCollector } from '../collector/collector.js';
+import { parseArgs } from 'node:util';
 import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
+import { type Collector, createCollector } from '../collector/collector.js';
 import { type Env, SettingsReader } from '../core/env.js';
+import { LogkitError } from '../core/errors.js';
+import { watchLauncher } from './launcher-watch.js';
+
+export const COLLECTOR_USAGE = `usage: otel-logkit collector
+
+Receives OTLP logs over HTTP (OTEL_LOGKIT_COLLECTOR_ENDPOINT, default 127.0.0.1:4318), over gRPC
+(OTEL_LOGKIT_COLLECTOR_GRPC_ENDPOINT, default 127.0.0.1:4317) and, with OTEL_LOGKIT_COLLECTOR_KAFKA_BROKERS,
+from a Kafka topic, and runs them through the pipeline to the destinations of OTEL_LOGS_EXPORTER (set it
+and the destination's endpoint: a collector does not forward to itself). Prometheus metrics and health
+on OTEL_LOGKIT_COLLECTOR_METRICS_ENDPOINT (default 127.0.0.1:9464). Runs until SIGTERM or SIGINT — or
+until the npm/npx process that launched it ends —, then drains and flushes.
+
+Diagnostics (a backend or the Kafka brokers out of reach, records refused) go to stderr, from
+OTEL_LOG_LEVEL up (default warn).
+
+Exit codes: 0 after a clean stop, 1 when a port cannot be bound, 2 on a usage or configuration error.
+`;
 
 export interface CollectorCommandIo {
   stdout: Writable;
@@ -12,15 +30,34 @@ export interface CollectorCommandIo {
 }
 
 /**
- * `otel-logkit collector`: runs the collector configured by the environment until SIGTERM or SIGINT,
- * then drains and flushes. The startup banner is one JSON line on stdout naming the endpoints and
- * destinations (never a token or a key). Diagnostics (a backend or the Kafka brokers out of reach,
- * records refused) go to stderr, from `OTEL_LOG_LEVEL` up (default `warn`). Exit code 0 after a clean
- * stop, 1 when a port cannot be bound.
+ * `otel-logkit collector`: runs the collector configured by the environment until SIGTERM or SIGINT
+ * (or the end of the npm process that launched it, which may not pass a SIGTERM on), then drains and
+ * flushes. The startup banner is one JSON line on stdout naming the endpoints and destinations (never
+ * a token or a key). Diagnostics (a backend or the Kafka brokers out of reach, records refused) go to
+ * stderr, from `OTEL_LOG_LEVEL` up (default `warn`). Exit code 0 after a clean stop, 1 when a port
+ * cannot be bound, 2 on a usage or configuration error.
  */
-export async function runCollectorCommand(io: CollectorCommandIo): Promise<number> {
-  showDiagnostics(io);
-  const collector = createCollector({ env: io.env });
+export async function runCollectorCommand(io: CollectorCommandIo, args: string[] = []): Promise<number> {
+  let help: boolean | undefined;
+  try {
+    help = parseArgs({ args, options: { help: { type: 'boolean', short: 'h' } } }).values.help;
+  } catch (error) {
+    io.stderr.write(`otel-logkit collector: ${(error as Error).message}\n${COLLECTOR_USAGE}`);
+    return 2;
+  }
+  if (help) {
+    io.stdout.write(COLLECTOR_USAGE);
+    return 0;
+  }
+  let collector: Collector;
+  try {
+    showDiagnostics(io);
+    collector = createCollector({ env: io.env });
+  } catch (error) {
+    if (!(error instanceof LogkitError)) throw error;
+    io.stderr.write(`otel-logkit collector: ${error.message}\n`);
+    return 2;
+  }
   let info;
   try {
     info = await collector.start();
@@ -31,10 +68,13 @@ export async function runCollectorCommand(io: CollectorCommandIo): Promise<numbe
   }
   io.stdout.write(`${JSON.stringify({ message: 'otel-logkit collector started', ...info })}\n`);
   const signals = io.signals ?? process;
+  let unwatch = () => {};
   const signal = await new Promise<string>((resolve) => {
     signals.once('SIGTERM', () => resolve('SIGTERM'));
     signals.once('SIGINT', () => resolve('SIGINT'));
+    unwatch = watchLauncher(() => resolve('launcher ended'), io.env);
   });
+  unwatch();
   await collector.stop();
   const collected = collector.stats().collector ?? {};
   io.stdout.write(`${JSON.stringify({ message: 'otel-logkit collector stopped', signal, records_accepted: collected.records_accepted, records_refused: collected.records_refused })}\n`);

@@ -13,6 +13,15 @@ import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { registerLogPipeline, runWithExecution, type LogkitStats } from '../index.js';
 
+export const DEMO_USAGE = `usage: otel-logkit demo
+
+Runs a small simulated shop service (20 requests, some failing) through the full pipeline and prints
+what happened: sampled, deferred, redacted, exported. With no OTEL_* destination set, it writes OTLP-JSON
+files and its spool under a new temporary directory it names, so it leaves nothing in this directory.
+
+Exit codes: 0 when it ran, 2 on a usage or configuration error.
+`;
+
 export async function runDemo({ out, env = process.env }: { out: Writable; env?: NodeJS.ProcessEnv }): Promise<LogkitStats> {
   const demoEnv: NodeJS.ProcessEnv = { OTEL_SERVICE_NAME: 'demo-shop', ...env };
   const hasDestination = demoEnv.OTEL_LOGS_EXPORTER || demoEnv.OTEL_EXPORTER_OTLP_LOGS_ENDPOINT || demoEnv.OTEL_EXPORTER_OTLP_ENDPOINT;
@@ -66,7 +75,7 @@ function summarise(stats: LogkitStats, failures: number, env: NodeJS.ProcessEnv)
     `  sampled out:          ${num('sampling', 'dropped')}`,
     `  deferred:             ${num('deferred', 'buffered')} held, ${num('deferred', 'flushed')} flushed on failure, ${num('deferred', 'discarded')} discarded on success`,
     `  redacted:             ${num('redaction', 'values')} values in ${num('redaction', 'records')} records`,
-    ...destinations.map((d) => `  exported (${d}): ${' '.repeat(Math.max(0, 8 - d.length))}${num(d, 'exported')}, failed ${num(d, 'failed')}, dropped ${num(d, 'dropped')}`),
+    ...destinations.map((d) => `  exported (${d}): ${' '.repeat(Math.max(0, 9 - d.length))}${num(d, 'exported')}, failed ${num(d, 'failed')}, dropped ${num(d, 'dropped')}`),
     env.OTEL_LOGS_EXPORTER === 'file' ? `  written to:           ${join(env.OTEL_LOGKIT_FILE_DIR ?? './otel-logs', 'logs.jsonl')}` : `  sent to:              ${env.OTEL_LOGS_EXPORTER ?? 'otlp'}`,
     '',
   ];

@@ -1,5 +1,6 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { errorCode } from '../core/endpoint-fixes.js';
 import { LogkitError } from '../core/errors.js';
 import type { HttpSettings } from '../../exporters/delivery/settings.js';
 
@@ -61,15 +62,6 @@ export function httpCall(url: URL, http: HttpSettings, call: HttpCall): Promise<
     req.on('error', fail);
     req.end(body);
   });
-}
-
-/** The network error code (`ECONNREFUSED`, `DEPTH_ZERO_SELF_SIGNED_CERT`, …) behind a failed call, if any. */
-export function errorCode(error: unknown): string | undefined {
-  for (let e: unknown = error; e instanceof Error; e = e.cause) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (typeof code === 'string' && !code.startsWith('LOGKIT_')) return code;
-  }
-  return undefined;
 }
 
 /** A short text of an answer's body for a message: a backend's error words, never a whole page. */

@@ -8,6 +8,8 @@ import { createExportStage } from '../../exporters/index.js';
 import { buildChain } from '../chain.js';
 import { type LogkitConfig, type LogkitOptions, resolveConfig } from '../config.js';
 import { BackendHealth } from '../core/backend-health.js';
+import { warnUser } from '../core/user-warning.js';
+import { refuseForwardingToItself } from './self-forwarding.js';
 import type { LogStage, StageContext } from '../core/stage.js';
 import { PipelineStats, type StatsSection } from '../core/stats.js';
 import { buildResource } from '../resource.js';
@@ -72,6 +74,7 @@ export function createCollector(options: CreateCollectorOptions = {}): Collector
   const settings = parseCollectorSettings(options);
   const pipelineOptions: LogkitOptions = { env: options.env, ...options.pipeline };
   const config = resolveConfig(pipelineOptions);
+  refuseForwardingToItself(settings, config);
   // What differs from the library's chain: deferral across services happens here, per correlation id
   // (the per-execution kind has no executions to follow); the audit chain and payload archiving belong
   // to the service that wrote the record, which signed or archived it already.
@@ -82,7 +85,8 @@ export function createCollector(options: CreateCollectorOptions = {}): Collector
     archive: { ...config.archive, dir: undefined, s3: undefined },
   };
   const stats = new PipelineStats();
-  // Destinations and the Kafka input say once per outage that their backend cannot be reached.
+  // Destinations and the Kafka input say once per outage that their backend cannot be reached, and
+  // once per cause that a destination refuses records for good.
   const backends = new BackendHealth();
   const ctx: StageContext = { stats, resource: buildResource(config.resource), health: backends };
   const userExporters: LogRecordExporter[] = pipelineOptions.exporter === undefined ? [] : ([] as LogRecordExporter[]).concat(pipelineOptions.exporter);
@@ -170,6 +174,7 @@ export function createCollector(options: CreateCollectorOptions = {}): Collector
         metrics = `http://${hostOf(await listen(server, settings.metricsEndpoint))}/metrics`;
       }
       const grpcEndpoint = await grpc?.start();
+      if (settings.grpcMissing) warnUser(`otel-logkit collector: the OTLP/gRPC input is off: ${settings.grpcMissing}`);
       await kafka?.start();
       started = true;
       const scheme = tls ? 'https' : 'http';

@@ -1,5 +1,7 @@
 import { diag } from '@opentelemetry/api';
-import { type sendUnaryData, Server, ServerCredentials, type ServerUnaryCall, status as GrpcStatus } from '@grpc/grpc-js';
+import type { sendUnaryData, Server, ServerUnaryCall } from '@grpc/grpc-js';
+import { loadGrpc } from '../../exporters/otlp/grpc-library.js';
+import { GrpcStatus, type GrpcStatusCode, grpcStatusName } from '../core/grpc-status.js';
 import { successAnswer } from './otlp-answer.js';
 import type { LogsReceiver } from './receiver.js';
 import { RequestRefusal } from './request-body.js';
@@ -13,7 +15,7 @@ const EXPORT_PATH = '/opentelemetry.proto.collector.logs.v1.LogsService/Export';
  * retryable (`UNAVAILABLE`); `RESOURCE_EXHAUSTED` is retryable only with a RetryInfo detail, so a full
  * queue or spool answers `UNAVAILABLE` instead, and an oversize message `INVALID_ARGUMENT` (never retried).
  */
-function grpcCode(status: RequestRefusal['status']): GrpcStatus {
+function grpcCode(status: RequestRefusal['status']): GrpcStatusCode {
   switch (status) {
     case 401:
       return GrpcStatus.UNAUTHENTICATED;
@@ -38,25 +40,27 @@ function grpcCode(status: RequestRefusal['status']): GrpcStatus {
  * (gzip/deflate), so a compression bomb costs at most that much memory.
  */
 export class GrpcLogsInput {
-  private readonly server: Server;
+  /** Made at start: the gRPC library (an optional peer) is loaded only by a collector that serves gRPC. */
+  private server: Server | undefined;
 
   constructor(
     private readonly settings: CollectorSettings,
     private readonly receiver: LogsReceiver,
-  ) {
-    this.server = new Server({
-      'grpc.max_receive_message_length': settings.limits.maxDecompressedBytes,
+  ) {}
+
+  /** Binds the endpoint; resolves with `host:port` (port 0 picks a free one). */
+  async start(): Promise<string> {
+    const { Server, ServerCredentials } = await loadGrpc();
+    const server = new Server({
+      'grpc.max_receive_message_length': this.settings.limits.maxDecompressedBytes,
       'grpc.max_send_message_length': 64 * 1024,
     });
     const raw = (buffer: Buffer) => buffer;
-    this.server.addService(
+    server.addService(
       { Export: { path: EXPORT_PATH, requestStream: false, responseStream: false, requestSerialize: raw, requestDeserialize: raw, responseSerialize: raw, responseDeserialize: raw } },
       { Export: (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => this.export(call, callback) },
     );
-  }
-
-  /** Binds the endpoint; resolves with `host:port` (port 0 picks a free one). */
-  start(): Promise<string> {
+    this.server = server;
     const { host, port } = this.settings.grpcEndpoint!;
     const hostPort = `${host.includes(':') ? `[${host}]` : host}:${port}`;
     const { tls } = this.settings;
@@ -64,18 +68,20 @@ export class GrpcLogsInput {
       ? ServerCredentials.createSsl(tls.clientCa ?? null, [{ private_key: tls.key, cert_chain: tls.cert }], tls.clientCa !== undefined)
       : ServerCredentials.createInsecure();
     return new Promise((resolve, reject) =>
-      this.server.bindAsync(hostPort, credentials, (error, bound) => (error ? reject(error) : resolve(`${host.includes(':') ? `[${host}]` : host}:${bound}`))),
+      server.bindAsync(hostPort, credentials, (error, bound) => (error ? reject(error) : resolve(`${host.includes(':') ? `[${host}]` : host}:${bound}`))),
     );
   }
 
   /** Stops taking calls and waits for the ones being handled (at most `timeoutMs`, then cuts them). */
   stop(timeoutMs: number): Promise<void> {
+    const server = this.server;
+    if (!server) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
-        this.server.forceShutdown();
+        server.forceShutdown();
         resolve();
       }, timeoutMs).unref();
-      this.server.tryShutdown(() => {
+      server.tryShutdown(() => {
         clearTimeout(timer);
         resolve();
       });
@@ -102,7 +108,7 @@ export class GrpcLogsInput {
         const refusal = error instanceof RequestRefusal ? error : new RequestRefusal(503, 'internal error', 'internal_error');
         this.receiver.refused(refusal.reason);
         const code = grpcCode(refusal.status);
-        done(`grpc_${GrpcStatus[code].toLowerCase()}`);
+        done(`grpc_${grpcStatusName(code).toLowerCase()}`);
         callback({ code, details: refusal.message });
       },
     );

@@ -1,5 +1,7 @@
 import { type Env, SettingsReader } from '../core/env.js';
 import { ConfigError } from '../core/errors.js';
+import { GRPC_PEER } from '../../exporters/otlp/grpc-library.js';
+import { peerInstalled, requirePeer } from '../core/optional-peer.js';
 
 /** Options of `createCollector` given in code; each overrides the environment variable it names. */
 export interface CollectorOptions {
@@ -61,6 +63,8 @@ export interface CollectorSettings {
   metricsEndpoint?: { host: string; port: number };
   /** `OTEL_LOGKIT_COLLECTOR_GRPC_ENDPOINT`: OTLP/gRPC input (`none` turns it off). */
   grpcEndpoint?: { host: string; port: number };
+  /** Why the gRPC input is off though not turned off: its library, an optional peer, is not installed. */
+  grpcMissing?: string;
   token?: string;
   tls?: { cert: Buffer; key: Buffer; clientCa?: Buffer };
   limits: RequestLimits;
@@ -77,6 +81,14 @@ export function parseCollectorSettings(options: CollectorOptions = {}): Collecto
   const read = new SettingsReader(options.env ?? process.env);
   const metrics = read.string('OTEL_LOGKIT_COLLECTOR_METRICS_ENDPOINT', '127.0.0.1:9464', options.metricsEndpoint);
   const grpc = read.string('OTEL_LOGKIT_COLLECTOR_GRPC_ENDPOINT', '127.0.0.1:4317', options.grpcEndpoint);
+  let grpcEndpoint = grpc.toLowerCase() === 'none' ? undefined : hostPort('OTEL_LOGKIT_COLLECTOR_GRPC_ENDPOINT', grpc);
+  let grpcMissing: string | undefined;
+  // gRPC is an optional peer: asked for, it must be there; on by default only, the input is left off and said so.
+  if (grpcEndpoint && !peerInstalled(GRPC_PEER)) {
+    if (options.grpcEndpoint !== undefined || read.first('OTEL_LOGKIT_COLLECTOR_GRPC_ENDPOINT')) requirePeer(GRPC_PEER, 'OTEL_LOGKIT_COLLECTOR_GRPC_ENDPOINT', grpc);
+    grpcEndpoint = undefined;
+    grpcMissing = `${GRPC_PEER.name} is not installed (npm install ${GRPC_PEER.name} to receive OTLP/gRPC on ${grpc})`;
+  }
   const cert = read.file('OTEL_LOGKIT_COLLECTOR_TLS_CERT', options.tlsCert);
   const key = read.file('OTEL_LOGKIT_COLLECTOR_TLS_KEY', options.tlsKey);
   const clientCa = read.file('OTEL_LOGKIT_COLLECTOR_TLS_CLIENT_CA', options.tlsClientCa);
@@ -90,7 +102,8 @@ export function parseCollectorSettings(options: CollectorOptions = {}): Collecto
   return {
     endpoint: hostPort('OTEL_LOGKIT_COLLECTOR_ENDPOINT', read.string('OTEL_LOGKIT_COLLECTOR_ENDPOINT', '127.0.0.1:4318', options.endpoint)),
     metricsEndpoint: metrics.toLowerCase() === 'none' ? undefined : hostPort('OTEL_LOGKIT_COLLECTOR_METRICS_ENDPOINT', metrics),
-    grpcEndpoint: grpc.toLowerCase() === 'none' ? undefined : hostPort('OTEL_LOGKIT_COLLECTOR_GRPC_ENDPOINT', grpc),
+    grpcEndpoint,
+    grpcMissing,
     token,
     tls: cert && key ? { cert, key, clientCa } : undefined,
     limits: {

@@ -40,12 +40,32 @@ describe('a short script with no backend', () => {
     expect(result.code, result.stderr).toBe(0);
     const lines = result.stderr.trim().split('\n');
     expect(lines.filter((l) => l.includes('cannot reach'))).toEqual([
-      `otel-logkit: otlp: cannot reach ${endpoint.where} (ECONNREFUSED connect ECONNREFUSED ${endpoint.address}); retrying in the background (said once per outage)`,
+      `otel-logkit: otlp: cannot reach ${endpoint.where} (ECONNREFUSED connect ECONNREFUSED ${endpoint.address}); retrying in the background (said once per outage); fix: start the OTLP/HTTP receiver (e.g. the Collector on port 4318), or set OTEL_EXPORTER_OTLP_ENDPOINT to where it listens`,
     ]);
     expect(lines.filter((l) => l.includes('not delivered'))).toEqual([
       `otel-logkit: not delivered before exit: 1 record for otlp (${endpoint.where} unreachable: ECONNREFUSED connect ECONNREFUSED ${endpoint.address}) and lost: set OTEL_LOGKIT_SPOOL_DIR to keep undelivered records for the next start`,
     ]);
     expect(lines).toHaveLength(2);
+  });
+
+  it('(an endpoint that answers 404) warns once with the status and the fix, and the exit line names the refusal without suggesting a spool', async () => {
+    const receiver = await LoopbackReceiver.start();
+    receiver.answer = () => ({ status: 404, body: '404 page not found' });
+    try {
+      const base = receiver.url.replace('/v1/logs', '/otlp-wrong');
+      const result = await run(process.execPath, ['app.mjs'], { cwd: app, env: userEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: base }) });
+      expect(result.code, result.stderr).toBe(0);
+      const lines = result.stderr.trim().split('\n');
+      expect(lines.filter((l) => l.includes('refused the records'))).toEqual([
+        `otel-logkit: otlp: ${base}/v1/logs refused the records (HTTP 404: 404 page not found); they are not retried and a spool would not keep them (said once per cause); fix: OTEL_EXPORTER_OTLP_ENDPOINT is the base URL and /v1/logs is appended (/otlp-wrong/v1/logs was requested): set it without the path, e.g. http://localhost:4318, or to the backend's OTLP prefix (Loki: http://loki:3100/otlp)`,
+      ]);
+      expect(lines.filter((l) => l.includes('not delivered'))).toEqual([
+        `otel-logkit: not delivered before exit: 1 record for otlp (refused by ${base}/v1/logs (HTTP 404)) and lost: refused for good, a spool would not help; fix the cause said above`,
+      ]);
+      expect(result.stderr).not.toContain('OTEL_LOGKIT_SPOOL_DIR');
+    } finally {
+      await receiver.close();
+    }
   });
 
   it('keeps the record in the spool when there is one, and the next start delivers it', async () => {

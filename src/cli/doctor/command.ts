@@ -3,11 +3,14 @@ import { parseArgs } from 'node:util';
 import { type LogkitConfig, resolveConfig } from '../../config.js';
 import { ConfigError } from '../../core/errors.js';
 import { parseDuration } from '../view/command.js';
-import type { BackendVariables } from './connection.js';
 import { probeDirectory } from './directories.js';
 import { probeElasticsearch, probeLoki, probeOtlp, type ProbeOptions } from './probes.js';
 import { elasticsearchConfigForRoute } from '../../../exporters/elasticsearch/index.js';
+import { connectionVariables } from '../../../exporters/delivery/connection.js';
+import { ELASTICSEARCH_NOT_FOUND } from '../../../exporters/elasticsearch/config.js';
 import { bareUrl } from '../../../exporters/links.js';
+import { LOKI_NOT_FOUND } from '../../../exporters/loki/config.js';
+import { otlpEndpointVariables } from '../../../exporters/otlp/endpoint-variables.js';
 import { lokiConfigForRoute } from '../../../exporters/loki/index.js';
 import { fail, hasProblems, ok, renderReport, type Section } from './report.js';
 
@@ -87,12 +90,12 @@ export async function diagnose(env: NodeJS.ProcessEnv, options: ProbeOptions): P
   const probes: Promise<Section>[] = [];
   if (delivery.otlp) {
     const otlp = delivery.otlp;
-    probes.push(probeOtlp(otlp, otlpVariables(env)).then((checks) => ({ title: 'otlp', target: bareUrl(otlp.endpoint), checks })));
+    probes.push(probeOtlp(otlp, otlpEndpointVariables(otlp)).then((checks) => ({ title: 'otlp', target: bareUrl(otlp.endpoint), checks })));
   }
   // A route target with settings of its own (`loki(tenant=security)`) is a destination of its own: probed as such.
   const routed = new Map(delivery.routing.rules.flatMap((rule) => rule.targets.filter((t) => Object.keys(t.options).length > 0).map((t) => [t.key, t] as const)));
-  const lokiVars = connectionVariables('OTEL_LOGKIT_LOKI', 'Loki', 'BEARER_TOKEN');
-  const esVars = connectionVariables('OTEL_LOGKIT_ELASTICSEARCH', 'Elasticsearch/OpenSearch', 'API_KEY');
+  const lokiVars = connectionVariables('OTEL_LOGKIT_LOKI', 'Loki', 'BEARER_TOKEN', LOKI_NOT_FOUND);
+  const esVars = connectionVariables('OTEL_LOGKIT_ELASTICSEARCH', 'Elasticsearch/OpenSearch', 'API_KEY', ELASTICSEARCH_NOT_FOUND);
   const title = (name: string, route?: { options: Readonly<Record<string, string>> }) =>
     route ? `${name}(${Object.entries(route.options).map(([k, v]) => `${k}=${v}`).join(', ')})` : name;
   if (delivery.loki) {
@@ -123,29 +126,4 @@ export async function diagnose(env: NodeJS.ProcessEnv, options: ProbeOptions): P
     probes.push(probeDirectory(dir, 'OTEL_LOGKIT_DEAD_LETTER_DIR').then((check) => ({ title: 'dead-letter', target: dir, checks: [check] })));
   }
   return [configuration, ...(await Promise.all(probes))];
-}
-
-/** The variables behind the OTLP exporter's settings: the logs-specific one unless only the generic one is set. */
-function otlpVariables(env: NodeJS.ProcessEnv): BackendVariables {
-  const name = (suffix: string) => (env[`OTEL_EXPORTER_OTLP_LOGS_${suffix}`] === undefined && env[`OTEL_EXPORTER_OTLP_${suffix}`] !== undefined ? `OTEL_EXPORTER_OTLP_${suffix}` : `OTEL_EXPORTER_OTLP_LOGS_${suffix}`);
-  return {
-    backend: 'the OTLP receiver (e.g. the Collector on port 4318)',
-    endpoint: name('ENDPOINT'),
-    auth: `${name('HEADERS')} (e.g. Authorization=Bearer <token>)`,
-    ca: name('CERTIFICATE'),
-    clientCertificate: `${name('CLIENT_CERTIFICATE')} and ${name('CLIENT_KEY')}`,
-    timeout: name('TIMEOUT'),
-  };
-}
-
-/** The variables `readConnection` reads for a native exporter. */
-function connectionVariables(prefix: string, backend: string, token: string): BackendVariables {
-  return {
-    backend,
-    endpoint: `${prefix}_ENDPOINT`,
-    auth: `${prefix}_USERNAME/${prefix}_PASSWORD or ${prefix}_${token}`,
-    ca: `${prefix}_CERTIFICATE`,
-    clientCertificate: `${prefix}_CLIENT_CERTIFICATE and ${prefix}_CLIENT_KEY`,
-    timeout: `${prefix}_TIMEOUT`,
-  };
 }

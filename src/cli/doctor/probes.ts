@@ -21,6 +21,7 @@ import { httpCall, type HttpAnswer } from '../http-client.js';
 import { readFromElasticsearch } from '../view/read-elasticsearch.js';
 import { readFromLoki } from '../view/read-loki.js';
 import type { ReadResult } from '../view/source.js';
+import { answerTrouble, grpcRefusal } from '../../core/endpoint-fixes.js';
 import { answerFailure, type BackendVariables, networkFailure, probeConnection } from './connection.js';
 import { type Check, fail, ok } from './report.js';
 
@@ -46,8 +47,7 @@ export async function probeOtlp(config: OtlpExporterConfig, vars: BackendVariabl
     return checks;
   }
   const protocol = new OtlpProtocol(config.protocol, config.compression);
-  const notFound = `${vars.endpoint} is used as is and must end in /v1/logs (or set OTEL_EXPORTER_OTLP_ENDPOINT to the base URL)`;
-  checks.push(await send('accepts logs', protocol, [], config.endpoint, config.http, vars, notFound, (answer) => `an empty ${config.protocol} export request was accepted (HTTP ${answer.status})`));
+  checks.push(await send('accepts logs', protocol, [], config.endpoint, config.http, vars, vars.notFound, (answer) => `an empty ${config.protocol} export request was accepted (HTTP ${answer.status})`));
   return checks;
 }
 
@@ -56,10 +56,13 @@ async function probeOtlpGrpc(config: OtlpExporterConfig, vars: BackendVariables)
   const protocol = new OtlpGrpcProtocol();
   const transport = new GrpcTransport(config.endpoint, config.http, config.compression);
   try {
-    const verdict = protocol.classify(await transport.send(protocol.encode([])));
+    const answer = await transport.send(protocol.encode([]));
+    const verdict = protocol.classify(answer);
     if (verdict.kind === 'ok') return ok('accepts logs', 'an empty grpc export request was accepted (status OK)');
     const message = verdict.kind === 'partial' ? 'partial answer' : (verdict.message ?? verdict.reason);
-    return fail('accepts logs', `the gRPC export was refused: ${message}`, `check ${vars.endpoint} is an OTLP/gRPC receiver (port 4317) and its credentials`);
+    const refusal = grpcRefusal(answer.status);
+    const trouble = answerTrouble(refusal?.httpStatus ?? 400, `gRPC ${refusal?.name ?? answer.status}: ${message}`, vars);
+    return fail('accepts logs', `the gRPC export was refused: ${trouble.problem}`, trouble.fix);
   } catch (error) {
     return networkFailure('accepts logs', error, config.endpoint.host, vars);
   } finally {
@@ -78,8 +81,7 @@ export async function probeLoki(config: LokiConfig, vars: BackendVariables, opti
   checks.push(ok('auth', `the query API answered ${labels.answer.status}${config.tenant !== undefined ? ` for tenant ${config.tenant}` : ''}`));
   if (!options.write) return checks;
   const record = probeRecord();
-  const notFound = `${vars.endpoint} must be Loki's base URL (/loki/api/v1/push is added)`;
-  const written = await send('write', new LokiProtocol(config), [record], config.endpoint, config.http, vars, notFound, (a) => `a test record was pushed (HTTP ${a.status}, ${config.encoding})`);
+  const written = await send('write', new LokiProtocol(config), [record], config.endpoint, config.http, vars, vars.notFound, (a) => `a test record was pushed (HTTP ${a.status}, ${config.encoding})`);
   checks.push(written);
   if (!written.ok) return checks;
   const fix = config.structuredMetadata
@@ -106,7 +108,7 @@ export async function probeElasticsearch(config: ElasticsearchConfig, vars: Back
   if (config.bootstrapTemplate && !(await installIndexTemplate(config))) {
     return [...checks, fail('template', `the index template for ${target} was refused`, `check that the user of ${vars.auth} may manage index templates, or set OTEL_LOGKIT_ELASTICSEARCH_BOOTSTRAP_TEMPLATE=false`)];
   }
-  const written = await send('write', new ElasticsearchProtocol(config), [record], config.endpoint, config.http, vars, undefined, () => `a test document was bulk-written to ${target} (${config.mapping} layout)`);
+  const written = await send('write', new ElasticsearchProtocol(config), [record], config.endpoint, config.http, vars, vars.notFound, () => `a test document was bulk-written to ${target} (${config.mapping} layout)`);
   checks.push(written);
   if (!written.ok) return checks;
   const fix = `check the mapping of ${target}: correlation.global_id must be searchable (a keyword or text field)`;

@@ -68,8 +68,29 @@ describe('otel-logkit doctor', () => {
     const { code, stdout } = await doctor({ OTEL_EXPORTER_OTLP_ENDPOINT: refusedUrl });
     expect(code).toBe(1);
     expect(stdout).toMatch(/reachable +FAIL {2}connection refused at 127\.0\.0\.1:\d+/);
-    expect(stdout).toContain('fix: start the OTLP receiver (e.g. the Collector on port 4318), or set OTEL_EXPORTER_OTLP_ENDPOINT to where it listens');
+    expect(stdout).toContain('fix: start the OTLP/HTTP receiver (e.g. the Collector on port 4318), or set OTEL_EXPORTER_OTLP_ENDPOINT to where it listens');
     expect(stdout).toContain('1 problem found.');
+  });
+
+  it('names the gRPC receiver and port 4317 when the protocol is grpc', async () => {
+    const { code, stdout } = await doctor({ OTEL_EXPORTER_OTLP_ENDPOINT: refusedUrl, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' });
+    expect(code).toBe(1);
+    expect(stdout).toContain('fix: start the OTLP/gRPC receiver (e.g. the Collector on port 4317), or set OTEL_EXPORTER_OTLP_ENDPOINT to where it listens');
+  });
+
+  it('for a 404, explains the variable that was really set: OTEL_EXPORTER_OTLP_ENDPOINT is a base URL, OTEL_EXPORTER_OTLP_LOGS_ENDPOINT is used as is', async () => {
+    const notFound = createServer((req, res) => req.resume().on('end', () => res.writeHead(404).end('404 page not found')));
+    await new Promise<void>((resolve) => notFound.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(notFound.address() as AddressInfo).port}`;
+    const generic = await doctor({ OTEL_EXPORTER_OTLP_ENDPOINT: `${base}/v1/logs` });
+    expect(generic.code).toBe(1);
+    expect(generic.stdout).toContain('fix: OTEL_EXPORTER_OTLP_ENDPOINT is the base URL and /v1/logs is appended (/v1/logs/v1/logs was requested)');
+    const specific = await doctor({ OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: base });
+    expect(specific.code).toBe(1);
+    expect(specific.stdout).toContain('fix: OTEL_EXPORTER_OTLP_LOGS_ENDPOINT is used as is and must be the whole URL, ending in /v1/logs');
+    expect(specific.stdout).not.toContain('OTEL_EXPORTER_OTLP_ENDPOINT is the base');
+    notFound.closeAllConnections();
+    await new Promise<void>((resolve) => notFound.close(() => resolve()));
   });
 
   it('reports refused credentials (401) from OTLP and from Loki, naming the credential variables', async () => {
