@@ -1,0 +1,61 @@
+import { LoggerProvider } from '@opentelemetry/sdk-logs';
+import { RecordFrameReader, RecordFrameWriter } from '../../exporters/codec/record-frame.js';
+import { FrameRecord } from '../../exporters/codec/frame-record.js';
+import { createEnrichmentStage } from '../../processors/enrichment/index.js';
+import { resolveConfig } from '../../src/config.js';
+import type { LogStage } from '../../src/core/stage.js';
+import { PipelineStats } from '../../src/core/stats.js';
+import { LogkitProcessor } from '../../src/processor.js';
+import { buildResource } from '../../src/resource.js';
+import { standardRecord } from './standard-record.js';
+
+/** What the application's thread hands over: the frames, the first of which defines the records' origin. */
+export interface HandedOver {
+  /** The NEW_ORIGIN frame (one record), which a reader must see first. */
+  origin: Uint8Array;
+  /** `n` KNOWN_ORIGIN frames, each copied out of the writer's reused buffer. */
+  frames: Uint8Array[];
+}
+
+/**
+ * `n` standard records framed as the default pipeline frames them on the application's thread: emitted
+ * through the SDK with the pipeline's resource, copied by LogkitProcessor, enriched with the default
+ * enrichment (ids, sequence, uid), encoded by RecordFrameWriter. One record more is emitted first: it
+ * defines the origin, so the `n` frames are the steady state (a resource and scope already known).
+ */
+export async function handedOverFrames(n: number): Promise<HandedOver> {
+  const config = resolveConfig({ env: { OTEL_SERVICE_NAME: 'shop', OTEL_LOGS_EXPORTER: 'none' } });
+  const resource = buildResource(config.resource);
+  await resource.waitForAsyncAttributes?.();
+  const ctx = { stats: new PipelineStats(), resource };
+  const writer = new RecordFrameWriter();
+  const framed: Uint8Array[] = [];
+  const handOver: LogStage = {
+    write: (record) => {
+      framed.push(Uint8Array.from(writer.frame(record)));
+      return 'taken';
+    },
+    forceFlush: async () => {},
+    shutdown: async () => {},
+  };
+  const processor = new LogkitProcessor(createEnrichmentStage(config.enrichment, ctx, handOver), config.limits, ctx.stats);
+  const logger = new LoggerProvider({ resource, processors: [processor] }).getLogger('shop.checkout');
+  for (let i = 0; i <= n; i++) logger.emit(standardRecord(i));
+  const [origin, ...frames] = framed;
+  return { origin: origin!, frames };
+}
+
+/** The records as the delivery worker reads them from `handed` (FrameRecords that carry their OTLP bytes). */
+export function workerRecords(handed: HandedOver): FrameRecord[] {
+  const reader = new RecordFrameReader();
+  reader.read(handed.origin);
+  return handed.frames.map((frame) => reader.read(frame) as FrameRecord);
+}
+
+/**
+ * Fresh FrameRecords over the same bytes: a protocol that reads a record's values decodes it and lets its
+ * bytes go, so each measured batch needs records nobody has read yet.
+ */
+export function freshCopies(records: readonly FrameRecord[]): FrameRecord[] {
+  return records.map((r) => new FrameRecord(r.bytes, r.resource, r.instrumentationScope));
+}
