@@ -3,6 +3,7 @@ import { RecordFrameReader, RecordFrameWriter } from '../../exporters/codec/reco
 import { FrameRecord } from '../../exporters/codec/frame-record.js';
 import { createEnrichmentStage } from '../../processors/enrichment/index.js';
 import { resolveConfig } from '../../src/config.js';
+import type { LogkitRecord } from '../../src/core/record.js';
 import type { LogStage } from '../../src/core/stage.js';
 import { PipelineStats } from '../../src/core/stats.js';
 import { LogkitProcessor } from '../../src/processor.js';
@@ -18,21 +19,19 @@ export interface HandedOver {
 }
 
 /**
- * `n` standard records framed as the default pipeline frames them on the application's thread: emitted
- * through the SDK with the pipeline's resource, copied by LogkitProcessor, enriched with the default
- * enrichment (ids, sequence, uid), encoded by RecordFrameWriter. One record more is emitted first: it
- * defines the origin, so the `n` frames are the steady state (a resource and scope already known).
+ * `n` standard records as the default pipeline has them on the application's thread just before the
+ * hand-over: emitted through the SDK with the pipeline's resource, copied by LogkitProcessor, enriched
+ * with the default enrichment (ids, sequence, uid).
  */
-export async function handedOverFrames(n: number): Promise<HandedOver> {
+export async function enrichedRecords(n: number): Promise<LogkitRecord[]> {
   const config = resolveConfig({ env: { OTEL_SERVICE_NAME: 'shop', OTEL_LOGS_EXPORTER: 'none' } });
   const resource = buildResource(config.resource);
   await resource.waitForAsyncAttributes?.();
   const ctx = { stats: new PipelineStats(), resource };
-  const writer = new RecordFrameWriter();
-  const framed: Uint8Array[] = [];
+  const records: LogkitRecord[] = [];
   const handOver: LogStage = {
     write: (record) => {
-      framed.push(Uint8Array.from(writer.frame(record)));
+      records.push(record);
       return 'taken';
     },
     forceFlush: async () => {},
@@ -40,8 +39,18 @@ export async function handedOverFrames(n: number): Promise<HandedOver> {
   };
   const processor = new LogkitProcessor(createEnrichmentStage(config.enrichment, ctx, handOver), config.limits, ctx.stats);
   const logger = new LoggerProvider({ resource, processors: [processor] }).getLogger('shop.checkout');
-  for (let i = 0; i <= n; i++) logger.emit(standardRecord(i));
-  const [origin, ...frames] = framed;
+  for (let i = 0; i < n; i++) logger.emit(standardRecord(i));
+  return records;
+}
+
+/**
+ * `n` standard records framed by RecordFrameWriter as the hand-over frames them (see enrichedRecords).
+ * One record more is framed first: it defines the origin, so the `n` frames are the steady state (a
+ * resource and scope already known).
+ */
+export async function handedOverFrames(n: number): Promise<HandedOver> {
+  const writer = new RecordFrameWriter();
+  const [origin, ...frames] = (await enrichedRecords(n + 1)).map((record) => Uint8Array.from(writer.frame(record)));
   return { origin: origin!, frames };
 }
 
