@@ -31,7 +31,7 @@ import { LokiProtocol } from '../../exporters/loki/protocol.js';
 import { OtlpProtocol } from '../../exporters/otlp/protocol.js';
 import { SettingsReader } from '../../src/core/env.js';
 import { cpuNsPerCall } from './cpu-time.js';
-import { freshCopies, handedOverFrames, workerRecords } from './worker-records.js';
+import { encodedBatchBytes, freshCopies, handedOverFrames, workerRecords } from './worker-records.js';
 
 const BATCH = 512;
 const BATCHES_PER_ROUND = 10;
@@ -50,13 +50,7 @@ const DESTINATIONS: { name: string; protocol: Protocol; afterEncode?: (request: 
 ];
 
 const decoder = new OtlpProtobufDecoder();
-const batchBytes = (() => {
-  const batch = new EncodedBatch();
-  for (const record of records) batch.add(record);
-  const bytes = batch.bytes;
-  batch.release();
-  return bytes;
-})();
+const batchBytes = encodedBatchBytes(records);
 
 /** The request as BatchDelivery builds it from the memory queue's batch (see batch-delivery.ts `attempt`). */
 function buildPath(protocol: Protocol, batchRecords: readonly FrameRecord[], afterEncode?: (request: WireRequest) => void): number {

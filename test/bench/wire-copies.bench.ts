@@ -29,7 +29,7 @@ import type { LogkitRecord } from '../../src/core/record.js';
 import { PipelineStats } from '../../src/core/stats.js';
 import { buildResource } from '../../src/resource.js';
 import { noopStage } from './sdk-baseline.js';
-import { enrichedRecords } from './worker-records.js';
+import { encodedBatchBytes, enrichedRecords } from './worker-records.js';
 
 const BATCH = 512;
 
@@ -105,13 +105,7 @@ step('redaction, default rules (nothing to redact)', () => {
   for (const record of arrived) redaction.write(record);
 });
 
-const hint = (() => {
-  const sizing = new EncodedBatch();
-  for (const record of arrived) sizing.add(record);
-  const bytes = sizing.bytes;
-  sizing.release();
-  return bytes;
-})();
+const hint = encodedBatchBytes(arrived);
 const encoded = step('queue write (EncodedBatch.add)', () => {
   const batch = new EncodedBatch(hint);
   for (const record of arrived) batch.add(record);

@@ -1,4 +1,5 @@
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
+import { EncodedBatch } from '../../exporters/codec/encoded-batch.js';
 import { RecordFrameReader, RecordFrameWriter } from '../../exporters/codec/record-frame.js';
 import { FrameRecord } from '../../exporters/codec/frame-record.js';
 import { createEnrichmentStage } from '../../processors/enrichment/index.js';
@@ -67,4 +68,13 @@ export function workerRecords(handed: HandedOver): FrameRecord[] {
  */
 export function freshCopies(records: readonly FrameRecord[]): FrameRecord[] {
   return records.map((r) => new FrameRecord(r.bytes, r.resource, r.instrumentationScope));
+}
+
+/** The encoded size of `records` as one EncodedBatch: the size hint the queue gives the next batch in steady state. */
+export function encodedBatchBytes(records: readonly LogkitRecord[]): number {
+  const batch = new EncodedBatch();
+  for (const record of records) batch.add(record);
+  const bytes = batch.bytes;
+  batch.release();
+  return bytes;
 }
