@@ -26,12 +26,18 @@ export function queuePressure(stats: PipelineStats, settings: Pick<DeliverySetti
 }
 
 function fullest(sections: Record<string, StatsSection>, { batch, spool }: Pick<DeliverySettings, 'batch' | 'spool'>): number {
+  // Records handed to the delivery worker and not yet read land in every destination's queue: counted
+  // ahead, or a worker that falls behind (a loaded machine) hides how full its queues are about to be.
+  const inTransfer = sections.delivery_thread?.in_transfer;
+  const coming = typeof inTransfer === 'number' ? inTransfer : 0;
   let max = 0;
   for (const section of Object.values(sections)) {
     const { queued, queued_bytes: queuedBytes, spool_bytes: spoolBytes } = section;
     // Only delivery-core destinations report both gauges; other sections are not queues.
     if (typeof queued !== 'number' || typeof spoolBytes !== 'number') continue;
-    const fill = Math.max(queued / batch.maxQueueRecords, typeof queuedBytes === 'number' ? queuedBytes / batch.maxQueueBytes : 0, spoolBytes / spool.maxBytes);
+    const bytes = typeof queuedBytes === 'number' ? queuedBytes : 0;
+    const perRecord = queued > 0 ? bytes / queued : 0;
+    const fill = Math.max((queued + coming) / batch.maxQueueRecords, (bytes + coming * perRecord) / batch.maxQueueBytes, spoolBytes / spool.maxBytes);
     if (fill > max) max = fill;
   }
   return Math.min(1, max);

@@ -15,6 +15,12 @@ const STEPS: readonly { readonly debug: number; readonly info: number }[] = [
   { debug: 0.01, info: 0.05 },
 ];
 
+/**
+ * The last step is reached halfway between the high-water mark and full: the pressure is up to
+ * ~150 ms old (the worker reports every 100 ms), and at full rate a queue fills a lot in that time.
+ */
+const RAMP = 0.5;
+
 /** A step down (towards full ratios) waits this long after the last change, so the ratios come back gradually as the queue drains. */
 const STEP_DOWN_MS = 100;
 
@@ -27,7 +33,7 @@ export interface AdaptiveSamplingConfig {
 
 /**
  * Lowers the ratios of the least severe records as the fullest destination queue fills past the
- * high-water mark, stepwise over the rest of the way to full, and raises them one step at a time as
+ * high-water mark, stepwise over the first half of the rest of the way to full, and raises them one step at a time as
  * it drains. Only records below WARN are ever sampled here.
  *
  * A record with a trace (else an execution) is kept when its trace's place in [0, 1) is below the
@@ -78,7 +84,7 @@ export class AdaptiveSampler {
     const fill = this.pressure();
     const { highWater } = this.config;
     const last = STEPS.length - 1;
-    const target = fill < highWater ? 0 : Math.min(last, 1 + Math.floor(((fill - highWater) / (1 - highWater || 1)) * last));
+    const target = fill < highWater ? 0 : Math.min(last, 1 + Math.floor(((fill - highWater) / ((1 - highWater) * RAMP || 1)) * (last - 1)));
     if (target > this.step) {
       this.step = target;
       this.changedAt = Date.now();
