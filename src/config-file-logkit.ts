@@ -82,6 +82,8 @@ const SECTIONS: Record<string, Record<string, 0 | 1>> = {
     rateLimitPerSecond: 1,
     rateLimitBurst: 1,
     deferred: 1,
+    adaptiveSampling: 1,
+    adaptiveSamplingHighWater: 1,
   } satisfies OptionKeys<SamplingOptions>,
   dedup: { windowMs: 1, fields: 1, maxKeys: 1 } satisfies OptionKeys<DedupOptions>,
   'sampling.deferred': { enabled: 1, flushLevel: 1, maxRecords: 1, maxBytes: 1, maxTotalBytes: 1, globalMaxRecords: 1, ttlMs: 1, forward: 1 } satisfies OptionKeys<DeferredOptions>,

@@ -16,6 +16,7 @@ import { LogkitProcessor } from './processor.js';
 import { buildResource } from './resource.js';
 import type { LogStage, StageContext } from './core/stage.js';
 import { PipelineStats, type StatsSection } from './core/stats.js';
+import { queuePressure } from './queue-pressure.js';
 import { disabledStats, type LogkitStats, type SdkStatsSection } from './stats.js';
 
 /** What `createLogPipeline` and `registerLogPipeline` give back. */
@@ -81,7 +82,8 @@ function buildPipeline(options: LogkitOptions): { parts: LogPipelineParts; exit?
   }
   const health = new BackendHealth();
   const exit = new ExitFlush(stats, health, { timeoutMs: config.exitTimeoutMs, spoolDir: config.delivery.settings.spoolDir });
-  const ctx: StageContext = { stats, resource, health, exitSignal: exit.given.signal };
+  const pressure = queuePressure(stats, config.delivery.settings);
+  const ctx: StageContext = { stats, resource, health, exitSignal: exit.given.signal, pressure };
   const userExporters: LogRecordExporter[] = options.exporter === undefined ? [] : ([] as LogRecordExporter[]).concat(options.exporter);
   const { settings } = config.delivery;
   // By default, what needs no caller context runs in the delivery worker (see workerPart).

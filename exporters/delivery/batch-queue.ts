@@ -22,6 +22,8 @@ export interface QueuedBatch {
 export interface BatchQueue {
   /** Records held only in memory (not also on disk): the open batch and closed batches not yet on the wire. */
   readonly memoryRecords: number;
+  /** Their encoded bytes: what `OTEL_LOGKIT_QUEUE_MAX_BYTES` bounds. */
+  readonly memoryBytes: number;
   /**
    * How long the open batch may stay open: the batch delay, or (with a working spool) the commit
    * interval, so what `emit()` handed over is on disk within a few milliseconds.
@@ -80,6 +82,10 @@ export class MemoryQueue implements BatchQueue {
     private readonly stats: DeliveryStats,
     private readonly decoder: OtlpProtobufDecoder,
   ) {}
+
+  get memoryBytes(): number {
+    return this.bytes;
+  }
 
   get sealAfterMs(): number {
     return this.settings.delayMs;

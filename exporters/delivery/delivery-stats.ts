@@ -24,6 +24,8 @@ export type DeliveryStatsSection = {
   failed_reasons: ReasonCounts;
   dead_lettered_reasons: ReasonCounts;
   queued: number;
+  /** Bytes the memory queue holds (not on the wire): with `queued`, how full it is against its bounds. */
+  queued_bytes: number;
   spool_records: number;
   spool_bytes: number;
   export_latency_ms: number;
@@ -39,7 +41,7 @@ export type DeliveryStatsSection = {
  * operator sees why without reading diagnostics; `failed` and `dead_lettered` stay plain totals.
  */
 export class DeliveryStats {
-  static readonly GAUGES = ['queued', 'spool_records', 'spool_bytes', 'in_flight_limit', 'export_latency_ms', 'export_latency_p99_ms'];
+  static readonly GAUGES = ['queued', 'queued_bytes', 'spool_records', 'spool_bytes', 'in_flight_limit', 'export_latency_ms', 'export_latency_p99_ms'];
 
   received = 0;
   exported = 0;
@@ -80,10 +82,10 @@ export class DeliveryStats {
   }
 
   /**
-   * `queued`: records in memory and on the wire; `spoolRecords`/`spoolBytes`: what waits on disk (each
+   * `queued`: records in memory and on the wire; `queuedBytes`: bytes in memory, not on the wire; `spoolRecords`/`spoolBytes`: what waits on disk (each
    * record in one of them only); `inFlightLimit`: the requests adaptive concurrency allows right now.
    */
-  read(queued: number, spoolRecords: number, spoolBytes: number, inFlightLimit: number): DeliveryStatsSection {
+  read(queued: number, queuedBytes: number, spoolRecords: number, spoolBytes: number, inFlightLimit: number): DeliveryStatsSection {
     return {
       received: this.received,
       exported: this.exported,
@@ -99,6 +101,7 @@ export class DeliveryStats {
       failed_reasons: this.failures.toJSON(),
       dead_lettered_reasons: this.deadLetters.toJSON(),
       queued,
+      queued_bytes: queuedBytes,
       spool_records: spoolRecords,
       spool_bytes: spoolBytes,
       in_flight_limit: inFlightLimit,

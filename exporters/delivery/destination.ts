@@ -112,7 +112,7 @@ class DeliveryStage implements LogStage, BackoffGate {
       gate: this,
       maxRequestBytes: settings.batch.maxBytes,
     });
-    ctx.stats.register(name, () => this.stats.read(this.queue.memoryRecords + this.inFlightRecords, this.queue.spoolRecords, this.queue.spoolBytes, this.concurrency.limit), { gauges: DeliveryStats.GAUGES });
+    ctx.stats.register(name, () => this.stats.read(this.queue.memoryRecords + this.inFlightRecords, this.queue.memoryBytes, this.queue.spoolRecords, this.queue.spoolBytes, this.concurrency.limit), { gauges: DeliveryStats.GAUGES });
     if (this.queue.durable) {
       this.unregisterExit = persistOnExit(() => {
         this.queue.seal();

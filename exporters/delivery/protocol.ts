@@ -35,6 +35,8 @@ export interface Protocol {
 export interface WireRequest {
   /** Path and query relative to the destination's base URL, e.g. `/v1/logs`, `/loki/api/v1/push`, `/_bulk`. */
   path: string;
+  /** POST unless said: deliveries always post; a destination's setup (an index template, a policy) may read or put. */
+  method?: 'GET' | 'PUT' | 'POST';
   headers: Record<string, string>;
   body: Uint8Array;
   /**

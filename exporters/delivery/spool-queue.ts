@@ -98,6 +98,10 @@ export class SpoolQueue implements BatchQueue {
     return this.open.count + this.unwrittenRecords + this.fallback.memoryRecords;
   }
 
+  get memoryBytes(): number {
+    return this.open.bytes + this.unwrittenBytes + this.fallback.memoryBytes;
+  }
+
   /** While the disk fails, commits stop: batches fill as they would without a spool. */
   get sealAfterMs(): number {
     return this.health.ok ? Math.min(this.commitMs, this.settings.delayMs) : this.settings.delayMs;

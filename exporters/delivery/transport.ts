@@ -38,7 +38,7 @@ export class HttpTransport implements Transport {
     const headers: Record<string, string | number> = { ...this.http.headers, ...request.headers, 'Content-Length': request.body.byteLength };
     return new Promise<WireResponse>((resolve, reject) => {
       const send = this.secure ? httpsRequest : httpRequest;
-      const req = send(url, { method: 'POST', headers, agent: this.agent }, (res: IncomingMessage) => {
+      const req = send(url, { method: request.method ?? 'POST', headers, agent: this.agent }, (res: IncomingMessage) => {
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (chunk: Buffer) => {

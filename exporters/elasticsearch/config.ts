@@ -2,6 +2,7 @@ import type { OptionKeys, SettingsReader } from '../../src/core/env.js';
 import { ConfigError } from '../../src/core/errors.js';
 import { CONNECTION_OPTION_KEYS, type ConnectionOptions, readConnection } from '../delivery/connection.js';
 import type { HttpSettings } from '../delivery/settings.js';
+import { parseRetention, type Retention } from './retention.js';
 
 /** The fix for a 404 from this destination (the warning and `doctor` print it). */
 export const ELASTICSEARCH_NOT_FOUND = "OTEL_LOGKIT_ELASTICSEARCH_ENDPOINT must be the cluster's URL, e.g. https://es:9200 (/_bulk is added)";
@@ -27,6 +28,11 @@ export interface ElasticsearchOptions extends Omit<ConnectionOptions, 'token'> {
   compression?: 'gzip' | 'none';
   /** `OTEL_LOGKIT_ELASTICSEARCH_BOOTSTRAP_TEMPLATE`: install an index template for the target at startup (OpenSearch has none for `logs-*-*`). */
   bootstrapTemplate?: boolean;
+  /**
+   * `OTEL_LOGKIT_RETENTION`, e.g. `{ app: '14d', audit: '400d' }`: with the template, install a lifecycle
+   * (Elasticsearch: data stream lifecycle; OpenSearch: an ISM policy) keeping the audit stream and the others that long.
+   */
+  retention?: Retention;
 }
 
 export const ELASTICSEARCH_OPTION_KEYS = {
@@ -38,6 +44,7 @@ export const ELASTICSEARCH_OPTION_KEYS = {
   apiKey: 1,
   compression: 1,
   bootstrapTemplate: 1,
+  retention: 1,
 } as const satisfies OptionKeys<ElasticsearchOptions>;
 
 export type ElasticsearchMapping = 'otel' | 'ecs';
@@ -51,6 +58,8 @@ export interface ElasticsearchConfig {
   target: ElasticsearchTarget;
   compression: 'gzip' | 'none';
   bootstrapTemplate: boolean;
+  /** How long application and audit streams are kept; undefined: the cluster's own lifecycle (none by default). */
+  retention?: Retention;
   /** Headers (with credentials), timeout and TLS for the transport; credentials are never logged or spooled. */
   http: HttpSettings;
 }
@@ -87,6 +96,7 @@ export function parseElasticsearchConfig(read: SettingsReader, options: Elastics
     target,
     compression: read.oneOf('OTEL_LOGKIT_ELASTICSEARCH_COMPRESSION', ['gzip', 'none'], 'gzip', options.compression),
     bootstrapTemplate: read.bool('OTEL_LOGKIT_ELASTICSEARCH_BOOTSTRAP_TEMPLATE', false, options.bootstrapTemplate),
+    retention: parseRetention(read, options.retention),
     http,
   };
 }

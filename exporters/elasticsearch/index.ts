@@ -19,11 +19,15 @@ export function createElasticsearchDestination(config: ElasticsearchConfig, deli
   const effective = route ? elasticsearchConfigForRoute(config, route.options) : config;
   const protocol = new ElasticsearchProtocol(effective);
   let templateInstalled = 0;
-  ctx.stats.register(`${name}_bulk`, () => ({ ...protocol.stats.read(), template_installed: templateInstalled }), { gauges: ['template_installed'] });
+  let lifecycleInstalled = 0;
+  ctx.stats.register(`${name}_bulk`, () => ({ ...protocol.stats.read(), template_installed: templateInstalled, lifecycle_installed: lifecycleInstalled }), {
+    gauges: ['template_installed', 'lifecycle_installed'],
+  });
   const stage = createHttpDestination({ name, protocol, endpoint: config.endpoint, http: config.http, delivery, variables: ELASTICSEARCH_VARIABLES }, ctx);
   if (!effective.bootstrapTemplate) return stage;
-  const ready = installIndexTemplate(effective).then((ok) => {
-    templateInstalled = ok ? 1 : 0;
+  const ready = installIndexTemplate(effective).then((outcome) => {
+    templateInstalled = outcome.template ? 1 : 0;
+    lifecycleInstalled = outcome.lifecycle ? 1 : 0;
   });
   return new AfterTemplateStage(stage, ready, delivery.batch.maxQueueRecords);
 }

@@ -3,6 +3,7 @@ import { SeverityNumber } from '@opentelemetry/api';
 import type { SettingsReader } from '../../src/core/env.js';
 import { ConfigError } from '../../src/core/errors.js';
 import { type DeferredConfig, type DeferredOptions, parseDeferredConfig } from './deferred/config.js';
+import type { AdaptiveSamplingConfig } from './adaptive-sampler.js';
 import { type LevelRules, levelsOf, parseRulesText, ratiosOf } from './rules.js';
 
 /** Options given in code; each overrides the environment variable it names. */
@@ -25,6 +26,10 @@ export interface SamplingOptions {
   rateLimitBurst?: number;
   /** Deferred logging: hold what is below the threshold, release it when the execution fails. */
   deferred?: DeferredOptions;
+  /** `OTEL_LOGKIT_ADAPTIVE_SAMPLING` (default true): lower DEBUG, then INFO ratios as a destination queue fills. */
+  adaptiveSampling?: boolean;
+  /** `OTEL_LOGKIT_ADAPTIVE_SAMPLING_HIGH_WATER` (0..1, default 0.5): the queue fill where ratios start to drop. */
+  adaptiveSamplingHighWater?: number;
 }
 
 /** The validated sampling settings. */
@@ -36,6 +41,7 @@ export interface SamplingConfig {
   url?: URL;
   pollIntervalMs: number;
   deferred: DeferredConfig;
+  adaptive: AdaptiveSamplingConfig;
 }
 
 export function parseSamplingConfig(read: SettingsReader, options: SamplingOptions = {}): SamplingConfig {
@@ -46,7 +52,11 @@ export function parseSamplingConfig(read: SettingsReader, options: SamplingOptio
   if (perSecond > 0) rules.rateLimit = { perSecond, burst: read.int('OTEL_LOGKIT_RATE_LIMIT_BURST', perSecond, { min: 1 }, options.rateLimitBurst) };
   const pollIntervalMs = read.int('OTEL_LOGKIT_LEVELS_POLL_INTERVAL', 500, { min: 10, max: 60_000 }, options.levelsPollIntervalMs);
   const url = read.url('OTEL_LOGKIT_LEVELS_URL', options.levelsUrl);
-  return { rules, file: readRulesFile(read, options.levelsFile), url, pollIntervalMs, deferred: parseDeferredConfig(read, options.deferred) };
+  const adaptive: AdaptiveSamplingConfig = {
+    enabled: read.bool('OTEL_LOGKIT_ADAPTIVE_SAMPLING', true, options.adaptiveSampling),
+    highWater: read.ratio('OTEL_LOGKIT_ADAPTIVE_SAMPLING_HIGH_WATER', 0.5, options.adaptiveSamplingHighWater),
+  };
+  return { rules, file: readRulesFile(read, options.levelsFile), url, pollIntervalMs, deferred: parseDeferredConfig(read, options.deferred), adaptive };
 }
 
 /** A broken rules file at startup is a configuration error, like any other bad setting. */

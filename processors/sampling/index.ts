@@ -1,6 +1,7 @@
 import { type Context, diag, SeverityNumber } from '@opentelemetry/api';
 import type { EmitFilter } from '../../src/core/emit-filter.js';
 import { isAuditRecord } from '../../src/core/audit-record.js';
+import { DEFERRAL_ATTRIBUTES, SAMPLING_ATTRIBUTES } from '../../src/core/attributes.js';
 import { ConfigError } from '../../src/core/errors.js';
 import { currentExecution, type Execution, onExecutionEnd } from '../../src/core/execution.js';
 import type { LogkitRecord } from '../../src/core/record.js';
@@ -12,6 +13,7 @@ import { onLocalRootSpanError } from './deferred/flush-on-span-error.js';
 import { type Deferral, ForwardingDeferral } from './deferred/forward.js';
 import { type RuleChange, ruleChangeRecord } from './rule-change-record.js';
 import { keepByRatio } from './ratio-sampler.js';
+import { AdaptiveSampler } from './adaptive-sampler.js';
 import { RateLimiter } from './rate-limiter.js';
 import type { SamplingConfig } from './config.js';
 import { RuleBook } from './rule-book.js';
@@ -55,7 +57,10 @@ export interface SamplingStage extends LogStage, EmitFilter {
  *    already released its history, in which case it passes;
  * 2. at or above the flush level it first releases the held history of its execution (or the ring);
  * 3. a sampling ratio for its severity keeps all or none of a trace;
- * 4. a token bucket per logger + severity range stops floods.
+ * 4. under backpressure (a destination queue past its high-water mark) adaptive sampling lowers the
+ *    ratios of DEBUG, then INFO (never WARN and above, audit records or released histories), counted
+ *    `backpressure`; a record it keeps says its ratio in `logkit.sampling.ratio`;
+ * 5. a token bucket per logger + severity range stops floods.
  * Records with no severity count as INFO. The rules are a precompiled snapshot; nothing here does I/O.
  */
 export function createSamplingStage(config: SamplingConfig, ctx: StageContext, next: LogStage): SamplingStage {
@@ -80,6 +85,7 @@ class SeveritySampler implements SamplingStage {
   private readonly unsubscribe: (() => void)[] = [];
   private limiter: RateLimiter | undefined;
   private limiterRules: CompiledRules | undefined;
+  private readonly adaptive: AdaptiveSampler | undefined;
   private closing: Promise<void> | undefined;
 
   constructor(
@@ -88,6 +94,7 @@ class SeveritySampler implements SamplingStage {
     private readonly next: LogStage,
   ) {
     this.flushLevel = config.deferred.flushLevel;
+    if (config.adaptive.enabled && ctx.pressure) this.adaptive = new AdaptiveSampler(config.adaptive, ctx.pressure);
     this.rules = new RuleBook(config.rules, (entry) => this.writeRuleChange(entry));
     if (config.file) {
       this.rules.set('file', config.file.rules, config.file.path, false);
@@ -138,6 +145,12 @@ class SeveritySampler implements SamplingStage {
         }
         const ratio = rules.ratios[severity];
         if (ratio !== undefined && ratio < 1 && !keepByRatio(record, ratio, execution?.globalId)) return this.refuse('sampled_out');
+        const adaptive = this.adaptive?.ratioFor(severity) ?? 1;
+        if (adaptive < 1 && record.attributes[DEFERRAL_ATTRIBUTES.deferred] === undefined) {
+          const kept = this.adaptive!.keep(record, severity, adaptive, ratio ?? 1, execution?.globalId);
+          if (kept === 0) return this.refuse('backpressure');
+          record.attributes[SAMPLING_ATTRIBUTES.ratio] = kept;
+        }
       }
       if (rules.rateLimit !== undefined && !this.limiterOf(rules, rules.rateLimit).tryTake(logger, severity)) return this.refuse('rate_limited');
       this.passed++;

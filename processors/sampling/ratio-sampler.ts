@@ -14,13 +14,22 @@ const INVALID_TRACE = '00000000000000000000000000000000';
 export function keepByRatio(record: LogkitRecord, ratio: number, globalId: string | undefined): boolean {
   if (ratio >= 1) return true;
   if (ratio <= 0) return false;
+  return (unitOf(record, globalId) ?? Math.random()) < ratio;
+}
+
+/**
+ * Where the record's trace (else its execution) falls in [0, 1): a record is kept at ratio r when
+ * this is below r, so every sampler that uses it keeps whole traces, and keeps at a lower ratio only
+ * traces it kept at a higher one. Undefined for a record outside both.
+ */
+export function unitOf(record: LogkitRecord, globalId: string | undefined): number | undefined {
   const traceId = record.spanContext?.traceId;
   if (traceId !== undefined && traceId.length === 32 && traceId !== INVALID_TRACE) {
     const n = parseInt(traceId.slice(19), 16);
-    if (!Number.isNaN(n)) return n / TWO_POW_52 < ratio;
+    if (!Number.isNaN(n)) return n / TWO_POW_52;
   }
-  if (globalId !== undefined) return fnv1a(globalId) / 2 ** 32 < ratio;
-  return Math.random() < ratio;
+  if (globalId !== undefined) return fnv1a(globalId) / 2 ** 32;
+  return undefined;
 }
 
 /** FNV-1a, 32 bits: spreads arbitrary ids (caller-supplied global ids need not be hex) evenly. */

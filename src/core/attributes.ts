@@ -60,3 +60,13 @@ export const SILENCE_ATTRIBUTES = {
   lastSeen: 'logkit.silence.last_seen',
   afterMs: 'logkit.silence.after_ms',
 } as const;
+
+/**
+ * What the sampling stage writes on a record it kept while adaptive sampling lowered its level's
+ * ratio under backpressure: the probability (0..1) with which it was kept, so a backend can re-weight
+ * counts (a record stands for 1/ratio). OTel has no log-record convention for this (trace sampling
+ * carries it in `tracestate`), hence our own name. A record without it was kept at ratio 1 by adaptive sampling.
+ */
+export const SAMPLING_ATTRIBUTES = {
+  ratio: 'logkit.sampling.ratio',
+} as const;

@@ -48,4 +48,9 @@ export interface StageContext {
    * retries (counted, or left in the spool) and release its timers, so the process can end.
    */
   readonly exitSignal?: AbortSignal;
+  /**
+   * How full the fullest destination queue (memory or spool) is, 0..1, as last seen (refreshed every
+   * ~50 ms, so reading it per record costs a number). Absent when nothing measures it (bare tests).
+   */
+  readonly pressure?: () => number;
 }

@@ -10,7 +10,7 @@ import { disabledStats } from '../../src/stats.js';
 /** Every key the DeliveryStatsSection type names; the compiler refuses a missing or an extra one. */
 const DELIVERY_KEYS: Record<keyof DeliveryStatsSection, true> = {
   received: true, exported: true, failed: true, retried: true, spooled: true, replayed: true, dead_lettered: true, rejected: true,
-  spool_damaged: true, spool_errors: true, in_flight_limit: true, dropped: true, failed_reasons: true, dead_lettered_reasons: true, queued: true, spool_records: true,
+  spool_damaged: true, spool_errors: true, in_flight_limit: true, dropped: true, failed_reasons: true, dead_lettered_reasons: true, queued: true, queued_bytes: true, spool_records: true,
   spool_bytes: true, export_latency_ms: true, export_latency_p99_ms: true,
 };
 const SDK_EXPORTER_KEYS: Record<keyof SdkExporterStatsSection, true> = { received: true, exported: true, failed: true, dropped: true, queued: true };

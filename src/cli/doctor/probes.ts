@@ -105,7 +105,7 @@ export async function probeElasticsearch(config: ElasticsearchConfig, vars: Back
   const record = probeRecord();
   const target = targetName(config);
   // As the pipeline does at startup: the first document must not create the target without its template.
-  if (config.bootstrapTemplate && !(await installIndexTemplate(config))) {
+  if (config.bootstrapTemplate && !(await installIndexTemplate(config)).template) {
     return [...checks, fail('template', `the index template for ${target} was refused`, `check that the user of ${vars.auth} may manage index templates, or set OTEL_LOGKIT_ELASTICSEARCH_BOOTSTRAP_TEMPLATE=false`)];
   }
   const written = await send('write', new ElasticsearchProtocol(config), [record], config.endpoint, config.http, vars, vars.notFound, () => `a test document was bulk-written to ${target} (${config.mapping} layout)`);

@@ -59,7 +59,7 @@ function delivery(url: string, options: { durable?: boolean; deadLetterDir?: str
     durable: options.durable ?? false,
     gate,
   });
-  return { batchDelivery, gate, stats: () => stats.read(0, 0, 0, 1) };
+  return { batchDelivery, gate, stats: () => stats.read(0, 0, 0, 0, 1) };
 }
 
 describe('one batch delivery', () => {

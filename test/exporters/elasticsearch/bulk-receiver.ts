@@ -32,6 +32,13 @@ export class BulkReceiver extends LoopbackReceiver {
   loseAnswers = 0;
   /** When set, template requests are refused with this status (e.g. 403 for a user without manage_index_templates). */
   refuseTemplates: number | undefined;
+  /** What the root endpoint says it is (`version.distribution`): OpenSearch also answers the ISM API. */
+  distribution: 'elasticsearch' | 'opensearch' = 'elasticsearch';
+  /** Every request that is not `_bulk`, in order (method, path with query, JSON body). */
+  readonly setup: { method: string; path: string; body: unknown }[] = [];
+  /** Data stream lifecycles set on existing streams, and ISM policies by id (with their sequence number). */
+  readonly lifecycles = new Map<string, unknown>();
+  readonly policies = new Map<string, { policy: unknown; seqNo: number }>();
   private readonly indices = new Map<string, Map<string, Record<string, unknown>>>();
   private readonly fieldTypes = new Map<string, string>();
 
@@ -53,6 +60,19 @@ export class BulkReceiver extends LoopbackReceiver {
   protected answer(req: IncomingMessage, raw: Buffer, res: ServerResponse): void {
     const body = (req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString('utf8');
     const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (path !== '/_bulk') this.setup.push({ method: req.method ?? '', path: req.url ?? '', body: body === '' ? undefined : JSON.parse(body) });
+    if (path === '/' && req.method === 'GET') {
+      return json(res, 200, { name: 'node-1', version: this.distribution === 'opensearch' ? { distribution: 'opensearch', number: '2.19.1' } : { number: '8.15.0' } });
+    }
+    const lifecycle = /^\/_data_stream\/([^/]+)\/_lifecycle$/.exec(path);
+    if (lifecycle && req.method === 'PUT') {
+      if (!this.indices.has(lifecycle[1]!)) return json(res, 404, { error: { type: 'index_not_found_exception', reason: `no such index [${lifecycle[1]}]` }, status: 404 });
+      this.lifecycles.set(lifecycle[1]!, JSON.parse(body));
+      return json(res, 200, { acknowledged: true });
+    }
+    const policy = /^\/_plugins\/_ism\/policies\/([^/]+)$/.exec(path);
+    if (policy && this.distribution === 'opensearch') return this.ism(policy[1]!, req, body, res);
+    if (path.startsWith('/_plugins/_ism/add/') && this.distribution === 'opensearch') return json(res, 200, { updated_indices: 0, failures: false, failed_indices: [] });
     const template = /^\/_index_template\/([^/]+)$/.exec(path);
     if (template && (req.method === 'PUT' || req.method === 'POST')) {
       if (this.refuseTemplates !== undefined) {
@@ -98,6 +118,22 @@ export class BulkReceiver extends LoopbackReceiver {
       return;
     }
     json(res, 200, { errors, took: 3, items });
+  }
+
+  /** ISM's policy API as OpenSearch answers it: an update must name the sequence number it replaces. */
+  private ism(id: string, req: IncomingMessage, body: string, res: ServerResponse): void {
+    const current = this.policies.get(id);
+    if (req.method === 'GET') {
+      if (!current) return json(res, 404, { error: { type: 'status_exception', reason: 'Policy not found' }, status: 404 });
+      return json(res, 200, { _id: id, _seq_no: current.seqNo, _primary_term: 1, policy: current.policy });
+    }
+    const query = new URL(req.url ?? '/', 'http://x').searchParams;
+    if (current && query.get('if_seq_no') !== String(current.seqNo)) {
+      return json(res, 409, { error: { type: 'version_conflict_engine_exception', reason: `[${id}]: version conflict, document already exists` }, status: 409 });
+    }
+    const seqNo = (current?.seqNo ?? -1) + 1;
+    this.policies.set(id, { policy: (JSON.parse(body) as { policy: unknown }).policy, seqNo });
+    return json(res, current ? 200 : 201, { _id: id, _seq_no: seqNo, _primary_term: 1 });
   }
 
   private store(op: string, index: string, id: string, source: Record<string, unknown>): { status: number; result?: string; error?: unknown } {
