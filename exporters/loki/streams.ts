@@ -1,5 +1,6 @@
 import type { HrTime } from '@opentelemetry/api';
 import type { LogkitRecord, LogMap, LogValue } from '../../src/core/record.js';
+import { OtlpDouble } from '../../src/core/otlp-values.js';
 import { severityName } from '../../src/core/severity.js';
 import { ReasonCounter } from '../../src/core/stats.js';
 import { recordTime, resourceAttributes, toJsonValue, toText } from '../../src/core/record-fields.js';
@@ -143,7 +144,7 @@ function flatten(map: LogMap, prefix: string, out: [string, string][], labelKeys
     const value: LogValue = map[key];
     if (value === undefined || value === null) continue;
     const name = prefix === '' ? metadataName(key) : `${prefix}_${metadataName(key)}`;
-    if (typeof value === 'object' && !Array.isArray(value) && !(value instanceof Uint8Array)) flatten(value, name, out, []);
+    if (typeof value === 'object' && !Array.isArray(value) && !(value instanceof Uint8Array) && !(value instanceof OtlpDouble)) flatten(value, name, out, []);
     else out.push([name, toText(value)]);
   }
 }

@@ -1,3 +1,4 @@
+import { OtlpDouble } from '../../src/core/otlp-values.js';
 import type { LogMap, LogValue } from '../../src/core/record.js';
 import type { RecordBytes, ValueScan } from '../../src/core/record-encoding.js';
 import { ActionTable } from './actions.js';
@@ -168,7 +169,7 @@ export class Redactor {
       default:
         return value;
     }
-    if (value === null || value instanceof Uint8Array) return value;
+    if (value === null || value instanceof Uint8Array || value instanceof OtlpDouble) return value;
     if (depth >= MAX_DEPTH) return this.whole('depth_limit', value, removable);
     if (Array.isArray(value)) {
       for (let i = 0; i < value.length; i++) {
