@@ -134,7 +134,7 @@ function labelSource(record: LogkitRecord, key: string): string | undefined {
   const own = record.attributes[key];
   if (own !== undefined && own !== null) return toText(own);
   const resource = resourceAttributes(record.resource)[key];
-  return resource === undefined || resource === null ? undefined : String(resource);
+  return resource === undefined || resource === null ? undefined : toText(resource as LogValue);
 }
 
 /** Nested maps become `parent_child` names, as Loki's OTLP ingestion flattens them; other values become text. */
