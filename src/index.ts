@@ -13,6 +13,7 @@ export {
 } from './core/execution.js';
 export { LogkitError, ConfigError, type LogkitErrorCode } from './core/errors.js';
 export type { LogkitRecord, LogValue, LogMap } from './core/record.js';
+export { OtlpDouble } from './core/otlp-values.js';
 export type { LogStage } from './core/stage.js';
 export type { StatsSection } from './core/stats.js';
 export { parseSeverity, severityName } from './core/severity.js';

@@ -1,7 +1,9 @@
 import type { Attributes, SpanContext } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
-import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
+import type { Resource } from '@opentelemetry/resources';
 import { LogkitError } from '../../src/core/errors.js';
+import { receivedResource } from './received-resource.js';
+import { readDouble } from '../../src/core/otlp-values.js';
 import { setMapEntry, type LogkitRecord, type LogMap, type LogValue } from '../../src/core/record.js';
 
 /** Hex trace and span ids, as OTLP/JSON writes them (not base64, unlike other bytes fields). */
@@ -34,7 +36,7 @@ export class OtlpJsonDecoder {
       const head = rl.resource === undefined ? {} : object(rl.resource, `${path}.resource`);
       const attributes = this.keyValues(head.attributes, `${path}.resource.attributes`, 1);
       const schemaUrl = optionalString(rl.schemaUrl, `${path}.schemaUrl`);
-      const resource: Resource = resourceFromAttributes(attributes as Attributes, schemaUrl ? { schemaUrl } : undefined);
+      const resource: Resource = receivedResource(attributes, schemaUrl);
       optionalArray(rl.scopeLogs, `${path}.scopeLogs`).forEach((scopeItem, j) => {
         const scopePath = `${path}.scopeLogs[${j}]`;
         const sl = object(scopeItem, scopePath);
@@ -108,7 +110,7 @@ export class OtlpJsonDecoder {
     }
     if ('intValue' in v) return int64(v.intValue, `${path}.intValue`);
     if ('doubleValue' in v) {
-      if (typeof v.doubleValue === 'number') return v.doubleValue;
+      if (typeof v.doubleValue === 'number') return readDouble(v.doubleValue);
       if (v.doubleValue === 'NaN' || v.doubleValue === 'Infinity' || v.doubleValue === '-Infinity') return Number(v.doubleValue);
       throw malformed(`${path}.doubleValue`, 'expected a number');
     }

@@ -1,7 +1,9 @@
 import type { Attributes, SpanContext } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
-import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
+import type { Resource } from '@opentelemetry/resources';
 import protobuf from 'protobufjs/minimal.js';
+import { receivedResource } from './received-resource.js';
+import { readDouble } from '../../src/core/otlp-values.js';
 import type { LogkitRecord, LogMap, LogValue } from '../../src/core/record.js';
 
 type Reader = protobuf.Reader;
@@ -58,7 +60,7 @@ export class OtlpProtobufDecoder {
         if (tag >>> 3 === 1) readKeyValue(reader, reader.uint32() + reader.pos, attributes);
         else reader.skipType(tag & 7);
       }
-      resource = resourceFromAttributes(attributes as Attributes, schemaUrl ? { schemaUrl } : undefined);
+      resource = receivedResource(attributes, schemaUrl);
       this.resources.set(key, resource);
     }
     return resource;
@@ -279,7 +281,7 @@ function readKeyValue(reader: Reader, end: number, into: LogMap): void {
   into[key] = value;
 }
 
-/** int64 comes back as a number when exact, else as a bigint; an empty AnyValue as null. */
+/** int64 comes back as a number when exact, else as a bigint; a whole-number double as an OtlpDouble; an empty AnyValue as null. */
 export function readAnyValue(reader: Reader, end: number): LogValue {
   let value: LogValue = null;
   while (reader.pos < end) {
@@ -307,7 +309,7 @@ export function readAnyValue(reader: Reader, end: number): LogValue {
         break;
       }
       case 4:
-        value = reader.double();
+        value = readDouble(reader.double());
         break;
       case 5: {
         const items: LogValue[] = [];

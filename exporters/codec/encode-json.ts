@@ -1,6 +1,7 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
+import { OtlpDouble } from '../../src/core/otlp-values.js';
 import type { LogkitRecord, LogMap, LogValue } from '../../src/core/record.js';
 import { groupByResourceAndScope, hrTimeToNanosString } from './grouping.js';
 
@@ -86,6 +87,7 @@ export function anyValueJson(value: LogValue): Record<string, unknown> {
   }
   if (value === null || value === undefined) return {};
   if (value instanceof Uint8Array) return { bytesValue: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') };
+  if (value instanceof OtlpDouble) return { doubleValue: value.value };
   if (Array.isArray(value)) return { arrayValue: { values: value.map(anyValueJson) } };
   return { kvlistValue: { values: attributesJson(value) } };
 }

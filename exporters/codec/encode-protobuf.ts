@@ -1,6 +1,7 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
+import { OtlpDouble } from '../../src/core/otlp-values.js';
 import type { LogkitRecord, LogMap, LogValue } from '../../src/core/record.js';
 import { keptEncodingOf } from '../../src/core/record-encoding.js';
 import { groupByResourceAndScope, type ResourceGroup } from './grouping.js';
@@ -161,7 +162,7 @@ const INT64_MAX = 2n ** 63n - 1n;
 
 /**
  * The fields of one AnyValue. Integers are int_value when they are exact (safe integers, or bigint
- * within int64), otherwise double_value; a bigint beyond int64 is written as its decimal string
+ * within int64), otherwise double_value, as is a received double that is whole (OtlpDouble); a bigint beyond int64 is written as its decimal string
  * rather than silently wrapped. null/undefined leave the AnyValue empty, as the SDK does.
  */
 function writeAnyValueFields(w: ProtoWriter, value: LogValue): void {
@@ -194,6 +195,11 @@ function writeAnyValueFields(w: ProtoWriter, value: LogValue): void {
   if (value === null || value === undefined) return;
   if (value instanceof Uint8Array) {
     w.bytes(7, value);
+    return;
+  }
+  if (value instanceof OtlpDouble) {
+    w.tag(4, 1);
+    w.double(value.value);
     return;
   }
   if (Array.isArray(value)) {

@@ -1,7 +1,8 @@
 import { diag } from '@opentelemetry/api';
 import { ExportResultCode } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import type { LogkitRecord } from '../../src/core/record.js';
+import { OtlpDouble } from '../../src/core/otlp-values.js';
+import { type LogkitRecord, type LogMap, type LogValue, setMapEntry } from '../../src/core/record.js';
 import { severityBand } from '../../src/core/severity.js';
 import type { LogStage, StageContext, WriteVerdict } from '../../src/core/stage.js';
 import type { ReasonCounts } from '../../src/core/stats.js';
@@ -94,7 +95,7 @@ export class SdkExporterStage implements LogStage {
     const batch = this.queue.splice(0, this.batch.maxRecords);
     this.inFlight = new Promise<void>((resolve) => {
       try {
-        untraced(() => this.exporter.export(batch as unknown as ReadableLogRecord[], (result) => {
+        untraced(() => this.exporter.export(batch.map(sdkRecord) as unknown as ReadableLogRecord[], (result) => {
           if (result.code === ExportResultCode.SUCCESS) this.exported += batch.length;
           else {
             this.failed += batch.length;
@@ -127,4 +128,35 @@ function leastSevereOldest(queue: readonly LogkitRecord[]): number {
     }
   }
   return index;
+}
+
+/**
+ * The record as an SDK exporter can read it: an SDK knows only JS values, and would write an
+ * OtlpDouble (a received whole-number double) as a map `{ value: 1 }`; it gets the number instead,
+ * which it writes as an int, the nearest it can say. The record itself (shared with the other
+ * destinations) is never changed: a record without one is passed as it is, one with one is copied.
+ */
+function sdkRecord(record: LogkitRecord): LogkitRecord {
+  const attributes = plainNumbers(record.attributes) as LogMap;
+  const body = plainNumbers(record.body);
+  return attributes === record.attributes && body === record.body ? record : { ...record, attributes, body };
+}
+
+function plainNumbers(value: LogValue): LogValue {
+  if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return value;
+  if (value instanceof OtlpDouble) return value.value;
+  if (Array.isArray(value)) {
+    let out: LogValue[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item = plainNumbers(value[i]);
+      if (item !== value[i]) (out ??= value.slice())[i] = item;
+    }
+    return out ?? value;
+  }
+  let out: LogMap | undefined;
+  for (const key of Object.keys(value)) {
+    const item = plainNumbers(value[key]);
+    if (item !== value[key]) setMapEntry((out ??= { ...value }), key, item);
+  }
+  return out ?? value;
 }

@@ -1,5 +1,6 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { LogkitRecord, LogMap, LogValue } from '../../src/core/record.js';
+import { OtlpDouble } from '../../src/core/otlp-values.js';
 import { severityName } from '../../src/core/severity.js';
 import { isoNanos, recordTime, resourceAttributes, toJsonValue, toText } from '../../src/core/record-fields.js';
 import { datasetName, type ElasticsearchConfig } from './config.js';
@@ -42,7 +43,7 @@ function otelDocument(record: LogkitRecord, dataStream: DataStreamFields): strin
   }
   if (record.body !== undefined) {
     const body = record.body;
-    doc.body = body !== null && typeof body === 'object' && !(body instanceof Uint8Array) ? { structured: mappableJson(body) } : { text: toText(body) };
+    doc.body = body !== null && typeof body === 'object' && !(body instanceof Uint8Array) && !(body instanceof OtlpDouble) ? { structured: mappableJson(body) } : { text: toText(body) };
   }
   doc.attributes = mappableJson(record.attributes);
   if (record.droppedAttributesCount > 0) doc.dropped_attributes_count = record.droppedAttributesCount;

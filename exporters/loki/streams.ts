@@ -1,5 +1,6 @@
 import type { HrTime } from '@opentelemetry/api';
 import type { LogkitRecord, LogMap, LogValue } from '../../src/core/record.js';
+import { OtlpDouble } from '../../src/core/otlp-values.js';
 import { severityName } from '../../src/core/severity.js';
 import { ReasonCounter } from '../../src/core/stats.js';
 import { recordTime, resourceAttributes, toJsonValue, toText } from '../../src/core/record-fields.js';
@@ -133,7 +134,7 @@ function labelSource(record: LogkitRecord, key: string): string | undefined {
   const own = record.attributes[key];
   if (own !== undefined && own !== null) return toText(own);
   const resource = resourceAttributes(record.resource)[key];
-  return resource === undefined || resource === null ? undefined : String(resource);
+  return resource === undefined || resource === null ? undefined : toText(resource as LogValue);
 }
 
 /** Nested maps become `parent_child` names, as Loki's OTLP ingestion flattens them; other values become text. */
@@ -143,7 +144,7 @@ function flatten(map: LogMap, prefix: string, out: [string, string][], labelKeys
     const value: LogValue = map[key];
     if (value === undefined || value === null) continue;
     const name = prefix === '' ? metadataName(key) : `${prefix}_${metadataName(key)}`;
-    if (typeof value === 'object' && !Array.isArray(value) && !(value instanceof Uint8Array)) flatten(value, name, out, []);
+    if (typeof value === 'object' && !Array.isArray(value) && !(value instanceof Uint8Array) && !(value instanceof OtlpDouble)) flatten(value, name, out, []);
     else out.push([name, toText(value)]);
   }
 }

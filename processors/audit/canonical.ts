@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { AUDIT_CHAIN_ATTRIBUTES } from '../../src/core/audit-record.js';
+import { OtlpDouble } from '../../src/core/otlp-values.js';
 import type { LogkitRecord, LogMap, LogValue } from '../../src/core/record.js';
 import { recordTime, resourceAttributes, unixNanosString } from '../../src/core/record-fields.js';
 import { severityName } from '../../src/core/severity.js';
@@ -45,6 +46,7 @@ export function typedOf(value: LogValue): Typed {
   }
   if (value === null) return null;
   if (value instanceof Uint8Array) return { y: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') };
+  if (value instanceof OtlpDouble) return { d: value.value };
   if (Array.isArray(value)) return { a: value.map(typedOf) };
   return { m: typedMapOf(value) };
 }

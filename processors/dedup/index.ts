@@ -228,7 +228,7 @@ class DedupStage implements LogStage {
     let id = this.resourceIds.get(resource);
     if (id !== undefined) return id;
     const attributes = resourceAttributes(resource);
-    const text = JSON.stringify(Object.keys(attributes).sort().map((k) => [k, String(attributes[k])]));
+    const text = JSON.stringify(Object.keys(attributes).sort().map((k) => [k, toText(attributes[k] as LogValue)]));
     id = this.internedResources.get(text);
     if (id === undefined) {
       id = this.internedResources.size < MAX_RESOURCE_IDS ? `r${this.internedResources.size}|` : part(text);

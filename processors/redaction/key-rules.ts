@@ -24,16 +24,37 @@ export const DEFAULT_BLOCKED_KEYS: readonly string[] = [
  */
 const WORD_ENDINGS = ['password', 'passwd', 'secret', 'token'];
 
+/**
+ * Keys whose integer values may be card numbers (`card`, `payment.pan`, `cardNo`): the last words of
+ * the key spell one of these. Integers under any other key are ids, counts or amounts, never checked
+ * for a card number (a random 64-bit id passes Luhn with a card prefix about one time in ten). Card
+ * numbers in strings are found under any key. `card_number`, `credit_card` and `cc_number` are block
+ * rules besides: their values are redacted whole.
+ */
+export const CARD_KEYS: readonly string[] = ['card', 'pan', 'card_no', 'card_num', 'card_number', 'credit_card', 'cc_number', 'cc_num', 'primary_account_number'];
+
+/**
+ * Keys that hold an address or a connection string: the value is sanitized by the URL sanitizer
+ * (credentials out, scheme, host, port and path kept), not blanked. A connection string that is not a URL
+ * (`Server=…;Password=…`) is still redacted whole, under the kind `connection_string`.
+ */
+const URL_KEYS: readonly string[] = ['url', 'uri', 'dsn'];
+const CONNECTION_STRING_KEYS: readonly string[] = ['connection_string', 'conn_string', 'connection_url', 'conn_str'];
+const CONNECTION_STRING_KIND = 'connection_string';
+
 /** What a key means for its value. */
 export type KeyVerdict =
-  /** An ordinary key: its value is scanned by the value detectors. */
-  | { readonly type: 'scan' }
+  /** An ordinary key: its value is scanned by the value detectors; `cards`: its integers may be card numbers. */
+  | { readonly type: 'scan'; readonly cards?: boolean }
   /** Never touched, not even scanned. */
   | { readonly type: 'ignore' }
   /** The whole value is a secret of this kind (the rule's name, e.g. `api_key`, or `not_allowed`). */
   | { readonly type: 'redact'; readonly kind: string }
-  /** A URL or a database statement: sanitized (credentials, literals), then scanned. */
-  | { readonly type: 'sanitize'; readonly sanitizer: Sanitizer };
+  /**
+   * A URL or a database statement: sanitized (credentials, literals), then scanned. `otherwise`: the kind a
+   * value that is not a URL is redacted whole as (a connection string in another form).
+   */
+  | { readonly type: 'sanitize'; readonly sanitizer: Sanitizer; readonly otherwise?: string };
 
 /** The attribute sanitizers: `url` for URL attributes, `db` for database statements. */
 export type Sanitizer = 'url' | 'db';
@@ -43,6 +64,9 @@ export const NOT_ALLOWED_KIND = 'not_allowed';
 
 const SCAN: KeyVerdict = { type: 'scan' };
 const IGNORE: KeyVerdict = { type: 'ignore' };
+const SCAN_CARDS: KeyVerdict = { type: 'scan', cards: true };
+const URL_KEY: KeyVerdict = { type: 'sanitize', sanitizer: 'url' };
+const CONNECTION_STRING_KEY: KeyVerdict = { type: 'sanitize', sanitizer: 'url', otherwise: CONNECTION_STRING_KIND };
 /** Attribute keys repeat endlessly; a bounded cache keeps classification off the hot path. */
 const CACHE_LIMIT = 4096;
 
@@ -70,6 +94,9 @@ export class KeyRules {
   private readonly cache = new Map<string, KeyVerdict>();
   private readonly textCache = new Map<string, string | null>();
   private readonly sanitized = new Map<string, KeyVerdict>();
+  private readonly cardKeys = new KeyEndings(CARD_KEYS);
+  private readonly urlKeys = new KeyEndings(URL_KEYS);
+  private readonly connectionStringKeys = new KeyEndings(CONNECTION_STRING_KEYS);
 
   constructor(spec: KeyRulesSpec) {
     for (const name of spec.blocked) {
@@ -129,10 +156,14 @@ export class KeyRules {
   private compute(key: string): KeyVerdict {
     const normalized = this.ignored.size > 0 || this.allowed !== undefined ? normalizeKey(key) : '';
     if (this.ignored.has(normalized)) return IGNORE;
+    const notAllowed = this.allowed !== undefined && !this.allowed.has(normalized);
+    // An address keeps its host: sanitized before the block rules (`db.connection_string` is one).
+    if (!notAllowed && this.connectionStringKeys.match(key)) return CONNECTION_STRING_KEY;
+    if (!notAllowed && this.urlKeys.match(key)) return URL_KEY;
     const rule = this.matchBlocked(key);
     if (rule !== undefined) return { type: 'redact', kind: rule };
-    if (this.allowed !== undefined && !this.allowed.has(normalized)) return { type: 'redact', kind: NOT_ALLOWED_KIND };
-    return this.sanitized.get(key) ?? SCAN;
+    if (notAllowed) return { type: 'redact', kind: NOT_ALLOWED_KIND };
+    return this.sanitized.get(key) ?? (this.cardKeys.match(key) ? SCAN_CARDS : SCAN);
   }
 
   /**
@@ -154,6 +185,31 @@ export class KeyRules {
       for (const ending of WORD_ENDINGS) if (last.endsWith(ending) && this.blocked.has(ending)) return this.blocked.get(ending);
     }
     return rule;
+  }
+}
+
+/**
+ * Names a key ends with, word for word (`payment.card` and `cardNo` end with `card` / `card_no`;
+ * `discard` and `span` do not). Checked once per distinct key (classifications are cached).
+ */
+class KeyEndings {
+  private readonly names: ReadonlySet<string>;
+  private readonly endings = new BlockedEndings();
+
+  constructor(names: readonly string[]) {
+    this.names = new Set(names.map(normalizeKey));
+    for (const name of this.names) this.endings.add(name);
+  }
+
+  match(key: string): boolean {
+    if (!this.endings.endKey(key)) return false;
+    const words = splitKeyWords(key);
+    let suffix = '';
+    for (let i = words.length - 1; i >= 0; i--) {
+      suffix = words[i] + suffix;
+      if (this.names.has(suffix)) return true;
+    }
+    return false;
   }
 }
 

@@ -1,3 +1,4 @@
+import { OtlpDouble } from '../../src/core/otlp-values.js';
 import type { LogMap, LogValue } from '../../src/core/record.js';
 import type { RecordBytes, ValueScan } from '../../src/core/record-encoding.js';
 import { ActionTable } from './actions.js';
@@ -43,7 +44,7 @@ const PIPELINE_ATTRIBUTES: readonly string[] = [
 const CLEAN_CACHE_SIZE = 2048;
 const CLEAN_MIN_LENGTH = 16;
 const CLEAN_MAX_LENGTH = 1024;
-/** Integers this large may be card numbers logged as numbers. */
+/** Integers this large, under a card key (see CARD_KEYS), may be card numbers logged as numbers. */
 const MIN_CARD_NUMBER = 1e12;
 /** The kind counted when a database statement lost literals (they become `?`, whatever the action). */
 const DB_STATEMENT_KIND = 'db_statement';
@@ -93,7 +94,7 @@ export class Redactor {
     this.summary = summary;
     try {
       if (record.body !== undefined) {
-        const body = this.value(record.body, 0, false);
+        const body = this.value(record.body, 0, false, false);
         if (body !== record.body) record.body = body as LogValue;
       }
       this.map(record.attributes, 0);
@@ -110,10 +111,16 @@ export class Redactor {
    * dialect comes from a neighbouring attribute).
    */
   finds(view: RecordBytes): boolean {
+    this.cardKeySeen = false;
     return view.scan(this.scanner);
   }
 
   private sanitizeNext: Sanitizer | undefined;
+  /**
+   * The scan does not say which key an integer is under; once a card key was seen in the record, every
+   * later integer is checked. That can only find more than {@link redactRecord} would, never less.
+   */
+  private cardKeySeen = false;
   private readonly scanner: ValueScan = {
     key: (key) => {
       const verdict = this.keys.classify(key);
@@ -124,10 +131,12 @@ export class Redactor {
         case 'redact':
           return 'hit';
         case 'sanitize':
-          if (verdict.sanitizer !== 'url') return 'hit';
+          // A connection-string key whose value is not a URL is redacted whole: decided on the full path.
+          if (verdict.sanitizer !== 'url' || verdict.otherwise !== undefined) return 'hit';
           this.sanitizeNext = verdict.sanitizer;
           return 'scan';
         default:
+          if (verdict.cards === true) this.cardKeySeen = true;
           return 'scan';
       }
     },
@@ -138,7 +147,10 @@ export class Redactor {
       }
       return this.text(value, inMap, inMap) !== value;
     },
-    integer: (value) => (typeof value === 'bigint' ? value >= MIN_CARD_NUMBER : value >= MIN_CARD_NUMBER && Number.isSafeInteger(value)) && this.number(value, false) !== value,
+    integer: (value) =>
+      this.cardKeySeen &&
+      (typeof value === 'bigint' ? value >= MIN_CARD_NUMBER : value >= MIN_CARD_NUMBER && Number.isSafeInteger(value)) &&
+      this.number(value, false) !== value,
   };
 
   /**
@@ -148,32 +160,33 @@ export class Redactor {
   redactValue(value: LogValue, summary?: RedactionSummary): LogValue {
     this.summary = summary;
     try {
-      return this.value(value, 0, false) as LogValue;
+      return this.value(value, 0, false, false) as LogValue;
     } finally {
       this.summary = undefined;
     }
   }
 
-  private value(value: LogValue, depth: number, removable: boolean): LogValue | typeof REMOVE {
+  /** `cards`: the value is under a card key, so an integer in it may be a card number. */
+  private value(value: LogValue, depth: number, removable: boolean, cards: boolean): LogValue | typeof REMOVE {
     switch (typeof value) {
       case 'string':
         // A map entry (removable) is an attribute-like value that repeats; a body string is usually unique.
         return this.text(value, removable, removable);
       case 'number':
-        return value >= MIN_CARD_NUMBER && Number.isSafeInteger(value) ? this.number(value, removable) : value;
+        return cards && value >= MIN_CARD_NUMBER && Number.isSafeInteger(value) ? this.number(value, removable) : value;
       case 'bigint':
-        return value >= MIN_CARD_NUMBER ? this.number(value, removable) : value;
+        return cards && value >= MIN_CARD_NUMBER ? this.number(value, removable) : value;
       case 'object':
         break;
       default:
         return value;
     }
-    if (value === null || value instanceof Uint8Array) return value;
+    if (value === null || value instanceof Uint8Array || value instanceof OtlpDouble) return value;
     if (depth >= MAX_DEPTH) return this.whole('depth_limit', value, removable);
     if (Array.isArray(value)) {
       for (let i = 0; i < value.length; i++) {
         const item = value[i]!;
-        const out = this.value(item, depth + 1, false);
+        const out = this.value(item, depth + 1, false, cards);
         if (out !== item) value[i] = out as LogValue;
       }
       return value;
@@ -219,10 +232,11 @@ export class Redactor {
       case 'redact':
         return this.whole(verdict.kind, item, true);
       case 'sanitize':
+        if (verdict.otherwise !== undefined && !(typeof item === 'string' && item.includes('://'))) return this.whole(verdict.otherwise, item, true);
         if (typeof item === 'string') return this.text(this.sanitize(verdict.sanitizer, item, map), true, true);
-        return this.value(item, depth + 1, true);
+        return this.value(item, depth + 1, true, false);
       default:
-        return this.value(item, depth + 1, true);
+        return this.value(item, depth + 1, true, verdict.cards === true);
     }
   }
 

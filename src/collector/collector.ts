@@ -75,12 +75,25 @@ export function createCollector(options: CreateCollectorOptions = {}): Collector
   const pipelineOptions: LogkitOptions = { env: options.env, ...options.pipeline };
   const config = resolveConfig(pipelineOptions);
   refuseForwardingToItself(settings, config);
+  const env = options.env ?? process.env;
+  if (env.OTEL_LOGKIT_LEVEL !== undefined && env.OTEL_LOGKIT_COLLECTOR_LEVEL === undefined && options.level === undefined) {
+    warnUser(
+      `otel-logkit collector: OTEL_LOGKIT_LEVEL=${env.OTEL_LOGKIT_LEVEL} is the library's threshold and does not apply here: the collector passes every severity its senders send. ` +
+        'Set OTEL_LOGKIT_COLLECTOR_LEVEL to drop (or, with tail deferral, hold) records below a severity.',
+    );
+  }
   // What differs from the library's chain: deferral across services happens here, per correlation id
   // (the per-execution kind has no executions to follow); the audit chain and payload archiving belong
   // to the service that wrote the record, which signed or archived it already.
   const chainConfig: LogkitConfig = {
     ...config,
-    sampling: { ...config.sampling, deferred: { ...config.sampling.deferred, enabled: false, forward: false } },
+    // A collector passes what its senders chose to send: its threshold is its own setting (TRACE unless
+    // set), not the library's INFO. Per-logger levels, ratios and rate limits still apply when configured.
+    sampling: {
+      ...config.sampling,
+      rules: { ...config.sampling.rules, level: settings.level },
+      deferred: { ...config.sampling.deferred, enabled: false, forward: false },
+    },
     audit: { ...config.audit, enabled: false },
     archive: { ...config.archive, dir: undefined, s3: undefined },
   };

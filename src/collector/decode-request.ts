@@ -1,6 +1,7 @@
 import { OtlpJsonDecoder } from '../../exporters/codec/decode-json.js';
 import { OtlpProtobufDecoder } from '../../exporters/codec/decode-protobuf.js';
 import { LogkitError } from '../core/errors.js';
+import { OtlpDouble } from '../core/otlp-values.js';
 import type { LogkitRecord, LogValue } from '../core/record.js';
 import type { OtlpEncoding } from './otlp-answer.js';
 import { RequestRefusal } from './request-body.js';
@@ -64,7 +65,7 @@ function checkRecord(record: LogkitRecord, limits: RequestLimits): string | unde
 function checkValue(value: LogValue, limits: RequestLimits, depth: number): string | undefined {
   if (typeof value === 'string') return tooLong(value.length, value, limits.maxValueBytes);
   if (value instanceof Uint8Array) return value.length > limits.maxValueBytes ? `a bytes value longer than ${limits.maxValueBytes} bytes` : undefined;
-  if (value === null || typeof value !== 'object') return undefined;
+  if (value === null || typeof value !== 'object' || value instanceof OtlpDouble) return undefined;
   if (depth > limits.maxDepth) throw new RequestRefusal(400, `a value is nested deeper than ${limits.maxDepth} levels`, 'too_deep');
   if (Array.isArray(value)) {
     for (const item of value) {

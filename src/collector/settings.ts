@@ -1,3 +1,4 @@
+import { SeverityNumber } from '@opentelemetry/api';
 import { type Env, SettingsReader } from '../core/env.js';
 import { ConfigError } from '../core/errors.js';
 import { GRPC_PEER } from '../../exporters/otlp/grpc-library.js';
@@ -26,6 +27,12 @@ export interface CollectorOptions {
   retryAfterSeconds?: number;
   /** `OTEL_LOGKIT_COLLECTOR_SILENCE_AFTER` (ms; off when unset): a service that sent records and then none for longer is reported silent. */
   silenceAfterMs?: number;
+  /**
+   * `OTEL_LOGKIT_COLLECTOR_LEVEL` (default `TRACE`: every record passes): the severity below which the
+   * collector drops (or, with tail deferral, holds) what senders sent. The library's `OTEL_LOGKIT_LEVEL`
+   * does not apply here: a sender chose what to send, and its own threshold already ran.
+   */
+  level?: SeverityNumber | string;
 }
 
 /** What one request may be; beyond it the request (or the record) is refused, never trimmed silently. */
@@ -72,6 +79,8 @@ export interface CollectorSettings {
   retryAfterSeconds: number;
   /** `OTEL_LOGKIT_COLLECTOR_SILENCE_AFTER`; undefined: silence is not watched. */
   silenceAfterMs?: number;
+  /** `OTEL_LOGKIT_COLLECTOR_LEVEL`: the sampling stage's default threshold in the collector. */
+  level: SeverityNumber;
 }
 
 const ENDPOINT_FORM = 'host:port, e.g. 127.0.0.1:4318 (port 0 picks a free port)';
@@ -121,6 +130,7 @@ export function parseCollectorSettings(options: CollectorOptions = {}): Collecto
       maxRecordsPerId: read.int('OTEL_LOGKIT_TAIL_MAX_RECORDS_PER_ID', 1000, { min: 1 }, t.maxRecordsPerId),
       maxRecords: read.int('OTEL_LOGKIT_TAIL_MAX_RECORDS', 100_000, { min: 1 }, t.maxRecords),
     },
+    level: read.severity('OTEL_LOGKIT_COLLECTOR_LEVEL', SeverityNumber.TRACE, options.level),
     retryAfterSeconds: read.int('OTEL_LOGKIT_COLLECTOR_RETRY_AFTER', 5, { min: 1, max: 3600 }, options.retryAfterSeconds),
     silenceAfterMs:
       options.silenceAfterMs === undefined && read.raw('OTEL_LOGKIT_COLLECTOR_SILENCE_AFTER') === undefined

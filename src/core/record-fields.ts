@@ -1,6 +1,7 @@
 import type { Attributes, HrTime } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { LogkitRecord, LogValue } from './record.js';
+import { OtlpDouble } from './otlp-values.js';
 
 /**
  * How the native exporters (Loki, Elasticsearch) read a record: its time and its values as plain JSON.
@@ -64,6 +65,7 @@ export function toJsonValue(value: LogValue): unknown {
   }
   if (value === null) return null;
   if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
+  if (value instanceof OtlpDouble) return value.value;
   if (Array.isArray(value)) return value.map(toJsonValue);
   const out: Record<string, unknown> = Object.create(null); // `__proto__` stays an ordinary key
   for (const key of Object.keys(value)) out[key] = toJsonValue(value[key]);

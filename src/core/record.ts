@@ -3,15 +3,17 @@ import type { HrTime, SeverityNumber, SpanContext } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import { OtlpDouble } from './otlp-values.js';
 
 /**
  * A value in a record body or attribute: OTLP's AnyValue, plus `bigint` for int64 values beyond 2^53
- * (encoders write it as an integer). Maps are plain objects whose keys are all own data properties: a
+ * (encoders write it as an integer), and {@link OtlpDouble} for a received double that is a whole number
+ * (encoders write it as a double). Maps are plain objects whose keys are all own data properties: a
  * `__proto__` key from the application is stored with {@link setMapEntry}, never as the prototype.
  * (Null-prototype objects would be simpler, but V8 keeps them in dictionary mode, which made every
  * record copy and every added attribute 2-4x slower.)
  */
-export type LogValue = string | number | boolean | bigint | Uint8Array | null | undefined | LogValue[] | LogMap;
+export type LogValue = string | number | boolean | bigint | Uint8Array | OtlpDouble | null | undefined | LogValue[] | LogMap;
 export interface LogMap {
   [key: string]: LogValue;
 }
@@ -240,6 +242,7 @@ class ValueCopier {
     }
     try {
       if (value instanceof Uint8Array) return new Uint8Array(value);
+      if (value instanceof OtlpDouble) return value; // immutable
       if (value instanceof ArrayBuffer) return new Uint8Array(value.slice(0));
       if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer.slice(value.byteOffset, value.byteOffset + value.byteLength));
       if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString();

@@ -1,3 +1,4 @@
+import { OtlpDouble } from '../../../src/core/otlp-values.js';
 import type { LogkitRecord, LogValue } from '../../../src/core/record.js';
 
 /*
@@ -42,6 +43,7 @@ function valueMemory(value: LogValue): number {
   }
   if (value === null) return 0;
   if (value instanceof Uint8Array) return 96 + value.byteLength;
+  if (value instanceof OtlpDouble) return NUMBER;
   if (Array.isArray(value)) {
     let bytes = 32;
     for (const item of value) bytes += ARRAY_SLOT + valueMemory(item);

@@ -11,7 +11,7 @@ const installs = new Map<string, Promise<string>>();
  * (a binary or a classpath file). The scripts are idempotent and cached, so this is fast when
  * `install.sh` has already run; on a cold machine it builds.
  */
-export function ensureInstalled(backend: 'collector' | 'opensearch' | 'loki' | 'kafka' | 'collector-kafka'): Promise<string> {
+export function ensureInstalled(backend: 'collector' | 'opensearch' | 'loki' | 'kafka' | 'collector-kafka' | 'python-otel'): Promise<string> {
   let pending = installs.get(backend);
   if (!pending) {
     pending = new Promise((resolve, reject) => {

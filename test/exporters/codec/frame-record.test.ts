@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { describe, expect, it } from 'vitest';
 import { RecordFrameReader, RecordFrameWriter } from '../../../exporters/codec/record-frame.js';
@@ -18,7 +19,7 @@ import { SettingsReader } from '../../../src/core/env.js';
 const resource = resourceFromAttributes({ 'service.name': 'kept' });
 const scope = { name: 'kept' };
 
-function record(body: string, attributes: Record<string, string | number>): LogkitRecord {
+function record(body: string, attributes: Record<string, string | number | bigint>): LogkitRecord {
   return { hrTime: [1_700_000_000, 5], hrTimeObserved: [1_700_000_000, 6], resource, instrumentationScope: scope, attributes, droppedAttributesCount: 0, body };
 }
 
@@ -51,8 +52,9 @@ describe('records that arrive encoded, through redaction', () => {
     const stage = createRedactionStage(parseRedactionConfig(new SettingsReader({})), { stats: new PipelineStats(), resource: resourceFromAttributes({}) }, sink);
     const [, clean, card, email, url] = handedOver([
       record('warm-up', {}),
-      record('GET /orders ok', { 'http.route': '/orders/:id', 'http.response.status_code': 200 }),
-      record('paid', { 'payment.ref': 4111111111111111 }),
+      // An id that passes the Luhn check is no card number: its key is not a card key (see CARD_KEYS).
+      record('GET /orders ok', { 'http.route': '/orders/:id', 'http.response.status_code': 200, 'order.id': 4111111111111111 }),
+      record('paid', { 'payment.card': 4111111111111111 }),
       record('mail sent', { note: 'to bob@example.com' }),
       record('called', { 'url.full': 'https://bob:s3cret@api.example.com/x' }),
     ]);
@@ -68,7 +70,18 @@ describe('records that arrive encoded, through redaction', () => {
     // Each of the others carried something to redact: changed, and encoded from their fields.
     for (const changed of out.slice(1)) expect(keptEncodingOf(changed)).toBeUndefined();
     const sent = JSON.stringify(new OtlpProtobufDecoder().decode(encodeOtlpProtobuf(out)), (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
-    for (const secret of ['4111111111111111', 'bob@example.com', 's3cret']) expect(sent).not.toContain(secret);
+    for (const secret of ['"payment.card":4111111111111111', 'bob@example.com', 's3cret']) expect(sent).not.toContain(secret);
+  });
+
+  it('10,000 random 64-bit ids under an id key keep their records as bytes: an integer is no card number unless its key says so', () => {
+    const out: LogkitRecord[] = [];
+    const sink: LogStage = { write: (r) => (out.push(r), 'taken'), forceFlush: async () => {}, shutdown: async () => {} };
+    const stage = createRedactionStage(parseRedactionConfig(new SettingsReader({})), { stats: new PipelineStats(), resource: resourceFromAttributes({}) }, sink);
+    const ids = Array.from({ length: 10_000 }, () => BigInt.asIntN(64, randomBytes(8).readBigUInt64LE()));
+    const [, ...records] = handedOver([record('warm-up', {}), ...ids.map((id) => record('order placed', { 'order.id': id, 'payment.card.count': 2 }))]);
+    for (const r of records) stage.write(r);
+    expect(out).toHaveLength(10_000);
+    expect(out.filter((r) => keptEncodingOf(r) === undefined)).toHaveLength(0);
   });
 
   it('a stage that changes a record and forgets to say so cannot send its old bytes', () => {

@@ -2,6 +2,7 @@ import { SeverityNumber } from '@opentelemetry/api';
 import { InMemoryLogRecordExporter } from '@opentelemetry/sdk-logs';
 import { describe, expect, it } from 'vitest';
 import { SdkExporterStage } from '../../../exporters/delivery/sdk-exporter-stage.js';
+import { OtlpDouble } from '../../../src/core/otlp-values.js';
 import { record, stageContext } from '../records.js';
 
 describe('an SDK exporter as a destination', () => {
@@ -49,6 +50,23 @@ describe('an SDK exporter as a destination', () => {
     expect(exporter.getFinishedLogRecords()).toHaveLength(0);
     await new Promise((resolve) => setTimeout(resolve, 80));
     expect(exporter.getFinishedLogRecords().map((r) => r.body)).toEqual(['alone']);
+    await stage.shutdown();
+  });
+
+  it('gives an SDK exporter a received whole-number double as its number, without changing the record other destinations see', async () => {
+    const exporter = new InMemoryLogRecordExporter();
+    const stage = new SdkExporterStage('memory', exporter, stageContext(), { maxRecords: 1, maxQueueRecords: 10, delayMs: 1 });
+    const nested = { ratio: new OtlpDouble(2), name: 'n' };
+    const sent = record('doubles', SeverityNumber.INFO, { ratio: new OtlpDouble(1), list: [new OtlpDouble(0), 3], nested, plain: 'x' });
+    const untouched = record('none', SeverityNumber.INFO, { count: 1 });
+    stage.write(sent);
+    stage.write(untouched);
+    await stage.forceFlush();
+    const [first, second] = exporter.getFinishedLogRecords();
+    expect(first!.attributes).toEqual({ ratio: 1, list: [0, 3], nested: { ratio: 2, name: 'n' }, plain: 'x' });
+    expect(sent.attributes.ratio).toBeInstanceOf(OtlpDouble);
+    expect(nested.ratio).toBeInstanceOf(OtlpDouble);
+    expect(second).toBe(untouched);
     await stage.shutdown();
   });
 });

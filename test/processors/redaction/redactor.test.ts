@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { LogMap } from '../../../src/core/record.js';
 import { map, redactorFor } from './redactor-for.js';
@@ -35,10 +36,56 @@ describe('Redactor', () => {
     expect({ ...attributes }).toEqual({ cvv: '[REDACTED:cvv]', credentials: '[REDACTED:credentials]', password: '', token: null });
   });
 
-  it('finds card numbers logged as numbers', () => {
-    const attributes: LogMap = map({ pan: 4111111111111111, big: 4111111111111111n, count: 1732262400000 });
+  it('finds card numbers logged as numbers under a card key, and leaves integers under other keys alone', () => {
+    const attributes: LogMap = map({
+      pan: 4111111111111111,
+      'payment.card': 4111111111111111n,
+      cards: map({ cardNo: [4111111111111111] }),
+      'order.id': 4111111111111111,
+      big: 4111111111111111n,
+      count: 1732262400000,
+      note: 'card 4111 1111 1111 1111',
+    });
     redactorFor().redactRecord({ attributes });
-    expect({ ...attributes }).toEqual({ pan: '[REDACTED:card]', big: '[REDACTED:card]', count: 1732262400000 });
+    expect({ ...attributes }).toEqual({
+      pan: '[REDACTED:card]',
+      'payment.card': '[REDACTED:card]',
+      cards: { cardNo: ['[REDACTED:card]'] },
+      'order.id': 4111111111111111,
+      big: 4111111111111111n,
+      count: 1732262400000,
+      note: 'card [REDACTED:card]',
+    });
+  });
+
+  it('redacts at most 0.1% of 100,000 random 64-bit integer ids, and keeps their type', () => {
+    const redactor = redactorFor();
+    let redacted = 0;
+    for (let i = 0; i < 100_000; i++) {
+      const id = BigInt.asIntN(64, randomBytes(8).readBigUInt64LE());
+      const attributes: LogMap = map({ 'order.id': id, 'user.id': Number(id & 0xf_ffff_ffff_ffffn), id, 'span.count': id });
+      redactor.redactRecord({ attributes });
+      if (attributes['order.id'] !== id || attributes['id'] !== id || attributes['span.count'] !== id || typeof attributes['user.id'] !== 'number') redacted++;
+    }
+    expect(redacted).toBeLessThanOrEqual(100);
+  });
+
+  it('sanitizes a connection string or URL under an address key: credentials out, host kept', () => {
+    const attributes: LogMap = map({
+      'db.connection_string': 'redis://user:pw@orders-primary:6379/0',
+      'cache.url': 'https://bob:s3cret@cache.internal/x?token=abc&v=1',
+      'db.dsn': 'postgres://app:S3cr3t@db.internal:5432/shop',
+      'service.uri': 'https://api.example.com/v1',
+      'legacy.connection_string': 'Server=tcp:sql.acme.io;User ID=app;Password=pw123;',
+    });
+    redactorFor().redactRecord({ attributes });
+    expect({ ...attributes }).toEqual({
+      'db.connection_string': 'redis://user:[REDACTED:url_credentials]@orders-primary:6379/0',
+      'cache.url': 'https://bob:[REDACTED:url_credentials]@cache.internal/x?token=[REDACTED:token]&v=1',
+      'db.dsn': 'postgres://app:[REDACTED:url_credentials]@db.internal:5432/shop',
+      'service.uri': 'https://api.example.com/v1',
+      'legacy.connection_string': '[REDACTED:connection_string]',
+    });
   });
 
   it('does not redact the event name', () => {

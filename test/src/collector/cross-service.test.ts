@@ -20,7 +20,7 @@ async function service(env: Record<string, string>): Promise<string> {
 }
 
 beforeAll(async () => {
-  collector = await startCollector({ OTEL_LOGKIT_LEVEL: 'info', OTEL_LOGKIT_TAIL_WINDOW: '1000' });
+  collector = await startCollector({ OTEL_LOGKIT_COLLECTOR_LEVEL: 'info', OTEL_LOGKIT_TAIL_WINDOW: '1000' });
   const ours = { SERVICE_KIND: 'logkit', OTEL_LOGS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: collector.url, OTEL_LOGKIT_DEFERRED_FORWARD: 'true', OTEL_BLRP_SCHEDULE_DELAY: '10', OTEL_LOGKIT_LEVEL: 'info' };
   const c = await service({ SERVICE_KIND: 'stock', OTEL_SERVICE_NAME: 'inventory', COLLECTOR_URL: collector.url });
   const b = await service({ ...ours, OTEL_SERVICE_NAME: 'billing', NEXT_URL: c });

@@ -9,6 +9,7 @@ import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeOtlpProtobuf } from '../../../exporters/codec/encode-protobuf.js';
 import { createLogPipeline, type LogValue } from '../../../src/index.js';
+import { parseCollectorSettings } from '../../../src/collector/settings.js';
 import { text } from '../../exporters/receiver.js';
 import { type CollectorUnderTest, otlpJson, post, startCollector, until } from './harness.js';
 
@@ -64,8 +65,21 @@ describe('collector: OTLP/HTTP in, the pipeline out', () => {
     expect(text(password?.value)).not.toBe('hunter2');
   });
 
+  it('passes every severity its senders send by default, even with the library threshold set; OTEL_LOGKIT_COLLECTOR_LEVEL sets its own', async () => {
+    running = await startCollector({ OTEL_LOGKIT_TAIL: 'false', OTEL_LOGKIT_LEVEL: 'warn' });
+    const records = [{ body: 'trace', severity: 1 }, { body: 'debug', severity: 5 }, { body: 'unspecified', severity: 0 }, { body: 'info', severity: 9 }];
+    const answer = await post(running.url, otlpJson(records));
+    expect(JSON.parse(answer.text)).not.toHaveProperty('partialSuccess.rejectedLogRecords');
+    await until(() => running!.backend.records.length === 4, 'all four records');
+    expect(running.backend.records.map((r) => text(r.body))).toEqual(['trace', 'debug', 'unspecified', 'info']);
+    await running.close();
+    running = await startCollector({ OTEL_LOGKIT_TAIL: 'false', OTEL_LOGKIT_COLLECTOR_LEVEL: 'DEBUG' });
+    expect(JSON.parse((await post(running.url, otlpJson(records))).text)).toMatchObject({ partialSuccess: { rejectedLogRecords: '1' } });
+    expect(() => parseCollectorSettings({ env: { OTEL_LOGKIT_COLLECTOR_LEVEL: 'loud' } })).toThrow(/OTEL_LOGKIT_COLLECTOR_LEVEL/);
+  });
+
   it('reports records refused by policy in partial_success and delivers the rest', async () => {
-    running = await startCollector({ OTEL_LOGKIT_TAIL: 'false', OTEL_LOGKIT_LEVEL: 'info' });
+    running = await startCollector({ OTEL_LOGKIT_TAIL: 'false', OTEL_LOGKIT_COLLECTOR_LEVEL: 'info' });
     const answer = await post(running.url, otlpJson([{ body: 'kept', severity: 9 }, { body: 'debug noise', severity: 5 }]));
     expect(answer.status).toBe(200);
     expect(JSON.parse(answer.text)).toMatchObject({ partialSuccess: { rejectedLogRecords: '1' } });

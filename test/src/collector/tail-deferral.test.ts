@@ -13,7 +13,7 @@ const attribute = (record: OtlpLogRecord, key: string) => record.attributes?.fin
 
 describe('collector tail deferral', () => {
   it('releases every held record of an id, from every sender, in time order, when an error of that id arrives', async () => {
-    running = await startCollector({ OTEL_LOGKIT_LEVEL: 'info', OTEL_LOGKIT_TAIL_WINDOW: '60000' });
+    running = await startCollector({ OTEL_LOGKIT_COLLECTOR_LEVEL: 'info', OTEL_LOGKIT_TAIL_WINDOW: '60000' });
     const t = Date.now();
     // A forwarding otel-logkit service (marked held) and a stock sender (plain DEBUG, keyed by trace id).
     await post(running.url, otlpJson([{ body: 'A: second', severity: 5, attributes: held('req-1'), timeMs: t + 2 }], 'service-a'));
@@ -30,7 +30,7 @@ describe('collector tail deferral', () => {
   });
 
   it('releases an id when a service says an execution of it failed, and lets its later records through', async () => {
-    running = await startCollector({ OTEL_LOGKIT_LEVEL: 'info' });
+    running = await startCollector({ OTEL_LOGKIT_COLLECTOR_LEVEL: 'info' });
     await post(running.url, otlpJson([{ body: 'detail', severity: 5, attributes: held('req-3') }]));
     await post(running.url, otlpJson([{ body: 'execution failed', severity: 9, attributes: { 'correlation.global_id': 'req-3', 'logkit.execution.outcome': 'failed' } }]));
     await post(running.url, otlpJson([{ body: 'late detail', severity: 5, attributes: held('req-3') }]));
@@ -40,7 +40,7 @@ describe('collector tail deferral', () => {
   });
 
   it('discards the held records of an id that stays quiet for the window, and counts them', async () => {
-    running = await startCollector({ OTEL_LOGKIT_LEVEL: 'info', OTEL_LOGKIT_TAIL_WINDOW: '50' });
+    running = await startCollector({ OTEL_LOGKIT_COLLECTOR_LEVEL: 'info', OTEL_LOGKIT_TAIL_WINDOW: '50' });
     await post(running.url, otlpJson([{ body: 'success detail', severity: 5, attributes: held('req-ok') }, { body: 'done', severity: 9, attributes: { 'correlation.global_id': 'req-ok' } }]));
     await until(() => running!.collector.stats().tail!.discarded === 1, 'the discard');
     await post(running.url, otlpJson([{ body: 'too late to matter', severity: 17, attributes: { 'correlation.global_id': 'req-ok' } }]));
@@ -49,7 +49,7 @@ describe('collector tail deferral', () => {
   });
 
   it('caps what one id and all ids may hold, dropping the oldest first and counting each drop', async () => {
-    running = await startCollector({ OTEL_LOGKIT_LEVEL: 'info', OTEL_LOGKIT_TAIL_MAX_RECORDS_PER_ID: '2', OTEL_LOGKIT_TAIL_MAX_RECORDS: '3' });
+    running = await startCollector({ OTEL_LOGKIT_COLLECTOR_LEVEL: 'info', OTEL_LOGKIT_TAIL_MAX_RECORDS_PER_ID: '2', OTEL_LOGKIT_TAIL_MAX_RECORDS: '3' });
     await post(running.url, otlpJson(['a1', 'a2', 'a3'].map((body) => ({ body, severity: 5, attributes: held('a') }))));
     await post(running.url, otlpJson(['b1', 'b2'].map((body) => ({ body, severity: 5, attributes: held('b') }))));
     expect(running.collector.stats().tail).toMatchObject({ held: 5, held_records: 3, dropped: { id_cap: 1, total_cap: 1 } });
