@@ -84,9 +84,11 @@ function write(reader: RecordFrameReader, frame: Uint8Array): void {
 
 /** Everything the application's thread has written so far goes to the destinations. */
 function drain(): number {
-  const n = ring.drain((frame) => write(frames, frame));
+  let n = ring.drain((frame) => write(frames, frame));
   if (ring.control === RingControl.PERSIST) {
     // The process is exiting: what was handed over goes to the spool synchronously, then we answer.
+    // Read again first: frames written after the drain above began came before the request.
+    n += ring.drain((frame) => write(frames, frame));
     persistEveryQueueNow();
     ring.answer();
   }
