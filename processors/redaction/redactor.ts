@@ -36,6 +36,25 @@ const PIPELINE_ATTRIBUTES: readonly string[] = [
   REDACTION_KINDS_ATTRIBUTE,
 ];
 /**
+ * The keys under which the pipeline writes the ids it generates (src/core/ids.ts: 32 lowercase hex
+ * characters). A value of exactly that form under one of them is an id and is not scanned: a detector
+ * could only take it for a secret by accident (a run of digits inside it read as a card number), and
+ * it is unique per record, so the clean-value cache never spares the detectors' pass over it.
+ */
+const PIPELINE_ID_KEYS: ReadonlySet<string> = new Set([CORRELATION_ATTRIBUTES.uid, CORRELATION_ATTRIBUTES.globalId, CORRELATION_ATTRIBUTES.localId]);
+const ID_LENGTH = 32;
+
+/** Whether `text` is 32 lowercase hex characters. */
+function isIdForm(text: string): boolean {
+  if (text.length !== ID_LENGTH) return false;
+  for (let i = 0; i < ID_LENGTH; i++) {
+    const c = text.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+  }
+  return true;
+}
+
+/**
  * Attribute values repeat endlessly (routes, user agents, host names): values found clean are
  * remembered, up to this many of at most CLEAN_MAX_LENGTH characters, so each is scanned once per
  * cache generation. The cache starts over when full, which bounds its memory. Body strings, mostly
@@ -112,6 +131,7 @@ export class Redactor {
    */
   finds(view: RecordBytes): boolean {
     this.cardKeySeen = false;
+    this.idNext = false;
     return view.scan(this.scanner);
   }
 
@@ -121,10 +141,13 @@ export class Redactor {
    * later integer is checked. That can only find more than {@link redactRecord} would, never less.
    */
   private cardKeySeen = false;
+  /** The key just read is one of PIPELINE_ID_KEYS. */
+  private idNext = false;
   private readonly scanner: ValueScan = {
     key: (key) => {
       const verdict = this.keys.classify(key);
       this.sanitizeNext = undefined;
+      this.idNext = false;
       switch (verdict.type) {
         case 'ignore':
           return 'skip';
@@ -137,10 +160,15 @@ export class Redactor {
           return 'scan';
         default:
           if (verdict.cards === true) this.cardKeySeen = true;
+          this.idNext = PIPELINE_ID_KEYS.has(key);
           return 'scan';
       }
     },
     string: (value, inMap) => {
+      if (this.idNext) {
+        this.idNext = false;
+        if (isIdForm(value)) return false;
+      }
       if (this.sanitizeNext !== undefined) {
         this.sanitizeNext = undefined;
         if (sanitizeUrlValue(value, this.urlReplacer) !== value) return true;
@@ -236,6 +264,7 @@ export class Redactor {
         if (typeof item === 'string') return this.text(this.sanitize(verdict.sanitizer, item, map), true, true);
         return this.value(item, depth + 1, true, false);
       default:
+        if (typeof item === 'string' && PIPELINE_ID_KEYS.has(key) && isIdForm(item)) return item;
         return this.value(item, depth + 1, true, verdict.cards === true);
     }
   }

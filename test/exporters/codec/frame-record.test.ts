@@ -114,3 +114,31 @@ describe('records that arrive encoded, through redaction', () => {
     expect(sent[1]!.severityNumber).toBe(17);
   });
 });
+
+describe('ids the pipeline generates', () => {
+  // A custom pattern that matches any 32-hex string stands in for a detector that would take an id for a secret.
+  const stageWith = (out: LogkitRecord[]) =>
+    createRedactionStage(
+      parseRedactionConfig(new SettingsReader({ OTEL_LOGKIT_REDACT_PATTERNS: 'hex=[0-9a-f]{32}' })),
+      { stats: new PipelineStats(), resource: resourceFromAttributes({}) },
+      { write: (r) => (out.push(r), 'taken'), forceFlush: async () => {}, shutdown: async () => {} },
+    );
+  const id = randomBytes(16).toString('hex');
+
+  it('are not scanned under the pipeline’s id keys, as bytes or as objects; the same value elsewhere is', () => {
+    for (const arrive of [(records: LogkitRecord[]) => records, handedOver]) {
+      const out: LogkitRecord[] = [];
+      const stage = stageWith(out);
+      const records = arrive([
+        record('warm-up', {}),
+        record('an id', { 'log.record.uid': id, 'correlation.global_id': id }),
+        record('an id elsewhere', { 'order.ref': id }),
+        record('not an id', { 'log.record.uid': `token ${id}` }),
+      ]);
+      for (const r of records) stage.write(r);
+      expect(out[1]!.attributes).toEqual({ 'log.record.uid': id, 'correlation.global_id': id });
+      expect(out[2]!.attributes['order.ref']).toBe('[REDACTED:hex]');
+      expect(out[3]!.attributes['log.record.uid']).toBe('token [REDACTED:hex]');
+    }
+  });
+});
