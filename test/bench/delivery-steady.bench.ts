@@ -35,6 +35,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 const VARIANTS: Record<string, { name: string; env?: Record<string, string>; spool?: boolean }> = {
   stock: { name: 'stock SDK (BLRP + otlp-proto, gzip)' },
+  floor: { name: 'floor: SDK emit into a no-op processor' },
   pino: { name: 'pino + pino-opentelemetry-transport, gzip' },
   ours: { name: 'otel-logkit defaults, memory queue', env: {} },
   'ours-spool': { name: 'otel-logkit defaults, spool (fsync=batch)', env: {}, spool: true },
@@ -68,6 +69,10 @@ async function pipeline(variant: string, base: string, spoolDir?: string): Promi
 }
 
 function provider(variant: string, base: string, spoolDir?: string): LoggerProvider {
+  if (variant === 'floor') {
+    // What any pipeline behind the SDK pays before it does anything: the SDK's emit and the bench's loop.
+    return new LoggerProvider({ processors: [{ onEmit: () => {}, forceFlush: async () => {}, shutdown: async () => {} }] });
+  }
   if (variant === 'stock') {
     const exporter = new OTLPLogExporter({ url: `${base}/v1/logs`, compression: 'gzip' as never });
     return new LoggerProvider({ processors: [new BatchLogRecordProcessor({ exporter })] });
@@ -168,7 +173,7 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 
 async function main(): Promise<void> {
   const only = process.env.BENCH_VARIANTS?.split(',');
-  const variants = Object.keys(VARIANTS).filter((v) => v === 'stock' || !only || only.includes(v));
+  const variants = Object.keys(VARIANTS).filter((v) => v === 'stock' || v === 'floor' || !only || only.includes(v));
   const sink = child(['sink', '0'], sinkScript);
   const { port } = await message<{ port: number }>(sink);
   const base = `http://127.0.0.1:${port}`;
