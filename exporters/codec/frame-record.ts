@@ -113,7 +113,11 @@ export class FrameRecord implements LogkitRecord, RecordBytes {
     this.whole().spanContext = value;
   }
   get severityNumber(): SeverityNumber | undefined {
-    return (this.decoded ?? this.fields()).severityNumber;
+    if (this.decoded !== undefined) return this.decoded.severityNumber;
+    if (this.head !== undefined) return this.head.severityNumber;
+    // Every queue asks each record its severity (its band): read that one field, build nothing.
+    const severity = severityIn(this.kept!);
+    return severity === UNREADABLE ? this.fields().severityNumber : severity;
   }
   set severityNumber(value: SeverityNumber | undefined) {
     this.whole().severityNumber = value;
@@ -168,6 +172,50 @@ export class FrameRecord implements LogkitRecord, RecordBytes {
     reader.len = reader.pos + length;
     return reader;
   }
+}
+
+const UNREADABLE = -1;
+
+/**
+ * `severity_number` read straight from a `ScopeLogs.log_records` field's bytes, or undefined when the
+ * record has none; UNREADABLE for a form this shortcut does not walk (the full read then answers).
+ */
+function severityIn(bytes: Uint8Array): SeverityNumber | undefined | typeof UNREADABLE {
+  let pos = 1; // the field's tag: one byte (field 2, length-delimited)
+  let end = 0;
+  for (let shift = 0; shift < 35; shift += 7) {
+    const b = bytes[pos++]!;
+    end += (b & 127) * 2 ** shift;
+    if (b < 128) break;
+  }
+  end += pos;
+  while (pos < end) {
+    const tag = bytes[pos++]!;
+    if (tag >= 128) return UNREADABLE; // a field number above 15: not one the writers put first
+    switch (tag & 7) {
+      case 0: {
+        let value = 0;
+        for (let shift = 0; ; shift += 7) {
+          if (shift > 28) return UNREADABLE;
+          const b = bytes[pos++]!;
+          value += (b & 127) * 2 ** shift;
+          if (b < 128) break;
+        }
+        if (tag >>> 3 === 2) return value as SeverityNumber;
+        break;
+      }
+      case 1:
+        pos += 8;
+        break;
+      case 5:
+        pos += 4;
+        break;
+      default:
+        // A length-delimited field (body, attributes, text) before the severity: the full read.
+        return UNREADABLE;
+    }
+  }
+  return undefined;
 }
 
 function scanKeyValue(reader: Reader, end: number, scan: ValueScan, depth: number): boolean {

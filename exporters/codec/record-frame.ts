@@ -74,7 +74,7 @@ export class RecordFrameReader {
     const known = this.origins[origin];
     if (frame[0] !== KNOWN_ORIGIN || known === undefined) throw new Error(`a record frame of unknown origin ${origin}`);
     // Copied out of the ring: the frame's memory is reused once the read returns.
-    return new FrameRecord(Buffer.from(frame.subarray(PREFIX)), known.resource, known.scope);
+    return new FrameRecord(Buffer.copyBytesFrom(frame, PREFIX), known.resource, known.scope);
   }
 }
 

@@ -142,3 +142,14 @@ describe('ids the pipeline generates', () => {
     }
   });
 });
+
+describe('the severity of a record that stays bytes', () => {
+  it('is read from its bytes alone, for every severity and for none, and agrees with the decoded record', () => {
+    const severities = [undefined, 1, 9, 17, 24];
+    const records = handedOver([record('warm-up', {}), ...severities.map((severityNumber) => ({ ...record('r', { k: 'v' }), severityNumber }))]).slice(1);
+    expect(records.map((r) => r.severityNumber)).toEqual(severities);
+    // Read without decoding: the bytes are still there.
+    for (const r of records) expect(keptEncodingOf(r)).toBeDefined();
+    expect(new OtlpProtobufDecoder().decode(encodeOtlpProtobuf(records)).map((r) => r.severityNumber)).toEqual(severities);
+  });
+});
