@@ -1,3 +1,4 @@
+import { encodedForHolding } from '../exporters/codec/frame-record.js';
 import { diag, logs, type SeverityNumber } from '@opentelemetry/api';
 import { LoggerProvider, type LogRecordExporter, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import type { Resource } from '@opentelemetry/resources';
@@ -83,7 +84,7 @@ function buildPipeline(options: LogkitOptions): { parts: LogPipelineParts; exit?
   const health = new BackendHealth();
   const exit = new ExitFlush(stats, health, { timeoutMs: config.exitTimeoutMs, spoolDir: config.delivery.settings.spoolDir });
   const pressure = queuePressure(stats, config.delivery.settings);
-  const ctx: StageContext = { stats, resource, health, exitSignal: exit.given.signal, pressure };
+  const ctx: StageContext = { stats, resource, health, exitSignal: exit.given.signal, pressure, holdingForm: encodedForHolding };
   const userExporters: LogRecordExporter[] = options.exporter === undefined ? [] : ([] as LogRecordExporter[]).concat(options.exporter);
   const { settings } = config.delivery;
   // By default, what needs no caller context runs in the delivery worker (see workerPart).

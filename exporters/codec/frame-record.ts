@@ -3,7 +3,9 @@ import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import protobuf from 'protobufjs/minimal.js';
 import type { LogkitRecord, LogMap, LogValue } from '../../src/core/record.js';
-import { RECORD_BYTES, type RecordBytes, type ValueScan } from '../../src/core/record-encoding.js';
+import { keptEncodingOf, RECORD_BYTES, type RecordBytes, type ValueScan } from '../../src/core/record-encoding.js';
+import { writeLogRecord } from './encode-protobuf.js';
+import { ProtoWriter } from './proto-writer.js';
 import { decodeLogRecordField, type LogRecordScalars, readAnyValue, readKey, readLogRecordFields } from './decode-protobuf.js';
 
 type Reader = protobuf.Reader;
@@ -172,6 +174,20 @@ export class FrameRecord implements LogkitRecord, RecordBytes {
     reader.len = reader.pos + length;
     return reader;
   }
+}
+
+const holding = new ProtoWriter(4 * 1024);
+
+/**
+ * A record in the form a stage holds it (StageContext.holdingForm, deferral): its OTLP bytes in a
+ * buffer of its own — a few hundred bytes instead of the record's objects — read through a
+ * FrameRecord, so the queues copy those bytes when it is released instead of encoding it again.
+ */
+export function encodedForHolding(record: LogkitRecord): LogkitRecord {
+  if (keptEncodingOf(record) !== undefined) return record;
+  holding.reset();
+  writeLogRecord(holding, record);
+  return new FrameRecord(new Uint8Array(holding.view()), record.resource, record.instrumentationScope);
 }
 
 const UNREADABLE = -1;

@@ -106,7 +106,7 @@ class SeveritySampler implements SamplingStage {
     }
     if (config.deferred.enabled) {
       const emit = (record: LogkitRecord) => next.write(record);
-      const deferred: Deferral = config.deferred.forward ? new ForwardingDeferral(emit, ctx) : new DeferredBuffer(config.deferred, emit, ctx.stats);
+      const deferred: Deferral = config.deferred.forward ? new ForwardingDeferral(emit, ctx) : new DeferredBuffer(config.deferred, emit, ctx.stats, ctx.holdingForm);
       this.deferred = deferred;
       this.unsubscribe.push(onExecutionEnd((execution) => deferred.ended(execution)));
       this.unsubscribe.push(onLocalRootSpanError((traceId) => deferred.releaseTrace(traceId)));

@@ -53,4 +53,11 @@ export interface StageContext {
    * ~50 ms, so reading it per record costs a number). Absent when nothing measures it (bare tests).
    */
   readonly pressure?: () => number;
+  /**
+   * The form a record takes while a stage holds it past `write` (deferral): its encoded bytes, a few
+   * hundred bytes in one buffer instead of a graph of objects that outlives the young generation.
+   * Whatever reads the held record later reads it through those bytes (see RecordBytes); a changed
+   * field decodes it. Absent (bare tests): records are held as they are.
+   */
+  readonly holdingForm?: (record: LogkitRecord) => LogkitRecord;
 }

@@ -76,6 +76,8 @@ export class DeferredBuffer {
     private readonly config: DeferredConfig,
     private readonly emit: (record: LogkitRecord) => void,
     stats: PipelineStats,
+    /** What a record is held as (StageContext.holdingForm): its encoded bytes in the pipeline. */
+    private readonly holdingForm: (record: LogkitRecord) => LogkitRecord = (record) => record,
     private readonly now: () => number = Date.now,
   ) {
     stats.register(
@@ -101,9 +103,8 @@ export class DeferredBuffer {
    * nothing, when that execution has already been released: the caller passes the record on.
    */
   hold(record: LogkitRecord, execution: Execution | undefined): boolean {
-    const item: HeldRecord = { record, bytes: estimateRecordMemory(record), seq: ++this.seq };
     if (execution === undefined) {
-      this.add(this.ring, item, this.config.globalMaxRecords);
+      this.add(this.ring, this.item(record), this.config.globalMaxRecords);
     } else {
       if (this.released.has(execution)) return false;
       let history = this.histories.get(execution);
@@ -118,11 +119,16 @@ export class DeferredBuffer {
         history.lastTrace = traceId;
         (history.traces ??= new Set()).add(traceId);
       }
-      this.add(history.queue, item, this.config.maxRecords);
+      this.add(history.queue, this.item(record), this.config.maxRecords);
     }
     this.buffered++;
     this.enforceTotal();
     return true;
+  }
+
+  private item(record: LogkitRecord): HeldRecord {
+    const held = this.holdingForm(record);
+    return { record: held, bytes: estimateRecordMemory(held), seq: ++this.seq };
   }
 
   /** The execution failed (error record, throw, 5xx, failed root span): release its history; later records pass. */

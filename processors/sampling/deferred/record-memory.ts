@@ -1,5 +1,6 @@
 import { OtlpDouble } from '../../../src/core/otlp-values.js';
 import type { LogkitRecord, LogValue } from '../../../src/core/record.js';
+import { keptEncodingOf } from '../../../src/core/record-encoding.js';
 
 /*
  * Heap cost per part, measured on Node 24 with test/bench/sampling-memory.bench.ts (the figures are
@@ -12,6 +13,8 @@ const MAP_ENTRY = 32;
 const STRING_HEADER = 16;
 const ARRAY_SLOT = 16;
 const NUMBER = 16;
+/** A record held as its bytes: the record object, the byte array and its backing store, beside the bytes themselves. */
+const ENCODED_BASE = 240;
 
 /** The bookkeeping of one execution that holds records: its entry, queue and slots; counted against the caps too. */
 export const HISTORY_MEMORY = 200;
@@ -22,6 +25,9 @@ export const HISTORY_MEMORY = 200;
  * scope, span context).
  */
 export function estimateRecordMemory(record: LogkitRecord): number {
+  // Exact but for the objects around the bytes, and read without decoding the record.
+  const encoded = keptEncodingOf(record);
+  if (encoded !== undefined) return ENCODED_BASE + encoded.byteLength;
   let bytes = RECORD_BASE + valueMemory(record.body);
   const attributes = record.attributes;
   for (const key in attributes) bytes += MAP_ENTRY + STRING_HEADER + key.length + valueMemory(attributes[key]);

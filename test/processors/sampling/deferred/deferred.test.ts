@@ -321,3 +321,32 @@ describe('deferred logging: a local root span ending with status ERROR', () => {
     }
   });
 });
+
+describe('held records', () => {
+  it('are held as their encoded bytes — counted at their encoded size — and come out as they were logged', async () => {
+    const h = startPipeline();
+    const log = h.logger();
+    const execution = beginExecution();
+    const heldBytes = () => (h.pipeline.stats().deferred as { held_bytes: number }).held_bytes;
+    enterExecution(execution, () => log.emit({ severityNumber: DEBUG, body: 'x'.repeat(10), attributes: { step: 1 } }));
+    const first = heldBytes();
+    enterExecution(execution, () => log.emit({ severityNumber: DEBUG, body: 'x'.repeat(10), attributes: { step: 2 } }));
+    const small = heldBytes() - first;
+    enterExecution(execution, () => log.emit({ severityNumber: DEBUG, body: 'x'.repeat(1010), attributes: { step: 3 } }));
+    const large = heldBytes() - first - small;
+    // 1,000 more characters of body: 1,000 more bytes, plus one for each length prefix that grew from one
+    // byte to two (the string's and its AnyValue's) — the encoding itself, not an estimate of objects.
+    expect(large - small).toBe(1002);
+    enterExecution(execution, () => log.emit({ severityNumber: DEBUG, body: { order: { id: 7, lines: ['a', 'b'] } }, attributes: { step: 4 } }));
+    execution.fail('checkout failed');
+    endExecution(execution);
+    const records = await h.records();
+    expect(records.map((r) => r.body)).toEqual(['x'.repeat(10), 'x'.repeat(10), 'x'.repeat(1010), { order: { id: 7, lines: ['a', 'b'] } }]);
+    expect(records.map((r) => [r.attributes.step, r.attributes['logkit.deferred']])).toEqual([
+      [1, true],
+      [2, true],
+      [3, true],
+      [4, true],
+    ]);
+  });
+});
