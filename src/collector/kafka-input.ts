@@ -25,6 +25,6 @@ export function createKafkaInput(env: Env, receiver: LogsReceiver, stats: Pipeli
   };
   // Said once per outage, naming the brokers, like a destination that cannot reach its backend.
   const source = new KafkaSource(config, sink, health?.watch('kafka_source', kafkaBrokersEndpoint(config.connection.brokers)));
-  stats.register('kafka_source', () => ({ ...source.stats() }), { gauges: ['in_flight'] });
+  stats.register('kafka_source', () => ({ ...source.stats() }), { gauges: ['in_flight', 'buffered'] });
   return source;
 }

@@ -32,12 +32,20 @@ export interface KafkaSourceStats {
   reread: number;
   /** Rebalances this member went through (each one a new reading position from the committed offsets). */
   rebalances: number;
+  /** Rejoins that waited for the batch in the sink to be accepted and committed before giving up the partitions. */
+  rejoin_waits: number;
+  /** Of those, the ones that gave up waiting (the batch took longer than the wait): its records are read again by the partition's next owner. */
+  rejoin_wait_timeouts: number;
   /** Offset commits refused (a rebalance took the partition): those records will be read again, by whoever owns it now. */
   commit_failures: number;
   /** Times the stream of messages was opened again, after a rebalance or an error. */
   restarts: number;
+  /** Attempts that got no answer from the brokers (a heartbeat, a fetch, a join, a commit): while they are away, this grows and the warning is said once. */
+  unreachable: number;
   /** Records handed to the sink and not yet accepted. */
   in_flight: number;
+  /** Messages the client fetched that the source has not read yet (it stops fetching once this reaches its small buffer's size). */
+  buffered: number;
 }
 
 const RETRY_MIN_MS = 100;
@@ -45,8 +53,17 @@ const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 1_000;
 /** How long the group may take to hand out partitions when a member joins or leaves. */
 const REBALANCE_TIMEOUT_MS = 30_000;
-/** How long a rejoin waits for the batch in the sink to be accepted and committed (well within the rebalance timeout). */
-const REVOKE_WAIT_MS = 10_000;
+/** A member that stops heart-beating (SIGKILL) loses its partitions after this long. */
+const SESSION_TIMEOUT_MS = 10_000;
+/**
+ * How long a rejoin waits for the batch in the sink to be accepted and committed. Shorter than the
+ * session: the client stops heart-beating before it asks for the JoinGroup metadata (beforeRejoin),
+ * and the coordinator drops a member whose JoinGroup comes a session timeout after its last
+ * heartbeat — a wait as long as the session (10 s, as it was) could get the member expelled and its
+ * commit refused, so the next owner read the batch again. As Vector bounds its drain on revoke below
+ * `session_timeout_ms`.
+ */
+const REVOKE_WAIT_MS = SESSION_TIMEOUT_MS * 0.6;
 /** How often the topic's partition count is checked: partitions added to it are read after the next check. */
 const PARTITION_CHECK_MS = 5_000;
 
@@ -85,7 +102,7 @@ interface OpenStream {
  * await source.close(); // waits for the batch in the sink, commits it, leaves the group
  */
 export class KafkaSource {
-  private readonly counters: Omit<KafkaSourceStats, 'in_flight'> = {
+  private readonly counters: Omit<KafkaSourceStats, 'in_flight' | 'buffered'> = {
     messages: 0,
     records: 0,
     accepted: 0,
@@ -93,11 +110,16 @@ export class KafkaSource {
     stale: 0,
     reread: 0,
     rebalances: 0,
+    rejoin_waits: 0,
+    rejoin_wait_timeouts: 0,
     sink_failures: 0,
     commit_failures: 0,
     restarts: 0,
+    unreachable: 0,
   };
   private inFlight = 0;
+  /** The stream being read, while there is one. */
+  private reading: Stream | undefined;
   private consumer: Consumer | undefined;
   private running: Promise<void> | undefined;
   private closing = false;
@@ -128,8 +150,7 @@ export class KafkaSource {
     const consumer = new Consumer({
       ...kafkaClientOptions(this.config.connection),
       groupId: this.config.groupId,
-      // A member that stops heart-beating (SIGKILL) loses its partitions after this long.
-      sessionTimeout: 10_000,
+      sessionTimeout: SESSION_TIMEOUT_MS,
       heartbeatInterval: 1_000,
       rebalanceTimeout: REBALANCE_TIMEOUT_MS,
       // Called before every JoinGroup. The group's (eager) protocol gives up every partition when a
@@ -167,7 +188,7 @@ export class KafkaSource {
   }
 
   stats(): KafkaSourceStats {
-    return { ...this.counters, in_flight: this.inFlight };
+    return { ...this.counters, in_flight: this.inFlight, buffered: this.reading?.readableLength ?? 0 };
   }
 
   /**
@@ -252,14 +273,19 @@ export class KafkaSource {
   /** Reads batches until a rebalance, the source closes, or the stream fails (which throws). */
   private async drain(open: OpenStream): Promise<void> {
     const { stream } = open;
-    while (!this.closing && this.current(open)) {
-      if (stream.destroyed || stream.readableEnded) throw stream.errored ?? new Error('the stream of messages ended');
-      const batch = this.readAvailable(stream);
-      if (batch.messages.length === 0) {
-        await this.readable();
-        continue;
+    this.reading = stream;
+    try {
+      while (!this.closing && this.current(open)) {
+        if (stream.destroyed || stream.readableEnded) throw stream.errored ?? new Error('the stream of messages ended');
+        const batch = this.readAvailable(stream);
+        if (batch.messages.length === 0) {
+          await this.readable();
+          continue;
+        }
+        await this.process(batch);
       }
-      await this.process(batch);
+    } finally {
+      this.reading = undefined;
     }
   }
 
@@ -356,7 +382,10 @@ export class KafkaSource {
     this.rejoining = true;
     this.wake();
     this.partitions = metadata.topics.get(this.config.topic)?.partitionsCount ?? this.partitions;
-    if (this.settling && !this.committing) await within(this.settling, REVOKE_WAIT_MS);
+    if (this.settling && !this.committing) {
+      this.counters.rejoin_waits++;
+      if (!(await within(this.settling, REVOKE_WAIT_MS))) this.counters.rejoin_wait_timeouts++;
+    }
     const userData = Buffer.alloc(4);
     userData.writeUInt32BE(this.partitions);
     return userData;
@@ -386,7 +415,9 @@ export class KafkaSource {
 
   /** Tells the watch when an error means the brokers cannot be reached (a refusal or a rebalance does not). */
   private unreachable(error: Error | undefined): void {
-    if (error && (kafkaErrorHasCode(error, 'PLT_KFK_NETWORK') || kafkaErrorHasCode(error, 'PLT_KFK_TIMEOUT'))) this.watch?.unreachable(error);
+    if (!error || !(kafkaErrorHasCode(error, 'PLT_KFK_NETWORK') || kafkaErrorHasCode(error, 'PLT_KFK_TIMEOUT'))) return;
+    this.counters.unreachable++;
+    this.watch?.unreachable(error);
   }
 
   /** Resolves when the stream has messages, ends, fails, a rebalance begins or ends, or the source closes. */
@@ -418,11 +449,11 @@ export class KafkaSource {
   }
 }
 
-/** Resolves when `promise` settles or after `ms`, whichever comes first. */
-function within(promise: Promise<unknown>, ms: number): Promise<void> {
+/** Resolves when `promise` settles (true) or after `ms` (false), whichever comes first. */
+function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
-  return Promise.race([promise.then(() => {}), deadline]).finally(() => clearTimeout(timer));
+  const deadline = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  return Promise.race([promise.then(() => true), deadline]).finally(() => clearTimeout(timer));
 }
 
 /**

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Producer } from '@platformatic/kafka';
+import { Admin, Producer } from '@platformatic/kafka';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaSource, parseKafkaSourceConfig, type LogkitRecord } from '../../../src/index.js';
@@ -12,11 +12,11 @@ import { eventually, startKafka, type KafkaBackend } from '../backends.js';
 import { runScript } from '../fixtures/child-process.js';
 import { fastDelivery } from '../fixtures/delivery-env.js';
 import { summary } from '../fixtures/known-records.js';
-import { attribute, missing, readTopic, recordsOf, SERVICE, tally } from './fixtures/topic.js';
+import { attribute, duplicates, missing, produceNumbered, readTopic, recordsOf, SERVICE, tally } from './fixtures/topic.js';
 
 // The `kafka` destination and the Kafka source against a real Apache Kafka 4.1 (KRaft): what the
 // destination writes (keys, encoding, partitions), what the source reads back and commits, and the
-// broker going away for 20 s while a service keeps logging into its spool.
+// broker going away while a service keeps logging into its spool.
 
 let kafka: KafkaBackend;
 
@@ -35,6 +35,19 @@ function lastStats(lines: readonly string[]): Record<string, Record<string, unkn
   const line = lines.findLast((l) => l.startsWith('stats '));
   if (!line) throw new Error(`no stats line; last lines: ${lines.slice(-5).join(' | ')}`);
   return JSON.parse(line.slice(6)) as Record<string, Record<string, unknown>>;
+}
+
+/** Record `n` of run `runId` (`e2e.run`, `e2e.n`), as a producer of the test writes it. */
+function numbered(runId: string, n: number): LogkitRecord {
+  return {
+    hrTime: [1_700_000_000, n],
+    hrTimeObserved: [1_700_000_000, n],
+    body: `record ${n}`,
+    resource: resourceFromAttributes({ 'service.name': 'e2e-producer' }),
+    instrumentationScope: { name: 'e2e' },
+    attributes: { 'e2e.run': runId, 'e2e.n': n },
+    droppedAttributesCount: 0,
+  };
 }
 
 /** A Kafka source whose sink keeps what it is given, in memory. */
@@ -86,12 +99,20 @@ describe('kafka destination → Apache Kafka → Kafka source', () => {
     expect([...seen.values()].every((count) => count === 1)).toBe(true);
     expect(first.source.stats()).toMatchObject({ records: total, accepted: total, undecodable: 0, in_flight: 0 });
 
-    // The group committed what the sink accepted: a new member of the same group finds nothing to read.
+    // The group committed what the sink accepted: a new member of the same group reads nothing of it.
+    // One more record on each partition, written after the commit, is what it waits for: having read
+    // that, it has read every partition from its committed offset on (Kafka keeps a partition's order),
+    // so the run's records are not coming.
     const second = memorySource(topic, groupId);
     await second.source.start();
-    await new Promise((r) => setTimeout(r, 3_000));
+    const producer = new Producer({ clientId: 'e2e-after-commit', bootstrapBrokers: [kafka.brokers] });
+    const after = [0, 1, 2].map((partition) => ({ topic, partition, value: encodeOtlpProtobuf([numbered(`${runId}-after`, partition)]) }));
+    await producer.send({ messages: after });
+    await producer.close();
+    await eventually(async () => second.received.length, (n) => n >= after.length, { timeoutMs: 60_000 });
     await second.source.close();
-    expect(second.received).toEqual([]);
+    expect(second.received.map((r) => r.attributes['e2e.run'])).toEqual(after.map(() => `${runId}-after`));
+    expect(missing(tally(second.received, `${runId}-after`), after.length)).toEqual([]);
   });
 
   it('writes a route target kafka(topic=…) to its own topic, with its own producer and stats section', async () => {
@@ -112,15 +133,7 @@ describe('kafka destination → Apache Kafka → Kafka source', () => {
     const runId = randomBytes(6).toString('hex');
     const topic = `poison_${runId}`;
     await kafka.createTopic(topic, 1);
-    const record = (n: number): LogkitRecord => ({
-      hrTime: [1_700_000_000, n],
-      hrTimeObserved: [1_700_000_000, n],
-      body: `poison ${n}`,
-      resource: resourceFromAttributes({ 'service.name': 'e2e-poison' }),
-      instrumentationScope: { name: 'e2e' },
-      attributes: { 'e2e.run': runId, 'e2e.n': n },
-      droppedAttributesCount: 0,
-    });
+    const record = (n: number): LogkitRecord => numbered(runId, n);
     const producer = new Producer({ clientId: 'e2e-poison', bootstrapBrokers: [kafka.brokers] });
     await producer.send({ messages: [{ topic, value: encodeOtlpProtobuf([record(0)]) }, { topic, value: Buffer.from('{"not":"protobuf"') }, { topic, value: encodeOtlpProtobuf([record(1)]) }] });
     await producer.close();
@@ -153,16 +166,64 @@ describe('kafka destination → Apache Kafka → Kafka source', () => {
     await source.start();
     // The third batch waits in the sink: nothing else is read meanwhile, however much the topic holds.
     await eventually(async () => source.stats(), (s) => s.in_flight > 0 && calls === 3, { timeoutMs: 30_000 });
-    await new Promise((r) => setTimeout(r, 1_500));
-    const held = source.stats();
+    // Meanwhile the client has fetched what the source does not read: at least a buffer's worth (64
+    // messages) waits there, unread, while the sink holds the batch.
+    const held = await eventually(async () => source.stats(), (s) => s.buffered >= 64, { timeoutMs: 30_000 });
     expect(held.sink_failures).toBe(1);
-    expect(held.records).toBeLessThan(total);
+    expect(held.records, 'two batches of 50 read: the accepted one and the one in the sink').toBe(100);
     expect(calls).toBe(3);
     release();
     await eventually(async () => received.length, (n) => n >= total, { timeoutMs: 60_000 });
     await source.close();
     expect(missing(tally(received, runId), total)).toEqual([]);
     summary('kafka source backpressure', { topic_records: total, read_while_sink_held: held.records, sink_failures: held.sink_failures });
+  });
+
+  it('commits the batch held in its sink before it rejoins: a member joining meanwhile reads none of it again', async () => {
+    const runId = randomBytes(6).toString('hex');
+    const topic = `rejoin_${runId}`;
+    const groupId = `e2e-${runId}`;
+    await kafka.createTopic(topic, 2);
+    const total = 2_000;
+    await produceNumbered(kafka.brokers, topic, runId, 0, total);
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let calls = 0;
+    const first = memorySource(topic, groupId, async () => {
+      if (++calls === 1) await gate;
+    }, { OTEL_LOGKIT_COLLECTOR_KAFKA_MAX_BATCH_RECORDS: '100' });
+    const second = memorySource(topic, groupId);
+    const admin = new Admin({ clientId: 'e2e-rejoin', bootstrapBrokers: [kafka.brokers] });
+    try {
+      await first.source.start();
+      await eventually(async () => first.source.stats(), (s) => s.in_flight > 0, { timeoutMs: 30_000 });
+      // The second member's join starts a rebalance; the first cannot rejoin while its batch is in the sink.
+      const joining = second.source.start();
+      // Both members known to the coordinator, the group waiting for the first one's JoinGroup.
+      await eventually(
+        async () => (await admin.describeGroups({ groups: [groupId] })).get(groupId),
+        (g) => g?.state === 'PreparingRebalance' && g.members.size === 2,
+        { timeoutMs: 30_000, intervalMs: 50 },
+      );
+      // The first member heard of it (its heartbeat's answer) and waits for its batch before rejoining.
+      await eventually(async () => first.source.stats().rejoin_waits, (n) => n >= 1, { timeoutMs: 30_000, intervalMs: 50 });
+      // Accepted during the rebalance: committed before the JoinGroup, so the new owner starts after it.
+      release();
+      await joining;
+      await eventually(async () => missing(tally([...first.received, ...second.received], runId), total).length, (n) => n === 0, { timeoutMs: 60_000 });
+      await Promise.all([first.source.close(), second.source.close()]);
+      const counts = tally([...first.received, ...second.received], runId);
+      const stats = [first.source.stats(), second.source.stats()];
+      summary('kafka source: batch in the sink across a rebalance', { records: total, duplicates: duplicates(counts), first: first.received.length, second: second.received.length });
+      expect(duplicates(counts)).toBe(0);
+      expect(second.received.length, 'the second member owns a partition after the rebalance and reads it').toBeGreaterThan(0);
+      expect(stats.map((s) => s.commit_failures)).toEqual([0, 0]);
+      expect(stats[0]).toMatchObject({ rejoin_waits: 1, rejoin_wait_timeouts: 0, reread: 0 });
+    } finally {
+      release();
+      await admin.close();
+      await Promise.all([first.source.close(), second.source.close()]);
+    }
   });
 
   it('keeps reading when every sink call outlasts a fetch wait (a slow downstream never stalls the stream)', async () => {
@@ -181,7 +242,7 @@ describe('kafka destination → Apache Kafka → Kafka source', () => {
     expect(missing(tally(received, runId), total)).toEqual([]);
   });
 
-  it('loses nothing when the broker is stopped for 20 s while a service keeps logging: its spool holds the records and delivers them once the broker is back', async () => {
+  it('loses nothing when the broker is stopped while a service keeps logging: its spool holds the records and delivers them once the broker is back', async () => {
     const runId = randomBytes(6).toString('hex');
     const topic = `outage_${runId}`;
     await kafka.createTopic(topic, 3);
@@ -194,11 +255,21 @@ describe('kafka destination → Apache Kafka → Kafka source', () => {
       const latest = (prefix: 'committed ' | 'delivered '): number => Number(service.lines.findLast((l) => l.startsWith(prefix))?.slice(prefix.length) ?? 0);
       await service.waitForLine((line) => line.startsWith('delivered ') && Number(line.slice(10)) >= 200);
       await kafka.stop();
+      const stoppedAtMs = Date.now();
       const stoppedAt = latest('committed ');
-      await new Promise((r) => setTimeout(r, 20_000));
+      const linesAtStop = service.lines.length;
+      // The outage lasts until the service has logged a thousand more records into its spool and its
+      // destination has failed three more retries (each a new `retried` line): long enough that
+      // everything logged meanwhile can only come from the spool once the broker is back.
+      await eventually(
+        async () => ({ logged: latest('committed ') - stoppedAt, retries: service.lines.slice(linesAtStop).filter((l) => l.startsWith('retried ')).length }),
+        ({ logged, retries }) => logged >= 1_000 && retries >= 3,
+        { timeoutMs: 120_000 },
+      );
       const duringOutage = latest('committed ') - stoppedAt;
       const deliveredDuringOutage = latest('delivered ');
       const linesBeforeRestart = service.lines.length;
+      const outageMs = Date.now() - stoppedAtMs;
       await kafka.start();
       const backAt = Date.now();
       // Committed is not delivered: with a spool, a flush returns once the records are on disk. A
@@ -232,7 +303,8 @@ describe('kafka destination → Apache Kafka → Kafka source', () => {
       // What was logged while the broker was away went through the spool: nothing of it was delivered then.
       expect(duringOutage).toBeGreaterThan(0);
       expect(deliveredDuringOutage).toBeLessThanOrEqual(stoppedAt);
-      summary('kafka broker outage 20 s', {
+      summary('kafka broker outage', {
+        outage_ms: outageMs,
         committed,
         logged_during_outage: duringOutage,
         lost: missing(seen, committed).length,

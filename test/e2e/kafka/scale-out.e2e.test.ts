@@ -46,6 +46,24 @@ async function seen(group: readonly CollectorMember[], runId: string): Promise<M
   return tally((await Promise.all(group.map((m) => m.delivered()))).flat(), runId);
 }
 
+/**
+ * Where the duplicates come from: a number written twice by one member (its spool delivering again
+ * after a SIGKILL: the destination wrote but had not yet recorded it) or by two members (one member
+ * re-read what another had accepted: the source's share, what a rebalance costs).
+ */
+async function duplicateSources(group: readonly CollectorMember[], runId: string): Promise<{ same_member: number; across_members: number }> {
+  const perMember = await Promise.all(group.map(async (m) => tally(await m.delivered(), runId)));
+  let sameMember = 0;
+  const members = new Map<number, number>();
+  for (const counts of perMember) {
+    sameMember += duplicates(counts);
+    for (const n of counts.keys()) members.set(n, (members.get(n) ?? 0) + 1);
+  }
+  let acrossMembers = 0;
+  for (const count of members.values()) acrossMembers += count - 1;
+  return { same_member: sameMember, across_members: acrossMembers };
+}
+
 async function allDelivered(group: readonly CollectorMember[], runId: string, total: number, timeoutMs = 120_000): Promise<Map<number, number>> {
   return eventually(() => seen(group, runId), (s) => missing(s, total).length === 0, { timeoutMs, intervalMs: 500 });
 }
@@ -67,17 +85,26 @@ async function newTopic(prefix: string, partitions: number): Promise<{ runId: st
 }
 
 /**
- * Asserts that no number 0 … total-1 is missing and that duplicates stay bounded; returns both counts
- * (printed first, so a failing run shows them). The issue's goal is at most 2% written twice, met in
- * most runs (0 in five of six); one CI run on a loaded machine wrote 14% twice in two scenarios — a
- * batch accepted while the group rebalanced, whose commit the group then refused. Until that is
- * fixed, this asserts the no-loss guarantee and a bound of 20% (see the Kafka issue), not the goal.
+ * The issue's bound: at most 2% of the records written twice, in every scenario. What a member can
+ * honestly cause: a SIGKILL re-reads the batch it had accepted and not yet committed (the commit is
+ * sent right after the spool write, so the window is a round trip), and its spool sends again the
+ * frames its file destination had written and not yet acknowledged (64 records here); a rebalance
+ * re-reads nothing that was accepted, since the batch in the sink is committed before the member
+ * rejoins (unless the sink takes longer than the source waits: `rejoin_wait_timeouts`).
+ * The 14% once seen under load were the test producer's own retries (not idempotent then): each
+ * record is now checked to be on the topic once, so what is counted here is the group's doing.
+ */
+const DUPLICATES_BOUND = 0.02;
+
+/**
+ * Asserts that no number 0 … total-1 is missing and that duplicates stay within DUPLICATES_BOUND;
+ * returns both counts (printed first, so a failing run shows them).
  */
 function outcome(counts: ReadonlyMap<number, number>, total: number): { lost: number; duplicates: number } {
   const result = { lost: missing(counts, total).length, duplicates: duplicates(counts) };
   process.stdout.write(`[e2e outcome] records=${total} lost=${result.lost} duplicates=${result.duplicates}\n`);
   expect(result.lost).toBe(0);
-  expect(result.duplicates).toBeLessThanOrEqual(total * 0.2);
+  expect(result.duplicates).toBeLessThanOrEqual(total * DUPLICATES_BOUND);
   return result;
 }
 
@@ -96,12 +123,14 @@ describe('otel-logkit collector × 3 in one Kafka consumer group', () => {
     await produceNumbered(kafka.brokers, topic, runId, backlog, live);
     const counts = await allDelivered(tier, runId, backlog + live);
     const source = await sourceTotals(tier);
+    expect(await kafka.messageCount(topic)).toBe((backlog + live) / 50);
     await Promise.all(tier.map((m) => m.stop()));
 
     const total = backlog + live;
     summary('kafka scale-out: new group on a backlog', {
       records: total,
       ...outcome(counts, total),
+      ...(await duplicateSources(tier, runId)),
       backlog_s: backlogSeconds.toFixed(1),
       rebalances: source.rebalances ?? 0,
       stale_dropped: source.stale ?? 0,
@@ -124,14 +153,28 @@ describe('otel-logkit collector × 3 in one Kafka consumer group', () => {
         await new Promise((r) => setTimeout(r, 200));
       }
     })();
-    await eventually(async () => (await victim!.stats('kafka_source')).accepted ?? 0, (n) => n >= 1_000, { timeoutMs: 60_000, intervalMs: 100 });
+    // Killed while it reads: its count of records read went up since the last look, with records of
+    // the live part on the topic (a batch may be in its sink, or accepted and not yet committed).
+    let before = Infinity;
+    const victimFirst = await eventually(
+      () => victim!.stats('kafka_source'),
+      (stats) => {
+        const reading = (stats.records ?? 0) > before && (stats.accepted ?? 0) >= 1_000;
+        before = stats.records ?? 0;
+        return reading;
+      },
+      { timeoutMs: 60_000, intervalMs: 20 },
+    );
     await victim!.kill();
     await eventually(async () => (await seen(tier, runId)).size, (n) => n >= 15_000, { timeoutMs: 60_000 });
     await victim!.start();
     await producing;
     const counts = await allDelivered(tier, runId, total);
+    // Each record is on the topic once: every duplicate counted below is the group's doing.
+    expect(await kafka.messageCount(topic)).toBe(total / 50);
     const source = await sourceTotals(tier);
     await Promise.all(tier.map((m) => m.stop()));
+    const sources = await duplicateSources(tier, runId);
 
     const { lost, duplicates: twice } = outcome(counts, total);
     summary('kafka scale-out: member SIGKILLed and restarted', {
@@ -139,8 +182,11 @@ describe('otel-logkit collector × 3 in one Kafka consumer group', () => {
       lost,
       duplicates: twice,
       duplicates_pct: ((100 * twice) / total).toFixed(2),
+      ...sources,
+      victim_read_before_kill: victimFirst.records ?? 0,
       reread_counted_after_restart: source.reread ?? 0,
       rebalances_after_restart: source.rebalances ?? 0,
+      commit_failures_after_restart: source.commit_failures ?? 0,
     });
   }, 240_000);
 
@@ -176,7 +222,16 @@ describe('otel-logkit collector × 3 in one Kafka consumer group', () => {
       const cannotReach = (lines: readonly string[]) => lines.filter((l) => l.includes('cannot reach kafka://')).length;
       // Said during the outage, by the service's kafka destination and by each collector's Kafka input.
       await eventually(async () => [cannotReach(serviceErr), ...tier.map((m) => cannotReach(m.stderr))], (counts) => counts.every((c) => c >= 1), { timeoutMs: 30_000 });
-      await new Promise((r) => setTimeout(r, 5_000)); // the outage goes on: still one warning each
+      // The outage goes on through several more failed attempts of every process (still one warning
+      // each): three more retries of the service's destination (each one a new `retried` line), three
+      // more attempts of each collector's input that got no answer.
+      const linesAtWarning = serviceOut.length;
+      const failedAttempts = async () => [
+        serviceOut.slice(linesAtWarning).filter((l) => l.startsWith('retried ')).length,
+        ...(await Promise.all(tier.map(async (m) => (await m.stats('kafka_source')).unreachable ?? 0))),
+      ];
+      const atWarning = await failedAttempts();
+      await eventually(failedAttempts, (now) => now.every((n, i) => n >= atWarning[i]! + 3), { timeoutMs: 60_000 });
       const heldInOutage = (await seen(tier, runId)).size;
       await kafka.start();
       const backAt = Date.now();
