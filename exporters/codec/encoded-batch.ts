@@ -3,6 +3,7 @@ import type { Resource } from '@opentelemetry/resources';
 import type { LogkitRecord } from '../../src/core/record.js';
 import { severityBand } from '../../src/core/severity.js';
 import { writeExportRequest, writeLogRecord } from './encode-protobuf.js';
+import { FrameRecord } from './frame-record.js';
 import { groupBy, type ResourceGroup } from './grouping.js';
 import { ProtoWriter, takeBuffer } from './proto-writer.js';
 
@@ -96,6 +97,18 @@ export class EncodedBatch {
     const owned = takeBuffer(shared.length).subarray(0, shared.length);
     shared.copy(owned);
     return owned;
+  }
+
+  /**
+   * The given entries (default: all, in request order) as records that are views over the batch's
+   * bytes (no copy, nothing decoded until read). Valid until the batch is released.
+   */
+  views(entries: readonly number[] = this.order()): FrameRecord[] {
+    const view = this.w.view();
+    return entries.map((i) => {
+      const origin = this.origins[this.originOf[i]!]!;
+      return new FrameRecord(view.subarray(this.starts[i]!, this.ends[i]!), origin.resource, origin.scope);
+    });
   }
 
   private grouped(entries: readonly number[]): ResourceGroup<number>[] {

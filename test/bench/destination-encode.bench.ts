@@ -7,7 +7,7 @@
  * - `encode`: the protocol's own `encode` on those records (fresh, unread FrameRecords for each batch);
  * - `build path`: what the default memory queue and BatchDelivery do today — every record added to an
  *   EncodedBatch (the queue's write), then `encodeFromOtlp(batch.otlp())` where the protocol sends the
- *   OTLP bytes, else `encode(batch.records())` on the assembled request decoded back into records; for
+ *   OTLP bytes, else `encode(batch.records())` on the batch's records (views over the queue's bytes); for
  *   Kafka also the producer transport's unpacking of the message set (`decodeMessageSet`).
  * Not counted: the gzip the core runs in libuv's pool (OTLP, Elasticsearch; #23 measured 0.14 µs/record
  * at level 1), the Kafka client's own record-batch encoding, the transport and the socket. Loki's snappy
