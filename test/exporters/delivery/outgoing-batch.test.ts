@@ -14,9 +14,9 @@ import type { LogkitRecord } from '../../../src/core/record.js';
 const api = resourceFromAttributes({ 'service.name': 'api' });
 const worker = resourceFromAttributes({ 'service.name': 'worker' });
 const http = { name: 'http', version: '1.0.0' };
-const jobs = { name: 'jobs' };
+const jobs = { name: 'jobs', schemaUrl: 'https://opentelemetry.io/schemas/1.37.0' };
 
-function record(body: string, resource = api, scope: { name: string; version?: string } = http): LogkitRecord {
+function record(body: string, resource = api, scope: { name: string; version?: string; schemaUrl?: string } = http): LogkitRecord {
   return { hrTime: [1_700_000_000, 5], hrTimeObserved: [1_700_000_000, 6], resource, instrumentationScope: scope, attributes: { 'order.id': body, big: 2n ** 60n }, droppedAttributesCount: 0, body, severityNumber: 9 };
 }
 
@@ -61,5 +61,18 @@ describe('a batch encoded on hand-over', () => {
     expect(encodeOtlpJson(records)).toBe(encodeOtlpJson(mixed));
     expect(batch.pick([1, 3]).records().map((r) => r.body)).toEqual(['c', 'e']);
     batch.release();
+  });
+
+  it('is sent as the same request bytes as records encoded whole, assembled in one buffer of the exact size', () => {
+    const encoded = new EncodedBatch();
+    for (const r of mixed) encoded.add(r);
+    const otlp = OutgoingBatch.fromEncoded(encoded, new OtlpProtobufDecoder()).otlp();
+    expect(otlp).toEqual(encodeOtlpProtobuf(mixed));
+    expect(Buffer.from(encoded.toOtlp([4, 0]))).toEqual(encodeOtlpProtobuf([mixed[4]!, mixed[0]!]));
+    // A record longer than 127 bytes and a scope with many records: multi-byte length prefixes.
+    const long = new EncodedBatch();
+    const many = Array.from({ length: 300 }, (_, i) => record(`${'x'.repeat(i)}`, worker, jobs));
+    for (const r of many) long.add(r);
+    expect(Buffer.from(long.toOtlp())).toEqual(encodeOtlpProtobuf(many));
   });
 });
