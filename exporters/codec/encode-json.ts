@@ -3,7 +3,9 @@ import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import { OtlpDouble } from '../../src/core/otlp-values.js';
 import type { LogkitRecord, LogMap, LogValue } from '../../src/core/record.js';
+import { keptEncodingOf } from '../../src/core/record-encoding.js';
 import { groupByResourceAndScope, hrTimeToNanosString } from './grouping.js';
+import { otlpJsonOfRecordBytes } from './transcode-json.js';
 
 /**
  * The one OTLP-JSON encoder: `http/json` bodies, the file exporter's lines and dead-letter files.
@@ -14,7 +16,37 @@ import { groupByResourceAndScope, hrTimeToNanosString } from './grouping.js';
  * const line = encodeOtlpJson(batch); // one ExportLogsServiceRequest, no newline
  */
 export function encodeOtlpJson(records: readonly LogkitRecord[]): string {
-  return JSON.stringify(toExportRequest(records));
+  // The text JSON.stringify(toExportRequest(records)) would give, written in pieces: resource and scope
+  // once per object, and a record that still holds its bytes transcoded from them (never decoded).
+  let out = '{"resourceLogs":[';
+  groupByResourceAndScope(records).forEach((group, g) => {
+    out += `${g === 0 ? '' : ','}{"resource":${cachedJson(resourceTexts, group.resource, resourceJson)},"scopeLogs":[`;
+    group.scopes.forEach((s, i) => {
+      out += `${i === 0 ? '' : ','}{"scope":${cachedJson(scopeTexts, s.scope, scopeJson)},"logRecords":[`;
+      for (let r = 0; r < s.records.length; r++) out += (r === 0 ? '' : ',') + recordText(s.records[r]!);
+      out += `]${schemaUrlText(s.scope.schemaUrl)}}`;
+    });
+    out += `]${schemaUrlText(group.resource.schemaUrl)}}`;
+  });
+  return `${out}]}`;
+}
+
+function recordText(record: LogkitRecord): string {
+  const bytes = keptEncodingOf(record);
+  return (bytes && otlpJsonOfRecordBytes(bytes)) ?? JSON.stringify(recordJson(record));
+}
+
+const resourceTexts = new WeakMap<object, string>();
+const scopeTexts = new WeakMap<object, string>();
+
+function cachedJson<T extends object>(cache: WeakMap<object, string>, origin: T, toJson: (origin: T) => object): string {
+  let text = cache.get(origin);
+  if (text === undefined) cache.set(origin, (text = JSON.stringify(toJson(origin))));
+  return text;
+}
+
+function schemaUrlText(url: string | undefined): string {
+  return url === undefined ? '' : `,"schemaUrl":${JSON.stringify(url)}`;
 }
 
 /** The `ExportLogsServiceRequest` as a plain JSON-ready object. */
