@@ -5,7 +5,7 @@ import { OtlpDouble } from '../../src/core/otlp-values.js';
 import type { LogkitRecord, LogMap, LogValue } from '../../src/core/record.js';
 import { keptEncodingOf } from '../../src/core/record-encoding.js';
 import { groupByResourceAndScope, hrTimeToNanosString } from './grouping.js';
-import { otlpJsonOfRecordBytes } from './transcode-json.js';
+import { JsonBytes, writeOtlpJsonOfRecordBytes } from './transcode-json.js';
 
 /**
  * The one OTLP-JSON encoder: `http/json` bodies, the file exporter's lines and dead-letter files.
@@ -16,24 +16,46 @@ import { otlpJsonOfRecordBytes } from './transcode-json.js';
  * const line = encodeOtlpJson(batch); // one ExportLogsServiceRequest, no newline
  */
 export function encodeOtlpJson(records: readonly LogkitRecord[]): string {
-  // The text JSON.stringify(toExportRequest(records)) would give, written in pieces: resource and scope
-  // once per object, and a record that still holds its bytes transcoded from them (never decoded).
-  let out = '{"resourceLogs":[';
-  groupByResourceAndScope(records).forEach((group, g) => {
-    out += `${g === 0 ? '' : ','}{"resource":${cachedJson(resourceTexts, group.resource, resourceJson)},"scopeLogs":[`;
-    group.scopes.forEach((s, i) => {
-      out += `${i === 0 ? '' : ','}{"scope":${cachedJson(scopeTexts, s.scope, scopeJson)},"logRecords":[`;
-      for (let r = 0; r < s.records.length; r++) out += (r === 0 ? '' : ',') + recordText(s.records[r]!);
-      out += `]${schemaUrlText(s.scope.schemaUrl)}}`;
-    });
-    out += `]${schemaUrlText(group.resource.schemaUrl)}}`;
-  });
-  return `${out}]}`;
+  return encodeOtlpJsonBytes(records).toString('utf8');
 }
 
-function recordText(record: LogkitRecord): string {
-  const bytes = keptEncodingOf(record);
-  return (bytes && otlpJsonOfRecordBytes(bytes)) ?? JSON.stringify(recordJson(record));
+/** Average OTLP/JSON bytes per record of the last batch: the next batch's buffer is sized from it. */
+let bytesPerRecord = 1024;
+
+/**
+ * The same text as UTF-8 bytes, in a buffer of its own: what `JSON.stringify(toExportRequest(records))`
+ * gives, written in one pass — resource and scope once per object, and a record that still holds its
+ * OTLP bytes transcoded from them (transcode-json.ts), never decoded.
+ */
+export function encodeOtlpJsonBytes(records: readonly LogkitRecord[], suffix = ''): Buffer {
+  const out = new JsonBytes(records.length * bytesPerRecord + 256);
+  out.ascii('{"resourceLogs":[');
+  groupByResourceAndScope(records).forEach((group, g) => {
+    out.ascii(g === 0 ? '{"resource":' : ',{"resource":');
+    out.text(cachedJson(resourceTexts, group.resource, resourceJson));
+    out.ascii(',"scopeLogs":[');
+    group.scopes.forEach((s, i) => {
+      out.ascii(i === 0 ? '{"scope":' : ',{"scope":');
+      out.text(cachedJson(scopeTexts, s.scope, scopeJson));
+      out.ascii(',"logRecords":[');
+      for (let r = 0; r < s.records.length; r++) {
+        if (r > 0) out.ascii(',');
+        const record = s.records[r]!;
+        const bytes = keptEncodingOf(record);
+        if (bytes === undefined || !writeOtlpJsonOfRecordBytes(bytes, out)) out.text(JSON.stringify(recordJson(record)));
+      }
+      out.ascii(']');
+      out.text(schemaUrlText(s.scope.schemaUrl));
+      out.ascii('}');
+    });
+    out.ascii(']');
+    out.text(schemaUrlText(group.resource.schemaUrl));
+    out.ascii('}');
+  });
+  out.ascii(']}');
+  out.ascii(suffix);
+  if (records.length > 0) bytesPerRecord = Math.ceil(out.pos / records.length);
+  return out.view();
 }
 
 const resourceTexts = new WeakMap<object, string>();

@@ -1,34 +1,143 @@
 import protobuf from 'protobufjs/minimal.js';
-import { readKey } from './decode-protobuf.js';
 
 type Reader = protobuf.Reader;
 
 /**
- * The OTLP/JSON text of one `LogRecord`, written straight from its OTLP bytes (one
- * `ScopeLogs.log_records` field, as a record view holds it) — no record object, no value objects:
- * the same text `encodeOtlpJson` writes for the decoded record (field order, int64 as decimal strings,
- * ids as hex, bytes as base64, whole doubles as plain numbers, non-finite ones as names).
- * Undefined when the bytes hold what an object would reorder or merge (a repeated key, a key that
- * is an array index, a field twice): the caller then writes the decoded record, so the text is the
- * same either way.
+ * JSON text written as bytes into one growing buffer: the OTLP/JSON of a batch is written here in
+ * one pass, strings copied from the records' OTLP bytes (escaped as JSON.stringify escapes them),
+ * so no JavaScript string is made for a value that only passes through.
  */
-export function otlpJsonOfRecordBytes(bytes: Uint8Array): string | undefined {
+export class JsonBytes {
+  private buf: Buffer;
+  pos = 0;
+
+  constructor(size: number) {
+    this.buf = Buffer.allocUnsafe(Math.max(1024, size));
+  }
+
+  /** The bytes written, without a copy. */
+  view(): Buffer {
+    return this.buf.subarray(0, this.pos);
+  }
+
+  ensure(n: number): Buffer {
+    if (this.pos + n > this.buf.length) {
+      const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+      this.buf.copy(next, 0, 0, this.pos);
+      this.buf = next;
+    }
+    return this.buf;
+  }
+
+  /** Text known to be ASCII (punctuation, numbers, hex, base64). */
+  ascii(text: string): void {
+    const buf = this.ensure(text.length);
+    for (let i = 0; i < text.length; i++) buf[this.pos++] = text.charCodeAt(i);
+  }
+
+  /** Any text, as UTF-8 (a JSON.stringify result, a cached resource). */
+  text(text: string): void {
+    this.ensure(text.length * 3);
+    this.pos += this.buf.write(text, this.pos, 'utf8');
+  }
+
+  /**
+   * A protobuf string field's bytes as a quoted JSON string. False (nothing usable written) when the
+   * bytes are not valid UTF-8: decoding would have replaced them, so the caller takes the decoded path.
+   */
+  quoted(source: Uint8Array, start: number, end: number): boolean {
+    const buf = this.ensure((end - start) * 6 + 2);
+    let at = this.pos;
+    buf[at++] = 0x22;
+    for (let i = start; i < end; i++) {
+      const c = source[i]!;
+      if (c >= 0x20 && c !== 0x22 && c !== 0x5c && c < 0x80) {
+        buf[at++] = c;
+      } else if (c < 0x80) {
+        const escape = ESCAPES[c];
+        if (escape !== undefined) {
+          buf[at++] = 0x5c;
+          buf[at++] = escape;
+        } else {
+          // \u00XX, lower-case hex, as JSON.stringify writes other control characters
+          buf[at++] = 0x5c;
+          buf[at++] = 0x75;
+          buf[at++] = 0x30;
+          buf[at++] = 0x30;
+          buf[at++] = HEX[c >> 4]!;
+          buf[at++] = HEX[c & 15]!;
+        }
+      } else {
+        const length = utf8SequenceLength(source, i, end);
+        if (length === 0) return false;
+        for (let k = 0; k < length; k++) buf[at++] = source[i + k]!;
+        i += length - 1;
+      }
+    }
+    buf[at++] = 0x22;
+    this.pos = at;
+    return true;
+  }
+}
+
+const ESCAPES: (number | undefined)[] = [];
+ESCAPES[0x08] = 0x62; // \b
+ESCAPES[0x09] = 0x74; // \t
+ESCAPES[0x0a] = 0x6e; // \n
+ESCAPES[0x0c] = 0x66; // \f
+ESCAPES[0x0d] = 0x72; // \r
+ESCAPES[0x22] = 0x22; // \"
+ESCAPES[0x5c] = 0x5c; // \\
+const HEX = Buffer.from('0123456789abcdef');
+
+/** The length of the well-formed UTF-8 sequence at `i` (2-4), or 0 when it is not one (overlong, surrogate, beyond U+10FFFF, cut). */
+function utf8SequenceLength(b: Uint8Array, i: number, end: number): number {
+  const c = b[i]!;
+  const cont = (k: number, low = 0x80, high = 0xbf) => i + k < end && b[i + k]! >= low && b[i + k]! <= high;
+  if (c >= 0xc2 && c <= 0xdf) return cont(1) ? 2 : 0;
+  if (c === 0xe0) return cont(1, 0xa0) && cont(2) ? 3 : 0;
+  if ((c >= 0xe1 && c <= 0xec) || c === 0xee || c === 0xef) return cont(1) && cont(2) ? 3 : 0;
+  if (c === 0xed) return cont(1, 0x80, 0x9f) && cont(2) ? 3 : 0;
+  if (c === 0xf0) return cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0;
+  if (c >= 0xf1 && c <= 0xf3) return cont(1) && cont(2) && cont(3) ? 4 : 0;
+  if (c === 0xf4) return cont(1, 0x80, 0x8f) && cont(2) && cont(3) ? 4 : 0;
+  return 0;
+}
+
+/**
+ * Writes the OTLP/JSON of one `LogRecord` straight from its OTLP bytes (one `ScopeLogs.log_records`
+ * field, as a record view holds it) — no record object, no value objects, no strings: the same text
+ * `encodeOtlpJson` writes for the decoded record (field order, int64 as decimal strings, ids as hex,
+ * bytes as base64, whole doubles as plain numbers, non-finite ones as names). False, with `out`
+ * where it was, when the bytes hold what the decoded record would differ by (a repeated key or an
+ * array-index key that an object reorders or merges, a field twice, text that is not UTF-8): the
+ * caller then writes the decoded record, so the text is the same either way.
+ */
+export function writeOtlpJsonOfRecordBytes(bytes: Uint8Array, out: JsonBytes): boolean {
+  const mark = out.pos;
+  if (recordJson(bytes, out)) return true;
+  out.pos = mark;
+  return false;
+}
+
+function recordJson(bytes: Uint8Array, out: JsonBytes): boolean {
   const reader = protobuf.Reader.create(bytes);
   reader.uint32(); // the field's tag
   const end = reader.uint32() + reader.pos;
   let time = '0';
   let observed = '0';
   let severity = 0;
-  let severityText = '';
-  let body: string | undefined;
-  let eventName = '';
-  let attributes = '';
-  let keys: string[] | undefined;
+  let severityText = -1;
+  let body = -1;
+  let eventName = -1;
+  const attributes: number[] = [];
   let dropped = 0;
   let flags = 0;
   let traceId = '';
   let spanId = '';
+  // Scalars first, values located: the JSON order is fixed whatever the order on the wire.
   while (reader.pos < end) {
+    const at = reader.pos;
     const tag = reader.uint32();
     switch (tag) {
       case (1 << 3) | 1:
@@ -38,20 +147,18 @@ export function otlpJsonOfRecordBytes(bytes: Uint8Array): string | undefined {
         severity = reader.int32();
         break;
       case (3 << 3) | 2:
-        severityText = reader.string();
+        severityText = at;
+        reader.skipType(2);
         break;
-      case (5 << 3) | 2: {
-        if (body !== undefined) return undefined;
-        body = anyValue(reader, reader.uint32() + reader.pos);
-        if (body === undefined) return undefined;
+      case (5 << 3) | 2:
+        if (body >= 0) return false;
+        body = reader.pos;
+        reader.skipType(2);
         break;
-      }
-      case (6 << 3) | 2: {
-        const kv = keyValue(reader, reader.uint32() + reader.pos, (keys ??= []));
-        if (kv === undefined) return undefined;
-        attributes = attributes === '' ? kv : `${attributes},${kv}`;
+      case (6 << 3) | 2:
+        attributes.push(reader.pos);
+        reader.skipType(2);
         break;
-      }
       case 7 << 3:
         dropped = reader.uint32();
         break;
@@ -68,124 +175,171 @@ export function otlpJsonOfRecordBytes(bytes: Uint8Array): string | undefined {
         observed = fixed64Decimal(reader);
         break;
       case (12 << 3) | 2:
-        eventName = reader.string();
+        eventName = at;
+        reader.skipType(2);
         break;
       default:
-        // A field the decoder reads in a form not handled here (a packed or repeated scalar): the decoded path decides.
-        if ((tag >>> 3) <= 12) return undefined;
+        // A field the decoder reads in another form (packed, repeated, another wire type): the decoded path decides.
+        if (tag >>> 3 <= 12) return false;
         reader.skipType(tag & 7);
     }
   }
-  let out = `{"timeUnixNano":"${time}","observedTimeUnixNano":"${observed}"`;
-  if (severity) out += `,"severityNumber":${severity}`;
-  if (severityText) out += `,"severityText":${JSON.stringify(severityText)}`;
-  if (body !== undefined) out += `,"body":${body}`;
-  if (eventName) out += `,"eventName":${JSON.stringify(eventName)}`;
-  out += `,"attributes":[${attributes}]`;
-  if (dropped) out += `,"droppedAttributesCount":${dropped}`;
+  out.ascii(`{"timeUnixNano":"${time}","observedTimeUnixNano":"${observed}"`);
+  if (severity) out.ascii(`,"severityNumber":${severity}`);
+  if (severityText >= 0 && !optionalString(reader, severityText, ',"severityText":', out)) return false;
+  if (body >= 0) {
+    out.ascii(',"body":');
+    reader.pos = body;
+    if (!anyValue(reader, reader.uint32() + reader.pos, out)) return false;
+  }
+  if (eventName >= 0 && !optionalString(reader, eventName, ',"eventName":', out)) return false;
+  out.ascii(',"attributes":[');
+  if (!keyValues(reader, attributes, out)) return false;
+  out.ascii(']');
+  if (dropped) out.ascii(`,"droppedAttributesCount":${dropped}`);
   if (traceId && spanId) {
-    if (flags) out += `,"flags":${flags}`;
-    out += `,"traceId":"${traceId}","spanId":"${spanId}"`;
+    if (flags) out.ascii(`,"flags":${flags}`);
+    out.ascii(`,"traceId":"${traceId}","spanId":"${spanId}"`);
   }
-  return `${out}}`;
+  out.ascii('}');
+  return true;
 }
 
-/** One KeyValue as `{"key":…,"value":{…}}`; undefined for a key already seen or an array-index key (an object would reorder them). */
-function keyValue(reader: Reader, end: number, seen: string[]): string | undefined {
-  let key = '';
-  let value = '{}';
+/** A string field written under `name` when it is not empty (the decoded record leaves an empty one out). */
+function optionalString(reader: Reader, at: number, name: string, out: JsonBytes): boolean {
+  reader.pos = at;
+  reader.uint32();
+  const length = reader.uint32();
+  if (length === 0) return true;
+  out.ascii(name);
+  return out.quoted(reader.buf, reader.pos, reader.pos + length);
+}
+
+/**
+ * KeyValues (each at its length prefix) as `{"key":…,"value":{…}}` items; false for a key seen twice
+ * or an array-index key (an object would merge or reorder them).
+ */
+function keyValues(reader: Reader, positions: readonly number[], out: JsonBytes): boolean {
+  const buf = reader.buf;
+  const keys: number[] = [];
+  for (let n = 0; n < positions.length; n++) {
+    reader.pos = positions[n]!;
+    const end = reader.uint32() + reader.pos;
+    let keyStart = 0;
+    let keyEnd = 0;
+    let value = -1;
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      if (tag === ((1 << 3) | 2)) {
+        keyEnd = reader.uint32() + reader.pos;
+        keyStart = reader.pos;
+        reader.pos = keyEnd;
+      } else if (tag === ((2 << 3) | 2)) {
+        if (value >= 0) return false;
+        value = reader.pos;
+        reader.skipType(2);
+      } else reader.skipType(tag & 7);
+    }
+    if (isArrayIndex(buf, keyStart, keyEnd)) return false;
+    for (let k = 0; k < keys.length; k += 2) if (sameBytes(buf, keys[k]!, keys[k + 1]!, keyStart, keyEnd)) return false;
+    keys.push(keyStart, keyEnd);
+    out.ascii(n === 0 ? '{"key":' : ',{"key":');
+    if (!out.quoted(buf, keyStart, keyEnd)) return false;
+    out.ascii(',"value":');
+    if (value < 0) out.ascii('{}');
+    else {
+      reader.pos = value;
+      if (!anyValue(reader, reader.uint32() + reader.pos, out)) return false;
+    }
+    out.ascii('}');
+  }
+  return true;
+}
+
+/** An AnyValue per the OTLP/JSON mapping. Two value fields (the decoder keeps the last) go to the decoded path. */
+function anyValue(reader: Reader, end: number, out: JsonBytes): boolean {
+  let written = false;
   while (reader.pos < end) {
     const tag = reader.uint32();
-    if (tag === ((1 << 3) | 2)) key = readKey(reader);
-    else if (tag === ((2 << 3) | 2)) {
-      const read = anyValue(reader, reader.uint32() + reader.pos);
-      if (read === undefined) return undefined;
-      value = read;
-    } else reader.skipType(tag & 7);
-  }
-  if (seen.includes(key) || ARRAY_INDEX.test(key)) return undefined;
-  seen.push(key);
-  return `${keyPrefix(key)}${value}}`;
-}
-
-/** Keys an object orders before the others (integer-like property names). */
-const ARRAY_INDEX = /^(?:0|[1-9]\d{0,9})$/;
-
-const keyPrefixes = new Map<string, string>();
-
-/** `{"key":"<key>","value":` — attribute keys repeat on every record, so each is escaped once (bounded). */
-function keyPrefix(key: string): string {
-  let prefix = keyPrefixes.get(key);
-  if (prefix === undefined) {
-    prefix = `{"key":${JSON.stringify(key)},"value":`;
-    if (keyPrefixes.size >= 4096) keyPrefixes.clear();
-    keyPrefixes.set(key, prefix);
-  }
-  return prefix;
-}
-
-/** An AnyValue per the OTLP/JSON mapping; the last of its fields wins, as when decoded. */
-function anyValue(reader: Reader, end: number): string | undefined {
-  let out = '{}';
-  while (reader.pos < end) {
-    const tag = reader.uint32();
+    if (tag >>> 3 <= 7 && written) return false;
     switch (tag) {
-      case (1 << 3) | 2:
-        out = `{"stringValue":${JSON.stringify(reader.string())}}`;
+      case (1 << 3) | 2: {
+        const length = reader.uint32();
+        out.ascii('{"stringValue":');
+        if (!out.quoted(reader.buf, reader.pos, reader.pos + length)) return false;
+        reader.pos += length;
+        out.ascii('}');
         break;
+      }
       case 2 << 3:
-        out = reader.bool() ? '{"boolValue":true}' : '{"boolValue":false}';
+        out.ascii(reader.bool() ? '{"boolValue":true}' : '{"boolValue":false}');
         break;
       case 3 << 3:
-        out = `{"intValue":"${int64Decimal(reader)}"}`;
+        out.ascii(`{"intValue":"${int64Decimal(reader)}"}`);
         break;
       case (4 << 3) | 1: {
         const value = reader.double();
-        out = `{"doubleValue":${Number.isFinite(value) ? String(value) : Number.isNaN(value) ? '"NaN"' : value > 0 ? '"Infinity"' : '"-Infinity"'}}`;
+        out.ascii(`{"doubleValue":${Number.isFinite(value) ? String(value) : Number.isNaN(value) ? '"NaN"' : value > 0 ? '"Infinity"' : '"-Infinity"'}}`);
         break;
       }
       case (5 << 3) | 2: {
         const arrayEnd = reader.uint32() + reader.pos;
-        let items = '';
+        out.ascii('{"arrayValue":{"values":[');
+        let first = true;
         while (reader.pos < arrayEnd) {
           const inner = reader.uint32();
           if (inner !== ((1 << 3) | 2)) {
             reader.skipType(inner & 7);
             continue;
           }
-          const item = anyValue(reader, reader.uint32() + reader.pos);
-          if (item === undefined) return undefined;
-          items = items === '' ? item : `${items},${item}`;
+          if (!first) out.ascii(',');
+          first = false;
+          if (!anyValue(reader, reader.uint32() + reader.pos, out)) return false;
         }
-        out = `{"arrayValue":{"values":[${items}]}}`;
+        out.ascii(']}}');
         break;
       }
       case (6 << 3) | 2: {
         const mapEnd = reader.uint32() + reader.pos;
-        const seen: string[] = [];
-        let entries = '';
+        const entries: number[] = [];
         while (reader.pos < mapEnd) {
           const inner = reader.uint32();
-          if (inner !== ((1 << 3) | 2)) {
-            reader.skipType(inner & 7);
-            continue;
-          }
-          const entry = keyValue(reader, reader.uint32() + reader.pos, seen);
-          if (entry === undefined) return undefined;
-          entries = entries === '' ? entry : `${entries},${entry}`;
+          if (inner === ((1 << 3) | 2)) entries.push(reader.pos);
+          reader.skipType(inner & 7);
         }
-        out = `{"kvlistValue":{"values":[${entries}]}}`;
+        out.ascii('{"kvlistValue":{"values":[');
+        if (!keyValues(reader, entries, out)) return false;
+        reader.pos = mapEnd;
+        out.ascii(']}}');
         break;
       }
       case (7 << 3) | 2:
-        out = `{"bytesValue":"${Buffer.from(reader.bytes()).toString('base64')}"}`;
+        out.ascii(`{"bytesValue":"${Buffer.from(reader.bytes()).toString('base64')}"}`);
         break;
       default:
-        if ((tag >>> 3) <= 7) return undefined;
+        if (tag >>> 3 <= 7) return false;
         reader.skipType(tag & 7);
+        continue;
     }
+    written = true;
   }
-  return out;
+  if (!written) out.ascii('{}');
+  return true;
+}
+
+/** Keys an object orders before the others: integer-like property names (up to 2^32 - 2; longer ones counted in, to be safe). */
+function isArrayIndex(buf: Uint8Array, start: number, end: number): boolean {
+  const length = end - start;
+  if (length === 0 || length > 10) return false;
+  if (buf[start] === 0x30) return length === 1;
+  for (let i = start; i < end; i++) if (buf[i]! < 0x30 || buf[i]! > 0x39) return false;
+  return true;
+}
+
+function sameBytes(buf: Uint8Array, aStart: number, aEnd: number, bStart: number, bEnd: number): boolean {
+  if (aEnd - aStart !== bEnd - bStart) return false;
+  for (let i = 0; i < aEnd - aStart; i++) if (buf[aStart + i] !== buf[bStart + i]) return false;
+  return true;
 }
 
 /** An int64 varint as its exact decimal text. */

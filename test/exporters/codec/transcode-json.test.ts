@@ -4,7 +4,7 @@ import { OtlpProtobufDecoder } from '../../../exporters/codec/decode-protobuf.js
 import { encodeOtlpJson, toExportRequest } from '../../../exporters/codec/encode-json.js';
 import { encodeOtlpProtobuf } from '../../../exporters/codec/encode-protobuf.js';
 import { otlpRecordViews } from '../../../exporters/codec/record-views.js';
-import { otlpJsonOfRecordBytes } from '../../../exporters/codec/transcode-json.js';
+import { JsonBytes, writeOtlpJsonOfRecordBytes } from '../../../exporters/codec/transcode-json.js';
 import { OtlpDouble } from '../../../src/core/otlp-values.js';
 import { keptEncodingOf } from '../../../src/core/record-encoding.js';
 import type { LogkitRecord, LogMap } from '../../../src/core/record.js';
@@ -17,7 +17,8 @@ const resource = resourceFromAttributes({ 'service.name': 'transcode', 'host.cpu
 const scope = { name: 'spec', version: '2.0.0', schemaUrl: 'https://opentelemetry.io/schemas/1.37.0' };
 
 const VALUES: LogMap = {
-  text: 'ünïcödé ✓ "quoted" \\ \n\u0001',
+  text: 'ünïcödé ✓ 😀 "quoted" \\ \n\t\b\f\r\u0001\u001f\u007f\u2028 </script>',
+  'key "quoted"\n': 'key with escapes',
   empty: '',
   yes: true,
   no: false,
@@ -65,16 +66,20 @@ describe('OTLP/JSON written from record bytes', () => {
     expect(JSON.parse(transcoded)).toEqual(JSON.parse(encodeOtlpJson(records())));
   });
 
-  it('leaves to the decoded record what an object would reorder or merge: a repeated key, an array-index key', () => {
+  it('leaves to the decoded record what an object would reorder or merge (a repeated key, an array-index key) and text that is not UTF-8', () => {
     const message = (attributes: { key: string; value: object }[]) =>
       ExportLogsServiceRequest.encode(
         ExportLogsServiceRequest.fromObject({ resourceLogs: [{ resource: { attributes: [] }, scopeLogs: [{ scope: { name: 's' }, logRecords: [{ timeUnixNano: '1', attributes }] }] }] }),
       ).finish();
     const repeated = message([{ key: 'k', value: { intValue: '1' } }, { key: 'other', value: { boolValue: true } }, { key: 'k', value: { intValue: '2' } }]);
     const indexed = message([{ key: 'b', value: { intValue: '1' } }, { key: '7', value: { intValue: '2' } }]);
-    for (const bytes of [repeated, indexed]) {
+    // A lone surrogate is not UTF-8 (protobufjs writes it as ED A0 80): decoding decides what it reads as.
+    const unpaired = message([{ key: 'text', value: { stringValue: 'a\ud800b' } }]);
+    for (const bytes of [repeated, indexed, unpaired]) {
       const [view] = otlpRecordViews(bytes, new OtlpProtobufDecoder());
-      expect(otlpJsonOfRecordBytes(keptEncodingOf(view!)!)).toBeUndefined();
+      const out = new JsonBytes(64);
+      expect(writeOtlpJsonOfRecordBytes(keptEncodingOf(view!)!, out)).toBe(false);
+      expect(out.pos).toBe(0);
       expect(encodeOtlpJson([view!])).toBe(JSON.stringify(toExportRequest(new OtlpProtobufDecoder().decode(bytes))));
     }
   });
