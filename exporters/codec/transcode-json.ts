@@ -120,106 +120,140 @@ export function writeOtlpJsonOfRecordBytes(bytes: Uint8Array, out: JsonBytes): b
   return false;
 }
 
-function recordJson(bytes: Uint8Array, out: JsonBytes): boolean {
+/**
+ * Where the fields of one `LogRecord` lie in its bytes (one `ScopeLogs.log_records` field), scalars
+ * read and values only located: what a transcoder writes a record's text from, in its own field order.
+ * Positions are those of a field's length prefix; -1 when the field is absent. Undefined when the
+ * bytes hold a field in a form the decoder reads differently (another wire type, the body twice).
+ */
+export interface LogRecordLayout {
+  reader: Reader;
+  /** fixed64 halves of time_unix_nano and observed_time_unix_nano (0 when absent, as decoded). */
+  time: [high: number, low: number];
+  observed: [high: number, low: number];
+  severity: number | undefined;
+  severityText: number;
+  body: number;
+  eventName: number;
+  attributes: number[];
+  dropped: number;
+  flags: number;
+  traceId: string;
+  spanId: string;
+}
+
+export function scanLogRecord(bytes: Uint8Array): LogRecordLayout | undefined {
   const reader = protobuf.Reader.create(bytes);
   reader.uint32(); // the field's tag
   const end = reader.uint32() + reader.pos;
-  let time = '0';
-  let observed = '0';
-  let severity = 0;
-  let severityText = -1;
-  let body = -1;
-  let eventName = -1;
-  const attributes: number[] = [];
-  let dropped = 0;
-  let flags = 0;
-  let traceId = '';
-  let spanId = '';
-  // Scalars first, values located: the JSON order is fixed whatever the order on the wire.
+  const layout: LogRecordLayout = { reader, time: [0, 0], observed: [0, 0], severity: undefined, severityText: -1, body: -1, eventName: -1, attributes: [], dropped: 0, flags: 0, traceId: '', spanId: '' };
   while (reader.pos < end) {
-    const at = reader.pos;
     const tag = reader.uint32();
+    const at = reader.pos;
     switch (tag) {
       case (1 << 3) | 1:
-        time = fixed64Decimal(reader);
+        layout.time = fixed64Halves(reader);
         break;
       case 2 << 3:
-        severity = reader.int32();
+        layout.severity = reader.int32();
         break;
       case (3 << 3) | 2:
-        severityText = at;
+        layout.severityText = at;
         reader.skipType(2);
         break;
       case (5 << 3) | 2:
-        if (body >= 0) return false;
-        body = reader.pos;
+        if (layout.body >= 0) return undefined;
+        layout.body = at;
         reader.skipType(2);
         break;
       case (6 << 3) | 2:
-        attributes.push(reader.pos);
+        layout.attributes.push(at);
         reader.skipType(2);
         break;
       case 7 << 3:
-        dropped = reader.uint32();
+        layout.dropped = reader.uint32();
         break;
       case (8 << 3) | 5:
-        flags = reader.fixed32();
+        layout.flags = reader.fixed32();
         break;
       case (9 << 3) | 2:
-        traceId = hex(reader);
+        layout.traceId = hex(reader);
         break;
       case (10 << 3) | 2:
-        spanId = hex(reader);
+        layout.spanId = hex(reader);
         break;
       case (11 << 3) | 1:
-        observed = fixed64Decimal(reader);
+        layout.observed = fixed64Halves(reader);
         break;
       case (12 << 3) | 2:
-        eventName = at;
+        layout.eventName = at;
         reader.skipType(2);
         break;
       default:
-        // A field the decoder reads in another form (packed, repeated, another wire type): the decoded path decides.
-        if (tag >>> 3 <= 12) return false;
+        if (tag >>> 3 <= 12) return undefined;
         reader.skipType(tag & 7);
     }
   }
-  out.ascii(`{"timeUnixNano":"${time}","observedTimeUnixNano":"${observed}"`);
-  if (severity) out.ascii(`,"severityNumber":${severity}`);
-  if (severityText >= 0 && !optionalString(reader, severityText, ',"severityText":', out)) return false;
-  if (body >= 0) {
+  return layout;
+}
+
+function recordJson(bytes: Uint8Array, out: JsonBytes): boolean {
+  const record = scanLogRecord(bytes);
+  if (record === undefined) return false;
+  const { reader } = record;
+  out.ascii(`{"timeUnixNano":"${fixed64Decimal(record.time)}","observedTimeUnixNano":"${fixed64Decimal(record.observed)}"`);
+  if (record.severity) out.ascii(`,"severityNumber":${record.severity}`);
+  if (record.severityText >= 0 && !optionalString(reader, record.severityText, ',"severityText":', out)) return false;
+  if (record.body >= 0) {
     out.ascii(',"body":');
-    reader.pos = body;
+    reader.pos = record.body;
     if (!anyValue(reader, reader.uint32() + reader.pos, out)) return false;
   }
-  if (eventName >= 0 && !optionalString(reader, eventName, ',"eventName":', out)) return false;
+  if (record.eventName >= 0 && !optionalString(reader, record.eventName, ',"eventName":', out)) return false;
   out.ascii(',"attributes":[');
-  if (!keyValues(reader, attributes, out)) return false;
+  if (!keyValues(reader, record.attributes, out)) return false;
   out.ascii(']');
-  if (dropped) out.ascii(`,"droppedAttributesCount":${dropped}`);
-  if (traceId && spanId) {
-    if (flags) out.ascii(`,"flags":${flags}`);
-    out.ascii(`,"traceId":"${traceId}","spanId":"${spanId}"`);
+  if (record.dropped) out.ascii(`,"droppedAttributesCount":${record.dropped}`);
+  if (record.traceId && record.spanId) {
+    if (record.flags) out.ascii(`,"flags":${record.flags}`);
+    out.ascii(`,"traceId":"${record.traceId}","spanId":"${record.spanId}"`);
   }
   out.ascii('}');
   return true;
 }
 
-/** A string field written under `name` when it is not empty (the decoded record leaves an empty one out). */
+/** A string field (at its length prefix) written under `name` when it is not empty (the decoded record leaves an empty one out). */
 function optionalString(reader: Reader, at: number, name: string, out: JsonBytes): boolean {
   reader.pos = at;
-  reader.uint32();
   const length = reader.uint32();
   if (length === 0) return true;
   out.ascii(name);
   return out.quoted(reader.buf, reader.pos, reader.pos + length);
 }
 
-/**
- * KeyValues (each at its length prefix) as `{"key":…,"value":{…}}` items; false for a key seen twice
- * or an array-index key (an object would merge or reorder them).
- */
+/** KeyValues (each at its length prefix) as `{"key":…,"value":{…}}` items. */
 function keyValues(reader: Reader, positions: readonly number[], out: JsonBytes): boolean {
+  return eachKeyValue(reader, positions, (keyStart, keyEnd, value, n) => {
+    out.ascii(n === 0 ? '{"key":' : ',{"key":');
+    if (!out.quoted(reader.buf, keyStart, keyEnd)) return false;
+    out.ascii(',"value":');
+    if (value < 0) out.ascii('{}');
+    else {
+      reader.pos = value;
+      if (!anyValue(reader, reader.uint32() + reader.pos, out)) return false;
+    }
+    out.ascii('}');
+    return true;
+  });
+}
+
+/**
+ * Walks KeyValues (each at its length prefix) in order, handing `entry` each key's byte range and its
+ * value's position (at its length prefix; -1: none). False, stopping, where the decoded object would
+ * differ — a key seen twice (merged), an array-index key (reordered), a value given twice — or when
+ * `entry` answers false.
+ */
+export function eachKeyValue(reader: Reader, positions: readonly number[], entry: (keyStart: number, keyEnd: number, value: number, n: number) => boolean): boolean {
   const buf = reader.buf;
   const keys: number[] = [];
   for (let n = 0; n < positions.length; n++) {
@@ -243,15 +277,7 @@ function keyValues(reader: Reader, positions: readonly number[], out: JsonBytes)
     if (isArrayIndex(buf, keyStart, keyEnd)) return false;
     for (let k = 0; k < keys.length; k += 2) if (sameBytes(buf, keys[k]!, keys[k + 1]!, keyStart, keyEnd)) return false;
     keys.push(keyStart, keyEnd);
-    out.ascii(n === 0 ? '{"key":' : ',{"key":');
-    if (!out.quoted(buf, keyStart, keyEnd)) return false;
-    out.ascii(',"value":');
-    if (value < 0) out.ascii('{}');
-    else {
-      reader.pos = value;
-      if (!anyValue(reader, reader.uint32() + reader.pos, out)) return false;
-    }
-    out.ascii('}');
+    if (!entry(keyStart, keyEnd, value, n)) return false;
   }
   return true;
 }
@@ -344,19 +370,40 @@ function sameBytes(buf: Uint8Array, aStart: number, aEnd: number, bStart: number
 
 /** An int64 varint as its exact decimal text. */
 function int64Decimal(reader: Reader): string {
+  return String(readInt64(reader));
+}
+
+/** An int64 varint as the decoder reads it: a number when it is a safe integer, else a bigint. */
+export function readInt64(reader: Reader): number | bigint {
   const long = reader.int64() as unknown as { low: number; high: number };
-  if (long.high === 0) return String(long.low >>> 0);
-  if (long.high === -1 && (long.low | 0) < 0) return String(long.low | 0);
-  return BigInt.asIntN(64, (BigInt(long.high >>> 0) << 32n) | BigInt(long.low >>> 0)).toString();
+  if (long.high === 0) return long.low >>> 0;
+  if (long.high === -1 && (long.low | 0) < 0) return long.low | 0;
+  const big = BigInt.asIntN(64, (BigInt(long.high >>> 0) << 32n) | BigInt(long.low >>> 0));
+  return big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big;
+}
+
+function fixed64Halves(reader: Reader): [number, number] {
+  const long = reader.fixed64() as unknown as { low: number; high: number };
+  return [long.high >>> 0, long.low >>> 0];
 }
 
 /** A fixed64 (nanoseconds since the epoch) as its exact decimal text. */
-function fixed64Decimal(reader: Reader): string {
-  const long = reader.fixed64() as unknown as { low: number; high: number };
-  const high = long.high >>> 0;
-  const low = long.low >>> 0;
+export function fixed64Decimal([high, low]: readonly [number, number]): string {
   if (high < 0x200000) return String(high * 4294967296 + low);
   return ((BigInt(high) << 32n) | BigInt(low)).toString();
+}
+
+/** A fixed64 of nanoseconds as the HrTime the decoder gives. */
+export function fixed64HrTime([high, low]: readonly [number, number]): [number, number] {
+  if (high < 0x200000) {
+    const nanos = high * 4294967296 + low;
+    // The division may round up just below a whole second; the remainder tells, and is exact.
+    const seconds = Math.floor(nanos / 1e9);
+    const rest = nanos - seconds * 1e9;
+    return rest < 0 ? [seconds - 1, rest + 1e9] : [seconds, rest];
+  }
+  const nanos = (BigInt(high) << 32n) | BigInt(low);
+  return [Number(nanos / 1_000_000_000n), Number(nanos % 1_000_000_000n)];
 }
 
 function hex(reader: Reader): string {
