@@ -248,12 +248,12 @@ function keyValues(reader: Reader, positions: readonly number[], out: JsonBytes)
 }
 
 /**
- * Walks KeyValues (each at its length prefix) in order, handing `entry` each key's byte range, its
- * value's position (at its length prefix; -1: none) and the key's (-1: none). False, stopping, where the decoded object would
+ * Walks KeyValues (each at its length prefix) in order, handing `entry` each key's byte range and its
+ * value's position (at its length prefix; -1: none). False, stopping, where the decoded object would
  * differ — a key seen twice (merged), an array-index key (reordered), a value given twice — or when
  * `entry` answers false.
  */
-export function eachKeyValue(reader: Reader, positions: readonly number[], entry: (keyStart: number, keyEnd: number, value: number, n: number, keyAt: number) => boolean): boolean {
+export function eachKeyValue(reader: Reader, positions: readonly number[], entry: (keyStart: number, keyEnd: number, value: number, n: number) => boolean): boolean {
   const buf = reader.buf;
   const keys: number[] = [];
   for (let n = 0; n < positions.length; n++) {
@@ -261,12 +261,10 @@ export function eachKeyValue(reader: Reader, positions: readonly number[], entry
     const end = reader.uint32() + reader.pos;
     let keyStart = 0;
     let keyEnd = 0;
-    let keyAt = -1;
     let value = -1;
     while (reader.pos < end) {
       const tag = reader.uint32();
       if (tag === ((1 << 3) | 2)) {
-        keyAt = reader.pos;
         keyEnd = reader.uint32() + reader.pos;
         keyStart = reader.pos;
         reader.pos = keyEnd;
@@ -279,7 +277,7 @@ export function eachKeyValue(reader: Reader, positions: readonly number[], entry
     if (isArrayIndex(buf, keyStart, keyEnd)) return false;
     for (let k = 0; k < keys.length; k += 2) if (sameBytes(buf, keys[k]!, keys[k + 1]!, keyStart, keyEnd)) return false;
     keys.push(keyStart, keyEnd);
-    if (!entry(keyStart, keyEnd, value, n, keyAt)) return false;
+    if (!entry(keyStart, keyEnd, value, n)) return false;
   }
   return true;
 }

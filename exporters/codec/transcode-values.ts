@@ -164,32 +164,3 @@ function writeArray(reader: Reader, end: number, out: JsonBytes, uniform: boolea
   out.ascii(']');
   return true;
 }
-
-/**
- * An AnyValue (at its content, up to `end`) as the text `toText` gives for the decoded value: a
- * string as it is, nothing as '', bytes as base64, an int64 beyond 2^53 as its decimal, anything else
- * as its plain JSON. Undefined when the decoded path must write it (see {@link writePlainJson}).
- */
-export function plainText(reader: Reader, end: number): string | undefined {
-  const start = reader.pos;
-  const kind = plainKind(reader, end);
-  reader.pos = start;
-  if (kind === 'null') {
-    reader.pos = end;
-    return '';
-  }
-  if (kind !== 'string') {
-    const json = new JsonBytes(64);
-    return writePlainJson(reader, end, json, false) ? json.view().toString('utf8') : undefined;
-  }
-  let text = '';
-  while (reader.pos < end) {
-    const tag = reader.uint32();
-    if (tag === ((1 << 3) | 2)) text = reader.string();
-    else if (tag === ((7 << 3) | 2)) text = Buffer.from(reader.bytes()).toString('base64');
-    else if (tag === 3 << 3) text = String(readInt64(reader));
-    else if (tag === ((4 << 3) | 1)) text = String(reader.double());
-    else reader.skipType(tag & 7);
-  }
-  return text;
-}

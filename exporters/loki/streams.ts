@@ -5,10 +5,6 @@ import { severityName } from '../../src/core/severity.js';
 import { ReasonCounter } from '../../src/core/stats.js';
 import { recordTime, resourceAttributes, toJsonValue, toText } from '../../src/core/record-fields.js';
 import { type LokiConfig, lokiLabelName } from './config.js';
-import { attributeOf, keptEncodingOf } from '../../src/core/record-encoding.js';
-import { readKey } from '../codec/decode-protobuf.js';
-import { eachKeyValue, scanLogRecord } from '../codec/transcode-json.js';
-import { plainKind, plainText } from '../codec/transcode-values.js';
 
 /** One log line of a Loki stream. */
 export interface LokiEntry {
@@ -77,10 +73,7 @@ export class LokiStreamBuilder {
       const { labels, selector } = this.labelsOf(record);
       let stream = streams.get(selector);
       if (stream === undefined) streams.set(selector, (stream = { labels, selector, entries: [] }));
-      // A record that still holds its bytes gives its line and metadata from them, without being decoded.
-      const bytes = keptEncodingOf(record);
-      const read = bytes === undefined ? undefined : this.fromBytes(bytes, record);
-      stream.entries.push({ time: recordTime(record), line: read?.line ?? this.lineOf(record), metadata: read?.metadata ?? this.metadataOf(record) });
+      stream.entries.push({ time: recordTime(record), line: this.lineOf(record), metadata: this.metadataOf(record) });
     }
     const out = [...streams.values()];
     for (const stream of out) stream.entries.sort((a, b) => a.time[0] - b.time[0] || a.time[1] - b.time[1]);
@@ -111,42 +104,6 @@ export class LokiStreamBuilder {
     return set;
   }
 
-  /**
-   * The line (text format) and the metadata `lineOf` and `metadataOf` give, read from the record's
-   * bytes; undefined when they must come from the decoded record (JSON lines, or bytes an object would
-   * read differently).
-   */
-  private fromBytes(bytes: Uint8Array, record: LogkitRecord): { line: string; metadata: [string, string][] } | undefined {
-    if (this.config.lineFormat !== 'text') return undefined;
-    const layout = scanLogRecord(bytes);
-    if (layout === undefined) return undefined;
-    const { reader } = layout;
-    let line: string | undefined;
-    if (layout.body >= 0) {
-      reader.pos = layout.body;
-      const end = reader.uint32() + reader.pos;
-      const start = reader.pos;
-      // `body ?? eventName`: an empty body (null) gives the event name too.
-      if (plainKind(reader, end) !== 'null') {
-        reader.pos = start;
-        line = plainText(reader, end);
-        if (line === undefined) return undefined;
-      }
-    }
-    if (line === undefined) {
-      line = '';
-      if (layout.eventName >= 0) {
-        reader.pos = layout.eventName;
-        line = reader.string();
-      }
-    }
-    const metadata: [string, string][] = [];
-    if (!this.config.structuredMetadata) return { line, metadata };
-    if (layout.traceId && layout.spanId) metadata.push(['trace_id', layout.traceId], ['span_id', layout.spanId]);
-    if (record.instrumentationScope.name) metadata.push(['scope_name', record.instrumentationScope.name]);
-    return flattenBytes(reader, layout.attributes, '', metadata, this.labelKeys) ? { line, metadata } : undefined;
-  }
-
   private lineOf(record: LogkitRecord): string {
     if (this.config.lineFormat === 'text') return toText(record.body ?? record.eventName);
     const line: Record<string, unknown> = Object.create(null);
@@ -174,49 +131,10 @@ export class LokiStreamBuilder {
 
 /** Record attributes win over resource attributes for a label, so a route or enrichment can override. */
 function labelSource(record: LogkitRecord, key: string): string | undefined {
-  // Read in place: a record that keeps its bytes is then written from them.
-  const own = attributeOf(record, key);
+  const own = record.attributes[key];
   if (own !== undefined && own !== null) return toText(own);
   const resource = resourceAttributes(record.resource)[key];
   return resource === undefined || resource === null ? undefined : toText(resource as LogValue);
-}
-
-/** {@link flatten} over KeyValues in a record's bytes (each at its length prefix); false where the decoded map would differ. */
-function flattenBytes(reader: Parameters<typeof plainText>[0], positions: readonly number[], prefix: string, out: [string, string][], labelKeys: readonly { key: string }[]): boolean {
-  return eachKeyValue(reader, positions, (_start, _end, value, _n, keyAt) => {
-    reader.pos = keyAt;
-    const key = keyAt < 0 ? '' : readKey(reader);
-    if (prefix === '' && labelKeys.some((l) => l.key === key)) return true; // already a label
-    if (value < 0) return true;
-    reader.pos = value;
-    const end = reader.uint32() + reader.pos;
-    const start = reader.pos;
-    const kind = plainKind(reader, end);
-    if (kind === 'null') return true;
-    const name = prefix === '' ? metadataName(key) : `${prefix}_${metadataName(key)}`;
-    reader.pos = start;
-    if (kind !== 'object') {
-      const text = plainText(reader, end);
-      if (text === undefined) return false;
-      out.push([name, text]);
-      return true;
-    }
-    // A map: its entries (the last map field is the value, as decoded).
-    let entries: number[] = [];
-    while (reader.pos < end) {
-      const tag = reader.uint32();
-      if (tag === ((6 << 3) | 2)) {
-        entries = [];
-        const mapEnd = reader.uint32() + reader.pos;
-        while (reader.pos < mapEnd) {
-          const inner = reader.uint32();
-          if (inner === ((1 << 3) | 2)) entries.push(reader.pos);
-          reader.skipType(inner & 7);
-        }
-      } else reader.skipType(tag & 7);
-    }
-    return flattenBytes(reader, entries, name, out, []);
-  });
 }
 
 /** Nested maps become `parent_child` names, as Loki's OTLP ingestion flattens them; other values become text. */
