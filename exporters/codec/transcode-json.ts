@@ -12,7 +12,7 @@ export class JsonBytes {
   pos = 0;
 
   constructor(size: number) {
-    this.buf = Buffer.allocUnsafe(Math.max(1024, size));
+    this.buf = Buffer.allocUnsafe(Math.max(64, size));
   }
 
   /** The bytes written, without a copy. */
