@@ -49,7 +49,8 @@ export class OtlpProtobufDecoder {
     reader.pos = end;
   }
 
-  private resource(bytes: Uint8Array, schemaUrl: string | undefined): Resource {
+  /** The resource of a `Resource` message and schema URL, the same object for the same bytes. */
+  resource(bytes: Uint8Array, schemaUrl: string | undefined): Resource {
     const key = `${Buffer.from(bytes).toString('base64')}|${schemaUrl ?? ''}`;
     let resource = this.resources.get(key);
     if (!resource) {
@@ -66,7 +67,8 @@ export class OtlpProtobufDecoder {
     return resource;
   }
 
-  private scope(bytes: Uint8Array, schemaUrl: string | undefined): InstrumentationScope {
+  /** The scope of an `InstrumentationScope` message and schema URL, the same object for the same bytes. */
+  scope(bytes: Uint8Array, schemaUrl: string | undefined): InstrumentationScope {
     const key = `${Buffer.from(bytes).toString('base64')}|${schemaUrl ?? ''}`;
     let scope = this.scopes.get(key);
     if (!scope) {
@@ -108,16 +110,24 @@ export function decodeLogRecordField(bytes: Uint8Array, resource: Resource, scop
   return readLogRecord(reader, reader.pos + length, resource, scope);
 }
 
+/** Where one child message lies: `field` at its tag, `start` at its content (past the length), `end` after it. */
+export interface ChildSpan {
+  field: number;
+  start: number;
+  end: number;
+}
+
 /**
  * ResourceLogs and ScopeLogs share one shape: field 1 the resource/scope message, field 2 the repeated
  * children, field 3 the schema URL. Children are located first and read afterwards, because the
  * head may come after them on the wire.
  */
-function readEnvelope(reader: Reader, end: number): { head: Uint8Array; children: { start: number; end: number }[]; schemaUrl?: string } {
+export function readEnvelope(reader: Reader, end: number): { head: Uint8Array; children: ChildSpan[]; schemaUrl?: string } {
   let head: Uint8Array = new Uint8Array(0);
   let schemaUrl: string | undefined;
-  const children: { start: number; end: number }[] = [];
+  const children: ChildSpan[] = [];
   while (reader.pos < end) {
+    const field = reader.pos;
     const tag = reader.uint32();
     switch (tag >>> 3) {
       case 1:
@@ -125,7 +135,7 @@ function readEnvelope(reader: Reader, end: number): { head: Uint8Array; children
         break;
       case 2: {
         const length = reader.uint32();
-        children.push({ start: reader.pos, end: reader.pos + length });
+        children.push({ field, start: reader.pos, end: reader.pos + length });
         reader.skip(length);
         break;
       }

@@ -3,7 +3,9 @@ import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import { OtlpDouble } from '../../src/core/otlp-values.js';
 import type { LogkitRecord, LogMap, LogValue } from '../../src/core/record.js';
+import { keptEncodingOf } from '../../src/core/record-encoding.js';
 import { groupByResourceAndScope, hrTimeToNanosString } from './grouping.js';
+import { JsonBytes, writeOtlpJsonOfRecordBytes } from './transcode-json.js';
 
 /**
  * The one OTLP-JSON encoder: `http/json` bodies, the file exporter's lines and dead-letter files.
@@ -14,7 +16,59 @@ import { groupByResourceAndScope, hrTimeToNanosString } from './grouping.js';
  * const line = encodeOtlpJson(batch); // one ExportLogsServiceRequest, no newline
  */
 export function encodeOtlpJson(records: readonly LogkitRecord[]): string {
-  return JSON.stringify(toExportRequest(records));
+  return encodeOtlpJsonBytes(records).toString('utf8');
+}
+
+/** Average OTLP/JSON bytes per record of the last batch: the next batch's buffer is sized from it. */
+let bytesPerRecord = 1024;
+
+/**
+ * The same text as UTF-8 bytes, in a buffer of its own: what `JSON.stringify(toExportRequest(records))`
+ * gives, written in one pass — resource and scope once per object, and a record that still holds its
+ * OTLP bytes transcoded from them (transcode-json.ts), never decoded.
+ */
+export function encodeOtlpJsonBytes(records: readonly LogkitRecord[], suffix = ''): Buffer {
+  const out = new JsonBytes(records.length * bytesPerRecord + 256);
+  out.ascii('{"resourceLogs":[');
+  groupByResourceAndScope(records).forEach((group, g) => {
+    out.ascii(g === 0 ? '{"resource":' : ',{"resource":');
+    out.text(cachedJson(resourceTexts, group.resource, resourceJson));
+    out.ascii(',"scopeLogs":[');
+    group.scopes.forEach((s, i) => {
+      out.ascii(i === 0 ? '{"scope":' : ',{"scope":');
+      out.text(cachedJson(scopeTexts, s.scope, scopeJson));
+      out.ascii(',"logRecords":[');
+      for (let r = 0; r < s.records.length; r++) {
+        if (r > 0) out.ascii(',');
+        const record = s.records[r]!;
+        const bytes = keptEncodingOf(record);
+        if (bytes === undefined || !writeOtlpJsonOfRecordBytes(bytes, out)) out.text(JSON.stringify(recordJson(record)));
+      }
+      out.ascii(']');
+      out.text(schemaUrlText(s.scope.schemaUrl));
+      out.ascii('}');
+    });
+    out.ascii(']');
+    out.text(schemaUrlText(group.resource.schemaUrl));
+    out.ascii('}');
+  });
+  out.ascii(']}');
+  out.ascii(suffix);
+  if (records.length > 0) bytesPerRecord = Math.ceil(out.pos / records.length);
+  return out.view();
+}
+
+const resourceTexts = new WeakMap<object, string>();
+const scopeTexts = new WeakMap<object, string>();
+
+function cachedJson<T extends object>(cache: WeakMap<object, string>, origin: T, toJson: (origin: T) => object): string {
+  let text = cache.get(origin);
+  if (text === undefined) cache.set(origin, (text = JSON.stringify(toJson(origin))));
+  return text;
+}
+
+function schemaUrlText(url: string | undefined): string {
+  return url === undefined ? '' : `,"schemaUrl":${JSON.stringify(url)}`;
 }
 
 /** The `ExportLogsServiceRequest` as a plain JSON-ready object. */

@@ -5,7 +5,7 @@ import { OtlpDouble } from '../../src/core/otlp-values.js';
 import type { LogkitRecord, LogMap, LogValue } from '../../src/core/record.js';
 import { keptEncodingOf } from '../../src/core/record-encoding.js';
 import { groupByResourceAndScope, type ResourceGroup } from './grouping.js';
-import { ProtoWriter } from './proto-writer.js';
+import { ProtoWriter, takeBuffer, varintSize } from './proto-writer.js';
 
 /**
  * The one OTLP protobuf encoder: `http/protobuf` bodies and the spool's destination-neutral frames.
@@ -51,6 +51,81 @@ export function writeExportRequest<T>(groups: readonly ResourceGroup<T>[], write
     w.end(resourceLogs);
   }
   return w.view();
+}
+
+/** How an already-encoded item (one `ScopeLogs.log_records` field) is measured and copied into place. */
+export interface EncodedItems<T> {
+  sizeOf(item: T): number;
+  /** Copies the item's bytes into `out` at `at` (one copy). */
+  copy(item: T, out: Buffer, at: number): void;
+}
+
+/**
+ * The same `ExportLogsServiceRequest` as {@link writeExportRequest} around items already encoded,
+ * written once into a pooled buffer of its exact size (give it back with `giveBuffer`): the sizes are
+ * computed first, so each length prefix is written before its content and each record's bytes are
+ * copied once, straight into the buffer that goes to compression, the socket and the spool.
+ */
+export function assembleExportRequest<T>(groups: readonly ResourceGroup<T>[], items: EncodedItems<T>): Buffer {
+  const scopeSizes: number[] = [];
+  const resourceSizes: number[] = [];
+  let total = 0;
+  for (const group of groups) {
+    let resourceSize = encodedResource(group.resource).length + schemaUrlField(group.resource.schemaUrl).length;
+    for (const { scope, records } of group.scopes) {
+      let scopeSize = encodedScope(scope).length + schemaUrlField(scope.schemaUrl).length;
+      for (const item of records) scopeSize += items.sizeOf(item);
+      scopeSizes.push(scopeSize);
+      resourceSize += 1 + varintSize(scopeSize) + scopeSize;
+    }
+    resourceSizes.push(resourceSize);
+    total += 1 + varintSize(resourceSize) + resourceSize;
+  }
+  const out = takeBuffer(total).subarray(0, total);
+  let at = 0;
+  let nextScope = 0;
+  groups.forEach((group, g) => {
+    at = header(out, at, 1, resourceSizes[g]!); // ExportLogsServiceRequest.resource_logs
+    at += encodedResource(group.resource).copy(out, at);
+    for (const { scope, records } of group.scopes) {
+      at = header(out, at, 2, scopeSizes[nextScope++]!); // ResourceLogs.scope_logs
+      at += encodedScope(scope).copy(out, at);
+      for (const item of records) {
+        items.copy(item, out, at);
+        at += items.sizeOf(item);
+      }
+      at += schemaUrlField(scope.schemaUrl).copy(out, at);
+    }
+    at += schemaUrlField(group.resource.schemaUrl).copy(out, at);
+  });
+  return out;
+}
+
+/** A length-delimited field's tag and length. */
+function header(out: Buffer, at: number, field: number, length: number): number {
+  out[at++] = (field << 3) | 2;
+  while (length > 127) {
+    out[at++] = (length & 127) | 128;
+    length >>>= 7;
+  }
+  out[at++] = length;
+  return at;
+}
+
+const NO_FIELD = Buffer.alloc(0);
+const schemaUrlCache = new Map<string, Buffer>();
+
+/** The `schema_url` field (3) of a ResourceLogs or ScopeLogs, empty when there is none. */
+function schemaUrlField(url: string | undefined): Buffer {
+  if (!url) return NO_FIELD;
+  let bytes = schemaUrlCache.get(url);
+  if (bytes === undefined) {
+    const w = new ProtoWriter(url.length * 3 + 8);
+    w.string(3, url);
+    bytes = w.finish();
+    if (schemaUrlCache.size < 64) schemaUrlCache.set(url, bytes);
+  }
+  return bytes;
 }
 
 const resourceCache = new WeakMap<Resource, Buffer>();

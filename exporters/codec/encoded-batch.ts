@@ -2,9 +2,10 @@ import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { LogkitRecord } from '../../src/core/record.js';
 import { severityBand } from '../../src/core/severity.js';
-import { writeExportRequest, writeLogRecord } from './encode-protobuf.js';
+import { assembleExportRequest, writeLogRecord } from './encode-protobuf.js';
+import { FrameRecord } from './frame-record.js';
 import { groupBy, type ResourceGroup } from './grouping.js';
-import { ProtoWriter, takeBuffer } from './proto-writer.js';
+import { ProtoWriter } from './proto-writer.js';
 
 /** A resource and scope pair; records point to one by index. */
 interface Origin {
@@ -88,14 +89,27 @@ export class EncodedBatch {
 
   /**
    * The `ExportLogsServiceRequest` of the given entries (default: all, in request order), in a buffer
-   * of its own (from the pool: give it back with `giveBuffer` when it is no longer read).
+   * of its own (from the pool: give it back with `giveBuffer` when it is no longer read), each record's
+   * bytes copied once, straight into it.
    */
   toOtlp(entries: readonly number[] = this.order()): Buffer {
     const view = this.w.view();
-    const shared = writeExportRequest(this.grouped(entries), (w, i) => w.raw(view.subarray(this.starts[i]!, this.ends[i]!)));
-    const owned = takeBuffer(shared.length).subarray(0, shared.length);
-    shared.copy(owned);
-    return owned;
+    return assembleExportRequest(this.grouped(entries), {
+      sizeOf: (i) => this.ends[i]! - this.starts[i]!,
+      copy: (i, out, at) => void view.copy(out, at, this.starts[i]!, this.ends[i]!),
+    });
+  }
+
+  /**
+   * The given entries (default: all, in request order) as records that are views over the batch's
+   * bytes (no copy, nothing decoded until read). Valid until the batch is released.
+   */
+  views(entries: readonly number[] = this.order()): FrameRecord[] {
+    const view = this.w.view();
+    return entries.map((i) => {
+      const origin = this.origins[this.originOf[i]!]!;
+      return new FrameRecord(view.subarray(this.starts[i]!, this.ends[i]!), origin.resource, origin.scope);
+    });
   }
 
   private grouped(entries: readonly number[]): ResourceGroup<number>[] {

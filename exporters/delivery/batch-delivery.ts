@@ -7,8 +7,9 @@ import type { DeliveryStats } from './delivery-stats.js';
 import type { OutgoingBatch } from './outgoing-batch.js';
 import type { Protocol, Verdict, WireRequest, WireResponse } from './protocol.js';
 import type { DeliveryReason } from './reasons.js';
+import { buildRequest, requestBytes } from './request-builder.js';
 import type { RetryPolicy } from './retry.js';
-import type { Transport } from './transport.js';
+import { isTransportVerdict, type Transport } from './transport.js';
 
 /** What a delivery borrows from its stage: whether it is shutting down, and how to wait out a backoff. */
 export interface BackoffGate {
@@ -89,8 +90,8 @@ export class BatchDelivery {
         try {
           const fromOtlp = protocol.encodeFromOtlp?.(batch.otlp());
           viaOtlp = fromOtlp !== undefined;
-          const encoded = fromOtlp ?? protocol.encode(batch.records());
-          parts = Math.min(batch.size, Math.ceil(encoded.body.byteLength / (this.parts.maxRequestBytes ?? Infinity)));
+          const encoded = fromOtlp ?? buildRequest(protocol, batch.records());
+          parts = Math.min(batch.size, Math.ceil(requestBytes(encoded) / (this.parts.maxRequestBytes ?? Infinity)));
           if (parts <= 1) request = await compressRequest(encoded);
         } catch (error) {
           diag.error(`otel-logkit: ${name}: a batch could not be encoded`, error);
@@ -106,8 +107,12 @@ export class BatchDelivery {
       let response: WireResponse | undefined;
       const sentAt = performance.now();
       try {
-        response = await transport.send(request);
-        verdict = protocol.classify(response, viaOtlp ? NO_RECORDS : batch.records());
+        const answer = await transport.send(request);
+        if (isTransportVerdict(answer)) verdict = answer.verdict;
+        else {
+          response = answer;
+          verdict = protocol.classify(response, viaOtlp ? NO_RECORDS : batch.records());
+        }
       } catch (error) {
         verdict = { kind: 'retry', reason: sendFailure(error), message: (error as Error).message };
         diag.warn(`otel-logkit: ${name}: ${(error as Error).message}`);

@@ -2,18 +2,20 @@ import type { LogkitRecord } from '../../src/core/record.js';
 import type { OtlpProtobufDecoder } from '../codec/decode-protobuf.js';
 import { EncodedBatch } from '../codec/encoded-batch.js';
 import { giveBuffer } from '../codec/proto-writer.js';
+import { otlpRecordViews } from '../codec/record-views.js';
 
 /**
  * One batch on its way to the backend, whichever form it has: encoded on hand-over (fresh records),
  * or the raw OTLP bytes read back from the spool. Each form is produced at most once and kept:
- * the OTLP request bytes for protocols that send them as they are, the decoded records for
- * protocols that need record objects (and for the dead-letter file).
+ * the OTLP request bytes for protocols that send them as they are, and the records for protocols
+ * that build a payload of their own (and for the dead-letter file) — records that are views over the
+ * batch's bytes, never a whole request decoded back into objects: a protocol decodes only what it reads.
  */
 export class OutgoingBatch {
   private otlpBytes: Buffer | undefined;
   /** True when `otlpBytes` came from the buffer pool (assembled here or by the spool queue). */
   private ownsOtlp: boolean;
-  private decoded: LogkitRecord[] | undefined;
+  private views: LogkitRecord[] | undefined;
 
   private constructor(
     private readonly decoder: OtlpProtobufDecoder,
@@ -54,10 +56,13 @@ export class OutgoingBatch {
     this.encoded?.release();
   }
 
-  /** The records, in request order (the order per-record verdicts refer to). */
+  /**
+   * The records, in request order (the order per-record verdicts refer to), as views over the batch's
+   * bytes (FrameRecord): valid until `release`.
+   */
   records(): LogkitRecord[] {
-    this.decoded ??= this.decoder.decode(this.otlp());
-    return this.decoded;
+    this.views ??= this.encoded ? this.encoded.views(this.positions) : otlpRecordViews(this.otlp(), this.decoder);
+    return this.views;
   }
 
   /** The records at these positions (0-based, request order) as a batch of their own. */

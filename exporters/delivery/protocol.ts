@@ -25,6 +25,13 @@ export interface Protocol {
    */
   encodeFromOtlp?(otlpProtobuf: Uint8Array): WireRequest | undefined;
   /**
+   * Optional: the key this destination partitions a batch by (Kafka: the message key). The core
+   * splits each batch per key (keys in the order they first appear, records in batch order), calls
+   * `encode` once per partition and sends the partitions together as one request's keyed `parts`; a
+   * destination never frames its own parts. Undefined: the record goes in the partition without a key.
+   */
+  partitionKey?(record: LogkitRecord): string | undefined;
+  /**
    * Classifies the backend's answer to the request built from `records` (network errors never get
    * here: they are retried). Start from `classifyAnswer` (classify.ts) and refine only what is the
    * protocol's own.
@@ -45,6 +52,17 @@ export interface WireRequest {
    * Only a compression that is part of the format itself (Loki's snappy protobuf) stays in an encoder.
    */
   compress?: 'gzip' | 'zstd';
+  /**
+   * A partitioned batch (see `Protocol.partitionKey`): one body per key, which the transport sends as
+   * one unit (Kafka: one message each); `body` is then empty.
+   */
+  parts?: readonly KeyedPart[];
+}
+
+/** One partition of a request: its key (none: the partition of records without one) and its body. */
+export interface KeyedPart {
+  key?: string;
+  body: Uint8Array;
 }
 
 export interface WireResponse {

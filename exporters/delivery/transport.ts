@@ -1,14 +1,33 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { LogkitError } from '../../src/core/errors.js';
-import type { WireRequest, WireResponse } from './protocol.js';
+import type { Verdict, WireRequest, WireResponse } from './protocol.js';
 import type { HttpSettings } from './settings.js';
 
-/** Where encoded requests go: an HTTP backend, or a local file for the embedded default sink. */
+/** Where encoded requests go: an HTTP backend, a Kafka cluster, or a local file for the embedded default sink. */
 export interface Transport {
-  /** Resolves with the backend's answer; rejects only for network failures and timeouts (retried). */
-  send(request: WireRequest): Promise<WireResponse>;
+  /**
+   * Resolves with the backend's answer — an HTTP answer the protocol classifies, or the verdict of a
+   * transport whose wire has no such answer (Kafka); rejects only for failures to reach the backend
+   * and timeouts (retried).
+   */
+  send(request: WireRequest): Promise<TransportAnswer>;
   close(): Promise<void>;
+}
+
+/**
+ * What a transport that does not speak HTTP answers: its own verdict, in the delivery core's terms.
+ * `denied`: a refusal of the credentials or of their rights (the fix shown names them).
+ */
+export interface TransportVerdict {
+  verdict: Verdict;
+  denied?: boolean;
+}
+
+export type TransportAnswer = WireResponse | TransportVerdict;
+
+export function isTransportVerdict(answer: TransportAnswer): answer is TransportVerdict {
+  return 'verdict' in answer;
 }
 
 /** Answers are read for classification and diagnostics only; a backend cannot make us buffer more. */

@@ -2,7 +2,7 @@ import { type BackendWatch, endpointName } from '../../src/core/backend-health.j
 import { answerTrouble, type EndpointVariables, errorCode, grpcRefusal, networkTrouble } from '../../src/core/endpoint-fixes.js';
 import { bodyText } from './classify.js';
 import type { WireRequest, WireResponse } from './protocol.js';
-import { joinPath, type Transport } from './transport.js';
+import { isTransportVerdict, joinPath, type Transport, type TransportAnswer, type TransportVerdict } from './transport.js';
 
 /** Where a watched transport sends, and the variables its fixes name. */
 export interface WatchedEndpoint {
@@ -25,8 +25,8 @@ export interface WatchedEndpoint {
 export function watchedTransport(transport: Transport, watch: BackendWatch | undefined, where?: WatchedEndpoint): Transport {
   if (watch === undefined) return transport;
   return {
-    async send(request: WireRequest): Promise<WireResponse> {
-      let response: WireResponse;
+    async send(request: WireRequest): Promise<TransportAnswer> {
+      let response: TransportAnswer;
       try {
         response = await transport.send(request);
       } catch (error) {
@@ -34,7 +34,7 @@ export function watchedTransport(transport: Transport, watch: BackendWatch | und
         watch.unreachable(failure, where && networkTrouble(errorCode(failure) ?? '', failure.message, hostAndPort(where.endpoint), where.variables).fix);
         throw error;
       }
-      const refusal = where && refusalOf(response, wire(where.endpoint));
+      const refusal = where && (isTransportVerdict(response) ? verdictRefusal(response, wire(where.endpoint)) : refusalOf(response, wire(where.endpoint)));
       if (refusal) {
         const trouble = answerTrouble(refusal.status, refusal.said, where.variables);
         watch.refused({ url: shown(where.endpoint, request.path), said: refusal.said, cause: refusal.cause, fix: trouble.fix });
@@ -60,7 +60,16 @@ function refusalOf(response: WireResponse, wireName: string): { status: number; 
   return { status, said: `${wireName} ${status}: ${bodyText(response).slice(0, 200)}`, cause: `${wireName} ${status}` };
 }
 
-/** How an answer's status is named: `HTTP 404`; a transport that answers in HTTP terms for another wire says which (`kafka 403`). */
+/**
+ * A transport's own refusal for good (a `dead-letter` verdict), with the HTTP status whose fix is the
+ * same — a lookup for the fix shown, never an answer: 403 for denied credentials, else 400.
+ */
+function verdictRefusal({ verdict, denied }: TransportVerdict, wireName: string): { status: number; said: string; cause: string } | undefined {
+  if (verdict.kind !== 'dead-letter') return undefined;
+  return { status: denied ? 403 : 400, said: `${wireName}: ${(verdict.message ?? verdict.reason).slice(0, 200)}`, cause: `${wireName} ${denied ? 'denied' : verdict.reason}` };
+}
+
+/** How an answer's status is named: `HTTP 404`; another wire says which (`kafka`). */
 function wire(endpoint: URL): string {
   return endpoint.protocol === 'http:' || endpoint.protocol === 'https:' ? 'HTTP' : endpoint.protocol.slice(0, -1);
 }

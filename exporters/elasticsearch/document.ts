@@ -1,12 +1,21 @@
 import type { Attributes } from '@opentelemetry/api';
+import type protobuf from 'protobufjs/minimal.js';
 import type { LogkitRecord, LogMap, LogValue } from '../../src/core/record.js';
 import { OtlpDouble } from '../../src/core/otlp-values.js';
 import { severityName } from '../../src/core/severity.js';
 import { isoNanos, recordTime, resourceAttributes, toJsonValue, toText } from '../../src/core/record-fields.js';
 import { datasetName, type ElasticsearchConfig } from './config.js';
+import { fixed64HrTime, JsonBytes, scanLogRecord } from '../codec/transcode-json.js';
+import { plainKind, writePlainJson, writePlainMap } from '../codec/transcode-values.js';
 
 /** Turns one record into the JSON text of the document stored in Elasticsearch/OpenSearch. */
 export type DocumentMapper = (record: LogkitRecord) => string;
+
+/**
+ * Writes the document of a record that still holds its OTLP bytes straight from them into `out`;
+ * false (`out` as it was) when the record must go through the {@link DocumentMapper}.
+ */
+export type DocumentWriter = (bytes: Uint8Array, record: LogkitRecord, out: JsonBytes) => boolean;
 
 /**
  * The two layouts of the Collector's elasticsearch exporter:
@@ -26,6 +35,103 @@ export function createDocumentMapper(config: Pick<ElasticsearchConfig, 'mapping'
 }
 
 type DataStreamFields = { type: string; dataset: string; namespace: string } | undefined;
+
+/** The `otel` layout written from record bytes (the ECS layout renames keys: it goes through the mapper). */
+export function createDocumentWriter(config: Pick<ElasticsearchConfig, 'mapping' | 'target'>): DocumentWriter | undefined {
+  if (config.mapping !== 'otel') return undefined;
+  const dataStream = config.target.kind === 'data-stream' ? `,"data_stream":${JSON.stringify({ type: 'logs', dataset: datasetName(config), namespace: config.target.namespace })}` : '';
+  return (bytes, record, out) => {
+    const mark = out.pos;
+    if (writeOtelDocument(bytes, record, dataStream, out)) return true;
+    out.pos = mark;
+    return false;
+  };
+}
+
+/** The text {@link otelDocument} gives for the decoded record, field for field. */
+function writeOtelDocument(bytes: Uint8Array, record: LogkitRecord, dataStream: string, out: JsonBytes): boolean {
+  const layout = scanLogRecord(bytes);
+  if (layout === undefined) return false;
+  const { reader } = layout;
+  const time = fixed64HrTime(layout.time);
+  const observed = fixed64HrTime(layout.observed);
+  out.ascii(`{"@timestamp":"${isoNanosOfBurst(time[0] === 0 && time[1] === 0 ? observed : time)}","observed_timestamp":"${isoNanosOfBurst(observed)}"${dataStream}`);
+  if (layout.severity !== undefined) out.ascii(`,"severity_number":${layout.severity}`);
+  if (layout.severityText >= 0) {
+    reader.pos = layout.severityText;
+    const length = reader.uint32();
+    out.ascii(',"severity_text":');
+    if (!out.quoted(reader.buf, reader.pos, reader.pos + length)) return false;
+  }
+  if (layout.eventName >= 0) {
+    reader.pos = layout.eventName;
+    const length = reader.uint32();
+    if (length > 0) {
+      out.ascii(',"event_name":');
+      if (!out.quoted(reader.buf, reader.pos, reader.pos + length)) return false;
+    }
+  }
+  if (layout.traceId && layout.spanId) out.ascii(`,"trace_id":"${layout.traceId}","span_id":"${layout.spanId}"`);
+  if (layout.body >= 0 && !writeBody(layout.reader, layout.body, out)) return false;
+  out.ascii(',"attributes":');
+  if (!writePlainMap(reader, layout.attributes, out, true)) return false;
+  if (layout.dropped > 0) out.ascii(`,"dropped_attributes_count":${layout.dropped}`);
+  out.text(`,"scope":${otelScopeJson(record.instrumentationScope)},"resource":${otelResource(record)}}`);
+  return true;
+}
+
+let burstSecond = Number.NaN;
+let burstPrefix = '';
+
+/** isoNanos, its date and time formatted once per second: records come in bursts within one second. */
+function isoNanosOfBurst(time: [number, number]): string {
+  if (time[0] !== burstSecond) {
+    burstPrefix = isoNanos([time[0], 0]).slice(0, 20);
+    burstSecond = time[0];
+  }
+  return `${burstPrefix}${String(time[1]).padStart(9, '0')}Z`;
+}
+
+/** `"body":{"structured":…}` for a map or an array, else `{"text":…}` holding the value as text (toText). */
+function writeBody(reader: protobuf.Reader, at: number, out: JsonBytes): boolean {
+  reader.pos = at;
+  const end = reader.uint32() + reader.pos;
+  const start = reader.pos;
+  const kind = plainKind(reader, end);
+  reader.pos = start;
+  if (kind === 'array' || kind === 'object') {
+    out.ascii(',"body":{"structured":');
+    if (!writePlainJson(reader, end, out, true)) return false;
+  } else if (kind === 'null') {
+    out.ascii(',"body":{"text":""');
+  } else if (kind === 'string') {
+    out.ascii(',"body":{"text":');
+    if (!writePlainJson(reader, end, out, false)) return false;
+  } else {
+    // A number or a boolean: its JSON text, as a string.
+    const text = new JsonBytes(32);
+    if (!writePlainJson(reader, end, text, false)) return false;
+    out.ascii(',"body":{"text":');
+    if (!out.quoted(text.view(), 0, text.pos)) return false;
+  }
+  out.ascii('}');
+  return true;
+}
+
+const otelScopes = new WeakMap<object, string>();
+
+function otelScopeJson(scope: LogkitRecord['instrumentationScope']): string {
+  let text = otelScopes.get(scope);
+  if (text === undefined) otelScopes.set(scope, (text = JSON.stringify(scope.version ? { name: scope.name, version: scope.version } : { name: scope.name })));
+  return text;
+}
+
+function otelResource(record: LogkitRecord): string {
+  const attributes = resourceAttributes(record.resource);
+  let resource = otelResourceJson.get(attributes);
+  if (resource === undefined) otelResourceJson.set(attributes, (resource = JSON.stringify({ attributes: toJsonValue(attributes as unknown as LogMap) })));
+  return resource;
+}
 
 const otelResourceJson = new WeakMap<Attributes, string>();
 
@@ -49,11 +155,8 @@ function otelDocument(record: LogkitRecord, dataStream: DataStreamFields): strin
   if (record.droppedAttributesCount > 0) doc.dropped_attributes_count = record.droppedAttributesCount;
   const scope = record.instrumentationScope;
   doc.scope = scope.version ? { name: scope.name, version: scope.version } : { name: scope.name };
-  const attributes = resourceAttributes(record.resource);
-  let resource = otelResourceJson.get(attributes);
-  if (resource === undefined) otelResourceJson.set(attributes, (resource = JSON.stringify({ attributes: toJsonValue(attributes as unknown as LogMap) })));
   const json = JSON.stringify(doc);
-  return `${json.slice(0, -1)},"resource":${resource}}`;
+  return `${json.slice(0, -1)},"resource":${otelResource(record)}}`;
 }
 
 /** OTel resource attribute → ECS field, where the names differ (the rest keep their OTel names, as in the Collector). */

@@ -7,7 +7,9 @@ import type { DeliveryReason } from '../delivery/reasons.js';
 import { classifyAnswer, retryingServerErrors } from '../delivery/classify.js';
 import { toJsonValue } from '../../src/core/record-fields.js';
 import { type ElasticsearchConfig, targetName } from './config.js';
-import { createDocumentMapper, type DocumentMapper } from './document.js';
+import { createDocumentMapper, createDocumentWriter, type DocumentMapper, type DocumentWriter } from './document.js';
+import { JsonBytes } from '../codec/transcode-json.js';
+import { attributeOf, keptEncodingOf } from '../../src/core/record-encoding.js';
 
 /** The record attribute (OTel semantic convention `log.record.uid`, set by enrichment) whose value becomes the document `_id`. */
 const RECORD_UID_ATTRIBUTE = CORRELATION_ATTRIBUTES.uid;
@@ -39,19 +41,28 @@ export class ElasticsearchProtocol implements Protocol {
   readonly name = 'elasticsearch';
   readonly stats = new BulkItemStats();
   private readonly toDocument: DocumentMapper;
+  private readonly writeDocument: DocumentWriter | undefined;
   private readonly action: string;
+  /** Bulk bytes per record of the last batch: the next body is sized from it. */
+  private bytesPerRecord = 2048;
 
   constructor(private readonly config: Pick<ElasticsearchConfig, 'mapping' | 'target' | 'compression'>) {
     this.toDocument = createDocumentMapper(config);
+    this.writeDocument = createDocumentWriter(config);
     this.action = `{"create":{"_index":${JSON.stringify(targetName(config))},"_id":`;
   }
 
   encode(records: readonly LogkitRecord[]): WireRequest {
-    let ndjson = '';
+    // Written as bytes in one buffer; a record that still holds its OTLP bytes is transcoded from them.
+    const out = new JsonBytes(records.length * this.bytesPerRecord + 256);
     for (const record of records) {
-      ndjson += `${this.action}${JSON.stringify(this.idOf(record))}}}\n${this.toDocument(record)}\n`;
+      out.text(`${this.action}${JSON.stringify(this.idOf(record))}}}\n`);
+      const bytes = keptEncodingOf(record);
+      if (bytes === undefined || this.writeDocument === undefined || !this.writeDocument(bytes, record, out)) out.text(this.toDocument(record));
+      out.ascii('\n');
     }
-    const request: WireRequest = { path: '/_bulk', headers: { 'Content-Type': 'application/x-ndjson' }, body: Buffer.from(ndjson, 'utf8') };
+    if (records.length > 0) this.bytesPerRecord = Math.ceil(out.pos / records.length);
+    const request: WireRequest = { path: '/_bulk', headers: { 'Content-Type': 'application/x-ndjson' }, body: out.view() };
     if (this.config.compression !== 'none') request.compress = 'gzip';
     return request;
   }
@@ -101,7 +112,8 @@ export class ElasticsearchProtocol implements Protocol {
   }
 
   private idOf(record: LogkitRecord): string {
-    const uid = record.attributes[RECORD_UID_ATTRIBUTE];
+    // Read in place: a record that keeps its bytes is then written from them.
+    const uid = attributeOf(record, RECORD_UID_ATTRIBUTE);
     if (typeof uid === 'string' && uid !== '') return uid;
     return contentId(record);
   }

@@ -4,7 +4,7 @@ import type { DestinationDescriptor } from '../delivery/descriptor.js';
 import { createDestination } from '../delivery/destination.js';
 import type { Protocol, Verdict, WireRequest } from '../delivery/protocol.js';
 import type { DeliverySettings } from '../delivery/settings.js';
-import { encodeOtlpJson } from '../codec/encode-json.js';
+import { encodeOtlpJsonBytes } from '../codec/encode-json.js';
 import { FILE_OPTION_KEYS, type FileExporterConfig, type FileExporterOptions, parseFileExporterConfig } from './config.js';
 import { FileTransport } from './file-transport.js';
 
@@ -13,7 +13,7 @@ class OtlpJsonLinesProtocol implements Protocol {
   readonly name = 'file';
 
   encode(records: readonly LogkitRecord[]): WireRequest {
-    return { path: '', headers: {}, body: Buffer.from(`${encodeOtlpJson(records)}\n`) };
+    return { path: '', headers: {}, body: encodeOtlpJsonBytes(records, '\n') };
   }
 
   classify(): Verdict {

@@ -1,34 +1,33 @@
 import type { Producer } from '@platformatic/kafka';
 import { endpointName } from '../../src/core/backend-health.js';
 import { LogkitError } from '../../src/core/errors.js';
-import type { WireRequest, WireResponse } from '../delivery/protocol.js';
-import type { Transport } from '../delivery/transport.js';
+import type { WireRequest } from '../delivery/protocol.js';
+import type { Transport, TransportVerdict } from '../delivery/transport.js';
 import { loadKafkaClient } from './client.js';
 import { kafkaBrokersEndpoint, kafkaClientOptions, kafkaErrorHasCode, type KafkaConnection } from './connection.js';
-import { decodeMessageSet } from './message-set.js';
 
 export const KAFKA_COMPRESSIONS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
 export type KafkaCompression = (typeof KAFKA_COMPRESSIONS)[number];
 
-/** Kafka errors that no retry can fix, answered as the HTTP status the default classification refuses. */
+/** Kafka errors that no retry can fix. */
 const TOO_LARGE = ['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE'];
 const FORBIDDEN = ['TOPIC_AUTHORIZATION_FAILED', 'CLUSTER_AUTHORIZATION_FAILED', 'SASL_AUTHENTICATION_FAILED', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED'];
 const INVALID = ['INVALID_RECORD', 'CORRUPT_MESSAGE', 'INVALID_TOPIC_EXCEPTION', 'INVALID_REQUIRED_ACKS', 'UNSUPPORTED_COMPRESSION_TYPE', 'UNSUPPORTED_FOR_MESSAGE_FORMAT'];
 
 /**
  * The Kafka destination's producer, as the delivery core's {@link Transport}: one `send` produces
- * the request's messages (see message-set.ts) to the topic named by its path, with the idempotent
- * producer and `acks=all`, and resolves once the cluster has them. Kafka's outcomes are answered
- * the way the core already classifies HTTP, so spool, retries, dead-letter and stats apply as for
+ * the request's keyed parts (one OTLP message per key, see protocol.ts) to the topic named by its
+ * path, with the idempotent producer and `acks=all`, and resolves once the cluster has them. Kafka's
+ * outcomes are answered as the core's verdicts, so spool, retries, dead-letter and stats apply as for
  * every destination:
  *
- * | Kafka outcome                                              | answer | verdict       |
- * |------------------------------------------------------------|--------|---------------|
- * | every message acknowledged by all in-sync replicas         | 200    | `ok`          |
- * | MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE                   | 413    | `split`       |
- * | authorization or SASL authentication failed                | 403    | `dead-letter` |
- * | invalid or corrupt record, invalid topic                   | 400    | `dead-letter` |
- * | anything else: broker down, timeout, no leader, not enough replicas, unknown topic | rejects | `retry` |
+ * | Kafka outcome                                              | verdict                    |
+ * |------------------------------------------------------------|----------------------------|
+ * | every message acknowledged by all in-sync replicas         | `ok`                       |
+ * | MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE                   | `split` (too_large)        |
+ * | authorization or SASL authentication failed                | `dead-letter` (refused, denied) |
+ * | invalid or corrupt record, invalid topic                   | `dead-letter` (refused)    |
+ * | anything else: broker down, timeout, no leader, not enough replicas, unknown topic | rejects: `retry` |
  *
  * A retry by the core after a partial failure may write some messages twice: consumers deduplicate
  * by `log.record.uid` (at-least-once). The client's own retries keep the idempotent sequence, so
@@ -43,13 +42,17 @@ export class KafkaProducerTransport implements Transport {
     private readonly compression: KafkaCompression,
   ) {}
 
-  async send(request: WireRequest): Promise<WireResponse> {
+  async send(request: WireRequest): Promise<TransportVerdict> {
     if (this.closed) throw new LogkitError('LOGKIT_SHUTDOWN', 'kafka: the producer is closed');
     const producer = await this.start();
-    const messages = decodeMessageSet(request.body).map(({ key, value }) => (key === undefined ? { topic: request.path, value } : { topic: request.path, key, value }));
+    const parts = request.parts ?? [{ body: request.body }];
+    const messages = parts.map(({ key, body }) => {
+      const value = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+      return key === undefined ? { topic: request.path, value } : { topic: request.path, key: Buffer.from(key, 'utf8'), value };
+    });
     try {
       await producer.send({ messages });
-      return answer(200, '');
+      return DELIVERED;
     } catch (error) {
       const refused = kafkaRefusal(error as Error);
       if (refused) return refused;
@@ -86,13 +89,15 @@ export class KafkaProducerTransport implements Transport {
   }
 }
 
-/** A refusal no retry can fix, as the status the default classification gives its verdict; undefined for anything retryable. */
-export function kafkaRefusal(error: Error): WireResponse | undefined {
+const DELIVERED: TransportVerdict = { verdict: { kind: 'ok' } };
+
+/** A refusal no retry can fix, as its verdict; undefined for anything retryable. */
+export function kafkaRefusal(error: Error): TransportVerdict | undefined {
   const id = kafkaErrorIds(error);
   const message = describe(error);
-  if (id.some((i) => TOO_LARGE.includes(i))) return answer(413, message);
-  if (id.some((i) => FORBIDDEN.includes(i)) || kafkaErrorHasCode(error, 'PLT_KFK_AUTHENTICATION')) return answer(403, message);
-  if (id.some((i) => INVALID.includes(i))) return answer(400, message);
+  if (id.some((i) => TOO_LARGE.includes(i))) return { verdict: { kind: 'split', reason: 'too_large', message } };
+  if (id.some((i) => FORBIDDEN.includes(i)) || kafkaErrorHasCode(error, 'PLT_KFK_AUTHENTICATION')) return { verdict: { kind: 'dead-letter', reason: 'refused', message }, denied: true };
+  if (id.some((i) => INVALID.includes(i))) return { verdict: { kind: 'dead-letter', reason: 'refused', message } };
   return undefined;
 }
 
@@ -100,10 +105,6 @@ export function kafkaRefusal(error: Error): WireResponse | undefined {
 function failure(error: Error, connection: KafkaConnection): LogkitError {
   const code = kafkaErrorHasCode(error, 'PLT_KFK_TIMEOUT') ? 'LOGKIT_EXPORT_TIMEOUT' : 'LOGKIT_EXPORT_FAILED';
   return new LogkitError(code, `${endpointName(kafkaBrokersEndpoint(connection.brokers))}: ${describe(error)}`, { cause: error });
-}
-
-function answer(status: number, message: string): WireResponse {
-  return { status, headers: {}, body: Buffer.from(message) };
 }
 
 /** The Kafka protocol error ids (`MESSAGE_TOO_LARGE`, …) anywhere in an error and its nested errors. */

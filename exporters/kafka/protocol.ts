@@ -5,45 +5,36 @@ import { attributeOf } from '../../src/core/record-encoding.js';
 import { encodeOtlpProtobuf } from '../codec/encode-protobuf.js';
 import { classifyAnswer } from '../delivery/classify.js';
 import type { Protocol, Verdict, WireRequest, WireResponse } from '../delivery/protocol.js';
-import { encodeMessageSet, type KeyedMessage } from './message-set.js';
 
 /**
  * The Kafka topic as the Collector's `otlp_proto` encoding writes it: each message value is one OTLP
- * `ExportLogsServiceRequest` in protobuf. A batch becomes one message per key, the key being the
- * record's `correlation.global_id` (its trace id when it has none), so every record of one request
- * lands on one partition, in order, and one consumer of a group sees all of them (the collector's
- * tail deferral needs that). Records with neither id go in one message without a key.
+ * `ExportLogsServiceRequest` in protobuf. The batch is partitioned by the record's
+ * `correlation.global_id` (its trace id when it has none) — by the delivery core, which calls
+ * `encode` once per key and hands the producer one keyed part per key (see request-builder.ts) — so
+ * every record of one request lands on one Kafka partition, in order, and one consumer of a group
+ * sees all of them (the collector's tail deferral needs that). Records with neither id go in one
+ * message without a key.
  *
- * The producer transport answers like an HTTP backend (see producer-transport.ts), so the default
- * classification applies unchanged: 413 splits, 403/400 dead-letter; failures to reach the cluster
- * reject and are retried.
+ * The producer transport answers with verdicts of its own (see producer-transport.ts), so `classify`
+ * only ever sees an answer in HTTP terms from a test double; it applies the default classification.
  */
 export class KafkaProtocol implements Protocol {
   readonly name = 'kafka';
 
   constructor(private readonly topic: string) {}
 
+  partitionKey(record: LogkitRecord): string | undefined {
+    return messageKey(record);
+  }
+
+  /** One partition's records as one message value. */
   encode(records: readonly LogkitRecord[]): WireRequest {
-    const messages: KeyedMessage[] = [];
-    for (const [key, group] of groupByMessageKey(records)) messages.push({ key, value: encodeOtlpProtobuf(group) });
-    return { path: this.topic, headers: {}, body: encodeMessageSet(messages) };
+    return { path: this.topic, headers: {}, body: encodeOtlpProtobuf(records) };
   }
 
   classify(response: WireResponse): Verdict {
     return classifyAnswer(response);
   }
-}
-
-/** The records of a batch by message key, keys in the order they first appear, records in batch order. */
-export function groupByMessageKey(records: readonly LogkitRecord[]): Map<string | undefined, LogkitRecord[]> {
-  const groups = new Map<string | undefined, LogkitRecord[]>();
-  for (const record of records) {
-    const key = messageKey(record);
-    const group = groups.get(key);
-    if (group) group.push(record);
-    else groups.set(key, [record]);
-  }
-  return groups;
 }
 
 /** `correlation.global_id`, else the trace id, else no key. */

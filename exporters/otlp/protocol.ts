@@ -4,7 +4,7 @@ import type { Compression } from '../delivery/compress.js';
 import type { Protocol, Verdict, WireRequest, WireResponse } from '../delivery/protocol.js';
 import { classifyAnswer } from '../delivery/classify.js';
 import type { OtlpProtocolName } from './config.js';
-import { encodeOtlpJson } from '../codec/encode-json.js';
+import { encodeOtlpJsonBytes } from '../codec/encode-json.js';
 import { encodeOtlpProtobuf } from '../codec/encode-protobuf.js';
 
 /**
@@ -25,7 +25,7 @@ export class OtlpProtocol implements Protocol {
   }
 
   encode(records: readonly LogkitRecord[]): WireRequest {
-    if (this.format === 'http/json') return this.request(Buffer.from(encodeOtlpJson(records)));
+    if (this.format === 'http/json') return this.request(encodeOtlpJsonBytes(records));
     return this.request(encodeOtlpProtobuf(records));
   }
 

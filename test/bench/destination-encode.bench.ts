@@ -4,11 +4,11 @@
  *
  * The batch: 512 standard records as the delivery worker receives them (worker-records.ts: enriched on
  * the application's thread, framed, read back as FrameRecords that carry their OTLP bytes). Two columns:
- * - `encode`: the protocol's own `encode` on those records (fresh, unread FrameRecords for each batch);
+ * - `encode`: the request the core builds with the protocol's `encode` from those records (fresh, unread
+ *   FrameRecords for each batch; for Kafka, partitioned by key, `encode` once per key: request-builder.ts);
  * - `build path`: what the default memory queue and BatchDelivery do today — every record added to an
  *   EncodedBatch (the queue's write), then `encodeFromOtlp(batch.otlp())` where the protocol sends the
- *   OTLP bytes, else `encode(batch.records())` on the assembled request decoded back into records; for
- *   Kafka also the producer transport's unpacking of the message set (`decodeMessageSet`).
+ *   OTLP bytes, else the request built from the batch's records (views over the queue's bytes).
  * Not counted: the gzip the core runs in libuv's pool (OTLP, Elasticsearch; #23 measured 0.14 µs/record
  * at level 1), the Kafka client's own record-batch encoding, the transport and the socket. Loki's snappy
  * is part of its format, inside `encode`, and is counted.
@@ -21,10 +21,10 @@ import { OtlpProtobufDecoder } from '../../exporters/codec/decode-protobuf.js';
 import { EncodedBatch } from '../../exporters/codec/encoded-batch.js';
 import type { FrameRecord } from '../../exporters/codec/frame-record.js';
 import { OutgoingBatch } from '../../exporters/delivery/outgoing-batch.js';
-import type { Protocol, WireRequest } from '../../exporters/delivery/protocol.js';
+import type { Protocol } from '../../exporters/delivery/protocol.js';
+import { buildRequest, requestBytes } from '../../exporters/delivery/request-builder.js';
 import { parseElasticsearchConfig } from '../../exporters/elasticsearch/config.js';
 import { ElasticsearchProtocol } from '../../exporters/elasticsearch/protocol.js';
-import { decodeMessageSet } from '../../exporters/kafka/message-set.js';
 import { KafkaProtocol } from '../../exporters/kafka/protocol.js';
 import { parseLokiConfig } from '../../exporters/loki/config.js';
 import { LokiProtocol } from '../../exporters/loki/protocol.js';
@@ -40,26 +40,25 @@ const TIMING = { n: BATCHES_PER_ROUND, rounds: 7, warmup: 2 };
 const records = workerRecords(await handedOverFrames(BATCH));
 const settings = new SettingsReader({ OTEL_LOGKIT_LOKI_ENDPOINT: 'http://127.0.0.1:3100', OTEL_LOGKIT_ELASTICSEARCH_ENDPOINT: 'http://127.0.0.1:9200' });
 
-/** Each destination's protocol with its default settings; `afterEncode`: what its transport still does to the body. */
-const DESTINATIONS: { name: string; protocol: Protocol; afterEncode?: (request: WireRequest) => void }[] = [
+/** Each destination's protocol with its default settings. */
+const DESTINATIONS: { name: string; protocol: Protocol }[] = [
   { name: 'OTLP/HTTP protobuf', protocol: new OtlpProtocol('http/protobuf', 'gzip') },
   { name: 'OTLP/HTTP JSON', protocol: new OtlpProtocol('http/json', 'gzip') },
   { name: 'Loki (protobuf + snappy)', protocol: new LokiProtocol(parseLokiConfig(settings)) },
   { name: 'Elasticsearch _bulk (otel layout)', protocol: new ElasticsearchProtocol(parseElasticsearchConfig(settings)) },
-  { name: 'Kafka (OTLP protobuf per key)', protocol: new KafkaProtocol('otel-logs'), afterEncode: (request) => void decodeMessageSet(request.body) },
+  { name: 'Kafka (OTLP protobuf per key)', protocol: new KafkaProtocol('otel-logs') },
 ];
 
 const decoder = new OtlpProtobufDecoder();
 const batchBytes = encodedBatchBytes(records);
 
 /** The request as BatchDelivery builds it from the memory queue's batch (see batch-delivery.ts `attempt`). */
-function buildPath(protocol: Protocol, batchRecords: readonly FrameRecord[], afterEncode?: (request: WireRequest) => void): number {
+function buildPath(protocol: Protocol, batchRecords: readonly FrameRecord[]): number {
   const encoded = new EncodedBatch(batchBytes);
   for (const record of batchRecords) encoded.add(record);
   const batch = OutgoingBatch.fromEncoded(encoded, decoder);
-  const request = protocol.encodeFromOtlp?.(batch.otlp()) ?? protocol.encode(batch.records());
-  afterEncode?.(request);
-  const size = request.body.byteLength;
+  const request = protocol.encodeFromOtlp?.(batch.otlp()) ?? buildRequest(protocol, batch.records());
+  const size = requestBytes(request);
   batch.release();
   return size;
 }
@@ -73,15 +72,11 @@ function perRecord(run: (batch: readonly FrameRecord[]) => unknown): number {
   return ns / BATCH;
 }
 
-const rows = DESTINATIONS.map(({ name, protocol, afterEncode }) => ({
+const rows = DESTINATIONS.map(({ name, protocol }) => ({
   name,
-  encodeNs: perRecord((batch) => {
-    // Not `afterEncode?.(protocol.encode(batch))`: an optional call skips evaluating its arguments too.
-    const request = protocol.encode(batch);
-    afterEncode?.(request);
-  }),
-  buildNs: perRecord((batch) => buildPath(protocol, batch, afterEncode)),
-  bytes: buildPath(protocol, freshCopies(records), afterEncode),
+  encodeNs: perRecord((batch) => buildRequest(protocol, batch)),
+  buildNs: perRecord((batch) => buildPath(protocol, batch)),
+  bytes: buildPath(protocol, freshCopies(records)),
 }));
 
 const base = rows[0]!;

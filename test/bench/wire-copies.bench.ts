@@ -115,7 +115,7 @@ const encoded = step('queue write (EncodedBatch.add)', () => {
   return batch;
 });
 const outgoing = OutgoingBatch.fromEncoded(encoded, new OtlpProtobufDecoder());
-const body = step('request assembly (OutgoingBatch.otlp → EncodedBatch.toOtlp)', () => outgoing.otlp());
+const body = step('request written once (EncodedBatch.toOtlp)', () => outgoing.otlp());
 const request = step('request (OtlpProtocol.encodeFromOtlp)', () => new OtlpProtocol('http/protobuf', 'gzip').encodeFromOtlp(body)!);
 const compressed = gzipSync(request.body, { level: 1 }).length;
 outgoing.release();

@@ -11,7 +11,9 @@ import { DeadLetterDirectory } from '../../../exporters/delivery/dead-letter.js'
 import { DeliveryStats } from '../../../exporters/delivery/delivery-stats.js';
 import { OutgoingBatch } from '../../../exporters/delivery/outgoing-batch.js';
 import { RetryPolicy } from '../../../exporters/delivery/retry.js';
-import { HttpTransport } from '../../../exporters/delivery/transport.js';
+import { HttpTransport, type Transport, type TransportVerdict } from '../../../exporters/delivery/transport.js';
+import type { Protocol, WireRequest } from '../../../exporters/delivery/protocol.js';
+import { attributeOf } from '../../../src/core/record-encoding.js';
 import { OtlpProtocol } from '../../../exporters/otlp/protocol.js';
 import { record } from '../records.js';
 import { LoopbackReceiver, text } from '../receiver.js';
@@ -137,5 +139,37 @@ describe('one batch delivery', () => {
     const hung = delivery(r.url, { timeoutMs: 50, maxElapsedMs: 100 });
     await hung.batchDelivery.deliver(batchOf(2));
     expect(hung.stats()).toMatchObject({ failed: 2, failed_reasons: { timeout: 2 } });
+  });
+
+  it('partitions a batch by the key its protocol declares, and takes the verdicts of a transport that answers in its own terms', async () => {
+    // A keyed destination (as Kafka): one part per key, each part the protocol's own encoding of that partition.
+    const protocol: Protocol = {
+      name: 'keyed',
+      partitionKey: (r) => attributeOf(r, 'tenant') as string | undefined,
+      encode: (records) => ({ path: 'topic', headers: {}, body: Buffer.from(records.map((r) => String(r.body)).join(',')) }),
+      classify: () => {
+        throw new Error('a transport verdict is never classified');
+      },
+    };
+    const sent: WireRequest[] = [];
+    const answers: TransportVerdict[] = [
+      { verdict: { kind: 'split', reason: 'too_large', message: 'MESSAGE_TOO_LARGE' } },
+      { verdict: { kind: 'ok' } },
+      { verdict: { kind: 'dead-letter', reason: 'refused', message: 'CORRUPT_MESSAGE' } },
+    ];
+    const transport: Transport = { send: async (request) => (sent.push(request), answers.shift()!), close: async () => {} };
+    const stats = new DeliveryStats();
+    const dir = mkdtempSync(join(tmpdir(), 'keyed-dead-letter-'));
+    const keyed = new BatchDelivery({ name: 'keyed', protocol, transport, retry: new RetryPolicy({ initialBackoffMs: 5, maxBackoffMs: 50, maxElapsedMs: 1000 }), stats, deadLetter: new DeadLetterDirectory(dir, 'keyed'), durable: false, gate: new TestGate() });
+    const encoded = new EncodedBatch();
+    const tenants = ['a', 'b', 'a', undefined];
+    tenants.forEach((tenant, i) => encoded.add(record(`r${i}`, undefined, tenant === undefined ? {} : { tenant })));
+    expect(await keyed.deliver(OutgoingBatch.fromEncoded(encoded, new OtlpProtobufDecoder()))).toBe('settled');
+    const parts = sent.map((request) => request.parts!.map((p) => [p.key, Buffer.from(p.body).toString()]));
+    // Too large: split in halves, each partitioned again; the second half refused for good.
+    expect(parts).toEqual([[['a', 'r0,r2'], ['b', 'r1'], [undefined, 'r3']], [['a', 'r0'], ['b', 'r1']], [['a', 'r2'], [undefined, 'r3']]]);
+    expect(stats.read(0, 0, 0, 0, 1)).toMatchObject({ exported: 2, dead_lettered: 2 });
+    const [file] = readdirSync(dir);
+    expect(JSON.parse(readFileSync(join(dir, file!), 'utf8'))).toMatchObject({ code: 'refused', reason: 'CORRUPT_MESSAGE', records: 2 });
   });
 });

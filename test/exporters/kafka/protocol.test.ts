@@ -2,8 +2,7 @@ import { createServer, type Server } from 'node:net';
 import { ProtocolError, AuthenticationError, NetworkError, MultipleErrors } from '@platformatic/kafka';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OtlpProtobufDecoder } from '../../../exporters/codec/decode-protobuf.js';
-import { classifyAnswer } from '../../../exporters/delivery/classify.js';
-import { decodeMessageSet, encodeMessageSet } from '../../../exporters/kafka/message-set.js';
+import { buildRequest } from '../../../exporters/delivery/request-builder.js';
 import { kafkaRefusal, KafkaProducerTransport } from '../../../exporters/kafka/producer-transport.js';
 import { KafkaProtocol, messageKey } from '../../../exporters/kafka/protocol.js';
 import { LogkitError } from '../../../src/core/errors.js';
@@ -27,38 +26,32 @@ describe('kafka protocol: one OTLP protobuf message per correlation id', () => {
       record('r1-b', undefined, { 'correlation.global_id': 'req-1' }),
       record('loose'),
     ];
-    const request = new KafkaProtocol('otlp_logs').encode(batch);
+    // The delivery core partitions the batch by the protocol's key: one part per key, no framing of Kafka's own.
+    const request = buildRequest(new KafkaProtocol('otlp_logs'), batch);
     expect(request.path).toBe('otlp_logs');
     expect(request.compress).toBeUndefined();
-    const messages = decodeMessageSet(request.body);
     const decoder = new OtlpProtobufDecoder();
-    expect(messages.map((m) => [m.key?.toString(), decoder.decode(m.value).map((r) => r.body)])).toEqual([
+    expect(request.parts!.map((m) => [m.key, decoder.decode(m.body).map((r) => r.body)])).toEqual([
       ['req-1', ['r1-a', 'r1-b']],
       ['req-2', ['r2-a']],
       [TRACE.traceId, ['traced']],
       [undefined, ['loose']],
     ]);
   });
-
-  it('frames keyed messages losslessly (empty keys and values included) and refuses a truncated frame', () => {
-    const messages = [{ key: 'k', value: Buffer.from('v1') }, { value: Buffer.from('') }, { key: '', value: Buffer.from([0, 255]) }];
-    const body = encodeMessageSet(messages);
-    expect(decodeMessageSet(body).map((m) => [m.key?.toString(), [...m.value]])).toEqual([['k', [0x76, 0x31]], [undefined, []], ['', [0, 255]]]);
-    expect(() => decodeMessageSet(body.subarray(0, body.length - 1))).toThrow(RangeError);
-  });
 });
 
 describe('kafka producer transport: Kafka outcomes as the verdicts of the delivery core', () => {
   it.each([
-    [new ProtocolError('MESSAGE_TOO_LARGE'), 'split', 'too_large'],
-    [new MultipleErrors('produce failed', [new ProtocolError('RECORD_LIST_TOO_LARGE')]), 'split', 'too_large'],
-    [new ProtocolError('TOPIC_AUTHORIZATION_FAILED'), 'dead-letter', 'refused'],
-    [new AuthenticationError('SASL handshake refused'), 'dead-letter', 'refused'],
-    [new ProtocolError('CORRUPT_MESSAGE'), 'dead-letter', 'refused'],
-  ])('%s → %s (%s)', (error, kind, reason) => {
+    [new ProtocolError('MESSAGE_TOO_LARGE'), 'split', 'too_large', undefined],
+    [new MultipleErrors('produce failed', [new ProtocolError('RECORD_LIST_TOO_LARGE')]), 'split', 'too_large', undefined],
+    [new ProtocolError('TOPIC_AUTHORIZATION_FAILED'), 'dead-letter', 'refused', true],
+    [new AuthenticationError('SASL handshake refused'), 'dead-letter', 'refused', true],
+    [new ProtocolError('CORRUPT_MESSAGE'), 'dead-letter', 'refused', undefined],
+  ])('%s → %s (%s)', (error, kind, reason, denied) => {
     const answer = kafkaRefusal(error);
-    expect(answer).toBeDefined();
-    expect(classifyAnswer(answer!)).toMatchObject({ kind, reason });
+    expect(answer?.verdict).toMatchObject({ kind, reason });
+    expect(answer?.denied).toBe(denied);
+    expect(answer?.verdict.kind !== 'ok' && answer?.verdict.kind !== 'partial' && answer?.verdict.message).toContain(error.message);
   });
 
   it.each([[new ProtocolError('NOT_ENOUGH_REPLICAS')], [new ProtocolError('LEADER_NOT_AVAILABLE')], [new NetworkError('ECONNREFUSED')]])('%s is no refusal: the send rejects and the core retries it', (error) => {
