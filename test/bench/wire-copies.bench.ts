@@ -4,7 +4,7 @@
  *
  * Measured: each step runs the real code while the bench counts, in JavaScript, every byte copy the
  * code asks for — `Uint8Array.prototype.set` (ProtoWriter.raw/bytes, the ring's write),
- * `Buffer.prototype.copy`, `Buffer.from(<bytes>)` and `Uint8Array.from(<bytes>)` (copies), and
+ * `Buffer.prototype.copy`, `Buffer.from(<bytes>)`, `Buffer.copyBytesFrom` and `Uint8Array.from(<bytes>)` (copies), and
  * `copyWithin` (a move inside one buffer: ProtoWriter fixing a length prefix). The encode itself (strings
  * written as UTF-8, numbers, tags) is not a copy and is not counted. EncodedBatch is sized like the
  * previous batch (as the queue does in steady state), so it does not grow.
@@ -61,6 +61,12 @@ Buffer.from = function (value: unknown, ...rest: unknown[]) {
   if (isBytes(value) && !(value instanceof DataView)) count('Buffer.from', value.byteLength);
   return (bufferFrom as (...a: unknown[]) => Buffer)(value, ...rest);
 } as typeof Buffer.from;
+const copyBytesFrom = Buffer.copyBytesFrom;
+Buffer.copyBytesFrom = function (view: ArrayBufferView, offset?: number, length?: number) {
+  const out = copyBytesFrom.call(Buffer, view as never, offset, length);
+  count('Buffer.copyBytesFrom', out.byteLength);
+  return out;
+} as typeof Buffer.copyBytesFrom;
 const arrayFrom = Uint8Array.from;
 Uint8Array.from = function (value: unknown, ...rest: unknown[]) {
   if (isBytes(value)) count('Uint8Array.from', value.byteLength);
