@@ -6,6 +6,8 @@ import { DEFAULT_DELIVERY, type DeliverySettings, type DeliveryThreadMode, type 
 /** Options given in code for batching, spool and retries; each overrides the variable named beside it. */
 export interface DeliverySettingsOptions {
   deliveryThread?: DeliveryThreadMode; // OTEL_LOGKIT_DELIVERY_THREAD
+  workerMaxHeapBytes?: number; // OTEL_LOGKIT_WORKER_MAX_HEAP
+  workerYoungGenerationBytes?: number; // OTEL_LOGKIT_WORKER_YOUNG_GENERATION
   whenFull?: WhenFull; // OTEL_LOGKIT_WHEN_FULL
   maxBatchRecords?: number; // OTEL_BLRP_MAX_EXPORT_BATCH_SIZE
   scheduleDelayMs?: number; // OTEL_BLRP_SCHEDULE_DELAY
@@ -38,6 +40,10 @@ export function parseDeliverySettings(read: SettingsReader, options: DeliverySet
   const spoolDir = read.string('OTEL_LOGKIT_SPOOL_DIR', undefined, options.spoolDir);
   return {
     thread: read.oneOf('OTEL_LOGKIT_DELIVERY_THREAD', ['worker', 'main'] as const, d.thread, options.deliveryThread),
+    workerHeap: {
+      maxOldBytes: atLeast('OTEL_LOGKIT_WORKER_MAX_HEAP', read.bytes('OTEL_LOGKIT_WORKER_MAX_HEAP', d.workerHeap.maxOldBytes, options.workerMaxHeapBytes), MIN_WORKER_HEAP),
+      maxYoungBytes: atLeast('OTEL_LOGKIT_WORKER_YOUNG_GENERATION', read.bytes('OTEL_LOGKIT_WORKER_YOUNG_GENERATION', d.workerHeap.maxYoungBytes, options.workerYoungGenerationBytes), MIN_WORKER_YOUNG),
+    },
     whenFull: read.oneOf('OTEL_LOGKIT_WHEN_FULL', ['block', 'drop'] as const, spoolDir === undefined ? 'drop' : 'block', options.whenFull),
     batch: {
       maxRecords,
@@ -64,6 +70,15 @@ export function parseDeliverySettings(read: SettingsReader, options: DeliverySet
     },
     flushTimeoutMs: read.int('OTEL_BLRP_EXPORT_TIMEOUT', d.flushTimeoutMs, { min: 1 }, options.flushTimeoutMs),
   };
+}
+
+/** Below these the worker cannot even load its modules: refused at start rather than a worker that dies at once. */
+const MIN_WORKER_HEAP = 32 * 1024 * 1024;
+const MIN_WORKER_YOUNG = 1024 * 1024;
+
+function atLeast(name: string, bytes: number, min: number): number {
+  if (bytes < min) throw new ConfigError(name, bytes, `at least ${min / 1024 / 1024}MiB`);
+  return bytes;
 }
 
 /** Each destination spools into its own subdirectory, so replay never sends one backend's records to another. */

@@ -285,8 +285,10 @@ async function main(): Promise<void> {
     const stockMean = results[variants.indexOf('stock')] ? fit(results[variants.indexOf('stock')]!.rss.slice(Math.floor(results[variants.indexOf('stock')]!.rss.length / 2))).mean : NaN;
     out(`\nsteady: ${fmt(STEADY_RATE)} records/s for ${STEADY_SECONDS} s, the pipelines side by side; RSS sampled every second, second half fitted`);
     out(`${'pipeline'.padEnd(38)}${'delivered'.padStart(11)}${'RSS MB mean'.padStart(13)}${'vs stock'.padStart(10)}${'peak MB'.padStart(9)}${'slope MB/min'.padStart(14)}${'growth'.padStart(9)}${'CPU µs/rec'.padStart(12)}`);
+    const lines: string[] = [];
     variants.forEach((v, i) => {
       const r = results[i]!;
+      lines.push(`  ${v} peaks MB: ${peaksLine(r)}`);
       const half = r.rss.slice(Math.floor(r.rss.length / 2));
       const { slope, mean } = fit(half);
       const span = half.length > 1 ? half.at(-1)![0] - half[0]![0] : 0;
@@ -294,6 +296,7 @@ async function main(): Promise<void> {
         `${name(v)}${`${((r.received / r.emitted) * 100).toFixed(1)}%`.padStart(11)}${mb(mean).padStart(13)}${`${mean - stockMean >= 0 ? '+' : ''}${mb(mean - stockMean)}`.padStart(10)}${mb(r.peakRss).padStart(9)}${((slope * 60) / MB).toFixed(2).padStart(14)}${`${((slope * span * 100) / mean).toFixed(1)}%`.padStart(9)}${(r.cpuMicros / r.emitted).toFixed(1).padStart(12)}`,
       );
     });
+    lines.forEach((line) => out(line));
   }
   out('goals (#23): burst ≥ 3x stock with a spool, 0 lost; ≥ 2x without, drops counted; peak RSS ≤ 256 MB; outage 0 lost, ≤ 256 MB; steady ≤ stock + 64 MB, < 5% growth over the second half');
 }
