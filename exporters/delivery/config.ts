@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { SettingsReader } from '../../src/core/env.js';
 import { ConfigError } from '../../src/core/errors.js';
-import { DEFAULT_DELIVERY, type DeliverySettings, type DeliveryThreadMode, type FsyncPolicy, type WhenFull } from './settings.js';
+import { BLOCKING_OVERFLOW_BYTES, DEFAULT_DELIVERY, type DeliverySettings, type DeliveryThreadMode, type FsyncPolicy, type WhenFull } from './settings.js';
 
 /** Options given in code for batching, spool and retries; each overrides the variable named beside it. */
 export interface DeliverySettingsOptions {
@@ -38,19 +38,22 @@ export function parseDeliverySettings(read: SettingsReader, options: DeliverySet
     throw new ConfigError('OTEL_BLRP_MAX_EXPORT_BATCH_SIZE', maxRecords, `a batch size no larger than OTEL_BLRP_MAX_QUEUE_SIZE (${maxQueueRecords})`);
   }
   const spoolDir = read.string('OTEL_LOGKIT_SPOOL_DIR', undefined, options.spoolDir);
+  const whenFull = read.oneOf('OTEL_LOGKIT_WHEN_FULL', ['block', 'drop'] as const, spoolDir === undefined ? 'drop' : 'block', options.whenFull);
+  const maxQueueBytes = read.bytes('OTEL_LOGKIT_QUEUE_MAX_BYTES', d.batch.maxQueueBytes, options.maxQueueBytes);
   return {
     thread: read.oneOf('OTEL_LOGKIT_DELIVERY_THREAD', ['worker', 'main'] as const, d.thread, options.deliveryThread),
     workerHeap: {
       maxOldBytes: atLeast('OTEL_LOGKIT_WORKER_MAX_HEAP', read.bytes('OTEL_LOGKIT_WORKER_MAX_HEAP', d.workerHeap.maxOldBytes, options.workerMaxHeapBytes), MIN_WORKER_HEAP),
       maxYoungBytes: atLeast('OTEL_LOGKIT_WORKER_YOUNG_GENERATION', read.bytes('OTEL_LOGKIT_WORKER_YOUNG_GENERATION', d.workerHeap.maxYoungBytes, options.workerYoungGenerationBytes), MIN_WORKER_YOUNG),
     },
-    whenFull: read.oneOf('OTEL_LOGKIT_WHEN_FULL', ['block', 'drop'] as const, spoolDir === undefined ? 'drop' : 'block', options.whenFull),
+    whenFull,
+    handoffOverflowBytes: whenFull === 'block' ? Math.min(maxQueueBytes, BLOCKING_OVERFLOW_BYTES) : maxQueueBytes,
     batch: {
       maxRecords,
       maxBytes: read.bytes('OTEL_LOGKIT_BATCH_MAX_BYTES', d.batch.maxBytes, options.maxBatchBytes),
       delayMs: read.int('OTEL_BLRP_SCHEDULE_DELAY', d.batch.delayMs, { min: 0 }, options.scheduleDelayMs),
       maxQueueRecords,
-      maxQueueBytes: read.bytes('OTEL_LOGKIT_QUEUE_MAX_BYTES', d.batch.maxQueueBytes, options.maxQueueBytes),
+      maxQueueBytes,
       maxInFlight: read.int('OTEL_LOGKIT_MAX_IN_FLIGHT', d.batch.maxInFlight, { min: 1, max: 64 }, options.maxInFlight),
       adaptiveConcurrency: read.bool('OTEL_LOGKIT_ADAPTIVE_CONCURRENCY', d.batch.adaptiveConcurrency, options.adaptiveConcurrency),
     },

@@ -55,6 +55,13 @@ describe('delivery settings', () => {
     expect(() => settings({ OTEL_LOGKIT_WORKER_MAX_HEAP: '4MiB' })).toThrow('OTEL_LOGKIT_WORKER_MAX_HEAP=4194304: expected at least 32MiB');
   });
 
+  it('keep the hand-over overflow small when emit() blocks for room (the default with a spool), the queue bound when it drops', () => {
+    expect(settings({ OTEL_LOGKIT_SPOOL_DIR: '/spool' })).toMatchObject({ whenFull: 'block', handoffOverflowBytes: 4 * 1024 ** 2 });
+    expect(settings({ OTEL_LOGKIT_SPOOL_DIR: '/spool', OTEL_LOGKIT_QUEUE_MAX_BYTES: '1MiB' }).handoffOverflowBytes).toBe(1024 ** 2);
+    expect(settings({})).toMatchObject({ whenFull: 'drop', handoffOverflowBytes: 32 * 1024 ** 2 });
+    expect(settings({ OTEL_LOGKIT_SPOOL_DIR: '/spool', OTEL_LOGKIT_WHEN_FULL: 'drop' }).handoffOverflowBytes).toBe(32 * 1024 ** 2);
+  });
+
   it('give each destination its own spool subdirectory, so a replay never reaches another backend', () => {
     const shared = settings({ OTEL_LOGKIT_SPOOL_DIR: '/spool' });
     expect(settingsFor('otlp', shared).spoolDir).toBe(join('/spool', 'otlp'));
