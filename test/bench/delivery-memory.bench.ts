@@ -62,6 +62,8 @@ interface Result {
   peakRss: number;
   /** [seconds since start, RSS bytes], once a second (steady). */
   rss: [number, number][];
+  /** The same samples of this thread's heap and (ours) the worker's, to tell which one grows. */
+  heaps: { main: [number, number][]; worker: [number, number][] };
   /** Peaks seen every 50 ms: this thread's heap and buffers outside it, and (ours) the delivery worker's heap as it last reported. */
   peaks: Record<string, number>;
   stats?: unknown;
@@ -154,9 +156,17 @@ async function awaitReceived(base: string, n: number, quietMs: number): Promise<
 
 async function run(scenario: Scenario, variant: string, base: string, spoolDir?: string): Promise<Result> {
   const started = performance.now();
-  const rss: [number, number][] = [];
-  const sampler = setInterval(() => rss.push([(performance.now() - started) / 1000, process.memoryUsage.rss()]), 1000);
   const { provider, counted, stats, worker } = build(variant, base, scenario, spoolDir);
+  const rss: [number, number][] = [];
+  const heaps: Result['heaps'] = { main: [], worker: [] };
+  const sampler = setInterval(() => {
+    const at = (performance.now() - started) / 1000;
+    const m = process.memoryUsage();
+    rss.push([at, m.rss]);
+    heaps.main.push([at, m.heapTotal]);
+    const w = worker?.()?.heap_bytes;
+    if (w !== undefined) heaps.worker.push([at, w]);
+  }, 1000);
   const peaks: Record<string, number> = {};
   const peak = (key: string, value: number | undefined) => {
     if (value !== undefined) peaks[key] = Math.max(peaks[key] ?? 0, value);
@@ -189,7 +199,7 @@ async function run(scenario: Scenario, variant: string, base: string, spoolDir?:
   const used = process.cpuUsage(cpu);
   clearInterval(sampler);
   clearInterval(watch);
-  return { emitted, received: await receiverCount(base), counted: counted(), seconds, cpuMicros: used.user + used.system, peakRss: peakRss(), rss, peaks, stats: stats?.() };
+  return { emitted, received: await receiverCount(base), counted: counted(), seconds, cpuMicros: used.user + used.system, peakRss: peakRss(), rss, heaps, peaks, stats: stats?.() };
 }
 
 // ---------- the parent: orchestrates and prints ----------
@@ -288,7 +298,8 @@ async function main(): Promise<void> {
     const lines: string[] = [];
     variants.forEach((v, i) => {
       const r = results[i]!;
-      lines.push(`  ${v} peaks MB: ${peaksLine(r)}`);
+      const slopeOf = (points: [number, number][]) => (points.length > 2 ? ((fit(points.slice(Math.floor(points.length / 2))).slope * 60) / MB).toFixed(2) : '—');
+      lines.push(`  ${v} peaks MB: ${peaksLine(r)}; second-half slope MB/min: main heap ${slopeOf(r.heaps.main)}, worker heap ${slopeOf(r.heaps.worker)}`);
       const half = r.rss.slice(Math.floor(r.rss.length / 2));
       const { slope, mean } = fit(half);
       const span = half.length > 1 ? half.at(-1)![0] - half[0]![0] : 0;
