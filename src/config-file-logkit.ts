@@ -61,6 +61,8 @@ const DELIVERY_SETTINGS = {
   adaptiveConcurrency: 1,
   spoolCommitIntervalMs: 1,
   deliveryThread: 1,
+  workerMaxHeapBytes: 1,
+  workerYoungGenerationBytes: 1,
   whenFull: 1,
 } as const satisfies OptionKeys<DeliverySettingsOptions>;
 

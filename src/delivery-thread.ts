@@ -9,7 +9,7 @@ import { persistOnExit } from '../exporters/delivery/persist-at-exit.js';
 import type { Refusal } from './core/backend-health.js';
 import type { LogkitRecord } from './core/record.js';
 import { severityBand } from './core/severity.js';
-import type { WhenFull } from '../exporters/delivery/settings.js';
+import type { WhenFull, WorkerHeapSettings } from '../exporters/delivery/settings.js';
 import type { LogStage, StageContext, WriteVerdict } from './core/stage.js';
 import { ReasonCounter, type StatsSection, type ReasonCounts } from './core/stats.js';
 import type { Env } from './core/env.js';
@@ -120,6 +120,7 @@ export class DeliveryThread implements LogStage {
     private readonly fallback: () => LogStage,
     spoolDir: string | undefined,
     private readonly whenFull: WhenFull,
+    private readonly heap: WorkerHeapSettings,
   ) {
     if (spoolDir !== undefined) {
       try {
@@ -157,7 +158,7 @@ export class DeliveryThread implements LogStage {
     options: LogkitOptions,
     env: Env,
     ctx: StageContext,
-    settings: { maxQueueBytes: number; flushTimeoutMs: number; spoolDir?: string; whenFull: WhenFull; initial: Record<string, StatsSection> },
+    settings: { maxQueueBytes: number; flushTimeoutMs: number; spoolDir?: string; whenFull: WhenFull; workerHeap: WorkerHeapSettings; initial: Record<string, StatsSection> },
     fallback: () => LogStage,
   ): DeliveryThread | undefined {
     const script = workerScript();
@@ -174,7 +175,7 @@ export class DeliveryThread implements LogStage {
       diag.debug('otel-logkit: options given in code cannot cross to the delivery worker; delivering on the application thread');
       return undefined;
     }
-    const thread = new DeliveryThread(script, { part, ...transferable }, ctx, settings.maxQueueBytes, settings.flushTimeoutMs, settings.spoolDir !== undefined, fallback, settings.spoolDir, settings.whenFull);
+    const thread = new DeliveryThread(script, { part, ...transferable }, ctx, settings.maxQueueBytes, settings.flushTimeoutMs, settings.spoolDir !== undefined, fallback, settings.spoolDir, settings.whenFull, settings.workerHeap);
     thread.sections = settings.initial;
     thread.mirror();
     return thread;
@@ -329,6 +330,8 @@ export class DeliveryThread implements LogStage {
       workerData: { ...this.start, ring: this.ring.buffer, origins: this.frames.definitions } satisfies WorkerStart,
       execArgv: this.script.execArgv,
       name: 'otel-logkit delivery',
+      // The worker's heap is bounded explicitly (see WorkerHeapSettings), not sized by V8 for the machine.
+      resourceLimits: { maxOldGenerationSizeMb: this.heap.maxOldBytes / 2 ** 20, maxYoungGenerationSizeMb: this.heap.maxYoungBytes / 2 ** 20 },
     });
     this.ring.onConsumerAsleep = () => this.post({ t: 'wake' });
     worker.on('message', (message: FromWorker) => this.receive(message));

@@ -6,6 +6,7 @@
  * diagnostics, which backends answer. Loaded only as a worker (see DeliveryThread.start).
  */
 import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
+import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import { RecordFrameReader } from '../exporters/codec/record-frame.js';
 import { HandoffRing, RingControl } from '../exporters/delivery/handoff-ring.js';
@@ -107,6 +108,10 @@ function report(force = false): void {
   const json = JSON.stringify(sections);
   if (!force && json === lastReport) return;
   lastReport = json;
+  // This thread's own heap (V8's figures are per isolate): what the worker's heap limit bounds. Not
+  // compared above: an idle worker whose heap moves does not report for that alone.
+  const heap = getHeapStatistics();
+  Object.assign(sections.delivery_worker, { heap_bytes: heap.total_heap_size, heap_used_bytes: heap.used_heap_size, heap_limit_bytes: heap.heap_size_limit, external_bytes: heap.external_memory });
   send({ t: 'stats', sections, gauges: stats.gauges(), consumed: ring.consumed });
 }
 

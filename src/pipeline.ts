@@ -92,7 +92,7 @@ function buildPipeline(options: LogkitOptions): { parts: LogPipelineParts; exit?
   const startWorker = (build: () => LogStage): LogStage => {
     checkDestinations(config.exporters, config.delivery);
     const initial: Record<string, StatsSection> = part === 'tail' ? { redaction: disabledStats().redaction } : {};
-    const limits = { maxQueueBytes: settings.batch.maxQueueBytes, flushTimeoutMs: settings.flushTimeoutMs, spoolDir: settings.spoolDir, whenFull: settings.whenFull, initial };
+    const limits = { maxQueueBytes: settings.handoffOverflowBytes, flushTimeoutMs: settings.flushTimeoutMs, spoolDir: settings.spoolDir, whenFull: settings.whenFull, workerHeap: settings.workerHeap, initial };
     return DeliveryThread.start(part!, options, options.env ?? process.env, ctx, limits, build) ?? build();
   };
   const end = () => createExportStage(config.exporters, config.delivery, ctx, userExporters, part === 'destinations' ? startWorker : undefined);

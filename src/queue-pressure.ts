@@ -13,7 +13,7 @@ const REFRESH_MS = 50;
  * @example
  * const ctx: StageContext = { stats, resource, pressure: queuePressure(stats, config.delivery.settings) };
  */
-export function queuePressure(stats: PipelineStats, settings: Pick<DeliverySettings, 'batch' | 'spool'>): () => number {
+export function queuePressure(stats: PipelineStats, settings: Pick<DeliverySettings, 'batch' | 'spool' | 'spoolDir'>): () => number {
   let value = 0;
   let readAt = -Infinity;
   return () => {
@@ -25,7 +25,7 @@ export function queuePressure(stats: PipelineStats, settings: Pick<DeliverySetti
   };
 }
 
-function fullest(sections: Record<string, StatsSection>, { batch, spool }: Pick<DeliverySettings, 'batch' | 'spool'>): number {
+function fullest(sections: Record<string, StatsSection>, { batch, spool, spoolDir }: Pick<DeliverySettings, 'batch' | 'spool' | 'spoolDir'>): number {
   // Records handed to the delivery worker and not yet read land in every destination's queue: counted
   // ahead, or a worker that falls behind (a loaded machine) hides how full its queues are about to be.
   const inTransfer = sections.delivery_thread?.in_transfer;
@@ -37,7 +37,12 @@ function fullest(sections: Record<string, StatsSection>, { batch, spool }: Pick<
     if (typeof queued !== 'number' || typeof spoolBytes !== 'number') continue;
     const bytes = typeof queuedBytes === 'number' ? queuedBytes : 0;
     const perRecord = queued > 0 ? bytes / queued : 0;
-    const fill = Math.max((queued + coming) / batch.maxQueueRecords, (bytes + coming * perRecord) / batch.maxQueueBytes, spoolBytes / spool.maxBytes);
+    // With a spool, what is coming goes to disk, not to the memory queue (and a full hand-over blocks
+    // rather than drops): only the disk's bound, or a memory queue that fills while the disk fails, counts.
+    const fill =
+      spoolDir === undefined
+        ? Math.max((queued + coming) / batch.maxQueueRecords, (bytes + coming * perRecord) / batch.maxQueueBytes, spoolBytes / spool.maxBytes)
+        : Math.max(queued / batch.maxQueueRecords, bytes / batch.maxQueueBytes, (spoolBytes + coming * perRecord) / spool.maxBytes);
     if (fill > max) max = fill;
   }
   return Math.min(1, max);

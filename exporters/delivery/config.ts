@@ -1,11 +1,13 @@
 import { join } from 'node:path';
 import type { SettingsReader } from '../../src/core/env.js';
 import { ConfigError } from '../../src/core/errors.js';
-import { DEFAULT_DELIVERY, type DeliverySettings, type DeliveryThreadMode, type FsyncPolicy, type WhenFull } from './settings.js';
+import { BLOCKING_OVERFLOW_BYTES, DEFAULT_DELIVERY, type DeliverySettings, type DeliveryThreadMode, type FsyncPolicy, type WhenFull } from './settings.js';
 
 /** Options given in code for batching, spool and retries; each overrides the variable named beside it. */
 export interface DeliverySettingsOptions {
   deliveryThread?: DeliveryThreadMode; // OTEL_LOGKIT_DELIVERY_THREAD
+  workerMaxHeapBytes?: number; // OTEL_LOGKIT_WORKER_MAX_HEAP
+  workerYoungGenerationBytes?: number; // OTEL_LOGKIT_WORKER_YOUNG_GENERATION
   whenFull?: WhenFull; // OTEL_LOGKIT_WHEN_FULL
   maxBatchRecords?: number; // OTEL_BLRP_MAX_EXPORT_BATCH_SIZE
   scheduleDelayMs?: number; // OTEL_BLRP_SCHEDULE_DELAY
@@ -36,15 +38,22 @@ export function parseDeliverySettings(read: SettingsReader, options: DeliverySet
     throw new ConfigError('OTEL_BLRP_MAX_EXPORT_BATCH_SIZE', maxRecords, `a batch size no larger than OTEL_BLRP_MAX_QUEUE_SIZE (${maxQueueRecords})`);
   }
   const spoolDir = read.string('OTEL_LOGKIT_SPOOL_DIR', undefined, options.spoolDir);
+  const whenFull = read.oneOf('OTEL_LOGKIT_WHEN_FULL', ['block', 'drop'] as const, spoolDir === undefined ? 'drop' : 'block', options.whenFull);
+  const maxQueueBytes = read.bytes('OTEL_LOGKIT_QUEUE_MAX_BYTES', d.batch.maxQueueBytes, options.maxQueueBytes);
   return {
     thread: read.oneOf('OTEL_LOGKIT_DELIVERY_THREAD', ['worker', 'main'] as const, d.thread, options.deliveryThread),
-    whenFull: read.oneOf('OTEL_LOGKIT_WHEN_FULL', ['block', 'drop'] as const, spoolDir === undefined ? 'drop' : 'block', options.whenFull),
+    workerHeap: {
+      maxOldBytes: atLeast('OTEL_LOGKIT_WORKER_MAX_HEAP', read.bytes('OTEL_LOGKIT_WORKER_MAX_HEAP', d.workerHeap.maxOldBytes, options.workerMaxHeapBytes), MIN_WORKER_HEAP),
+      maxYoungBytes: atLeast('OTEL_LOGKIT_WORKER_YOUNG_GENERATION', read.bytes('OTEL_LOGKIT_WORKER_YOUNG_GENERATION', d.workerHeap.maxYoungBytes, options.workerYoungGenerationBytes), MIN_WORKER_YOUNG),
+    },
+    whenFull,
+    handoffOverflowBytes: whenFull === 'block' ? Math.min(maxQueueBytes, BLOCKING_OVERFLOW_BYTES) : maxQueueBytes,
     batch: {
       maxRecords,
       maxBytes: read.bytes('OTEL_LOGKIT_BATCH_MAX_BYTES', d.batch.maxBytes, options.maxBatchBytes),
       delayMs: read.int('OTEL_BLRP_SCHEDULE_DELAY', d.batch.delayMs, { min: 0 }, options.scheduleDelayMs),
       maxQueueRecords,
-      maxQueueBytes: read.bytes('OTEL_LOGKIT_QUEUE_MAX_BYTES', d.batch.maxQueueBytes, options.maxQueueBytes),
+      maxQueueBytes,
       maxInFlight: read.int('OTEL_LOGKIT_MAX_IN_FLIGHT', d.batch.maxInFlight, { min: 1, max: 64 }, options.maxInFlight),
       adaptiveConcurrency: read.bool('OTEL_LOGKIT_ADAPTIVE_CONCURRENCY', d.batch.adaptiveConcurrency, options.adaptiveConcurrency),
     },
@@ -64,6 +73,15 @@ export function parseDeliverySettings(read: SettingsReader, options: DeliverySet
     },
     flushTimeoutMs: read.int('OTEL_BLRP_EXPORT_TIMEOUT', d.flushTimeoutMs, { min: 1 }, options.flushTimeoutMs),
   };
+}
+
+/** Below these the worker cannot even load its modules: refused at start rather than a worker that dies at once. */
+const MIN_WORKER_HEAP = 32 * 1024 * 1024;
+const MIN_WORKER_YOUNG = 1024 * 1024;
+
+function atLeast(name: string, bytes: number, min: number): number {
+  if (bytes < min) throw new ConfigError(name, bytes, `at least ${min / 1024 / 1024}MiB`);
+  return bytes;
 }
 
 /** Each destination spools into its own subdirectory, so replay never sends one backend's records to another. */

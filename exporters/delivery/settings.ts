@@ -84,11 +84,40 @@ export type DeliveryThreadMode = 'worker' | 'main';
  */
 export type WhenFull = 'block' | 'drop';
 
+/**
+ * The delivery worker's V8 heap (its `resourceLimits`): what the worker may take, explicit in bytes.
+ * Records wait in the worker as bytes outside this heap (the queue, bounded by `maxQueueBytes`; the
+ * spool on disk); the heap holds the worker's code, batch bookkeeping and short-lived garbage.
+ */
+export interface WorkerHeapSettings {
+  /**
+   * `OTEL_LOGKIT_WORKER_MAX_HEAP`: the old generation. A worker that needs more ends
+   * (ERR_WORKER_OUT_OF_MEMORY) and is restarted; what it held only in memory is counted
+   * (`delivery_thread.lost_in_restart`), a spool keeps the rest.
+   */
+  maxOldBytes: number;
+  /**
+   * `OTEL_LOGKIT_WORKER_YOUNG_GENERATION`: the young generation, where each batch's garbage dies. V8
+   * sizes it for the machine (tens of MiB, kept resident once grown); the worker's garbage is
+   * short-lived and needs little, at the cost of a few more scavenges.
+   */
+  maxYoungBytes: number;
+}
+
 export interface DeliverySettings {
   /** `OTEL_LOGKIT_DELIVERY_THREAD`. */
   thread: DeliveryThreadMode;
+  /** The delivery worker's heap limits (unused with `thread: 'main'`). */
+  workerHeap: WorkerHeapSettings;
   /** `OTEL_LOGKIT_WHEN_FULL`. */
   whenFull: WhenFull;
+  /**
+   * What may wait on the application's thread when the ring to the worker is full: `maxQueueBytes`
+   * when full means `drop` (it absorbs a burst that would otherwise be shed); with `block`, at most
+   * {@link BLOCKING_OVERFLOW_BYTES} — beyond the ring it would only delay the wait, and a full
+   * overflow of small frames costs about twice its bytes in resident memory.
+   */
+  handoffOverflowBytes: number;
   batch: BatchSettings;
   /** A directory for this destination's durable queue; without it, overflow is shed by severity. */
   spoolDir?: string;
@@ -100,10 +129,15 @@ export interface DeliverySettings {
   flushTimeoutMs: number;
 }
 
+/** The hand-over's overflow when `emit()` blocks for room (see DeliverySettings.handoffOverflowBytes). */
+export const BLOCKING_OVERFLOW_BYTES = 4 * 1024 * 1024;
+
 /** The OTel spec's BLRP defaults, and ours for what the spec does not have. */
 export const DEFAULT_DELIVERY: DeliverySettings = {
   thread: 'worker',
+  workerHeap: { maxOldBytes: 128 * 1024 * 1024, maxYoungBytes: 8 * 1024 * 1024 },
   whenFull: 'drop',
+  handoffOverflowBytes: 32 * 1024 * 1024,
   batch: { maxRecords: 512, maxBytes: 4 * 1024 * 1024, delayMs: 1000, maxQueueRecords: 65_536, maxQueueBytes: 32 * 1024 * 1024, maxInFlight: 4, adaptiveConcurrency: true },
   spool: { maxBytes: 1024 * 1024 * 1024, segmentBytes: 8 * 1024 * 1024, fsync: 'batch', commitMs: 5 },
   retry: { initialBackoffMs: 250, maxBackoffMs: 30_000, maxElapsedMs: 300_000 },

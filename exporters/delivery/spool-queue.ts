@@ -320,7 +320,7 @@ export class SpoolQueue implements BatchQueue {
     // Kept with its request bytes, so the first send need not read it back.
     this.cache.set(ticket, { batch, otlp });
     this.cachedRecords += batch.count;
-    this.cachedBytes += batch.bytes;
+    this.cachedBytes += cachedSize(batch, otlp);
     for (const lost of evicted) {
       this.stats.dropped.add('spool_full', lost.records);
       const cached = this.uncache(lost);
@@ -335,7 +335,8 @@ export class SpoolQueue implements BatchQueue {
 
   /**
    * With a spool, memory holds only what is about to be sent — enough batches to fill every request
-   * slot once more — and everything else waits on disk, whatever the queue limits allow.
+   * slot once more — and everything else waits on disk, whatever the queue limits allow. A frame no
+   * longer cached is read back from disk (the page cache, usually) when its turn comes.
    */
   private cacheRecords(): number {
     const { maxQueueRecords, maxRecords, maxInFlight } = this.settings;
@@ -352,7 +353,7 @@ export class SpoolQueue implements BatchQueue {
     if (!cached) return undefined;
     this.cache.delete(ticket);
     this.cachedRecords -= cached.batch.count;
-    this.cachedBytes -= cached.batch.bytes;
+    this.cachedBytes -= cachedSize(cached.batch, cached.otlp);
     return cached;
   }
 
@@ -361,6 +362,11 @@ export class SpoolQueue implements BatchQueue {
     cached.batch.release();
     giveBuffer(cached.otlp);
   }
+}
+
+/** A cached frame holds its records twice, encoded and as the request: both count against the bound. */
+function cachedSize(batch: EncodedBatch, otlp: Buffer): number {
+  return batch.bytes + otlp.length;
 }
 
 function concatPooled(parts: Buffer[]): Buffer {

@@ -27,13 +27,13 @@ import { logs } from '@opentelemetry/api';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { defaultResource } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, LoggerProvider, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
-import protobuf from 'protobufjs/minimal.js';
 import { createHttpDestination } from '../../exporters/delivery/destination.js';
 import { DEFAULT_DELIVERY } from '../../exporters/delivery/settings.js';
 import { OtlpProtocol } from '../../exporters/otlp/protocol.js';
 import { createLogPipeline } from '../../src/index.js';
 import { DEFAULT_SNAPSHOT_LIMITS, snapshotRecord } from '../../src/core/record.js';
 import { PipelineStats } from '../../src/core/stats.js';
+import { countLogRecords } from './otlp-receiver.js';
 import { standardRecord } from './standard-record.js';
 
 const self = fileURLToPath(import.meta.url);
@@ -54,25 +54,6 @@ interface RunResult {
 
 // ---------- the receiver: counts log records in each (gzip) protobuf request ----------
 
-function countRecords(body: Uint8Array): number {
-  const reader = protobuf.Reader.create(body);
-  let count = 0;
-  const walk = (end: number, depth: number) => {
-    while (reader.pos < end) {
-      const tag = reader.uint32();
-      // request.resource_logs(1) → resource_logs.scope_logs(2) → scope_logs.log_records(2)
-      const descend = (depth === 0 && tag === 10) || (depth === 1 && tag === 18);
-      if (descend) walk(reader.uint32() + reader.pos, depth + 1);
-      else if (depth === 2 && tag === 18) {
-        count++;
-        reader.skipType(2);
-      } else reader.skipType(tag & 7);
-    }
-  };
-  walk(reader.len, 0);
-  return count;
-}
-
 async function sink(port: number): Promise<void> {
   let records = 0;
   const server = createServer((req, res) => {
@@ -86,7 +67,7 @@ async function sink(port: number): Promise<void> {
       }
       let body = Buffer.concat(chunks);
       if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
-      records += countRecords(body);
+      records += countLogRecords(body);
       res.writeHead(200, { 'content-type': 'application/x-protobuf' });
       res.end();
     });

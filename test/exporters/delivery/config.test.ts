@@ -48,6 +48,20 @@ describe('delivery settings', () => {
     expect(() => settings({ OTEL_LOGKIT_SPOOL_KEY: 'too-short-secret' })).toThrow('OTEL_LOGKIT_SPOOL_KEY=[hidden]: expected a 256-bit key: 64 hex digits or the base64 of 32 bytes');
   });
 
+  it('bound the delivery worker\'s heap explicitly, and refuse a bound it could not even start in', () => {
+    expect(settings({}).workerHeap).toEqual({ maxOldBytes: 128 * 1024 ** 2, maxYoungBytes: 8 * 1024 ** 2 });
+    expect(settings({ OTEL_LOGKIT_WORKER_MAX_HEAP: '256MiB', OTEL_LOGKIT_WORKER_YOUNG_GENERATION: '32MiB' }).workerHeap).toEqual({ maxOldBytes: 256 * 1024 ** 2, maxYoungBytes: 32 * 1024 ** 2 });
+    expect(settings({}, { workerMaxHeapBytes: 64 * 1024 ** 2 }).workerHeap.maxOldBytes).toBe(64 * 1024 ** 2);
+    expect(() => settings({ OTEL_LOGKIT_WORKER_MAX_HEAP: '4MiB' })).toThrow('OTEL_LOGKIT_WORKER_MAX_HEAP=4194304: expected at least 32MiB');
+  });
+
+  it('keep the hand-over overflow small when emit() blocks for room (the default with a spool), the queue bound when it drops', () => {
+    expect(settings({ OTEL_LOGKIT_SPOOL_DIR: '/spool' })).toMatchObject({ whenFull: 'block', handoffOverflowBytes: 4 * 1024 ** 2 });
+    expect(settings({ OTEL_LOGKIT_SPOOL_DIR: '/spool', OTEL_LOGKIT_QUEUE_MAX_BYTES: '1MiB' }).handoffOverflowBytes).toBe(1024 ** 2);
+    expect(settings({})).toMatchObject({ whenFull: 'drop', handoffOverflowBytes: 32 * 1024 ** 2 });
+    expect(settings({ OTEL_LOGKIT_SPOOL_DIR: '/spool', OTEL_LOGKIT_WHEN_FULL: 'drop' }).handoffOverflowBytes).toBe(32 * 1024 ** 2);
+  });
+
   it('give each destination its own spool subdirectory, so a replay never reaches another backend', () => {
     const shared = settings({ OTEL_LOGKIT_SPOOL_DIR: '/spool' });
     expect(settingsFor('otlp', shared).spoolDir).toBe(join('/spool', 'otlp'));

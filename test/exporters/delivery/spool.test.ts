@@ -82,6 +82,19 @@ describe('the spool', () => {
     expect(d.stats()).toMatchObject({ received: 5000, exported: 5000, dropped: {}, failed: 0 });
   });
 
+  it('keeps only a few KiB of a burst in memory when the queue bound is that small, reads the rest back from disk and delivers every record', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'logkit-spool-'));
+    const r = await receiver();
+    // Each batch of 20 records is ~2 KiB encoded, held twice when cached (records and request): the
+    // 4 KiB bound leaves at most one batch in memory, every other one is sent from its frame on disk.
+    const d = destination(r, dir, { OTEL_LOGKIT_QUEUE_MAX_BYTES: '4KiB', OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: '20' });
+    d.write(0, 3000);
+    await d.stage.shutdown();
+    expect(bodies(r)).toEqual(expected(3000));
+    expect(d.stats()).toMatchObject({ received: 3000, spooled: 3000, exported: 3000, dropped: {}, failed: 0 });
+    expect(segments(dir)).toEqual([]);
+  });
+
   it('evicts the oldest segments beyond its size cap and counts every record it lost', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'logkit-spool-'));
     const down = await receiver(() => ({ status: 503 }));
