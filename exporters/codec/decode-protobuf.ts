@@ -49,7 +49,8 @@ export class OtlpProtobufDecoder {
     reader.pos = end;
   }
 
-  private resource(bytes: Uint8Array, schemaUrl: string | undefined): Resource {
+  /** The resource of a `ResourceLogs.resource` message, the same object for the same bytes. */
+  resource(bytes: Uint8Array, schemaUrl: string | undefined): Resource {
     const key = `${Buffer.from(bytes).toString('base64')}|${schemaUrl ?? ''}`;
     let resource = this.resources.get(key);
     if (!resource) {
@@ -66,7 +67,8 @@ export class OtlpProtobufDecoder {
     return resource;
   }
 
-  private scope(bytes: Uint8Array, schemaUrl: string | undefined): InstrumentationScope {
+  /** The scope of a `ScopeLogs.scope` message, the same object for the same bytes. */
+  scope(bytes: Uint8Array, schemaUrl: string | undefined): InstrumentationScope {
     const key = `${Buffer.from(bytes).toString('base64')}|${schemaUrl ?? ''}`;
     let scope = this.scopes.get(key);
     if (!scope) {
@@ -111,21 +113,24 @@ export function decodeLogRecordField(bytes: Uint8Array, resource: Resource, scop
 /**
  * ResourceLogs and ScopeLogs share one shape: field 1 the resource/scope message, field 2 the repeated
  * children, field 3 the schema URL. Children are located first and read afterwards, because the
- * head may come after them on the wire.
+ * head may come after them on the wire. A child's `field` is where its tag starts (`start`: its message).
  */
-function readEnvelope(reader: Reader, end: number): { head: Uint8Array; children: { start: number; end: number }[]; schemaUrl?: string } {
+export function readEnvelope(reader: Reader, end: number): { head: Uint8Array; children: { field: number; start: number; end: number }[]; schemaUrl?: string } {
   let head: Uint8Array = new Uint8Array(0);
   let schemaUrl: string | undefined;
-  const children: { start: number; end: number }[] = [];
+  const children: { field: number; start: number; end: number }[] = [];
   while (reader.pos < end) {
+    const field = reader.pos;
     const tag = reader.uint32();
+    if (tag >>> 3 >= 1 && tag >>> 3 <= 3 && (tag & 7) !== 2) throw new RangeError(`field ${tag >>> 3} has wire type ${tag & 7}, expected 2 (length-delimited)`);
     switch (tag >>> 3) {
       case 1:
         head = reader.bytes();
         break;
       case 2: {
         const length = reader.uint32();
-        children.push({ start: reader.pos, end: reader.pos + length });
+        if (reader.pos + length > end) throw new RangeError(`a field of ${length} bytes runs past the end of its message`);
+        children.push({ field, start: reader.pos, end: reader.pos + length });
         reader.skip(length);
         break;
       }

@@ -4,7 +4,7 @@ import { diag } from '@opentelemetry/api';
 import type { LogStage } from '../core/stage.js';
 import { ReasonCounter } from '../core/stats.js';
 import type { AcceptanceGate } from './acceptance.js';
-import { type DecodedRequest, decodeRequest, bodyFormatOf } from './decode-request.js';
+import { type DecodedRequest, RequestDecoder, bodyFormatOf } from './decode-request.js';
 import { type Answer, errorAnswer, type OtlpEncoding, successAnswer } from './otlp-answer.js';
 import { readRequestBody, RequestRefusal } from './request-body.js';
 import type { CollectorSettings } from './settings.js';
@@ -18,6 +18,7 @@ export const LOGS_PATH = '/v1/logs';
  */
 export class LogsReceiver {
   private readonly token: Buffer | undefined;
+  private readonly decoder: RequestDecoder;
   /** Requests being handled, for a drain at shutdown. */
   inFlight = 0;
   draining = false;
@@ -36,6 +37,7 @@ export class LogsReceiver {
     private readonly gate: AcceptanceGate,
   ) {
     this.token = settings.token === undefined ? undefined : Buffer.from(`Bearer ${settings.token}`);
+    this.decoder = new RequestDecoder(settings.limits);
   }
 
   /** The `collector` stats section. */
@@ -102,7 +104,7 @@ export class LogsReceiver {
    */
   async accept(body: Buffer, encoding: OtlpEncoding): Promise<{ rejected: number; message: string }> {
     this.bytesReceived += body.length;
-    return this.acceptDecoded(decodeRequest(body, encoding, this.settings.limits), body.length);
+    return this.acceptDecoded(this.decoder.decode(body, encoding), body.length);
   }
 
   /** Records already decoded (the Kafka input's), on the same terms as {@link accept}. */
