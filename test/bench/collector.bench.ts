@@ -6,7 +6,7 @@
  * the records. Each collector runs in its own process pinned to one core (`taskset -c 0`;
  * GOMAXPROCS=1 for theirs), the senders and the sink in this process on the other core. Its CPU
  * (user + system of all its threads, from /proc) is divided by the records delivered. Two rounds
- * each, the better one reported.
+ * each (`BENCH_COLLECTOR_ROUNDS`), the better one reported; `BENCH_COLLECTOR_RECORDS` sets the load.
  *
  * Rows: "equal work" is what the Collector does — no redaction, no tail deferral, memory queue;
  * "default stages" is `otel-logkit collector` as shipped (tail deferral, sampling, redaction);
@@ -34,7 +34,7 @@ import { standardRecord } from './standard-record.js';
 const LOAD_RECORDS = Number(process.env.BENCH_COLLECTOR_RECORDS ?? 100_000);
 const PER_REQUEST = 500;
 const IN_FLIGHT = 8;
-const ROUNDS = 2;
+const ROUNDS = Number(process.env.BENCH_COLLECTOR_ROUNDS ?? 2);
 const RUN_COLLECTOR = fileURLToPath(new URL('../src/collector/fixtures/run-collector.ts', import.meta.url));
 const TICK_SECONDS = 0.01; // /proc CPU times are in clock ticks of 10 ms on Linux
 
