@@ -1,5 +1,8 @@
+import type { InstrumentationScope } from '@opentelemetry/core';
+import type { Resource } from '@opentelemetry/resources';
 import protobuf from 'protobufjs/minimal.js';
 import type { LogkitRecord } from '../../src/core/record.js';
+import { RECORD_BYTES } from '../../src/core/record-encoding.js';
 import { OtlpProtobufDecoder, readEnvelope } from './decode-protobuf.js';
 import { FrameRecord } from './frame-record.js';
 
@@ -11,6 +14,35 @@ export interface FrameLimits {
   maxValueBytes: number;
   /** Deepest nesting of arrays and maps; a top-level body or attribute value is at depth 1. */
   maxDepth: number;
+}
+
+/** The limits, and the attribute keys a stage looks up on every record (at most 31; see {@link RequestFrame.mayHave}). */
+export interface FrameOptions extends FrameLimits {
+  watchedKeys?: readonly string[];
+}
+
+/**
+ * A record of a request, still its bytes, that also knows which of the reader's watched attribute
+ * keys it carries: a stage that looks up such a key on every record skips the walk over the
+ * attributes when the answer is known to be "absent" (most records carry none of them).
+ */
+export class RequestFrame extends FrameRecord {
+  constructor(
+    bytes: Uint8Array,
+    resource: Resource,
+    scope: InstrumentationScope,
+    private readonly watchedKeys: readonly string[],
+    private readonly present: number,
+  ) {
+    super(bytes, resource, scope);
+  }
+
+  /** False only when the record is still its bytes and carries no top-level attribute `key`, a key the reader watches. */
+  mayHave(key: string): boolean {
+    if (this[RECORD_BYTES] === undefined) return true;
+    const i = this.watchedKeys.indexOf(key);
+    return i < 0 || (this.present & (1 << i)) !== 0;
+  }
 }
 
 /** The records of one request, each still its bytes, and how many broke a per-record limit (with why). */
@@ -52,8 +84,15 @@ const INTERN_REQUESTS = 256;
 export class RequestFrameReader {
   private decoder = new OtlpProtobufDecoder();
   private requests = 0;
+  private readonly watchedKeys: readonly string[];
+  private readonly watchedBytes: readonly Uint8Array[];
+  /** The watched keys seen in the record being walked, one bit each. */
+  private present = 0;
 
-  constructor(private readonly limits: FrameLimits) {}
+  constructor(private readonly limits: FrameOptions) {
+    this.watchedKeys = (limits.watchedKeys ?? []).slice(0, 31);
+    this.watchedBytes = this.watchedKeys.map((key) => Buffer.from(key, 'utf8'));
+  }
 
   /** The request's records; throws a {@link RequestFrameError} naming where the request broke. */
   read(body: Uint8Array): RequestFrames {
@@ -95,8 +134,9 @@ export class RequestFrameReader {
       for (const log of inner.children) {
         at.record++;
         reader.pos = log.start;
+        this.present = 0;
         const problem = this.checkLogRecord(reader, log.end, at);
-        if (problem === undefined) out.records.push(new FrameRecord(body.subarray(log.field, log.end), resource, scope));
+        if (problem === undefined) out.records.push(new RequestFrame(body.subarray(log.field, log.end), resource, scope, this.watchedKeys, this.present));
         else {
           out.refused++;
           out.refusedWhy ??= problem;
@@ -125,7 +165,10 @@ export class RequestFrameReader {
     while (reader.pos < end) {
       const tag = tagOf(reader, KEY_VALUE_WIRE, 'KeyValue');
       let found: string | undefined;
-      if (tag >>> 3 === 1) found = this.sized(reader, end, what);
+      if (tag >>> 3 === 1) {
+        if (depth === 1 && this.watchedBytes.length > 0) this.watch(reader);
+        found = this.sized(reader, end, what);
+      }
       else if (tag >>> 3 === 2) found = this.checkAnyValue(reader, boundedEnd(reader, end), depth, at);
       else reader.skipType(tag & 7);
       problem ??= found;
@@ -171,6 +214,22 @@ export class RequestFrameReader {
     }
     ended(reader, end);
     return problem;
+  }
+
+  /** Notes a top-level attribute key that is one of the watched keys (the reader stays at the key's length). */
+  private watch(reader: Reader): void {
+    const start = reader.pos;
+    const length = reader.uint32();
+    const at = reader.pos;
+    reader.pos = start;
+    const buf = reader.buf;
+    for (let i = 0; i < this.watchedBytes.length; i++) {
+      const key = this.watchedBytes[i]!;
+      if (key.length !== length || at + length > reader.len) continue;
+      let same = true;
+      for (let j = 0; j < length && same; j++) same = buf[at + j] === key[j];
+      if (same) this.present |= 1 << i;
+    }
   }
 
   /** Passes over a string, bytes value or key; why it is too long, or undefined. */

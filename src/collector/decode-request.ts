@@ -6,6 +6,7 @@ import type { LogkitRecord, LogValue } from '../core/record.js';
 import type { OtlpEncoding } from './otlp-answer.js';
 import { RequestRefusal } from './request-body.js';
 import type { RequestLimits } from './settings.js';
+import { TAIL_ATTRIBUTE_KEYS } from './tail-deferral.js';
 
 /** The encoding named by a request's `Content-Type`, or undefined when it is not OTLP/HTTP. */
 export function bodyFormatOf(contentType: string | undefined): OtlpEncoding | undefined {
@@ -33,7 +34,7 @@ export class RequestDecoder {
   private readonly frames: RequestFrameReader;
 
   constructor(private readonly limits: RequestLimits) {
-    this.frames = new RequestFrameReader(limits);
+    this.frames = new RequestFrameReader({ ...limits, watchedKeys: TAIL_ATTRIBUTE_KEYS });
   }
 
   decode(body: Buffer, encoding: OtlpEncoding): DecodedRequest {

@@ -31,7 +31,7 @@ import { forwardingCollectorConfig } from '../e2e/harness/collector.js';
 import { ensureInstalled } from '../e2e/harness/install.js';
 import { standardRecord } from './standard-record.js';
 
-const LOAD_RECORDS = Number(process.env.BENCH_COLLECTOR_RECORDS ?? 100_000);
+const LOAD_RECORDS = Number(process.env.BENCH_COLLECTOR_RECORDS ?? 300_000);
 const PER_REQUEST = 500;
 const IN_FLIGHT = 8;
 const ROUNDS = Number(process.env.BENCH_COLLECTOR_ROUNDS ?? 2);
@@ -156,7 +156,8 @@ async function startOurs(sink: string, dir: string, variant: OurVariant): Promis
       OTEL_EXPORTER_OTLP_LOGS_COMPRESSION: 'gzip',
       ...(variant.spool ? { OTEL_LOGKIT_SPOOL_DIR: join(dir, 'spool'), OTEL_LOGKIT_SPOOL_FSYNC: variant.spool } : {}),
       ...(variant.stages ? {} : { OTEL_LOGKIT_REDACT_ENABLED: 'false', OTEL_LOGKIT_TAIL: 'false' }),
-      OTEL_BLRP_SCHEDULE_DELAY: '200',
+      // As the Collector's batch processor here: a batch goes at 8192 records or after 100 ms.
+      OTEL_BLRP_SCHEDULE_DELAY: '100',
       OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: '8192',
     },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -2,7 +2,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { describe, expect, it } from 'vitest';
 import { OtlpProtobufDecoder } from '../../../exporters/codec/decode-protobuf.js';
 import { encodeOtlpProtobuf } from '../../../exporters/codec/encode-protobuf.js';
-import { RequestFrameError, RequestFrameReader } from '../../../exporters/codec/request-frames.js';
+import { type RequestFrame, RequestFrameError, RequestFrameReader } from '../../../exporters/codec/request-frames.js';
 import { attributeOf, keptEncodingOf } from '../../../src/core/record-encoding.js';
 import type { LogkitRecord, LogValue } from '../../../src/core/record.js';
 import { field } from './hand-made-protobuf.js';
@@ -178,5 +178,23 @@ describe('RequestFrameReader: a record with several problems', () => {
     expect(refused).toBe(1);
     expect(refusedWhy).toBe('a value longer than 64 bytes');
     expect(records.map((r) => r.body)).toEqual(['after']);
+  });
+});
+
+describe('RequestFrameReader: watched attribute keys', () => {
+  it('tells which records carry a watched key, so a stage need not look in the others', () => {
+    const reader = new RequestFrameReader({ ...limits, watchedKeys: ['correlation.global_id', 'logkit.deferred.held'] });
+    const body = encodeOtlpProtobuf([
+      record('with id', { 'correlation.global_id': 'g-1', nested: { 'logkit.deferred.held': true } }),
+      record('without', { 'correlation.global_idx': 'not it' }),
+    ]);
+    const [withId, without] = reader.read(body).records as RequestFrame[];
+    expect(withId!.mayHave('correlation.global_id')).toBe(true);
+    expect(withId!.mayHave('logkit.deferred.held')).toBe(false); // nested, not an attribute of the record
+    expect(without!.mayHave('correlation.global_id')).toBe(false);
+    expect(without!.mayHave('some.other.key')).toBe(true); // not watched: unknown
+    // Once a stage changes the record, nothing is known any more.
+    without!.attributes['correlation.global_id'] = 'added';
+    expect(without!.mayHave('correlation.global_id')).toBe(true);
   });
 });
