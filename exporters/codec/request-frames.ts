@@ -1,7 +1,7 @@
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import protobuf from 'protobufjs/minimal.js';
-import type { LogkitRecord } from '../../src/core/record.js';
+import type { LogkitRecord, LogValue } from '../../src/core/record.js';
 import { RECORD_BYTES } from '../../src/core/record-encoding.js';
 import { OtlpProtobufDecoder, readEnvelope } from './decode-protobuf.js';
 import { FrameRecord } from './frame-record.js';
@@ -23,8 +23,8 @@ export interface FrameOptions extends FrameLimits {
 
 /**
  * A record of a request, still its bytes, that also knows which of the reader's watched attribute
- * keys it carries: a stage that looks up such a key on every record skips the walk over the
- * attributes when the answer is known to be "absent" (most records carry none of them).
+ * keys it carries: looking up such a key (`attributeOf`) skips the walk over the attributes when the
+ * answer is known to be "absent" (most records carry none of them).
  */
 export class RequestFrame extends FrameRecord {
   constructor(
@@ -42,6 +42,11 @@ export class RequestFrame extends FrameRecord {
     if (this[RECORD_BYTES] === undefined) return true;
     const i = this.watchedKeys.indexOf(key);
     return i < 0 || (this.present & (1 << i)) !== 0;
+  }
+
+  /** As FrameRecord's, without the walk when the key is known to be absent (what `attributeOf` reads). */
+  override attribute(key: string): LogValue {
+    return this.mayHave(key) ? super.attribute(key) : undefined;
   }
 }
 

@@ -1,5 +1,6 @@
 import { OtlpJsonDecoder } from '../../exporters/codec/decode-json.js';
 import { RequestFrameError, RequestFrameReader } from '../../exporters/codec/request-frames.js';
+import { LOG_TYPE_ATTRIBUTE } from '../core/audit-record.js';
 import { LogkitError } from '../core/errors.js';
 import { OtlpDouble } from '../core/otlp-values.js';
 import type { LogkitRecord, LogValue } from '../core/record.js';
@@ -34,7 +35,8 @@ export class RequestDecoder {
   private readonly frames: RequestFrameReader;
 
   constructor(private readonly limits: RequestLimits) {
-    this.frames = new RequestFrameReader({ ...limits, watchedKeys: TAIL_ATTRIBUTE_KEYS });
+    // The keys a stage looks up on every record: tail deferral's, and sampling's and the queues' audit marker.
+    this.frames = new RequestFrameReader({ ...limits, watchedKeys: [...TAIL_ATTRIBUTE_KEYS, LOG_TYPE_ATTRIBUTE] });
   }
 
   decode(body: Buffer, encoding: OtlpEncoding): DecodedRequest {

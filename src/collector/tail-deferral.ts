@@ -3,8 +3,7 @@ import { DEFERRAL_ATTRIBUTES } from '../core/attributes.js';
 import { type HeldRecord, HeldQueue } from '../../processors/sampling/deferred/held-queue.js';
 import { CORRELATION_ATTRIBUTES } from '../core/attributes.js';
 import { FrameRecord } from '../../exporters/codec/frame-record.js';
-import { RequestFrame } from '../../exporters/codec/request-frames.js';
-import type { LogkitRecord, LogValue } from '../core/record.js';
+import type { LogkitRecord } from '../core/record.js';
 import { attributeOf, keptEncodingOf } from '../core/record-encoding.js';
 import type { LogStage, StageContext, WriteVerdict } from '../core/stage.js';
 import { ReasonCounter } from '../core/stats.js';
@@ -76,7 +75,7 @@ export class TailDeferral implements LogStage {
   write(record: LogkitRecord): WriteVerdict {
     try {
       const key = keyOf(record);
-      const marked = lookUp(record, DEFERRAL_ATTRIBUTES.held) === true;
+      const marked = attributeOf(record, DEFERRAL_ATTRIBUTES.held) === true;
       const belowThreshold = marked || !this.routes.keeps(record);
       if (key !== undefined && belowThreshold) {
         if (this.releasedIds.has(key)) {
@@ -122,7 +121,7 @@ export class TailDeferral implements LogStage {
   }
 
   private releasesId(record: LogkitRecord): boolean {
-    return (record.severityNumber ?? SeverityNumber.INFO) >= this.routes.flushLevel || lookUp(record, DEFERRAL_ATTRIBUTES.outcome) === 'failed';
+    return (record.severityNumber ?? SeverityNumber.INFO) >= this.routes.flushLevel || attributeOf(record, DEFERRAL_ATTRIBUTES.outcome) === 'failed';
   }
 
   private hold(key: string, record: LogkitRecord): WriteVerdict {
@@ -167,17 +166,12 @@ export class TailDeferral implements LogStage {
   }
 }
 
-/** The attributes tail deferral reads on every record: the receiver notes while it reads a request which a record carries. */
+/** The attributes tail deferral reads on every record (the receiver notes which a record carries while it reads a request). */
 export const TAIL_ATTRIBUTE_KEYS: readonly string[] = [DEFERRAL_ATTRIBUTES.held, DEFERRAL_ATTRIBUTES.outcome, CORRELATION_ATTRIBUTES.globalId];
-
-/** One attribute, not looked for in a record known not to carry it. */
-function lookUp(record: LogkitRecord, key: string): LogValue {
-  return record instanceof RequestFrame && !record.mayHave(key) ? undefined : attributeOf(record, key);
-}
 
 /** The correlation id a record belongs to: our global id, else its trace id. */
 function keyOf(record: LogkitRecord): string | undefined {
-  const global = lookUp(record, CORRELATION_ATTRIBUTES.globalId);
+  const global = attributeOf(record, CORRELATION_ATTRIBUTES.globalId);
   if (typeof global === 'string' && global !== '') return global;
   return record.spanContext?.traceId;
 }

@@ -193,6 +193,10 @@ describe('RequestFrameReader: watched attribute keys', () => {
     expect(withId!.mayHave('logkit.deferred.held')).toBe(false); // nested, not an attribute of the record
     expect(without!.mayHave('correlation.global_id')).toBe(false);
     expect(without!.mayHave('some.other.key')).toBe(true); // not watched: unknown
+    // attributeOf answers the same either way, with or without the walk.
+    expect(attributeOf(withId!, 'correlation.global_id')).toBe('g-1');
+    expect(attributeOf(without!, 'correlation.global_id')).toBeUndefined();
+    expect(attributeOf(without!, 'correlation.global_idx')).toBe('not it');
     // Once a stage changes the record, nothing is known any more.
     without!.attributes['correlation.global_id'] = 'added';
     expect(without!.mayHave('correlation.global_id')).toBe(true);
