@@ -120,7 +120,7 @@ export interface ChildSpan {
 /**
  * ResourceLogs and ScopeLogs share one shape: field 1 the resource/scope message, field 2 the repeated
  * children, field 3 the schema URL. Children are located first and read afterwards, because the
- * head may come after them on the wire.
+ * head may come after them on the wire. A child's `field` is where its tag starts (`start`: its message).
  */
 export function readEnvelope(reader: Reader, end: number): { head: Uint8Array; children: ChildSpan[]; schemaUrl?: string } {
   let head: Uint8Array = new Uint8Array(0);
@@ -129,12 +129,14 @@ export function readEnvelope(reader: Reader, end: number): { head: Uint8Array; c
   while (reader.pos < end) {
     const field = reader.pos;
     const tag = reader.uint32();
+    if (tag >>> 3 >= 1 && tag >>> 3 <= 3 && (tag & 7) !== 2) throw new RangeError(`field ${tag >>> 3} has wire type ${tag & 7}, expected 2 (length-delimited)`);
     switch (tag >>> 3) {
       case 1:
         head = reader.bytes();
         break;
       case 2: {
         const length = reader.uint32();
+        if (reader.pos + length > end) throw new RangeError(`a field of ${length} bytes runs past the end of its message`);
         children.push({ field, start: reader.pos, end: reader.pos + length });
         reader.skip(length);
         break;

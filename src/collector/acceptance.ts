@@ -58,6 +58,6 @@ export class AcceptanceGate {
 }
 
 /** The stats sections of delivery destinations: the ones with a queue gauge and a spool gauge. */
-function destinations(snapshot: Record<string, StatsSection>): [string, StatsSection][] {
+export function destinations(snapshot: Record<string, StatsSection>): [string, StatsSection][] {
   return Object.entries(snapshot).filter(([, s]) => typeof s.queued === 'number' && typeof s.spool_bytes === 'number');
 }

@@ -14,6 +14,7 @@ import type { LogStage, StageContext } from '../core/stage.js';
 import { PipelineStats, type StatsSection } from '../core/stats.js';
 import { buildResource } from '../resource.js';
 import { AcceptanceGate } from './acceptance.js';
+import { collectorTelemetry } from './collector-telemetry.js';
 import { prometheusGauge, prometheusText } from './prometheus.js';
 import { LOGS_PATH, LogsReceiver } from './receiver.js';
 import { type CollectorOptions, type CollectorSettings, parseCollectorSettings } from './settings.js';
@@ -156,8 +157,10 @@ export function createCollector(options: CreateCollectorOptions = {}): Collector
       response.writeHead(404).end();
       return;
     }
+    const snapshot = stats.snapshot();
     const silent = silence === undefined ? '' : prometheusGauge('service_silent', silence.samples());
-    response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(prometheusText(stats.snapshot()) + silent);
+    const otelcol = collectorTelemetry(receiver.transports, snapshot, config.delivery.settings.batch.maxQueueRecords);
+    response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(prometheusText(snapshot) + otelcol + silent);
   };
 
   return {

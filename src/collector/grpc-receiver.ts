@@ -95,7 +95,7 @@ export class GrpcLogsInput {
       if (!this.receiver.authorized(typeof header === 'string' ? header : header?.toString())) throw new RequestRefusal(401, 'missing or wrong bearer token', 'unauthorized');
       if (this.receiver.draining) throw new RequestRefusal(503, 'the collector is shutting down; retry against another instance', 'shutting_down');
       if (call.request.length > this.settings.limits.maxDecompressedBytes) throw new RequestRefusal(413, 'the message is over the size limit', 'too_large');
-      const { rejected, message } = await this.receiver.accept(call.request, 'protobuf');
+      const { rejected, message } = await this.receiver.accept(call.request, 'protobuf', 'grpc');
       return Buffer.from(successAnswer('protobuf', rejected, message).body);
     };
     answer().then(

@@ -21,7 +21,7 @@ export function createKafkaInput(env: Env, receiver: LogsReceiver, stats: Pipeli
   if (read.string('OTEL_LOGKIT_COLLECTOR_KAFKA_BROKERS') === undefined) return undefined;
   const config = parseKafkaSourceConfig(read);
   const sink = async (records: LogkitRecord[]): Promise<void> => {
-    await receiver.acceptDecoded({ records, refused: 0 }, 0);
+    await receiver.acceptDecoded({ records, refused: 0 }, 0, 'kafka');
   };
   // Said once per outage, naming the brokers, like a destination that cannot reach its backend.
   const source = new KafkaSource(config, sink, health?.watch('kafka_source', kafkaBrokersEndpoint(config.connection.brokers)));

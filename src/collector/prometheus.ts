@@ -33,9 +33,17 @@ export interface LabeledSample {
  * `otel_logkit_service_silent{service_name="checkout",service_instance_id="a1"} 1`. Empty without samples.
  */
 export function prometheusGauge(name: string, samples: readonly LabeledSample[]): string {
+  return prometheusMetric(`otel_logkit_${name}`, 'gauge', samples);
+}
+
+/**
+ * One metric of any name (the OpenTelemetry Collector's own, `otelcol_…`, included) with labelled
+ * samples. Empty without samples.
+ */
+export function prometheusMetric(name: string, type: 'counter' | 'gauge', samples: readonly LabeledSample[]): string {
   if (samples.length === 0) return '';
-  const metric = metricName(`otel_logkit_${name}`);
-  const lines = [`# TYPE ${metric} gauge`];
+  const metric = metricName(name);
+  const lines = [`# TYPE ${metric} ${type}`];
   for (const { labels, value } of samples) {
     const text = Object.entries(labels).map(([label, v]) => `${metricName(label)}="${escapeLabel(v)}"`).join(',');
     lines.push(`${metric}{${text}} ${format(value)}`);

@@ -4,10 +4,11 @@ import { diag } from '@opentelemetry/api';
 import type { LogStage } from '../core/stage.js';
 import { ReasonCounter } from '../core/stats.js';
 import type { AcceptanceGate } from './acceptance.js';
-import { type DecodedRequest, decodeRequest, bodyFormatOf } from './decode-request.js';
+import { type DecodedRequest, RequestDecoder, bodyFormatOf } from './decode-request.js';
 import { type Answer, errorAnswer, type OtlpEncoding, successAnswer } from './otlp-answer.js';
 import { readRequestBody, RequestRefusal } from './request-body.js';
 import type { CollectorSettings } from './settings.js';
+import { type Transport, TransportCounts } from './transport-counts.js';
 
 export const LOGS_PATH = '/v1/logs';
 
@@ -18,15 +19,14 @@ export const LOGS_PATH = '/v1/logs';
  */
 export class LogsReceiver {
   private readonly token: Buffer | undefined;
+  private readonly decoder: RequestDecoder;
   /** Requests being handled, for a drain at shutdown. */
   inFlight = 0;
   draining = false;
   private idle: (() => void)[] = [];
   private requests = 0;
-  private recordsReceived = 0;
-  private recordsAccepted = 0;
-  private recordsRefused = 0;
-  private bytesReceived = 0;
+  /** Per transport, as the OpenTelemetry Collector counts its receivers (see collector-telemetry.ts). */
+  readonly transports = new TransportCounts();
   private readonly refusals = new ReasonCounter();
   private readonly statuses = new ReasonCounter();
 
@@ -36,18 +36,21 @@ export class LogsReceiver {
     private readonly gate: AcceptanceGate,
   ) {
     this.token = settings.token === undefined ? undefined : Buffer.from(`Bearer ${settings.token}`);
+    this.decoder = new RequestDecoder(settings.limits);
   }
 
   /** The `collector` stats section. */
   read(): Record<string, number | Record<string, number>> {
+    const total = this.transports.total();
     return {
       requests: this.requests,
       answers: this.statuses.toJSON(),
       refused: this.refusals.toJSON(),
-      records_received: this.recordsReceived,
-      records_accepted: this.recordsAccepted,
-      records_refused: this.recordsRefused,
-      bytes_received: this.bytesReceived,
+      records_received: total.received,
+      records_accepted: total.accepted,
+      records_refused: total.refused,
+      wire_bytes_received: total.wireBytes,
+      decoded_bytes_received: total.decodedBytes,
       in_flight: this.inFlight,
     };
   }
@@ -89,8 +92,8 @@ export class LogsReceiver {
       throw new RequestRefusal(415, `content-type ${request.headers['content-type'] ?? '(none)'} is not OTLP: use application/x-protobuf or application/json`, 'unsupported_media_type');
     }
     if (this.draining) throw new RequestRefusal(503, 'the collector is shutting down; retry against another instance', 'shutting_down');
-    const body = await readRequestBody(request, this.settings.limits);
-    const { rejected, message } = await this.accept(body, encoding);
+    const { body, wireBytes } = await readRequestBody(request, this.settings.limits);
+    const { rejected, message } = await this.accept(body, encoding, 'http', wireBytes);
     return successAnswer(encoding, rejected, message);
   }
 
@@ -98,18 +101,27 @@ export class LogsReceiver {
    * One OTLP request body, whichever the transport (HTTP here, gRPC in grpc-receiver.ts): decoded within
    * the limits, admitted only when every destination has room, written, and durable before it resolves.
    * Throws a {@link RequestRefusal} (its status says why) when it cannot be accepted; resolves with the
-   * number of records refused by policy or limits (OTLP `partial_success`).
+   * number of records refused by policy or limits (OTLP `partial_success`). `wireBytes`: the body's
+   * size as it arrived, before decompression.
    */
-  async accept(body: Buffer, encoding: OtlpEncoding): Promise<{ rejected: number; message: string }> {
-    this.bytesReceived += body.length;
-    return this.acceptDecoded(decodeRequest(body, encoding, this.settings.limits), body.length);
+  async accept(body: Buffer, encoding: OtlpEncoding, transport: Transport, wireBytes = body.length): Promise<{ rejected: number; message: string }> {
+    const counts = this.transports.of(transport);
+    counts.wireBytes += wireBytes;
+    counts.decodedBytes += body.length;
+    return this.acceptDecoded(this.decoder.decode(body, encoding), body.length, transport);
   }
 
   /** Records already decoded (the Kafka input's), on the same terms as {@link accept}. */
-  async acceptDecoded(decoded: Pick<DecodedRequest, 'records' | 'refused' | 'refusedWhy'>, bytes: number): Promise<{ rejected: number; message: string }> {
+  async acceptDecoded(decoded: Pick<DecodedRequest, 'records' | 'refused' | 'refusedWhy'>, bytes: number, transport: Transport): Promise<{ rejected: number; message: string }> {
+    const counts = this.transports.of(transport);
     const total = decoded.records.length + decoded.refused;
-    this.recordsReceived += total;
-    this.gate.admit(decoded.records.length, bytes);
+    counts.received += total;
+    try {
+      this.gate.admit(decoded.records.length, bytes);
+    } catch (error) {
+      counts.refused += total;
+      throw error;
+    }
     const outcome = { lost: 0, refusedByPolicy: 0 };
     for (const record of decoded.records) {
       const verdict = this.entry.write(record);
@@ -117,13 +129,13 @@ export class LogsReceiver {
       else if (verdict === 'refused') outcome.refusedByPolicy++;
     }
     if (outcome.lost > 0) {
-      this.recordsRefused += total;
+      counts.refused += total;
       throw new RequestRefusal(503, `${outcome.lost} records could not be queued; retry later`, 'queue_full');
     }
     await this.gate.durableNow();
     const rejected = decoded.refused + outcome.refusedByPolicy;
-    this.recordsAccepted += total - rejected;
-    this.recordsRefused += rejected;
+    counts.accepted += total - rejected;
+    counts.refused += rejected;
     if (rejected === 0) return { rejected: 0, message: '' };
     const why = [decoded.refused > 0 ? `${decoded.refused} with ${decoded.refusedWhy}` : '', outcome.refusedByPolicy > 0 ? `${outcome.refusedByPolicy} by sampling or redaction policy` : '']
       .filter(Boolean)

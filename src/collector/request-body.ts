@@ -23,12 +23,12 @@ const decompressors = {
 } as const;
 
 /**
- * Reads a request body within the limits: the compressed size is checked against `Content-Length`
+ * Reads a request body within the limits (and says how many bytes it took on the wire): the compressed size is checked against `Content-Length`
  * before reading and again while reading; the body is then inflated (off the main thread, zlib's pool)
  * with `maxOutputLength`, so zlib stops at the cap — a gzip or zstd bomb is refused with 413 having
  * cost at most the cap in memory, never its inflated size.
  */
-export async function readRequestBody(request: IncomingMessage, limits: RequestLimits): Promise<Buffer> {
+export async function readRequestBody(request: IncomingMessage, limits: RequestLimits): Promise<{ body: Buffer; wireBytes: number }> {
   const declared = Number(request.headers['content-length']);
   if (Number.isFinite(declared) && declared > limits.maxRequestBytes) {
     throw new RequestRefusal(413, `request body of ${declared} bytes exceeds the limit of ${limits.maxRequestBytes}`, 'too_large');
@@ -45,9 +45,9 @@ export async function readRequestBody(request: IncomingMessage, limits: RequestL
     chunks.push(chunk);
   }
   const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
-  if (encoding === 'identity' || encoding === 'none') return body;
+  if (encoding === 'identity' || encoding === 'none') return { body, wireBytes: size };
   try {
-    return await decompressors[encoding as keyof typeof decompressors](body, { maxOutputLength: limits.maxDecompressedBytes });
+    return { body: await decompressors[encoding as keyof typeof decompressors](body, { maxOutputLength: limits.maxDecompressedBytes }), wireBytes: size };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
       throw new RequestRefusal(413, `decompressed body exceeds the limit of ${limits.maxDecompressedBytes} bytes`, 'decompressed_too_large');

@@ -2,7 +2,9 @@ import { diag, SeverityNumber } from '@opentelemetry/api';
 import { DEFERRAL_ATTRIBUTES } from '../core/attributes.js';
 import { type HeldRecord, HeldQueue } from '../../processors/sampling/deferred/held-queue.js';
 import { CORRELATION_ATTRIBUTES } from '../core/attributes.js';
+import { FrameRecord } from '../../exporters/codec/frame-record.js';
 import type { LogkitRecord } from '../core/record.js';
+import { attributeOf, keptEncodingOf } from '../core/record-encoding.js';
 import type { LogStage, StageContext, WriteVerdict } from '../core/stage.js';
 import { ReasonCounter } from '../core/stats.js';
 import type { TailSettings } from './settings.js';
@@ -73,7 +75,7 @@ export class TailDeferral implements LogStage {
   write(record: LogkitRecord): WriteVerdict {
     try {
       const key = keyOf(record);
-      const marked = record.attributes[DEFERRAL_ATTRIBUTES.held] === true;
+      const marked = attributeOf(record, DEFERRAL_ATTRIBUTES.held) === true;
       const belowThreshold = marked || !this.routes.keeps(record);
       if (key !== undefined && belowThreshold) {
         if (this.releasedIds.has(key)) {
@@ -119,7 +121,7 @@ export class TailDeferral implements LogStage {
   }
 
   private releasesId(record: LogkitRecord): boolean {
-    return (record.severityNumber ?? SeverityNumber.INFO) >= this.routes.flushLevel || record.attributes[DEFERRAL_ATTRIBUTES.outcome] === 'failed';
+    return (record.severityNumber ?? SeverityNumber.INFO) >= this.routes.flushLevel || attributeOf(record, DEFERRAL_ATTRIBUTES.outcome) === 'failed';
   }
 
   private hold(key: string, record: LogkitRecord): WriteVerdict {
@@ -129,7 +131,7 @@ export class TailDeferral implements LogStage {
       this.ids.set(key, history);
     }
     history.lastAt = this.now();
-    history.queue.push({ record, bytes: 0, seq: ++this.seq });
+    history.queue.push({ record: ownBytes(record), bytes: 0, seq: ++this.seq });
     this.held++;
     this.heldNow++;
     if (history.queue.size > this.settings.maxRecordsPerId) this.dropOldest(history.queue, 'id_cap');
@@ -164,11 +166,20 @@ export class TailDeferral implements LogStage {
   }
 }
 
+/** The attributes tail deferral reads on every record (the receiver notes which a record carries while it reads a request). */
+export const TAIL_ATTRIBUTE_KEYS: readonly string[] = [DEFERRAL_ATTRIBUTES.held, DEFERRAL_ATTRIBUTES.outcome, CORRELATION_ATTRIBUTES.globalId];
+
 /** The correlation id a record belongs to: our global id, else its trace id. */
 function keyOf(record: LogkitRecord): string | undefined {
-  const global = record.attributes[CORRELATION_ATTRIBUTES.globalId];
+  const global = attributeOf(record, CORRELATION_ATTRIBUTES.globalId);
   if (typeof global === 'string' && global !== '') return global;
   return record.spanContext?.traceId;
+}
+
+/** A record that is a view into its request gets bytes of its own: held, it must not keep the whole request alive. */
+function ownBytes(record: LogkitRecord): LogkitRecord {
+  const bytes = keptEncodingOf(record);
+  return bytes === undefined ? record : new FrameRecord(Uint8Array.from(bytes), record.resource, record.instrumentationScope);
 }
 
 function unmark(record: LogkitRecord): LogkitRecord {
