@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEMO_USAGE, runDemo } from './cli/demo.js';
@@ -46,7 +47,8 @@ async function main(argv: string[]): Promise<number> {
     case 'archive':
       return (await import('./cli/archive.js')).runArchiveCommand(args, { stdout: process.stdout, stderr: process.stderr, env: process.env });
     case 'collector':
-      return (await import('./cli/collector.js')).runCollectorCommand({ stdout: process.stdout, stderr: process.stderr, env: process.env }, args);
+      // One worker per core unless OTEL_LOGKIT_COLLECTOR_WORKERS says otherwise.
+      return (await import('./cli/collector.js')).runCollectorCommand({ stdout: process.stdout, stderr: process.stderr, env: process.env, defaultWorkers: availableParallelism() }, args);
     case '-v':
     case '--version':
       process.stdout.write(`${version()}\n`);

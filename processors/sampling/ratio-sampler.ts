@@ -1,4 +1,5 @@
 import type { LogkitRecord } from '../../src/core/record.js';
+import { fnv1a } from '../../src/core/hash.js';
 
 const TWO_POW_52 = 2 ** 52;
 const INVALID_TRACE = '00000000000000000000000000000000';
@@ -30,14 +31,4 @@ export function unitOf(record: LogkitRecord, globalId: string | undefined): numb
   }
   if (globalId !== undefined) return fnv1a(globalId) / 2 ** 32;
   return undefined;
-}
-
-/** FNV-1a, 32 bits: spreads arbitrary ids (caller-supplied global ids need not be hex) evenly. */
-function fnv1a(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
 }

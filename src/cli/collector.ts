@@ -1,7 +1,10 @@
 import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
+import cluster from 'node:cluster';
 import { type Collector, createCollector } from '../collector/collector.js';
+import { parseWorkerCount } from '../collector/settings.js';
+import { runClusterWorker, startCollectorCluster, WORKER_INDEX_VARIABLE } from '../collector/worker-cluster.js';
 import { type Env, SettingsReader } from '../core/env.js';
 import { LogkitError } from '../core/errors.js';
 import { watchLauncher } from './launcher-watch.js';
@@ -27,6 +30,11 @@ export interface CollectorCommandIo {
   env: Env;
   /** Where SIGTERM/SIGINT are listened for (the process; tests pass their own emitter). */
   signals?: NodeJS.EventEmitter;
+  /**
+   * The worker count when `OTEL_LOGKIT_COLLECTOR_WORKERS` is not set: the installed CLI passes the
+   * cores available; without it, one collector in this process.
+   */
+  defaultWorkers?: number;
 }
 
 /**
@@ -49,24 +57,36 @@ export async function runCollectorCommand(io: CollectorCommandIo, args: string[]
     io.stdout.write(COLLECTOR_USAGE);
     return 0;
   }
-  let collector: Collector;
+  let workers: number;
+  let collector: Collector | undefined;
   try {
     showDiagnostics(io);
-    collector = createCollector({ env: io.env });
+    const index = io.env[WORKER_INDEX_VARIABLE];
+    if (cluster.isWorker && index !== undefined) {
+      // A worker forked by the primary below: it serves until the primary says stop.
+      await runClusterWorker(io.env, Number(index), parseWorkerCount(io.env, 1), (code) => process.exit(code));
+      return new Promise<number>(() => {});
+    }
+    workers = parseWorkerCount(io.env, io.defaultWorkers ?? 1);
+    if (workers === 1) collector = createCollector({ env: io.env });
   } catch (error) {
     if (!(error instanceof LogkitError)) throw error;
     io.stderr.write(`otel-logkit collector: ${error.message}\n`);
     return 2;
   }
-  let info;
+  let running: { info: object; stop(): Promise<Record<string, number | Record<string, number>>> };
   try {
-    info = await collector.start();
+    running = collector ? await startOne(collector) : await startCluster(io.env, workers);
   } catch (error) {
+    if (error instanceof LogkitError) {
+      io.stderr.write(`otel-logkit collector: ${error.message}\n`);
+      return 2;
+    }
     io.stderr.write(`otel-logkit collector: cannot listen: ${(error as Error).message}\n`);
-    await collector.stop();
+    await collector?.stop();
     return 1;
   }
-  io.stdout.write(`${JSON.stringify({ message: 'otel-logkit collector started', ...info })}\n`);
+  io.stdout.write(`${JSON.stringify({ message: 'otel-logkit collector started', ...running.info })}\n`);
   const signals = io.signals ?? process;
   let unwatch = () => {};
   const signal = await new Promise<string>((resolve) => {
@@ -75,10 +95,25 @@ export async function runCollectorCommand(io: CollectorCommandIo, args: string[]
     unwatch = watchLauncher(() => resolve('launcher ended'), io.env);
   });
   unwatch();
-  await collector.stop();
-  const collected = collector.stats().collector ?? {};
+  const collected = await running.stop();
   io.stdout.write(`${JSON.stringify({ message: 'otel-logkit collector stopped', signal, records_accepted: collected.records_accepted, records_refused: collected.records_refused })}\n`);
   return 0;
+}
+
+async function startOne(collector: Collector): Promise<{ info: object; stop(): Promise<Record<string, number | Record<string, number>>> }> {
+  const info = await collector.start();
+  return {
+    info,
+    async stop() {
+      await collector.stop();
+      return collector.stats().collector ?? {};
+    },
+  };
+}
+
+async function startCluster(env: Env, workers: number): Promise<{ info: object; stop(): Promise<Record<string, number | Record<string, number>>> }> {
+  const { info, stop } = await startCollectorCluster(env, workers);
+  return { info, stop: async () => (await stop()).snapshot.collector ?? {} };
 }
 
 const LOG_LEVELS = { none: DiagLogLevel.NONE, error: DiagLogLevel.ERROR, warn: DiagLogLevel.WARN, info: DiagLogLevel.INFO, debug: DiagLogLevel.DEBUG, verbose: DiagLogLevel.VERBOSE, all: DiagLogLevel.ALL };

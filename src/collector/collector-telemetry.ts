@@ -1,7 +1,7 @@
 import type { StatsSection } from '../core/stats.js';
 import { destinations } from './acceptance.js';
 import { type LabeledSample, prometheusMetric } from './prometheus.js';
-import type { Transport, TransportCounts, TransportNumbers } from './transport-counts.js';
+import type { Transport, TransportNumbers } from './transport-counts.js';
 
 /** The `receiver` label of each transport, as the OpenTelemetry Collector names its receivers. */
 const RECEIVER: Readonly<Record<Transport, string>> = { http: 'otlp', grpc: 'otlp', kafka: 'kafka' };
@@ -21,8 +21,7 @@ const RECEIVER: Readonly<Record<Transport, string>> = { http: 'otlp', grpc: 'otl
  * Bytes have no Collector counterpart: `otel_logkit_receiver_wire_bytes` (as they arrived, compressed)
  * and `otel_logkit_receiver_decoded_bytes` (decompressed), with the same labels.
  */
-export function collectorTelemetry(transports: TransportCounts, snapshot: Record<string, StatsSection>, queueCapacity: number): string {
-  const received = transports.entries();
+export function collectorTelemetry(received: readonly [Transport, Readonly<TransportNumbers>][], snapshot: Record<string, StatsSection>, queueCapacity: number): string {
   const byTransport = (value: (n: Readonly<TransportNumbers>) => number): LabeledSample[] =>
     received.map(([transport, numbers]) => ({ labels: { receiver: RECEIVER[transport], transport }, value: value(numbers) }));
   const exporters = destinations(snapshot);

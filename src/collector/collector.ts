@@ -14,8 +14,8 @@ import type { LogStage, StageContext } from '../core/stage.js';
 import { PipelineStats, type StatsSection } from '../core/stats.js';
 import { buildResource } from '../resource.js';
 import { AcceptanceGate } from './acceptance.js';
-import { collectorTelemetry } from './collector-telemetry.js';
-import { prometheusGauge, prometheusText } from './prometheus.js';
+import { METRICS_CONTENT_TYPE, metricsText, type TelemetryView } from './telemetry-view.js';
+import type { RecordRouter, RoutedVerdict } from './owner-routing.js';
 import { LOGS_PATH, LogsReceiver } from './receiver.js';
 import { type CollectorOptions, type CollectorSettings, parseCollectorSettings } from './settings.js';
 import { GrpcLogsInput } from './grpc-receiver.js';
@@ -27,6 +27,8 @@ import { TailDeferral } from './tail-deferral.js';
 export interface CreateCollectorOptions extends CollectorOptions {
   /** The pipeline behind the receiver, configured as for `createLogPipeline` (its `env` defaults to ours). */
   pipeline?: LogkitOptions;
+  /** One of several workers (`OTEL_LOGKIT_COLLECTOR_WORKERS`): where records of ids other workers own go. */
+  router?: RecordRouter;
 }
 
 /** Where a started collector listens, and what it forwards to: the startup banner's content. */
@@ -55,6 +57,10 @@ export interface Collector {
   /** Stops accepting, answers in-flight requests, then flushes every destination (spool keeps the rest). Idempotent. */
   stop(): Promise<void>;
   stats(): Record<string, StatsSection>;
+  /** What `/metrics` shows, as numbers: several workers' views are merged into one (see worker-cluster.ts). */
+  telemetry(): TelemetryView;
+  /** Records another worker handed over because this one owns their correlation ids (see {@link RecordRouter}). */
+  acceptRouted(body: Buffer): Promise<RoutedVerdict>;
   readonly settings: CollectorSettings;
   readonly config: LogkitConfig;
 }
@@ -126,7 +132,7 @@ export function createCollector(options: CreateCollectorOptions = {}): Collector
   });
   // Watches every input in front of the chain; its WARN records go into the chain like any record.
   const silence = settings.silenceAfterMs === undefined ? undefined : new SilenceWatch(settings.silenceAfterMs, entry, ctx);
-  const receiver = new LogsReceiver(settings, silence ?? entry, gate);
+  const receiver = new LogsReceiver(settings, silence ?? entry, gate, settings.tail.enabled ? options.router : undefined);
   stats.register('collector', () => receiver.read(), { gauges: ['in_flight'] });
   const kafka = createKafkaInput(options.env ?? process.env, receiver, stats, backends);
   const grpc = settings.grpcEndpoint ? new GrpcLogsInput(settings, receiver) : undefined;
@@ -157,16 +163,21 @@ export function createCollector(options: CreateCollectorOptions = {}): Collector
       response.writeHead(404).end();
       return;
     }
-    const snapshot = stats.snapshot();
-    const silent = silence === undefined ? '' : prometheusGauge('service_silent', silence.samples());
-    const otelcol = collectorTelemetry(receiver.transports, snapshot, config.delivery.settings.batch.maxQueueRecords);
-    response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(prometheusText(snapshot) + otelcol + silent);
+    response.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE }).end(metricsText(telemetry()));
   };
+  const telemetry = (): TelemetryView => ({
+    snapshot: stats.snapshot(),
+    transports: receiver.transports.entries().map(([transport, numbers]) => [transport, { ...numbers }]),
+    silent: silence?.samples() ?? [],
+    queueCapacity: config.delivery.settings.batch.maxQueueRecords,
+  });
 
   return {
     settings,
     config,
     stats: () => stats.snapshot(),
+    telemetry,
+    acceptRouted: (body) => receiver.acceptRouted(body),
     async start(): Promise<CollectorInfo> {
       const { tls, limits } = settings;
       // Node checks the two timeouts below only this often (30 s by default): often enough to honour them.
@@ -245,7 +256,8 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
   }
 }
 
-function listen(server: Server, where: { host: string; port: number }): Promise<AddressInfo> {
+/** Binds a server; rejects with the bind error (port in use, permission). */
+export function listen(server: Server, where: { host: string; port: number }): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(where.port, where.host, () => {
@@ -255,7 +267,7 @@ function listen(server: Server, where: { host: string; port: number }): Promise<
   });
 }
 
-function hostOf(address: AddressInfo): string {
+export function hostOf(address: AddressInfo): string {
   return address.family === 'IPv6' ? `[${address.address}]:${address.port}` : `${address.address}:${address.port}`;
 }
 

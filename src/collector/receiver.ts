@@ -8,6 +8,9 @@ import { type DecodedRequest, RequestDecoder, bodyFormatOf } from './decode-requ
 import { type Answer, errorAnswer, type OtlpEncoding, successAnswer } from './otlp-answer.js';
 import { readRequestBody, RequestRefusal } from './request-body.js';
 import type { CollectorSettings } from './settings.js';
+import { encodeOtlpProtobuf } from '../../exporters/codec/encode-protobuf.js';
+import type { LogkitRecord } from '../core/record.js';
+import { type RecordRouter, type RoutedVerdict, splitByOwner } from './owner-routing.js';
 import { type Transport, TransportCounts } from './transport-counts.js';
 
 export const LOGS_PATH = '/v1/logs';
@@ -34,6 +37,8 @@ export class LogsReceiver {
     private readonly settings: CollectorSettings,
     private readonly entry: LogStage,
     private readonly gate: AcceptanceGate,
+    /** With several workers and tail deferral: where records of an id another worker owns go. */
+    private readonly router?: RecordRouter,
   ) {
     this.token = settings.token === undefined ? undefined : Buffer.from(`Bearer ${settings.token}`);
     this.decoder = new RequestDecoder(settings.limits);
@@ -118,29 +123,51 @@ export class LogsReceiver {
     counts.received += total;
     try {
       this.gate.admit(decoded.records.length, bytes);
+      const { rejected, message } = await this.write(decoded.records, this.router);
+      const refused = decoded.refused + rejected;
+      counts.accepted += total - refused;
+      counts.refused += refused;
+      if (refused === 0) return { rejected: 0, message: '' };
+      const why = [decoded.refused > 0 ? `${decoded.refused} with ${decoded.refusedWhy}` : '', message].filter(Boolean).join('; ');
+      return { rejected: refused, message: `refused ${why}` };
     } catch (error) {
       counts.refused += total;
       throw error;
     }
-    const outcome = { lost: 0, refusedByPolicy: 0 };
-    for (const record of decoded.records) {
+  }
+
+  /**
+   * Records another worker received and handed here because this worker owns their correlation ids
+   * (see {@link RecordRouter}): accepted on the same terms, counted by the worker that received them.
+   */
+  async acceptRouted(body: Buffer): Promise<RoutedVerdict> {
+    if (this.draining) throw new RequestRefusal(503, 'the collector is shutting down; retry against another instance', 'shutting_down');
+    const decoded = this.decoder.decode(body, 'protobuf');
+    this.gate.admit(decoded.records.length, body.length);
+    return this.write(decoded.records, undefined);
+  }
+
+  /**
+   * Writes records into the pipeline (those another worker owns, to it) and resolves once all are
+   * durable; throws a 503 when one could not be queued. Resolves with the records refused by policy.
+   */
+  private async write(all: readonly LogkitRecord[], router: RecordRouter | undefined): Promise<RoutedVerdict> {
+    const { local, peers } = router === undefined ? { local: all, peers: undefined } : splitByOwner(all, router);
+    // Handed over first: the other workers accept while this one writes its share.
+    const routed = peers === undefined ? [] : [...peers].map(([worker, records]) => router!.forward(worker, encodeOtlpProtobuf(records)));
+    let lost = 0;
+    let refusedByPolicy = 0;
+    for (const record of local) {
       const verdict = this.entry.write(record);
-      if (verdict === 'lost') outcome.lost++;
-      else if (verdict === 'refused') outcome.refusedByPolicy++;
+      if (verdict === 'lost') lost++;
+      else if (verdict === 'refused') refusedByPolicy++;
     }
-    if (outcome.lost > 0) {
-      counts.refused += total;
-      throw new RequestRefusal(503, `${outcome.lost} records could not be queued; retry later`, 'queue_full');
-    }
+    const answers = await Promise.allSettled(routed);
+    if (lost > 0) throw new RequestRefusal(503, `${lost} records could not be queued; retry later`, 'queue_full');
+    for (const answer of answers) if (answer.status === 'rejected') throw asRefusal(answer.reason);
     await this.gate.durableNow();
-    const rejected = decoded.refused + outcome.refusedByPolicy;
-    counts.accepted += total - rejected;
-    counts.refused += rejected;
-    if (rejected === 0) return { rejected: 0, message: '' };
-    const why = [decoded.refused > 0 ? `${decoded.refused} with ${decoded.refusedWhy}` : '', outcome.refusedByPolicy > 0 ? `${outcome.refusedByPolicy} by sampling or redaction policy` : '']
-      .filter(Boolean)
-      .join('; ');
-    return { rejected, message: `refused ${why}` };
+    for (const answer of answers) if (answer.status === 'fulfilled') refusedByPolicy += answer.value.rejected;
+    return { rejected: refusedByPolicy, message: refusedByPolicy > 0 ? `${refusedByPolicy} by sampling or redaction policy` : '' };
   }
 
   /** Counts one request of another transport (gRPC) in this section, and its answer once known. */
@@ -177,4 +204,10 @@ export class LogsReceiver {
       if (unread) request.destroy();
     });
   }
+}
+
+/** What another worker answered, as this request's answer: its refusal, or 503 when it could not be reached. */
+function asRefusal(reason: unknown): RequestRefusal {
+  if (reason instanceof RequestRefusal) return reason;
+  return new RequestRefusal(503, `the worker owning some of these records could not take them (${(reason as Error)?.message ?? reason}); retry later`, 'worker_unavailable');
 }

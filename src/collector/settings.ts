@@ -145,3 +145,19 @@ function hostPort(name: string, value: string): { host: string; port: number } {
   if (!match || port > 65535) throw new ConfigError(name, value, ENDPOINT_FORM);
   return { host: match[1]!.replace(/^\[|\]$/g, ''), port };
 }
+
+/**
+ * `OTEL_LOGKIT_COLLECTOR_WORKERS` (default: `fallback`, the cores available to the CLI): how many
+ * processes share the collector's ports. One while `OTEL_LOGKIT_COLLECTOR_SILENCE_AFTER` is set (each
+ * worker sees only its own connections, so silence could not be judged); asking for more then is an error.
+ */
+export function parseWorkerCount(env: Env, fallback: number): number {
+  const read = new SettingsReader(env);
+  const asked = read.raw('OTEL_LOGKIT_COLLECTOR_WORKERS');
+  const workers = read.int('OTEL_LOGKIT_COLLECTOR_WORKERS', fallback, { min: 1, max: 256 });
+  if (read.raw('OTEL_LOGKIT_COLLECTOR_SILENCE_AFTER') === undefined) return workers;
+  if (asked !== undefined && workers > 1) {
+    throw new ConfigError('OTEL_LOGKIT_COLLECTOR_WORKERS', asked, '1 while OTEL_LOGKIT_COLLECTOR_SILENCE_AFTER is set (each worker sees only its own connections, so silence is watched by a single worker)');
+  }
+  return 1;
+}

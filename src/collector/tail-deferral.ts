@@ -74,7 +74,7 @@ export class TailDeferral implements LogStage {
 
   write(record: LogkitRecord): WriteVerdict {
     try {
-      const key = keyOf(record);
+      const key = correlationKeyOf(record);
       const marked = attributeOf(record, DEFERRAL_ATTRIBUTES.held) === true;
       const belowThreshold = marked || !this.routes.keeps(record);
       if (key !== undefined && belowThreshold) {
@@ -170,7 +170,7 @@ export class TailDeferral implements LogStage {
 export const TAIL_ATTRIBUTE_KEYS: readonly string[] = [DEFERRAL_ATTRIBUTES.held, DEFERRAL_ATTRIBUTES.outcome, CORRELATION_ATTRIBUTES.globalId];
 
 /** The correlation id a record belongs to: our global id, else its trace id. */
-function keyOf(record: LogkitRecord): string | undefined {
+export function correlationKeyOf(record: LogkitRecord): string | undefined {
   const global = attributeOf(record, CORRELATION_ATTRIBUTES.globalId);
   if (typeof global === 'string' && global !== '') return global;
   return record.spanContext?.traceId;

@@ -172,7 +172,7 @@ async function startTheirs(sink: string, dir: string): Promise<Started> {
   const port = await freePort();
   const config = join(dir, 'otelcol.yaml');
   // The issue's load: gzip out, as ours.
-  writeFileSync(config, forwardingCollectorConfig(port, sink).replace('compression: none', 'compression: gzip'));
+  writeFileSync(config, forwardingCollectorConfig(port, sink).replace('compression: none', 'compression: gzip\n    compression_params:\n      level: 1'));
   const [command, ...args] = [...ONE_CORE, binary, `--config=${config}`];
   const child = spawn(command!, args, { env: { PATH: process.env.PATH, GOMAXPROCS: '1' }, stdio: ['ignore', 'ignore', 'ignore'] });
   const url = `http://127.0.0.1:${port}/v1/logs`;
