@@ -15,7 +15,8 @@ Receives OTLP logs over HTTP (OTEL_LOGKIT_COLLECTOR_ENDPOINT, default 127.0.0.1:
 (OTEL_LOGKIT_COLLECTOR_GRPC_ENDPOINT, default 127.0.0.1:4317) and, with OTEL_LOGKIT_COLLECTOR_KAFKA_BROKERS,
 from a Kafka topic, and runs them through the pipeline to the destinations of OTEL_LOGS_EXPORTER (set it
 and the destination's endpoint: a collector does not forward to itself). Prometheus metrics and health
-on OTEL_LOGKIT_COLLECTOR_METRICS_ENDPOINT (default 127.0.0.1:9464). Runs until SIGTERM or SIGINT — or
+on OTEL_LOGKIT_COLLECTOR_METRICS_ENDPOINT (default 127.0.0.1:9464). One worker process per core shares
+the ports, each with its own spool (OTEL_LOGKIT_COLLECTOR_WORKERS). Runs until SIGTERM or SIGINT — or
 until the npm/npx process that launched it ends —, then drains and flushes.
 
 Diagnostics (a backend or the Kafka brokers out of reach, records refused) go to stderr, from

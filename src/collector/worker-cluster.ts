@@ -210,7 +210,7 @@ async function answerMetrics(request: IncomingMessage, response: ServerResponse,
 /**
  * The worker side: a lone collector on this worker's share of the ports, without a metrics endpoint
  * (the primary's serves every worker's numbers), on its own spool, handing records of ids other
- * workers own to them through the primary. Stops when the primary says so, or when the primary is gone.
+ * workers own to them through the primary. Stops when the primary says so; ends at once when the primary is gone.
  */
 export async function runClusterWorker(env: Env, index: number, workers: number, exit: (code: number) => void): Promise<void> {
   const send = (message: FromWorker): void => {
@@ -268,10 +268,15 @@ export async function runClusterWorker(env: Env, index: number, workers: number,
         break;
     }
   });
-  // The primary decides when to stop (a terminal's Ctrl-C reaches every process of the group); without it, stop.
+  // The primary decides when to stop (a terminal's Ctrl-C reaches every process of the group).
   process.on('SIGINT', () => {});
   process.on('SIGTERM', () => {});
-  process.on('disconnect', () => void stop());
+  // A primary gone without a word crashed (SIGKILL, OOM): the workers end with it, as one process would —
+  // what they acknowledged is on their spools; draining instead would leave a second writer on a spool
+  // when the collector is started again at once.
+  process.on('disconnect', () => {
+    if (stopped === undefined) exit(1);
+  });
   try {
     send({ t: 'started', info: await collector.start() });
   } catch (error) {

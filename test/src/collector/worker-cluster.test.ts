@@ -3,7 +3,7 @@
  * (the CLI in a child process, node:cluster forking its workers) against a loopback backend.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -116,6 +116,15 @@ describe('otel-logkit collector with two workers', () => {
     await until(async () => (await childrenOf(collector.child.pid!)).filter((pid) => pid !== workers[1]).length === 2, 'a new second worker');
     await Promise.all(Array.from({ length: 10 }, (_, i) => postUntilAccepted(collector.banner.endpoint, otlpJson([{ body: `after ${i}` }]))));
     await until(() => backend.records.length >= 10, 'the ten records sent after the restart');
+  }, 60_000);
+
+  it('ends its workers when the primary is killed, so a collector started again is its spools’ only writer', async () => {
+    const collector = await twoWorkers({ OTEL_LOGKIT_SPOOL_DIR: join(dir, 'spool-killed') });
+    const workers = await childrenOf(collector.child.pid!);
+    expect(workers).toHaveLength(2);
+    collector.child.kill('SIGKILL');
+    await collector.exited;
+    await until(() => workers.every((pid) => !existsSync(`/proc/${pid}`) || readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[2] === 'Z'), 'both workers gone');
   }, 60_000);
 
   it('refuses a bad worker count at startup, naming the variable and the accepted form', async () => {
