@@ -15,7 +15,7 @@
  * Run: npm run bench -- delivery-steady
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
@@ -148,12 +148,14 @@ async function run(variant: string, base: string, spoolDir?: string): Promise<Re
   const delay = monitorEventLoopDelay({ resolution: 1 });
   delay.enable();
   const elu = performance.eventLoopUtilization();
+  const threadsBefore = threadTimes();
   const cpu = process.cpuUsage();
   // process.threadCpuUsage is Node ≥ 23.9; on an older Node the column shows NaN.
   const threadCpu = process.threadCpuUsage?.bind(process);
   const thread = threadCpu?.();
   const records = await steady(p, SECONDS);
   const used = process.cpuUsage(cpu);
+  if (process.env.BENCH_THREADS) printThreads(variant, threadsBefore, threadTimes(), records);
   const threadUsed = thread ? threadCpu!(thread) : { user: NaN, system: NaN };
   const active = performance.eventLoopUtilization(elu).active;
   delay.disable();
@@ -161,8 +163,34 @@ async function run(variant: string, base: string, spoolDir?: string): Promise<Re
   return { records, delivered, cpuMicros: used.user + used.system, threadCpuMicros: threadUsed.user + threadUsed.system, activeMs: active, delayP99Ms: delay.percentile(99) / 1e6, delayMaxMs: delay.max / 1e6 };
 }
 
+/** CPU seconds per thread of this process, by thread id (name, utime + stime), from /proc. */
+function threadTimes(): Map<string, { name: string; seconds: number }> {
+  const times = new Map<string, { name: string; seconds: number }>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      times.set(tid, { name, seconds: (Number(fields[11]) + Number(fields[12])) / 100 });
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return times;
+}
+
+/** BENCH_THREADS=1: where a variant's process CPU went, per thread name, in µs per record. */
+function printThreads(variant: string, before: Map<string, { seconds: number }>, after: Map<string, { name: string; seconds: number }>, records: number): void {
+  const byName = new Map<string, number>();
+  for (const [tid, { name, seconds }] of after) byName.set(name, (byName.get(name) ?? 0) + seconds - (before.get(tid)?.seconds ?? 0));
+  const rows = [...byName].filter(([, s]) => s > 0).map(([name, s]) => `${name}: ${((s * 1e6) / records).toFixed(1)}`);
+  process.stderr.write(`threads of ${variant} (µs/record, 10 ms ticks): ${rows.join(', ')}\n`);
+}
+
 function child(args: string[], script = self): ChildProcess {
-  return fork(script, args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // BENCH_PROFILE=<dir>: a CPU profile per thread of each run (the delivery worker takes the flags too).
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  return fork(script, args, { execArgv: [...profile, '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 }
 
 function message<T>(proc: ChildProcess): Promise<T> {
