@@ -127,7 +127,7 @@ async function pinoTransport(base: string): Promise<Emitter> {
 }
 
 /** Emits at RATE for `seconds` in TICK_MS ticks (catching up if a tick was late), then closes. */
-async function steady(pipeline: Emitter, seconds: number): Promise<number> {
+async function steady(pipeline: Emitter, seconds: number, beforeClose?: () => void): Promise<number> {
   const started = performance.now();
   let sent = 0;
   while (performance.now() - started < seconds * 1000) {
@@ -135,16 +135,18 @@ async function steady(pipeline: Emitter, seconds: number): Promise<number> {
     for (; sent < due; sent++) pipeline.emit(sent);
     await new Promise((resolve) => setTimeout(resolve, TICK_MS));
   }
+  beforeClose?.();
   await pipeline.close();
   return sent;
 }
 
-const received = async (base: string) => ((await (await fetch(`${base}/count`)).json()) as { records: number }).records;
+const counts = async (base: string) => (await (await fetch(`${base}/count`)).json()) as { records: number; requests: number; wireBytes: number };
 
 async function run(variant: string, base: string, spoolDir?: string): Promise<Result> {
   await steady(await pipeline(variant, base, spoolDir && join(spoolDir, 'warmup')), 1);
   const p = await pipeline(variant, base, spoolDir);
-  const before = await received(base);
+  const sinkBefore = await counts(base);
+  const before = sinkBefore.records;
   const delay = monitorEventLoopDelay({ resolution: 1 });
   delay.enable();
   const elu = performance.eventLoopUtilization();
@@ -153,13 +155,20 @@ async function run(variant: string, base: string, spoolDir?: string): Promise<Re
   // process.threadCpuUsage is Node ≥ 23.9; on an older Node the column shows NaN.
   const threadCpu = process.threadCpuUsage?.bind(process);
   const thread = threadCpu?.();
-  const records = await steady(p, SECONDS);
+  // Per thread, before close: a delivery worker's thread is gone after it.
+  let threadsAfter: ReturnType<typeof threadTimes> | undefined;
+  const records = await steady(p, SECONDS, () => (threadsAfter = process.env.BENCH_THREADS ? threadTimes() : undefined));
   const used = process.cpuUsage(cpu);
-  if (process.env.BENCH_THREADS) printThreads(variant, threadsBefore, threadTimes(), records);
+  if (threadsAfter) printThreads(variant, threadsBefore, threadsAfter, Math.floor(SECONDS * RATE));
   const threadUsed = thread ? threadCpu!(thread) : { user: NaN, system: NaN };
   const active = performance.eventLoopUtilization(elu).active;
   delay.disable();
-  const delivered = (await received(base)) - before;
+  const sinkAfter = await counts(base);
+  const delivered = sinkAfter.records - before;
+  if (threadsAfter) {
+    const requests = sinkAfter.requests - sinkBefore.requests;
+    process.stderr.write(`  on the wire: ${requests} requests, ${(delivered / Math.max(1, requests)).toFixed(0)} records and ${((sinkAfter.wireBytes - sinkBefore.wireBytes) / Math.max(1, delivered)).toFixed(0)} bytes per record\n`);
+  }
   return { records, delivered, cpuMicros: used.user + used.system, threadCpuMicros: threadUsed.user + threadUsed.system, activeMs: active, delayP99Ms: delay.percentile(99) / 1e6, delayMaxMs: delay.max / 1e6 };
 }
 
@@ -179,7 +188,7 @@ function threadTimes(): Map<string, { name: string; seconds: number }> {
   return times;
 }
 
-/** BENCH_THREADS=1: where a variant's process CPU went, per thread name, in µs per record. */
+/** BENCH_THREADS=1: where a variant's process CPU went until its last record was emitted, per thread name, in µs per record. */
 function printThreads(variant: string, before: Map<string, { seconds: number }>, after: Map<string, { name: string; seconds: number }>, records: number): void {
   const byName = new Map<string, number>();
   for (const [tid, { name, seconds }] of after) byName.set(name, (byName.get(name) ?? 0) + seconds - (before.get(tid)?.seconds ?? 0));

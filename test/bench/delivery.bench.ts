@@ -56,16 +56,20 @@ interface RunResult {
 
 async function sink(port: number): Promise<void> {
   let records = 0;
+  let requests = 0;
+  let wireBytes = 0;
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      if (req.url === '/count') return void res.end(JSON.stringify({ records }));
+      if (req.url === '/count') return void res.end(JSON.stringify({ records, requests, wireBytes }));
       if (req.url === '/reset') {
         records = 0;
         return void res.end('{}');
       }
       let body = Buffer.concat(chunks);
+      requests++;
+      wireBytes += body.length;
       if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
       records += countLogRecords(body);
       res.writeHead(200, { 'content-type': 'application/x-protobuf' });
