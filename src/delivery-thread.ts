@@ -111,7 +111,7 @@ export class DeliveryThread implements LogStage {
   private journal: HandoffJournal | undefined;
 
   private constructor(
-    private readonly script: { url: URL; execArgv: string[] },
+    private script: { url: URL; execArgv?: string[] },
     private readonly start: Omit<WorkerStart, 'ring' | 'origins'>,
     private readonly ctx: StageContext,
     private readonly maxOverflowBytes: number,
@@ -326,13 +326,24 @@ export class DeliveryThread implements LogStage {
   }
 
   private spawn(): void {
-    const worker = new Worker(this.script.url, {
-      workerData: { ...this.start, ring: this.ring.buffer, origins: this.frames.definitions } satisfies WorkerStart,
-      execArgv: this.script.execArgv,
-      name: 'otel-logkit delivery',
-      // The worker's heap is bounded explicitly (see WorkerHeapSettings), not sized by V8 for the machine.
-      resourceLimits: { maxOldGenerationSizeMb: this.heap.maxOldBytes / 2 ** 20, maxYoungGenerationSizeMb: this.heap.maxYoungBytes / 2 ** 20 },
-    });
+    let worker: Worker;
+    for (;;) {
+      try {
+        worker = new Worker(this.script.url, {
+          workerData: { ...this.start, ring: this.ring.buffer, origins: this.frames.definitions } satisfies WorkerStart,
+          execArgv: this.script.execArgv,
+          name: 'otel-logkit delivery',
+          // The worker's heap is bounded explicitly (see WorkerHeapSettings), not sized by V8 for the machine.
+          resourceLimits: { maxOldGenerationSizeMb: this.heap.maxOldBytes / 2 ** 20, maxYoungGenerationSizeMb: this.heap.maxYoungBytes / 2 ** 20 },
+        });
+        break;
+      } catch (error) {
+        // `node --max-old-space-size=… --import tsx`: the flags a worker refuses are dropped, once.
+        const kept = acceptedFlags(this.script.execArgv, error);
+        if (kept === undefined) throw error;
+        this.script = { ...this.script, execArgv: kept };
+      }
+    }
     this.ring.onConsumerAsleep = () => this.post({ t: 'wake' });
     worker.on('message', (message: FromWorker) => this.receive(message));
     worker.on('error', (error) => diag.error('otel-logkit: the delivery worker failed', error));
@@ -435,14 +446,23 @@ export class DeliveryThread implements LogStage {
  * Where the worker's entry is: beside the library in the package (`dist/lib/delivery-worker.js`), or
  * the TypeScript source (tests, `npm run demo`), run through tsx.
  */
-function workerScript(): { url: URL; execArgv: string[] } | undefined {
+function workerScript(): { url: URL; execArgv?: string[] } | undefined {
   const here = moduleUrl();
   if (here === undefined) return undefined;
   const source = here.endsWith('.ts');
   const url = new URL(source ? './delivery-worker.ts' : './delivery-worker.js', here);
   if (!existsSync(fileURLToPath(url))) return undefined;
-  // The worker takes the application's Node flags (heap size, profiling), as it would by default.
-  return { url, execArgv: source ? [...process.execArgv, '--import', 'tsx'] : process.execArgv };
+  // The worker inherits the application's Node flags (left unset: a worker refuses V8 and per-process
+  // flags such as --max-old-space-size given explicitly, though they apply to it); from source it needs tsx.
+  return { url, execArgv: source ? [...process.execArgv, '--import', 'tsx'] : undefined };
+}
+
+/** A worker's own flags, as `new Worker` takes them: those it refuses given explicitly (V8's, per-process) left out. */
+function acceptedFlags(execArgv: string[] | undefined, error: unknown): string[] | undefined {
+  if (execArgv === undefined || (error as NodeJS.ErrnoException).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') return undefined;
+  const refused = new Set(String((error as Error).message).split(': ').slice(1).join(': ').split(/,\s*/));
+  const kept = execArgv.filter((flag) => !refused.has(flag));
+  return kept.length < execArgv.length ? kept : undefined;
 }
 
 function moduleUrl(): string | undefined {

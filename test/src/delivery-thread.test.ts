@@ -6,6 +6,7 @@ import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { SeverityNumber } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
 import { createLogPipeline } from '../../src/index.js';
+import { LoopbackReceiver, text } from '../exporters/receiver.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');
 
@@ -160,4 +161,20 @@ describe('delivery in a worker thread (OTEL_LOGKIT_DELIVERY_THREAD=worker, the d
     expect(stats.delivery_thread.dropped.queue_full).toBeGreaterThan(0);
     expect(stats.delivery_thread.dropped.queue_full + (stats.file.dropped.queue_full ?? 0)).toBe(200 - infos);
   }, 30_000);
+
+  it('starts under V8 flags the worker refuses as its own (node --max-old-space-size=…): they apply to it anyway', async () => {
+    const backend = await LoopbackReceiver.start();
+    const env = { PATH: process.env.PATH, OTEL_LOGS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: backend.url };
+    // From source (the worker is given --import tsx explicitly) and as the package runs (the worker inherits the flags).
+    for (const args of [['--max-old-space-size=256', '--import', 'tsx', join(FIXTURES, 'v8-flags-child.ts')], ['--max-old-space-size=256', join(FIXTURES, 'shutdown-then-stats.mjs')]]) {
+      const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let err = '';
+      child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+      const code = await new Promise((resolve) => child.on('exit', resolve));
+      expect(err).not.toContain('ERR_WORKER_INVALID_EXEC_ARGV');
+      expect(code).toBe(0);
+    }
+    expect(backend.records.map((r) => text(r.body)).sort()).toEqual(['nightly job done', 'record 0', 'record 1', 'record 2']);
+    await backend.close();
+  }, 60_000);
 });
