@@ -63,7 +63,8 @@ interface Result {
   /** [seconds since start, RSS bytes], once a second (steady). */
   rss: [number, number][];
   /** The same samples of this thread's heap and (ours) the worker's, to tell which one grows. */
-  heaps: { main: [number, number][]; worker: [number, number][] };
+  /** main: this thread's heap as V8 sized it (heapTotal); mainUsed: what is live in it (heapUsed) — a young generation grown for the allocation rate shows in the first, a leak in both. */
+  heaps: { main: [number, number][]; mainUsed: [number, number][]; worker: [number, number][] };
   /** Peaks seen every 50 ms: this thread's heap and buffers outside it, and (ours) the delivery worker's heap as it last reported. */
   peaks: Record<string, number>;
   stats?: unknown;
@@ -158,12 +159,13 @@ async function run(scenario: Scenario, variant: string, base: string, spoolDir?:
   const started = performance.now();
   const { provider, counted, stats, worker } = build(variant, base, scenario, spoolDir);
   const rss: [number, number][] = [];
-  const heaps: Result['heaps'] = { main: [], worker: [] };
+  const heaps: Result['heaps'] = { main: [], mainUsed: [], worker: [] };
   const sampler = setInterval(() => {
     const at = (performance.now() - started) / 1000;
     const m = process.memoryUsage();
     rss.push([at, m.rss]);
     heaps.main.push([at, m.heapTotal]);
+    heaps.mainUsed.push([at, m.heapUsed]);
     const w = worker?.()?.heap_bytes;
     if (w !== undefined) heaps.worker.push([at, w]);
   }, 1000);
@@ -299,7 +301,7 @@ async function main(): Promise<void> {
     variants.forEach((v, i) => {
       const r = results[i]!;
       const slopeOf = (points: [number, number][]) => (points.length > 2 ? ((fit(points.slice(Math.floor(points.length / 2))).slope * 60) / MB).toFixed(2) : '—');
-      lines.push(`  ${v} peaks MB: ${peaksLine(r)}; second-half slope MB/min: main heap ${slopeOf(r.heaps.main)}, worker heap ${slopeOf(r.heaps.worker)}`);
+      lines.push(`  ${v} peaks MB: ${peaksLine(r)}; second-half slope MB/min: main heap ${slopeOf(r.heaps.main)} (used ${slopeOf(r.heaps.mainUsed)}), worker heap ${slopeOf(r.heaps.worker)}`);
       const half = r.rss.slice(Math.floor(r.rss.length / 2));
       const { slope, mean } = fit(half);
       const span = half.length > 1 ? half.at(-1)![0] - half[0]![0] : 0;
