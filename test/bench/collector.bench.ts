@@ -145,13 +145,15 @@ interface OurVariant {
   stages: boolean;
   /** `OTEL_LOGKIT_COLLECTOR_WORKERS`: 1 on core 0; 2 on both cores (shared with the senders and the sink). */
   workers?: 1 | 2;
+  /** Both cores even for one worker: the control for the 2-worker rows (what sharing the cores with the load costs). */
+  bothCores?: boolean;
 }
 
 /** Our collector, configured as `variant` says. */
 async function startOurs(sink: string, dir: string, variant: OurVariant): Promise<Started> {
   const port = await freePort();
   const node = [process.execPath, ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []), '--import', 'tsx', RUN_COLLECTOR];
-  const [command, ...args] = [...(variant.workers === 2 ? BOTH_CORES : ONE_CORE), ...node];
+  const [command, ...args] = [...(variant.workers === 2 || variant.bothCores ? BOTH_CORES : ONE_CORE), ...node];
   const child = spawn(command!, args, {
     env: {
       PATH: process.env.PATH,
@@ -220,9 +222,9 @@ async function measure(variant: string, start: (sink: string, dir: string) => Pr
   const dir = mkdtempSync(join(tmpdir(), 'bench-collector-'));
   const collector = await start(sink, dir);
   try {
-    // A short warm-up, so both are measured hot.
+    // A short warm-up, so all are measured hot: as much per worker (each process compiles its own hot code).
     delivered = 0;
-    await sendLoad(collector.url, body).catch(() => {});
+    for (let i = 0; i < (variant.includes('2 workers') ? 2 : 1); i++) await sendLoad(collector.url, body).catch(() => {});
     delivered = 0;
     backoffs = 0;
     const cpuBefore = cpuSeconds(collector.child.pid!);
@@ -251,6 +253,7 @@ async function main(): Promise<void> {
       ['otel-logkit collector, equal work (memory queue, no redaction, no tail)', (sink: string, dir: string) => startOurs(sink, dir, { spool: false, stages: false })],
       ['otel-logkit collector, default stages (memory queue)', (sink: string, dir: string) => startOurs(sink, dir, { spool: false, stages: true })],
       ['otel-logkit collector, equal work, spool (fsync per commit)', (sink: string, dir: string) => startOurs(sink, dir, { spool: 'batch', stages: false })],
+      ['otel-logkit collector, equal work, 1 worker on 2 cores (shared with the load)', (sink: string, dir: string) => startOurs(sink, dir, { spool: false, stages: false, bothCores: true })],
       ['otel-logkit collector, equal work, 2 workers on 2 cores (shared with the load)', (sink: string, dir: string) => startOurs(sink, dir, { spool: false, stages: false, workers: 2 })],
       ['otel-logkit collector, default stages, 2 workers on 2 cores (shared with the load)', (sink: string, dir: string) => startOurs(sink, dir, { spool: false, stages: true, workers: 2 })],
       ['OTel Collector v0.162.0 (batch → otlphttp, memory queue)', startTheirs],
@@ -273,8 +276,9 @@ async function main(): Promise<void> {
     console.log(`ratio ${ours.variant} / OTel Collector: throughput ${(ours.recordsPerSecond / theirs.recordsPerSecond).toFixed(2)}, CPU per record ${(ours.cpuMicrosPerRecord / theirs.cpuMicrosPerRecord).toFixed(2)}`);
   }
   for (const [one, two] of [
-    [results[0]!, results[3]!],
-    [results[1]!, results[4]!],
+    [results[0]!, results[4]!],
+    [results[1]!, results[5]!],
+    [results[3]!, results[4]!],
   ]) {
     console.log(`ratio ${two.variant} / ${one.variant}: throughput ${(two.recordsPerSecond / one.recordsPerSecond).toFixed(2)}, CPU per record ${(two.cpuMicrosPerRecord / one.cpuMicrosPerRecord).toFixed(2)}`);
     // Two cores give at most 2 s of CPU per second, shared by the workers and the load.
