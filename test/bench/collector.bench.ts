@@ -266,7 +266,7 @@ async function main(): Promise<void> {
   sink.server.close();
   const results = [...best.values()];
   const theirs = results[results.length - 1]!;
-  console.log(`${LOAD_RECORDS} records, ${PER_REQUEST} per request, ${IN_FLIGHT} senders in flight, gzip out, each collector on one core; best of ${ROUNDS}`);
+  console.log(`${LOAD_RECORDS} records, ${PER_REQUEST} per request, ${IN_FLIGHT} senders in flight, gzip out, each collector on core 0 unless its row says otherwise; best of ${ROUNDS}`);
   console.log('| collector | records/s | CPU µs/record | load CPU µs/record | answers 429/503 |');
   console.log('| --- | ---: | ---: | ---: | ---: |');
   for (const r of best.values()) {
