@@ -8,7 +8,10 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SeverityNumber } from '@opentelemetry/api';
+import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createLogPipeline } from '../../../src/index.js';
 import { LoopbackReceiver, text } from '../../exporters/receiver.js';
 import { type CollectorProcess, spawnCollector } from './child.js';
 import { otlpJson, until } from './harness.js';
@@ -85,6 +88,24 @@ describe('otel-logkit collector with two workers', () => {
     const metrics = await (await fetch(collector.banner.metrics!)).text();
     expect(metrics).toContain('otelcol_receiver_accepted_log_records{receiver="otlp",transport="http"} 40');
     expect(metrics).toContain('otel_logkit_collector_requests 20');
+  }, 60_000);
+
+  it('takes OTLP/gRPC on its shared gRPC port too', async () => {
+    const collector = await twoWorkers();
+    const grpc = (collector.banner as { grpcEndpoint?: string }).grpcEndpoint;
+    expect(grpc).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    // Two senders, two connections: one for each worker.
+    for (const name of ['first', 'second']) {
+      const sender = createLogPipeline({
+        env: { OTEL_LOGS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: grpc!, OTEL_BLRP_SCHEDULE_DELAY: '10' },
+      });
+      const provider = new LoggerProvider({ processors: sender.processors, resource: sender.resource });
+      provider.getLogger('grpc-app').emit({ severityNumber: SeverityNumber.WARN, body: `over gRPC from the ${name}` });
+      await provider.shutdown();
+      expect(sender.stats().otlp).toMatchObject({ exported: 1 });
+    }
+    await until(() => backend.records.length >= 2, 'both records at the backend');
+    expect(backend.records.map((r) => text(r.body)).sort()).toEqual(['over gRPC from the first', 'over gRPC from the second']);
   }, 60_000);
 
   it('holds and releases one trace whole across workers: DEBUG records that reached either worker come out with the ERROR', async () => {
