@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { diag } from '@opentelemetry/api';
 import { type LogkitConfig, resolveConfig } from '../config.js';
 import type { Env } from '../core/env.js';
-import { type CollectorInfo, createCollector, hostOf, listen } from './collector.js';
+import { LogkitError } from '../core/errors.js';
+import { type Collector, type CollectorInfo, createCollector, hostOf, listen } from './collector.js';
 import type { RoutedVerdict } from './owner-routing.js';
 import { RequestRefusal } from './request-body.js';
 import { refuseForwardingToItself } from './self-forwarding.js';
@@ -30,7 +31,7 @@ interface Refusal {
 /** What a worker sends the primary. */
 export type FromWorker =
   | { t: 'started'; info: CollectorInfo }
-  | { t: 'failed'; message: string }
+  | { t: 'failed'; message: string; configuration: boolean }
   | { t: 'route'; id: number; to: number; body: Uint8Array }
   | { t: 'routed'; id: number; from: number; verdict?: RoutedVerdict; refusal?: Refusal }
   | { t: 'telemetry'; id: number; view: TelemetryView }
@@ -103,7 +104,8 @@ export async function startCollectorCluster(env: Env, workers: number, exec?: { 
             resolve(message.info);
             break;
           case 'failed':
-            reject(new Error(message.message));
+            // A worker's configuration error (its spool directory, say) is the collector's: exit code 2, not 1.
+            reject(message.configuration ? new LogkitError('LOGKIT_CONFIG_INVALID', message.message) : new Error(message.message));
             break;
           case 'route': {
             // Relayed to the owner; a worker that is not there answers for it.
@@ -218,22 +220,35 @@ export async function runClusterWorker(env: Env, index: number, workers: number,
   };
   const routes = new Map<number, { resolve: (verdict: RoutedVerdict) => void; reject: (error: Error) => void }>();
   let nextId = 1;
-  const spoolDir = resolveConfig({ env }).delivery.settings.spoolDir;
-  const collector = createCollector({
-    env,
-    metricsEndpoint: 'none',
-    pipeline: spoolDir === undefined ? undefined : { delivery: { spoolDir: workerSpoolDir(spoolDir, index) } },
-    router: {
-      self: index,
-      workers,
-      forward: (to, body) =>
-        new Promise<RoutedVerdict>((resolve, reject) => {
-          const id = nextId++;
-          routes.set(id, { resolve, reject });
-          send({ t: 'route', id, to, body });
-        }),
-    },
-  });
+  /** Tells the primary why this worker cannot run, then exits (once the message is out: a send is asynchronous). */
+  const fail = (error: unknown, code: number): void => {
+    const message: FromWorker = { t: 'failed', message: (error as Error).message, configuration: error instanceof LogkitError };
+    if (process.connected) process.send!(message, () => exit(code));
+    else exit(code);
+  };
+  let collector: Collector;
+  try {
+    const spoolDir = resolveConfig({ env }).delivery.settings.spoolDir;
+    collector = createCollector({
+      env,
+      metricsEndpoint: 'none',
+      pipeline: spoolDir === undefined ? undefined : { delivery: { spoolDir: workerSpoolDir(spoolDir, index) } },
+      router: {
+        self: index,
+        workers,
+        forward: (to, body) =>
+          new Promise<RoutedVerdict>((resolve, reject) => {
+            const id = nextId++;
+            routes.set(id, { resolve, reject });
+            send({ t: 'route', id, to, body });
+          }),
+      },
+    });
+  } catch (error) {
+    // Said to the primary, which stops every worker and exits; this process must not linger on its IPC channel.
+    fail(error, error instanceof LogkitError ? 2 : 1);
+    return;
+  }
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopped ??= (async () => {
@@ -280,9 +295,8 @@ export async function runClusterWorker(env: Env, index: number, workers: number,
   try {
     send({ t: 'started', info: await collector.start() });
   } catch (error) {
-    send({ t: 'failed', message: (error as Error).message });
     await collector.stop();
-    exit(1);
+    fail(error, 1);
   }
 }
 

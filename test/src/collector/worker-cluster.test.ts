@@ -148,13 +148,17 @@ describe('otel-logkit collector with two workers', () => {
     await until(() => workers.every((pid) => !existsSync(`/proc/${pid}`) || readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[2] === 'Z'), 'both workers gone');
   }, 60_000);
 
-  it('refuses a bad worker count at startup, naming the variable and the accepted form', async () => {
+  it('refuses bad configuration at startup with exit code 2 — the worker count, or a spool a worker cannot create — naming the variable', async () => {
     const exit = await runToExit({ OTEL_LOGKIT_COLLECTOR_WORKERS: 'many' });
     expect(exit.code).toBe(2);
     expect(exit.stderr).toContain('OTEL_LOGKIT_COLLECTOR_WORKERS=many');
     const silence = await runToExit({ OTEL_LOGKIT_COLLECTOR_WORKERS: '2', OTEL_LOGKIT_COLLECTOR_SILENCE_AFTER: '1000' });
     expect(silence.code).toBe(2);
     expect(silence.stderr).toContain('OTEL_LOGKIT_COLLECTOR_WORKERS=2: expected 1 while OTEL_LOGKIT_COLLECTOR_SILENCE_AFTER is set');
+    // A worker's own configuration error (its spool cannot be created) ends the collector the same way.
+    const spool = await runToExit({ OTEL_LOGKIT_COLLECTOR_WORKERS: '2', OTEL_LOGKIT_SPOOL_DIR: '/dev/null/spool' });
+    expect(spool.code).toBe(2);
+    expect(spool.stderr).toContain('OTEL_LOGKIT_SPOOL_DIR=/dev/null/spool');
   }, 30_000);
 });
 
