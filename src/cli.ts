@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEMO_USAGE, runDemo } from './cli/demo.js';
@@ -46,9 +45,11 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./cli/audit.js')).runAuditCommand(args, { stdout: process.stdout, stderr: process.stderr });
     case 'archive':
       return (await import('./cli/archive.js')).runArchiveCommand(args, { stdout: process.stdout, stderr: process.stderr, env: process.env });
-    case 'collector':
-      // One worker per core unless OTEL_LOGKIT_COLLECTOR_WORKERS says otherwise.
-      return (await import('./cli/collector.js')).runCollectorCommand({ stdout: process.stdout, stderr: process.stderr, env: process.env, defaultWorkers: availableParallelism() }, args);
+    case 'collector': {
+      // One worker per core it may use (its CPUs, capped by a container's CPU quota) unless OTEL_LOGKIT_COLLECTOR_WORKERS says otherwise.
+      const [{ runCollectorCommand }, { coresAvailable }] = await Promise.all([import('./cli/collector.js'), import('./collector/cores.js')]);
+      return runCollectorCommand({ stdout: process.stdout, stderr: process.stderr, env: process.env, defaultWorkers: coresAvailable() }, args);
+    }
     case '-v':
     case '--version':
       process.stdout.write(`${version()}\n`);
