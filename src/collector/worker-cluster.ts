@@ -18,8 +18,9 @@ const WORKER_COUNT_VARIABLE = 'OTEL_LOGKIT_COLLECTOR_WORKER_COUNT';
 
 /** How long the primary waits for a worker's numbers when `/metrics` is scraped. */
 const METRICS_WAIT_MS = 2000;
-/** A worker that died is started again after this long (its spool is where it left it). */
+/** A worker that died is started again after this long (its spool is where it left it), longer if it keeps dying. */
 const RESTART_DELAY_MS = 500;
+const MAX_RESTART_DELAY_MS = 30_000;
 
 /** A refusal, as it crosses a process boundary (an Error's class does not). */
 interface Refusal {
@@ -77,11 +78,10 @@ export interface CollectorCluster {
  *
  * Throws a ConfigError (before any process starts) on a bad configuration, as a lone collector would.
  */
-export async function startCollectorCluster(env: Env, workers: number, exec?: { file: string; args: string[] }): Promise<CollectorCluster> {
+export async function startCollectorCluster(env: Env, workers: number): Promise<CollectorCluster> {
   const settings = parseCollectorSettings({ env });
   const config = resolveConfig({ env });
   refuseForwardingToItself(settings, config);
-  if (exec) cluster.setupPrimary({ exec: exec.file, args: exec.args });
   // Buffers cross as bytes, not as JSON arrays of numbers.
   cluster.setupPrimary({ serialization: 'advanced' });
   cluster.schedulingPolicy = cluster.SCHED_RR;
@@ -91,8 +91,9 @@ export async function startCollectorCluster(env: Env, workers: number, exec?: { 
   const finalViews: TelemetryView[] = [];
   let stopping = false;
   let nextId = 1;
-  let started = 0;
   let ready = false;
+  /** When each worker last died, for a back-off when one keeps dying. */
+  const deaths: number[][] = Array.from({ length: workers }, () => []);
 
   const forkOne = (index: number): Promise<CollectorInfo> => {
     const worker = cluster.fork({ ...env, [WORKER_INDEX_VARIABLE]: String(index), [WORKER_COUNT_VARIABLE]: String(workers) });
@@ -132,14 +133,18 @@ export async function startCollectorCluster(env: Env, workers: number, exec?: { 
         reject(new Error(`worker ${index} exited (${signal ?? code}) before it started`));
         if (stopping || members[index] !== worker) return;
         members[index] = undefined;
+        // A worker that keeps dying is started again ever later (0.5 s, doubling per death in the last minute, up to 30 s).
+        const now = Date.now();
+        deaths[index] = [...deaths[index]!.filter((at) => now - at < 60_000), now];
+        const delay = Math.min(MAX_RESTART_DELAY_MS, RESTART_DELAY_MS * 2 ** (deaths[index]!.length - 1));
         // Its requests in flight were not answered 200; its spool keeps what it acknowledged.
-        diag.error(`otel-logkit collector: worker ${index} exited (${signal ?? `code ${code}`}); starting it again`);
+        diag.error(`otel-logkit collector: worker ${index} exited (${signal ?? `code ${code}`}); starting it again in ${delay} ms`);
         setTimeout(() => {
           if (stopping) return;
           forkOne(index).catch((error: unknown) => {
             if (!stopping) diag.error(`otel-logkit collector: worker ${index} did not start again`, error);
           });
-        }, RESTART_DELAY_MS).unref();
+        }, delay).unref();
       });
     });
   };
@@ -184,8 +189,7 @@ export async function startCollectorCluster(env: Env, workers: number, exec?: { 
     }
     // Worker 0 first: its port (0 picks one) is the one the others share.
     const first = await forkOne(0);
-    started++;
-    await Promise.all(Array.from({ length: workers - 1 }, (_, i) => forkOne(i + 1).then(() => started++)));
+    await Promise.all(Array.from({ length: workers - 1 }, (_, i) => forkOne(i + 1)));
     ready = true;
     return { info: { ...first, metrics: metricsUrl, spool: spoolOf(config), workers }, stop: stopAll };
   } catch (error) {
