@@ -4,7 +4,7 @@ import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import cluster from 'node:cluster';
 import { type Collector, createCollector } from '../collector/collector.js';
 import { parseWorkerCount } from '../collector/settings.js';
-import { runClusterWorker, startCollectorCluster, WORKER_INDEX_VARIABLE } from '../collector/worker-cluster.js';
+import { runClusterWorker, startCollectorCluster, warnAboutSpoolsLeftBehind, WORKER_INDEX_VARIABLE } from '../collector/worker-cluster.js';
 import { type Env, SettingsReader } from '../core/env.js';
 import { LogkitError } from '../core/errors.js';
 import { watchLauncher } from './launcher-watch.js';
@@ -88,6 +88,7 @@ export async function runCollectorCommand(io: CollectorCommandIo, args: string[]
     return 1;
   }
   io.stdout.write(`${JSON.stringify({ message: 'otel-logkit collector started', ...running.info })}\n`);
+  warnAboutSpoolsLeftBehind((running.info as { spool?: string }).spool, workers);
   const signals = io.signals ?? process;
   let unwatch = () => {};
   const signal = await new Promise<string>((resolve) => {

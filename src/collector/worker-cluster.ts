@@ -1,10 +1,12 @@
 import cluster, { type Worker } from 'node:cluster';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { diag } from '@opentelemetry/api';
 import { type LogkitConfig, resolveConfig } from '../config.js';
 import type { Env } from '../core/env.js';
 import { LogkitError } from '../core/errors.js';
+import { warnUser } from '../core/user-warning.js';
 import { type Collector, type CollectorInfo, createCollector, hostOf, listen } from './collector.js';
 import type { RoutedVerdict } from './owner-routing.js';
 import { RequestRefusal } from './request-body.js';
@@ -48,6 +50,38 @@ export type ToWorker =
 /** The spool directory of worker `index` (its own: a spool has one writer): worker 0 keeps the configured one. */
 export function workerSpoolDir(spoolDir: string, index: number): string {
   return index === 0 ? spoolDir : join(spoolDir, `worker-${index}`);
+}
+
+/**
+ * Says (once, at startup) which spools of workers this run does not start still hold records: they
+ * are delivered only by a run with that many workers again, so they must not wait unnoticed.
+ */
+export function warnAboutSpoolsLeftBehind(spoolDir: string | undefined, workers: number): void {
+  if (spoolDir === undefined) return;
+  let entries: string[];
+  try {
+    entries = readdirSync(spoolDir);
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    const index = /^worker-(\d+)$/.exec(entry)?.[1];
+    if (index === undefined || Number(index) < workers) continue;
+    const dir = join(spoolDir, entry);
+    if (!holdsFiles(dir)) continue;
+    warnUser(
+      `otel-logkit collector: ${dir} holds records of worker ${index}, which this run does not start (OTEL_LOGKIT_COLLECTOR_WORKERS=${workers}); ` +
+        `start the collector with OTEL_LOGKIT_COLLECTOR_WORKERS=${Number(index) + 1} or more to deliver them`,
+    );
+  }
+}
+
+function holdsFiles(dir: string): boolean {
+  try {
+    return readdirSync(dir, { recursive: true, withFileTypes: true }).some((entry) => entry.isFile());
+  } catch {
+    return false;
+  }
 }
 
 /** A refusal as a worker sends it back, and back again into the class the receiver answers with. */

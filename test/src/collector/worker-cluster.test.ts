@@ -3,7 +3,7 @@
  * (the CLI in a child process, node:cluster forking its workers) against a loopback backend.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -146,6 +146,24 @@ describe('otel-logkit collector with two workers', () => {
     collector.child.kill('SIGKILL');
     await collector.exited;
     await until(() => workers.every((pid) => !existsSync(`/proc/${pid}`) || readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[2] === 'Z'), 'both workers gone');
+  }, 60_000);
+
+  it('says at startup which spools of workers it does not start still hold records', async () => {
+    const spool = join(dir, 'spool-left');
+    mkdirSync(join(spool, 'worker-2', 'otlp'), { recursive: true });
+    writeFileSync(join(spool, 'worker-2', 'otlp', 'segment'), 'records');
+    mkdirSync(join(spool, 'worker-3', 'otlp'), { recursive: true }); // empty: nothing to say
+    const child = spawn(process.execPath, ['--import', 'tsx', RUN_COLLECTOR], {
+      env: { PATH: process.env.PATH, OTEL_LOGKIT_COLLECTOR_WORKERS: '2', OTEL_LOGKIT_SPOOL_DIR: spool, OTEL_LOGKIT_COLLECTOR_ENDPOINT: '127.0.0.1:0', OTEL_LOGKIT_COLLECTOR_METRICS_ENDPOINT: 'none', OTEL_LOGKIT_COLLECTOR_GRPC_ENDPOINT: 'none', OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: backend.url },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    await until(() => stderr.includes('worker-2 holds records'), 'the warning');
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.on('exit', resolve));
+    expect(stderr).toContain('start the collector with OTEL_LOGKIT_COLLECTOR_WORKERS=3 or more to deliver them');
+    expect(stderr).not.toContain('worker-3');
   }, 60_000);
 
   it('refuses bad configuration at startup with exit code 2 — the worker count, or a spool a worker cannot create — naming the variable', async () => {
