@@ -141,16 +141,8 @@ export function createCollector(options: CreateCollectorOptions = {}): Collector
   let stopping: Promise<void> | undefined;
   let started = false;
 
-  const health = (request: IncomingMessage, response: ServerResponse): boolean => {
-    const path = (request.url ?? '').split('?')[0];
-    if (path !== '/health' && path !== '/health/live' && path !== '/health/ready') return false;
-    // Live while the process serves at all; ready while it accepts logs (not before start, not while draining).
-    const ready = started && !receiver.draining;
-    const ok = path === '/health/live' ? true : ready;
-    const body = JSON.stringify({ status: ok ? 'ok' : 'unavailable', live: true, ready });
-    response.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(body);
-    return true;
-  };
+  // Live while the process serves at all; ready while it accepts logs (not before start, not while draining).
+  const health = (request: IncomingMessage, response: ServerResponse): boolean => answerHealth(request, response, started && !receiver.draining);
 
   const onRequest = (request: IncomingMessage, response: ServerResponse): void => {
     if (request.method === 'GET' && health(request, response)) return;
@@ -244,6 +236,16 @@ export function createCollector(options: CreateCollectorOptions = {}): Collector
       return stopping;
     },
   };
+}
+
+/** Answers `/health`, `/health/live` (200 while the process serves) and `/health/ready`; false for any other path. */
+export function answerHealth(request: IncomingMessage, response: ServerResponse, ready: boolean): boolean {
+  const path = (request.url ?? '').split('?')[0];
+  if (path !== '/health' && path !== '/health/live' && path !== '/health/ready') return false;
+  const ok = path === '/health/live' ? true : ready;
+  const body = JSON.stringify({ status: ok ? 'ok' : 'unavailable', live: true, ready });
+  response.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(body);
+  return true;
 }
 
 /** A client that broke HTTP or ran out of time gets its status line, and the socket is closed either way. */

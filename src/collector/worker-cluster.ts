@@ -7,7 +7,7 @@ import { type LogkitConfig, resolveConfig } from '../config.js';
 import type { Env } from '../core/env.js';
 import { LogkitError } from '../core/errors.js';
 import { warnUser } from '../core/user-warning.js';
-import { type Collector, type CollectorInfo, createCollector, hostOf, listen } from './collector.js';
+import { answerHealth, type Collector, type CollectorInfo, createCollector, hostOf, listen } from './collector.js';
 import type { RoutedVerdict } from './owner-routing.js';
 import { RequestRefusal } from './request-body.js';
 import { refuseForwardingToItself } from './self-forwarding.js';
@@ -233,13 +233,8 @@ export async function startCollectorCluster(env: Env, workers: number): Promise<
 }
 
 async function answerMetrics(request: IncomingMessage, response: ServerResponse, telemetry: () => Promise<TelemetryView>, ready: () => boolean): Promise<void> {
-  const path = (request.url ?? '').split('?')[0];
-  if (path === '/health' || path === '/health/live' || path === '/health/ready') {
-    const ok = path === '/health/live' || ready();
-    response.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ok ? 'ok' : 'unavailable', live: true, ready: ready() }));
-    return;
-  }
-  if (path !== '/metrics') {
+  if (answerHealth(request, response, ready())) return;
+  if ((request.url ?? '').split('?')[0] !== '/metrics') {
     response.writeHead(404).end();
     return;
   }
